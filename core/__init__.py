@@ -1,0 +1,1 @@
+"""What every Frontline module shares: configuration, database, people, auth, audit, errors."""

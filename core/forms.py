@@ -1,0 +1,302 @@
+"""Forms for logging in, accounts, teams, API tokens and the audit filter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from core.access import Role
+from core.errors import InvalidInput
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def _password_rules(form: Any, field: Any) -> None:
+    if field.data and len(field.data) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+
+
+def strip(value: Any) -> Any:
+    """Trim spaces that people paste around names and e-mails."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def populate_errors(form: FlaskForm, error: InvalidInput) -> None:
+    """Show an operation's :class:`InvalidInput` on the form: on its fields, or above it."""
+    for name, messages in error.errors.items():
+        field = form._fields.get(name) if name else None
+        if field is None:
+            form.form_errors.extend(messages)
+        else:
+            field.errors = [*field.errors, *messages]
+
+
+class AmountField(DecimalField):
+    """A decimal number that a ``Numeric(12, 2)`` column can hold.
+
+    ``DecimalField`` takes "NaN", "sNaN" and "Infinity" (which break its own range check
+    and the database) and any size (PostgreSQL refuses what the column cannot hold);
+    those are a message on the field instead.
+    """
+
+    #: Amounts are stored as ``Numeric(12, 2)``: below ten thousand million.
+    LIMIT = Decimal("1e10")
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.out_of_range = False
+        super().process_formdata(valuelist)
+        if self.data is not None and (
+            not self.data.is_finite() or abs(self.data) >= self.LIMIT
+        ):
+            self.data, self.out_of_range = None, True
+            raise ValueError(self.gettext("Enter a number below 10,000,000,000."))
+
+    def pre_validate(self, form: Any) -> None:
+        if getattr(self, "out_of_range", False):
+            raise StopValidation  # its message says it all; no "at least 0.01" as well
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes for choosing several values (roles, supervisors)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def choices(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+ROLE_CHOICES = choices((role.value, role.label) for role in Role)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        "E-mail",
+        validators=[DataRequired(), Email(), Length(max=254)],
+        filters=[strip],
+        render_kw={"autocomplete": "username", "autofocus": True},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    submit = SubmitField("Log in")
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(max=256), _password_rules],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[
+            DataRequired(),
+            EqualTo("new_password", "The two passwords differ."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField("Change password")
+
+
+class PasswordSetForm(FlaskForm):
+    new_password = PasswordField(
+        "Choose a password",
+        validators=[DataRequired(), Length(max=256), _password_rules],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Repeat it",
+        validators=[
+            DataRequired(),
+            EqualTo("new_password", "The two passwords differ."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField("Set password and log in")
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only carries the CSRF token (logout, revoke, deactivate...)."""
+
+    submit = SubmitField("Confirm")
+
+
+class UserForm(FlaskForm):
+    """Create or edit a user. ``teams`` is a list of (id, name) for the team choice."""
+
+    name = StringField(
+        "Full name", validators=[DataRequired(), Length(max=120)], filters=[strip]
+    )
+    email = EmailField(
+        "E-mail", validators=[DataRequired(), Email(), Length(max=254)], filters=[strip]
+    )
+    roles = MultiCheckboxField(
+        "Roles",
+        choices=ROLE_CHOICES,
+        validators=[DataRequired("Choose at least one role.")],
+    )
+    team_id = SelectField("Team", coerce=int, validators=[Optional()])
+    submit = SubmitField("Save")
+
+    def __init__(
+        self, *args: Any, teams: list[tuple[int, str]] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.team_id.choices = choices([(0, "— No team —"), *teams])
+
+
+class UserCreateForm(UserForm):
+    access = RadioField(
+        "How will they log in?",
+        choices=choices(
+            [
+                ("invite", "Send them a link to choose their own password"),
+                ("password", "Set a password now"),
+            ]
+        ),
+        default="invite",
+    )
+    password = PasswordField(
+        "Password",
+        validators=[Optional(), Length(max=256), _password_rules],
+        description="Only when setting a password now; they can change it later.",
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField("Create user")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.access.data == "password" and not self.password.data:
+            self.password.errors = [
+                *self.password.errors,
+                "Enter a password, or choose to send a link instead.",
+            ]
+            valid = False
+        return valid
+
+
+class UserStatusForm(FlaskForm):
+    reason = StringField("Reason", validators=[Optional(), Length(max=300)])
+    submit = SubmitField("Confirm")
+
+
+class TeamForm(FlaskForm):
+    name = StringField(
+        "Name", validators=[DataRequired(), Length(max=120)], filters=[strip]
+    )
+    description = TextAreaField("Description", validators=[Optional(), Length(max=500)])
+    supervisor_ids = MultiCheckboxField(
+        "Supervisors", coerce=int, validators=[Optional()]
+    )
+    submit = SubmitField("Save team")
+
+    def __init__(
+        self, *args: Any, supervisors: list[tuple[int, str]] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.supervisor_ids.choices = choices(supervisors)
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(
+        "What is it for?",
+        validators=[DataRequired(), Length(max=120)],
+        description="For example: Zendesk nightly export, Help-centre widget.",
+    )
+    role = SelectField("Acts as", choices=ROLE_CHOICES, validators=[DataRequired()])
+    submit = SubmitField("Create token")
+
+
+class AuditFilterForm(FlaskForm):
+    """Filters for the audit page (a GET form: no CSRF token needed)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        "Actor or summary contains", validators=[Optional(), Length(max=100)]
+    )
+    action = SelectField("Action", validators=[Optional()], validate_choice=False)
+    subject_type = SelectField(
+        "Record type", validators=[Optional()], validate_choice=False
+    )
+    subject_id = StringField("Record id", validators=[Optional(), Length(max=64)])
+    date_from = DateField("From", validators=[Optional()])
+    date_to = DateField("To", validators=[Optional()])
+    include_logins = BooleanField("Include log-ins")
+
+    def __init__(
+        self,
+        *args: Any,
+        actions: list[str] = (),
+        subject_types: list[str] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.action.choices = choices([("", "Any action"), *[(a, a) for a in actions]])
+        self.subject_type.choices = choices(
+            [("", "Any record"), *[(s, s) for s in subject_types]]
+        )
+
+
+def settings_form(
+    specs: Iterable[Any], values: dict[str, int], formdata: Any = None
+) -> FlaskForm:
+    """A form with one whole-number field per setting, filled with the current values."""
+
+    class SettingsForm(FlaskForm):
+        submit = SubmitField("Save settings")
+
+    for spec in specs:
+        label = f"{spec.label} ({spec.unit})" if spec.unit else spec.label
+        setattr(
+            SettingsForm,
+            spec.key,
+            IntegerField(
+                label,
+                validators=[DataRequired(), NumberRange(spec.minimum, spec.maximum)],
+                description=spec.help,
+                default=values.get(spec.key, spec.default),
+            ),
+        )
+    return SettingsForm(formdata=formdata) if formdata is not None else SettingsForm()

@@ -1,0 +1,338 @@
+"""Background jobs: long work (a month's scorecards) run off the request, with progress.
+
+:func:`enqueue` stores a :class:`Job` row in the caller's transaction. When that
+transaction commits, the job starts: on the RQ queue when ``REDIS_URL`` is set (any host
+running ``rq worker`` picks it up), else in a thread of this process with its own app
+context. Work is named by its import path, so an RQ worker on another host finds it, and
+takes JSON-ready arguments. Progress, result and error are written to the job's row, so
+any web worker can show them; files a job makes go under :func:`storage_dir`, a folder
+hosts can share.
+
+A job function takes a :class:`JobContext` then its arguments, calls
+``context.progress(done, total)`` as it goes, and returns a JSON-ready result.
+
+``JOBS_BACKEND`` (``thread``, ``rq`` or ``eager``) overrides the choice; tests use
+``eager``, which runs the job at once when the transaction commits.
+
+Jobs are a boundary like a command: :func:`perform` commits its own progress.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import importlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import Enum, ForeignKey, String, event, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from core.db import db, utcnow
+from core.people import User
+
+logger = logging.getLogger(__name__)
+
+#: The RQ queue jobs go to (``rq worker frontline``).
+DEFAULT_QUEUE = "frontline"
+#: An RQ job may run this long before RQ stops it.
+RQ_TIMEOUT = 3600
+#: Progress is written at most this often (seconds), and always at the end.
+PROGRESS_EVERY = 0.5
+
+
+class JobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return {
+            "queued": "Waiting to start",
+            "running": "Running",
+            "done": "Done",
+            "failed": "Failed",
+        }[self.value]
+
+
+class Job(db.Model):
+    """A piece of background work and how far it got."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: What the job does, e.g. ``scorecards.render``; pages filter on it.
+    kind: Mapped[str] = mapped_column(String(64), index=True)
+    #: ``module:function`` of the work.
+    function: Mapped[str] = mapped_column(String(200))
+    #: ``{"args": [...]}``: JSON-ready arguments.
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[JobStatus] = mapped_column(
+        Enum(
+            JobStatus,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=JobStatus.QUEUED,
+    )
+    #: Where it runs: thread, rq or eager.
+    backend: Mapped[str] = mapped_column(String(16), default="")
+    progress: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(default=0)
+    #: What it is doing now, for people.
+    message: Mapped[str] = mapped_column(String(200), default="")
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: Why it failed, for people (the details go to the log).
+    error: Mapped[str] = mapped_column(String(1000), default="")
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status is JobStatus.DONE:
+            return 100
+        return int(100 * self.progress / self.total) if self.total else 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "status": self.status.value,
+            "status_label": self.status.label,
+            "progress": self.progress,
+            "total": self.total,
+            "percent": self.percent,
+            "message": self.message,
+            "error": self.error,
+            "finished": self.is_finished,
+        }
+
+
+def storage_dir(*parts: str | int) -> Path:
+    """A folder under the shared storage (``FRONTLINE_STORAGE_DIR``), created if needed."""
+    root = current_app.config.get("FRONTLINE_STORAGE_DIR") or os.path.join(
+        current_app.instance_path, "storage"
+    )
+    path = Path(root).joinpath(*(str(p) for p in parts))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def job_dir(job_id: int) -> Path:
+    """Where job ``job_id`` keeps its files."""
+    return storage_dir("jobs", job_id)
+
+
+def backend() -> str:
+    """How jobs run here: ``rq`` with ``REDIS_URL``, else ``thread``; or ``JOBS_BACKEND``."""
+    chosen = current_app.config.get("JOBS_BACKEND")
+    if chosen:
+        return str(chosen)
+    return "rq" if current_app.config.get("REDIS_URL") else "thread"
+
+
+def enqueue(
+    fn: Callable[..., Any],
+    *args: Any,
+    kind: str,
+    by: User | None = None,
+    total: int = 0,
+    message: str = "Waiting to start",
+) -> Job:
+    """Store a job running ``fn(context, *args)``; it starts when the session commits.
+
+    Nothing runs if the transaction is rolled back.
+
+    :param fn: a module-level function (found again by its import path).
+    :param args: JSON-ready arguments.
+    :param total: steps expected, for the progress bar (the job may set it later).
+    :return: the flushed job.
+    """
+    path = f"{fn.__module__}:{fn.__qualname__}"
+    if "<" in path:
+        raise ValueError(f"{path} is not importable; jobs need a module-level function")
+    job = Job(
+        kind=kind,
+        function=path,
+        params={"args": list(args)},
+        created_by_id=by.id if by is not None else None,
+        total=total,
+        message=message,
+        backend=backend(),
+    )
+    db.session.add(job)
+    db.session.flush()
+    _start_on_commit(db.session(), job.id)
+    return job
+
+
+def _start_on_commit(session: Session, job_id: int) -> None:
+    pending: list[int] = session.info.setdefault("frontline.jobs", [])
+    pending.append(job_id)
+    if session.info.get("frontline.jobs.listening"):
+        return
+    session.info["frontline.jobs.listening"] = True
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    @event.listens_for(session, "after_commit")
+    def _committed(committed: Session) -> None:
+        ids = list(committed.info.get("frontline.jobs", []))
+        committed.info["frontline.jobs"] = []
+        for pending_id in ids:
+            _dispatch(app, pending_id)
+
+    @event.listens_for(session, "after_rollback")
+    def _rolled_back(rolled_back: Session) -> None:
+        rolled_back.info["frontline.jobs"] = []
+
+
+def _dispatch(app: Flask, job_id: int) -> None:
+    with app.app_context():
+        how = backend()
+        if how == "rq":
+            from redis import Redis
+            from rq import Queue
+
+            queue = Queue(
+                app.config.get("RQ_QUEUE") or DEFAULT_QUEUE,
+                connection=Redis.from_url(app.config["REDIS_URL"]),
+            )
+            queue.enqueue(
+                "core.jobs.perform", job_id, job_timeout=RQ_TIMEOUT, result_ttl=3600
+            )
+            logger.info("Job %s queued on RQ", job_id)
+            return
+    if how == "eager":
+        _run_in_app(app, job_id)
+        return
+    thread = threading.Thread(
+        target=_run_in_app, args=(app, job_id), name=f"job-{job_id}", daemon=True
+    )
+    thread.start()
+
+
+def _run_in_app(app: Flask, job_id: int) -> None:
+    with app.app_context():
+        run(job_id)
+        db.session.remove()
+
+
+_WORKER_APP: Flask | None = None
+
+
+def perform(job_id: int) -> None:
+    """Run a job: the entry point RQ workers call (``core.jobs.perform``).
+
+    A worker builds the app from its environment (``DATABASE_URL``, ``SECRET_KEY``...)
+    once, and keeps it for the jobs that follow.
+    """
+    global _WORKER_APP
+    if has_app_context():
+        run(job_id)
+        return
+    if _WORKER_APP is None:
+        _WORKER_APP = importlib.import_module("app").create_app()
+    with _WORKER_APP.app_context():
+        run(job_id)
+        db.session.remove()
+
+
+class JobContext:
+    """What a running job gets: its id, its folder, and a way to report progress."""
+
+    def __init__(self, job_id: int) -> None:
+        self.job_id = job_id
+        self._last = 0.0
+
+    @property
+    def folder(self) -> Path:
+        return job_dir(self.job_id)
+
+    def progress(
+        self, done: int, total: int | None = None, message: str | None = None
+    ) -> None:
+        """Record how far the job got (written at most every half second)."""
+        now = time.monotonic()
+        finished = total is not None and done >= total
+        if not finished and now - self._last < PROGRESS_EVERY:
+            return
+        self._last = now
+        values: dict[str, Any] = {"progress": done}
+        if total is not None:
+            values["total"] = total
+        if message is not None:
+            values["message"] = message[:200]
+        db.session.execute(update(Job).where(Job.id == self.job_id).values(**values))
+        db.session.commit()
+
+
+def _resolve(path: str) -> Callable[..., Any]:
+    module, _, name = path.partition(":")
+    target: Any = importlib.import_module(module)
+    for part in name.split("."):
+        target = getattr(target, part)
+    return target
+
+
+def run(job_id: int) -> Job | None:
+    """Run job ``job_id`` here, now, recording start, progress, result or failure.
+
+    A job that is not waiting (already run, or gone) is left alone.
+    """
+    job = db.session.get(Job, job_id)
+    if job is None or job.status is not JobStatus.QUEUED:
+        logger.warning("Job %s is not waiting to run; skipped", job_id)
+        return job
+    job.status, job.started_at, job.message = JobStatus.RUNNING, utcnow(), "Starting"
+    db.session.commit()
+    logger.info("Job %s (%s) started", job_id, job.kind)
+    try:
+        fn = _resolve(job.function)
+        result = fn(JobContext(job_id), *job.params.get("args", []))
+    except Exception as e:
+        db.session.rollback()
+        logger.exception("Job %s (%s) failed", job_id, job.kind)
+        job = db.session.get(Job, job_id)
+        assert job is not None  # noqa: S101 (it was there a moment ago)
+        job.status, job.finished_at = JobStatus.FAILED, utcnow()
+        job.error = _user_message(e)
+        job.message = "Failed"
+        db.session.commit()
+        return job
+    job = db.session.get(Job, job_id)
+    assert job is not None  # noqa: S101 (it was there before the job ran)
+    db.session.refresh(job)
+    job.status, job.finished_at = JobStatus.DONE, utcnow()
+    job.result = result if isinstance(result, dict) else {"value": result}
+    job.progress = job.total = max(job.total, job.progress)
+    job.message = "Done"
+    db.session.commit()
+    logger.info("Job %s (%s) done", job_id, job.kind)
+    return job
+
+
+def _user_message(error: Exception) -> str:
+    from core.errors import FrontlineError
+
+    if isinstance(error, FrontlineError) and error.message:
+        return error.message[:1000]
+    return "The job stopped on an unexpected error; it has been logged."

@@ -1,0 +1,59 @@
+"""What templates get besides their view's context: date filters, navigation, the time zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, request, url_for
+from flask_login import current_user
+
+from core.access import Role
+from core.shell import nav_for
+
+
+def org_timezone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["FRONTLINE_TIMEZONE"])
+
+
+def format_datetime(value: dt.datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
+    """An aware datetime in the organisation's time zone; '—' for none."""
+    if value is None:
+        return "—"
+    return value.astimezone(org_timezone()).strftime(fmt)
+
+
+def format_date(value: dt.date | dt.datetime | None, fmt: str = "%d %b %Y") -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(org_timezone())
+    return value.strftime(fmt)
+
+
+def url_with(**changes: Any) -> str:
+    """The current URL with some query arguments changed (for filters and pagination)."""
+    args = request.args.to_dict()
+    for key, value in changes.items():
+        if value is None or value == "":
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.globals["Role"] = Role
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def _shell() -> dict[str, Any]:
+        return {
+            "nav_items": nav_for(current_user) if request else [],
+            "timezone_name": app.config["FRONTLINE_TIMEZONE"],
+        }

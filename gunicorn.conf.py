@@ -1,0 +1,28 @@
+"""Gunicorn settings for running Frontline in production: `gunicorn -c gunicorn.conf.py`.
+
+Every value can be overridden from the environment, e.g. WEB_CONCURRENCY=5.
+"""
+
+import os
+
+wsgi_app = "app:create_app()"
+bind = os.environ.get("FRONTLINE_BIND", "127.0.0.1:8000")
+# Several worker processes, each with a few threads: pages wait on the database, not the CPU.
+workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+worker_class = "gthread"
+threads = int(os.environ.get("FRONTLINE_THREADS", "4"))
+# Each worker builds its own app and database pool after the fork (no shared connections).
+preload_app = False
+timeout = int(os.environ.get("FRONTLINE_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then so that memory stays flat over weeks.
+max_requests = 5000
+max_requests_jitter = 500
+# Uploads are limited by MAX_CONTENT_LENGTH in the app; headers stay small.
+limit_request_field_size = 16384
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("FRONTLINE_LOG_LEVEL", "info")
+# Trust X-Forwarded-* only from the proxy in front (set to its address).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

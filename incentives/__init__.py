@@ -1,0 +1,1 @@
+"""Incentives: helpdesk ticket import, monthly metrics and scores, scorecards."""

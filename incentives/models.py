@@ -1,0 +1,410 @@
+"""Incentives tables: imported tickets, their agents, import history, SLA targets and hours;
+plans and their versions, closed months with their frozen scores, and ticket disputes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import db, utcnow
+from core.people import User
+from core.tabular import ErrorReport, RowError
+from incentives.disputes import DisputeStatus, Resolution
+from incentives.metrics import Channel, Priority
+from incentives.plans import Plan, parse_plan, with_team_ids
+
+
+def _enum(kind: type[enum.StrEnum], length: int = 16) -> Enum:
+    return Enum(
+        kind,
+        native_enum=False,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class ImportStatus(enum.StrEnum):
+    IMPORTED = "imported"
+    REJECTED = "rejected"
+
+
+class AgentMatch(enum.StrEnum):
+    """How an agent came to be linked to a rep (or not)."""
+
+    EMAIL = "email"  # the agent's e-mail is a rep's login
+    ALIAS = "alias"  # an admin mapped the agent to a rep
+    NOT_A_REP = (
+        "not_a_rep"  # an admin said this agent is nobody we reward (a bot, a lead)
+    )
+
+
+class TicketImport(db.Model):
+    """One import: a file, an API batch or the demo data; rejected ones too."""
+
+    __tablename__ = "ticket_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The source tickets are kept under: zendesk, freshdesk, frontline, or a mapping's name.
+    source: Mapped[str] = mapped_column(String(32))
+    #: The reader used: zendesk, freshdesk, frontline, mapped; ``api`` for JSON batches.
+    file_format: Mapped[str] = mapped_column(String(16))
+    filename: Mapped[str] = mapped_column(String(255))
+    #: SHA-256 of the bytes received, to recognise the same file later.
+    sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[ImportStatus] = mapped_column(_enum(ImportStatus))
+    #: web, cli, api or demo.
+    via: Mapped[str] = mapped_column(String(8))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    #: Who imported, as the audit trail shows it (an e-mail, ``cli``, ``api:<token>``).
+    actor_label: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    rows: Mapped[int] = mapped_column(default=0)
+    inserted: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    unchanged: Mapped[int] = mapped_column(default=0)
+    #: Tickets in the file with nobody assigned.
+    unassigned: Mapped[int] = mapped_column(default=0)
+    #: Agents in the file not (yet) linked to a rep.
+    unknown_agents: Mapped[int] = mapped_column(default=0)
+    error_count: Mapped[int] = mapped_column(default=0)
+    #: The first 100 row errors as ``{row, column, value, reason}``.
+    errors: Mapped[list[Any]] = mapped_column(default=list)
+    #: Remarks for the person importing (e.g. "no assignee column").
+    notes: Mapped[list[Any]] = mapped_column(default=list)
+    duration_ms: Mapped[int] = mapped_column(default=0)
+
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status is ImportStatus.REJECTED
+
+    @property
+    def report(self) -> ErrorReport:
+        """The stored problems, as the import report macro shows them."""
+        shown = [RowError(**error) for error in self.errors or []]
+        return ErrorReport(shown=shown, more=max(0, self.error_count - len(shown)))
+
+
+class TicketAgent(db.Model):
+    """Someone a helpdesk named as a ticket's assignee, and the rep they are (if known).
+
+    Tickets point here, not at users: mapping an agent to a rep attributes every ticket
+    they ever had, including those imported before the mapping.
+    """
+
+    __tablename__ = "ticket_agents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The assignee as exported, in lower case with spaces collapsed (a name or e-mail).
+    key: Mapped[str] = mapped_column(String(254), unique=True)
+    #: The assignee as first exported, for people to read.
+    label: Mapped[str] = mapped_column(String(254))
+    rep_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    match: Mapped[AgentMatch | None] = mapped_column(_enum(AgentMatch))
+    mapped_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    mapped_at: Mapped[dt.datetime | None]
+    first_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    rep: Mapped[User | None] = relationship(foreign_keys=[rep_id])
+    mapped_by: Mapped[User | None] = relationship(foreign_keys=[mapped_by_id])
+
+    @property
+    def is_unknown(self) -> bool:
+        return self.match is None
+
+
+class Ticket(db.Model):
+    """A helpdesk ticket as last imported; the key is (source, external id).
+
+    Written in bulk by ``incentives.bulk`` (not one ORM object per row); read into
+    DataFrames by ``incentives.queries``.
+    """
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("uq_tickets_source_external_id", "source", "external_id", unique=True),
+        Index("ix_tickets_solved_at", "solved_at"),
+        Index("ix_tickets_agent_id_solved_at", "agent_id", "solved_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))
+    #: The helpdesk's own ticket id.
+    external_id: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+    priority: Mapped[Priority] = mapped_column(_enum(Priority))
+    group_name: Mapped[str | None] = mapped_column(String(120))
+    #: The assignee; ``None`` for an unassigned ticket.
+    agent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ticket_agents.id", ondelete="RESTRICT")
+    )
+    created_at: Mapped[dt.datetime]
+    first_response_at: Mapped[dt.datetime | None]
+    #: The (last) solve; ``None`` while open. The month a ticket counts in.
+    solved_at: Mapped[dt.datetime | None]
+    #: Durations the helpdesk exported instead of (or besides) timestamps, in minutes,
+    #: one column per clock.
+    first_response_min_calendar: Mapped[float | None] = mapped_column(Float)
+    first_response_min_business: Mapped[float | None] = mapped_column(Float)
+    resolution_min_calendar: Mapped[float | None] = mapped_column(Float)
+    resolution_min_business: Mapped[float | None] = mapped_column(Float)
+    #: Times reopened; ``None`` when the export does not say.
+    reopens: Mapped[int | None] = mapped_column(Integer)
+    #: ``None``: not rated.
+    satisfied: Mapped[bool | None] = mapped_column(Boolean)
+    nps: Mapped[int | None] = mapped_column(SmallInteger)
+    tags: Mapped[str | None] = mapped_column(String(500))
+    #: Hash of the imported fields; an unchanged re-import leaves the row alone.
+    fingerprint: Mapped[int] = mapped_column(BigInteger)
+    #: The import that last wrote this ticket.
+    import_id: Mapped[int] = mapped_column(
+        ForeignKey("ticket_imports.id", ondelete="RESTRICT")
+    )
+
+    agent: Mapped[TicketAgent | None] = relationship()
+
+
+class SlaTargetSetting(db.Model):
+    """An admin's SLA target for one channel and priority (defaults apply otherwise)."""
+
+    __tablename__ = "sla_targets"
+
+    channel: Mapped[Channel] = mapped_column(_enum(Channel), primary_key=True)
+    priority: Mapped[Priority] = mapped_column(_enum(Priority), primary_key=True)
+    first_response_min: Mapped[int]
+    resolution_h: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+
+class OpeningHours(db.Model):
+    """The organisation's opening hours on one weekday (Monday is 0), local time."""
+
+    __tablename__ = "incentive_opening_hours"
+
+    weekday: Mapped[int] = mapped_column(
+        SmallInteger, primary_key=True, autoincrement=False
+    )
+    #: Minutes after local midnight.
+    opens_min: Mapped[int]
+    closes_min: Mapped[int]
+
+
+class Holiday(db.Model):
+    """A day the organisation is closed (business-hours clock only)."""
+
+    __tablename__ = "incentive_holidays"
+
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+
+
+# --- plans, month close, disputes ---------------------------------------------------------
+
+
+class IncentivePlan(db.Model):
+    """A plan: a name that versions share. One plan is in force for open months."""
+
+    __tablename__ = "incentive_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    #: The plan open months are scored with; at most one is.
+    is_active: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    versions: Mapped[list[PlanVersion]] = relationship(
+        back_populates="plan", order_by="PlanVersion.version"
+    )
+
+    @property
+    def current(self) -> PlanVersion:
+        return self.versions[-1]
+
+
+class PlanVersion(db.Model):
+    """One version of a plan, as validated by ``plans.parse_plan``.
+
+    Frozen once a closed month used it: a change then makes the next version.
+    """
+
+    __tablename__ = "incentive_plan_versions"
+    __table_args__ = (UniqueConstraint("plan_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("incentive_plans.id", ondelete="RESTRICT")
+    )
+    version: Mapped[int]
+    #: ``plans.plan_to_data`` of the plan, team overrides with their team ids.
+    definition: Mapped[dict[str, Any]]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    actor_label: Mapped[str] = mapped_column(String(254), default="")
+
+    plan: Mapped[IncentivePlan] = relationship(back_populates="versions")
+
+    @property
+    def rules(self) -> Plan:
+        """The version as the scoring rules take it."""
+        return plan_from_definition(self.definition)
+
+    @property
+    def label(self) -> str:
+        return f"{self.plan.name} v{self.version}"
+
+
+def plan_from_definition(definition: dict[str, Any]) -> Plan:
+    """A stored definition as a :class:`~incentives.plans.Plan`, team ids included."""
+    data = dict(definition)
+    ids = data.pop("team_ids", {}) or {}
+    return with_team_ids(parse_plan(data), {k: int(v) for k, v in ids.items()})
+
+
+class MonthClose(db.Model):
+    """A month's scores frozen: the plan version, every rep's score, the tickets' print.
+
+    Closes are never edited, bar the reopening fields; a month closed again after a
+    reopening gets a new row, so every close stays on record.
+    """
+
+    __tablename__ = "incentive_month_closes"
+    __table_args__ = (Index("ix_incentive_month_closes_month", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: YYYY-MM in the organisation's time zone.
+    month: Mapped[str] = mapped_column(String(7))
+    plan_version_id: Mapped[int] = mapped_column(
+        ForeignKey("incentive_plan_versions.id", ondelete="RESTRICT")
+    )
+    closed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    closed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    actor_label: Mapped[str] = mapped_column(String(254), default="")
+    note: Mapped[str] = mapped_column(String(500), default="")
+    #: SHA-256 over every ticket the month's figures used, as attributed at close.
+    ticket_fingerprint: Mapped[str] = mapped_column(String(64))
+    ticket_count: Mapped[int] = mapped_column(default=0)
+    #: The organisation's CSAT that month (0-1): the Bayesian prior the scores used.
+    org_csat: Mapped[float | None] = mapped_column(Float)
+    #: The organisation's and each team's month metrics, as shown at close.
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: Disputes still open at close (they no longer change this month).
+    open_disputes: Mapped[int] = mapped_column(default=0)
+    reopened_at: Mapped[dt.datetime | None]
+    reopened_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    reopen_reason: Mapped[str] = mapped_column(String(500), default="")
+
+    plan_version: Mapped[PlanVersion] = relationship(lazy="joined")
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
+    reopened_by: Mapped[User | None] = relationship(foreign_keys=[reopened_by_id])
+
+    @property
+    def is_in_force(self) -> bool:
+        return self.reopened_at is None
+
+
+class MonthScore(db.Model):
+    """One rep's score in a closed month, every step kept (``plans.score_to_data``)."""
+
+    __tablename__ = "incentive_month_scores"
+    __table_args__ = (
+        UniqueConstraint("close_id", "rep_id"),
+        Index("ix_incentive_month_scores_rep_id_month", "rep_id", "month"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    close_id: Mapped[int] = mapped_column(
+        ForeignKey("incentive_month_closes.id", ondelete="CASCADE")
+    )
+    month: Mapped[str] = mapped_column(String(7))
+    rep_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    #: The rep's team and names as they were at close.
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="SET NULL")
+    )
+    rep_name: Mapped[str] = mapped_column(String(120))
+    rep_email: Mapped[str] = mapped_column(String(254))
+    team_name: Mapped[str] = mapped_column(String(120), default="")
+    score: Mapped[float | None] = mapped_column(Float)
+    eligible: Mapped[bool]
+    payout: Mapped[Decimal]
+    #: The month metrics behind the score (``metrics.METRIC_COLUMNS``).
+    metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class TicketDispute(db.Model):
+    """A rep's dispute of a ticket credited to them, and a supervisor's decision."""
+
+    __tablename__ = "ticket_disputes"
+    __table_args__ = (
+        Index("ix_ticket_disputes_status_month", "status", "month"),
+        Index("ix_ticket_disputes_ticket_id", "ticket_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    #: The month the ticket counted in when disputed (YYYY-MM).
+    month: Mapped[str] = mapped_column(String(7))
+    #: The rep who disputes: the one the ticket was credited to.
+    rep_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[str] = mapped_column(String(500))
+    status: Mapped[DisputeStatus] = mapped_column(
+        _enum(DisputeStatus), default=DisputeStatus.OPEN
+    )
+    filed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[dt.datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    resolution: Mapped[Resolution | None] = mapped_column(_enum(Resolution))
+    #: For a reassignment: the rep the ticket now counts for.
+    reassigned_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    #: Why a dispute was declined (required), or a note on acceptance.
+    decision_note: Mapped[str] = mapped_column(String(500), default="")
+
+    ticket: Mapped[Ticket] = relationship()
+    rep: Mapped[User] = relationship(foreign_keys=[rep_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    reassigned_to: Mapped[User | None] = relationship(foreign_keys=[reassigned_to_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is DisputeStatus.OPEN

@@ -1,0 +1,50 @@
+"""Laying out scorecard PDFs in worker processes: HTML in, files out.
+
+Nothing here needs the app or the database, so a worker process starts quickly (with the
+``spawn`` method, never a fork of a parent that has already laid out large documents, which
+runs at about half speed). Many scorecards laid out as one document cost much less per page
+than one document each; :func:`write_split` then writes each scorecard's pages to its own
+file, found by the anchor (``id``) its first page carries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from core import pdf
+
+
+def write_split(html: str, files: Sequence[tuple[str, str]]) -> list[tuple[str, int]]:
+    """Lay out ``html`` once and write each part to its file.
+
+    :param files: (anchor, path) pairs: the part starting on the page that carries the
+        element with that id runs up to the next part.
+    :return: (path, pages) for each file written.
+    :raises ValueError: an anchor is not in the document.
+    """
+    document = pdf.render_pages(html)
+    wanted = {anchor for anchor, _path in files}
+    starts: dict[str, int] = {}
+    for index, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            if anchor in wanted and anchor not in starts:
+                starts[anchor] = index
+    missing = wanted - set(starts)
+    if missing:
+        raise ValueError(f"parts not found in the document: {sorted(missing)[:5]}")
+    parts = sorted((starts[anchor], path) for anchor, path in files)
+    written = []
+    for number, (start, path) in enumerate(parts):
+        end = parts[number + 1][0] if number + 1 < len(parts) else len(document.pages)
+        pages = document.pages[start:end]
+        Path(path).write_bytes(pdf.write_pages(document, pages))
+        written.append((path, len(pages)))
+    return written
+
+
+def write_one(html: str, path: str) -> list[tuple[str, int]]:
+    """Lay out and write one document."""
+    document = pdf.render_pages(html)
+    Path(path).write_bytes(pdf.write_pages(document, document.pages))
+    return [(path, len(document.pages))]

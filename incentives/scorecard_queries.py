@@ -1,0 +1,456 @@
+"""Scorecards' reads: one rep's, one team's, the leadership pack, or a whole month's at once.
+
+Each function gathers the month's scores (``scoring_queries.score_history``), what
+training says (authority held, scenarios passed, work open, coaching scenarios) and what
+recruiting says (test results of reps hired through Frontline), then hands plain data to
+``scorecards`` to build the context that the page and the PDF both render.
+:func:`month_cards` gathers every card of a month with a fixed number of queries per month
+plus a few per rep, for batch rendering.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from core.access import Role, Viewer
+from core.db import db, utcnow
+from core.people import Team, User, UserRole
+from incentives import metrics, plans, queries, scorecards, scoring_queries, validity
+from incentives.disputes import DisputeStatus
+from incentives.models import MonthClose, MonthScore, TicketDispute
+from incentives.scorecards import (
+    AuthorityHeld,
+    CoachingOffer,
+    CoverageRow,
+    DisputeCounts,
+    LeadershipPack,
+    MonthScores,
+    Person,
+    RepCard,
+    ScenarioOffer,
+    TeamCard,
+    TrainingFacts,
+)
+from recruiting import queries as recruiting_queries
+from training import queries as training_queries
+from training.assignments import AssignmentState
+
+#: Months a scorecard's trends cover, the scorecard's month included.
+TREND_MONTHS = 6
+#: Leadership's view of training: every rep's assignments.
+ORGANISATION = Viewer(user_id=0, roles=frozenset({Role.LEADERSHIP}))
+
+
+def history(month: str) -> list[MonthScores]:
+    """The scores of the trend months ending with ``month``, oldest first."""
+    months = scoring_queries.trailing_months(month, TREND_MONTHS)
+    found = scoring_queries.score_history(months)
+    return [found[m] for m in months]
+
+
+# --- facts from training ------------------------------------------------------------------
+
+
+def _limit(value: object, unit: str) -> str:
+    number = float(value)  # type: ignore[arg-type]
+    return f"{number:,.0f} {unit}" if number.is_integer() else f"{number:,.2f} {unit}"
+
+
+def authorities_held(
+    reps: Sequence[User], at: dt.datetime
+) -> dict[int, list[AuthorityHeld]]:
+    """What each rep may do on their own today (training's register)."""
+    tz = queries.org_timezone()
+    register = training_queries.register_for(
+        reps, training_queries.list_authorities(active_only=True), at
+    )
+    held: dict[int, list[AuthorityHeld]] = {}
+    for rep in reps:
+        held[rep.id] = [
+            AuthorityHeld(
+                entry.authority.name,
+                _limit(entry.decision.limit, entry.decision.unit or "")
+                if entry.decision.limit is not None
+                else "",
+                entry.decision.expires_at.astimezone(tz).strftime("%d %b %Y")
+                if entry.decision.expires_at
+                else "",
+            )
+            for entry in register.get(rep.id, [])
+            if entry.decision.allowed
+        ]
+    return held
+
+
+def _assignment_counts(
+    rows: Iterable[training_queries.AssignmentRow],
+) -> dict[int, tuple[int, int, set[str]]]:
+    """rep id -> (open, overdue, scenario keys assigned and not done)."""
+    counts: dict[int, list] = defaultdict(lambda: [0, 0, set()])
+    for row in rows:
+        entry = counts[row.assignment.rep_id]
+        if row.progress.state is not AssignmentState.DONE:
+            entry[0] += 1
+            if row.assignment.scenario_key:
+                entry[2].add(row.assignment.scenario_key)
+        if row.progress.state is AssignmentState.OVERDUE:
+            entry[1] += 1
+    return {rep: (a, b, c) for rep, (a, b, c) in counts.items()}
+
+
+def training_facts(
+    rep_id: int,
+    month: str,
+    assignments: tuple[int, int, set[str]] | None,
+    titles: dict[str, str],
+) -> TrainingFacts:
+    tz = queries.org_timezone()
+    start, end = metrics.month_bounds(month, tz)
+    passes = sorted(
+        training_queries.last_passes(rep_id).items(), key=lambda kv: kv[1], reverse=True
+    )
+    open_count, overdue, _keys = assignments or (0, 0, set())
+    return TrainingFacts(
+        passed=tuple(
+            (titles.get(key, key), at.astimezone(tz).strftime("%d %b %Y"))
+            for key, at in passes
+        ),
+        passed_in_month=sum(1 for _k, at in passes if start <= at < end),
+        open_assignments=open_count,
+        overdue=overdue,
+    )
+
+
+class _Scenarios:
+    """Scenarios coaching each metric, looked up once per tag."""
+
+    def __init__(self) -> None:
+        self._by_tag: dict[str, list[tuple[str, str]]] = {}
+
+    def for_metric(self, metric: str) -> list[tuple[str, str]]:
+        tag = plans.SCORED_METRICS[metric].coaching_tag
+        if tag not in self._by_tag:
+            self._by_tag[tag] = [
+                (v.key, v.title)
+                for v in training_queries.list_scenarios_for_metric(tag)
+            ]
+        return self._by_tag[tag]
+
+
+def coaching_offers(
+    rep_id: int,
+    current: MonthScores,
+    previous: MonthScores | None,
+    scenarios: _Scenarios,
+    assigned: set[str],
+) -> list[CoachingOffer]:
+    """Metrics the rep was under threshold on in both months, with scenarios for each."""
+    score = current.scores.get(rep_id)
+    before = previous.scores.get(rep_id) if previous else None
+    if score is None:
+        return []
+    return [
+        CoachingOffer(
+            metric,
+            plans.SCORED_METRICS[metric].label,
+            tuple(
+                ScenarioOffer(key, title, key in assigned)
+                for key, title in scenarios.for_metric(metric)
+            ),
+        )
+        for metric in plans.coaching_needs(score, before)
+    ]
+
+
+def dispute_counts(
+    month: str, rep_ids: Iterable[int] | None = None
+) -> dict[int, DisputeCounts]:
+    stmt = (
+        select(TicketDispute.rep_id, TicketDispute.status, func.count())
+        .where(TicketDispute.month == month)
+        .group_by(TicketDispute.rep_id, TicketDispute.status)
+    )
+    if rep_ids is not None:
+        stmt = stmt.where(TicketDispute.rep_id.in_(list(rep_ids)))
+    raw: dict[int, dict[str, int]] = defaultdict(dict)
+    for rep_id, status, count in db.session.execute(stmt):
+        raw[rep_id][DisputeStatus(status).value] = count
+    return {
+        rep_id: DisputeCounts(
+            v.get("open", 0), v.get("accepted", 0), v.get("declined", 0)
+        )
+        for rep_id, v in raw.items()
+    }
+
+
+# --- one rep, one team, the organisation --------------------------------------------------
+
+
+def person_of(rep: User) -> Person:
+    return Person(
+        rep.id,
+        rep.name,
+        rep.email,
+        rep.team_id,
+        rep.team.name if rep.team else "",
+        rep.is_active,
+    )
+
+
+def rep_scorecard(
+    rep: User, month: str, *, scores: list[MonthScores] | None = None
+) -> RepCard:
+    """One rep's scorecard for ``month``."""
+    now = utcnow()
+    scores = scores or history(month)
+    today = now.astimezone(queries.org_timezone()).date()
+    rows = training_queries.list_assignments(rep.viewer(), rep_id=rep.id, today=today)
+    counts = _assignment_counts(rows).get(rep.id)
+    return scorecards.rep_card(
+        rep.id,
+        scores,
+        tz=queries.org_timezone(),
+        person=person_of(rep),
+        authorities=authorities_held([rep], now)[rep.id],
+        training=training_facts(
+            rep.id, month, counts, training_queries.scenario_titles()
+        ),
+        disputes=dispute_counts(month, [rep.id]).get(rep.id),
+        coaching=coaching_offers(
+            rep.id,
+            scores[-1],
+            scores[-2] if len(scores) > 1 else None,
+            _Scenarios(),
+            counts[2] if counts else set(),
+        ),
+        generated_at=now,
+    )
+
+
+def team_scorecard(
+    team: Team, month: str, *, scores: list[MonthScores] | None = None
+) -> TeamCard:
+    """One team's scorecard for ``month``: its reps side by side, with coaching offers."""
+    now = utcnow()
+    scores = scores or history(month)
+    current, previous = scores[-1], (scores[-2] if len(scores) > 1 else None)
+    members = [r for r, p in current.people.items() if p.team_id == team.id]
+    today = now.astimezone(queries.org_timezone()).date()
+    counts = _assignment_counts(
+        training_queries.list_assignments(ORGANISATION, today=today)
+    )
+    offers = _Scenarios()
+    coaching = {
+        rep_id: coaching_offers(
+            rep_id, current, previous, offers, counts.get(rep_id, (0, 0, set()))[2]
+        )
+        for rep_id in members
+    }
+    open_disputes = sum(c.open for r, c in dispute_counts(month, members).items())
+    return scorecards.team_card(
+        team.id,
+        team.name,
+        scores,
+        tz=queries.org_timezone(),
+        supervisors=[s.name for s in team.supervisors],
+        coaching=coaching,
+        open_disputes=open_disputes,
+        generated_at=now,
+    )
+
+
+def hiring_validity() -> validity.Validity:
+    """Spearman's rho of each test competency and the total with reps' average score over
+    their closed months, for reps hired through Frontline."""
+    results = recruiting_queries.list_hire_results()
+    if not results:
+        return validity.hiring_test_validity([], [])
+    ids = [r.user_id for r in results]
+    monthly: dict[int, list[float]] = defaultdict(list)
+    rows = db.session.execute(
+        select(MonthScore.rep_id, MonthScore.score)
+        .join(MonthClose, MonthClose.id == MonthScore.close_id)
+        .where(
+            MonthClose.reopened_at.is_(None),
+            MonthScore.rep_id.in_(ids),
+            MonthScore.score.is_not(None),
+        )
+    )
+    for rep_id, score in rows:
+        monthly[rep_id].append(float(score))
+    competencies = list(results[0].scores)
+    return validity.hiring_test_validity(
+        [
+            validity.HiredRep(r.user_id, r.scores, r.total, monthly.get(r.user_id, []))
+            for r in results
+        ],
+        [(key, key.capitalize()) for key in competencies],
+    )
+
+
+def leadership_pack(
+    month: str, *, scores: list[MonthScores] | None = None
+) -> LeadershipPack:
+    now = utcnow()
+    scores = scores or history(month)
+    today = now.astimezone(queries.org_timezone()).date()
+    rows = [
+        r
+        for r in training_queries.list_assignments(ORGANISATION, today=today)
+        if r.assignment.rep.is_active
+    ]
+    done = sum(1 for r in rows if r.progress.state is AssignmentState.DONE)
+    overdue = sum(1 for r in rows if r.progress.state is AssignmentState.OVERDUE)
+    return scorecards.leadership_pack(
+        scores,
+        tz=queries.org_timezone(),
+        coverage=[
+            CoverageRow(authority.name, holders, reps)
+            for authority, holders, reps in training_queries.coverage(now)
+        ],
+        assignments=(done, len(rows), overdue),
+        validity=hiring_validity(),
+        open_disputes=scoring_queries.count_open_disputes(month),
+        generated_at=now,
+    )
+
+
+# --- a whole month ------------------------------------------------------------------------
+
+
+@dataclass
+class MonthCards:
+    month: str
+    reps: list[RepCard]
+    teams: list[TeamCard]
+    leadership: LeadershipPack
+
+
+def scored_reps(month: str, scores: MonthScores | None = None) -> list[User]:
+    """Accounts of the reps the month scored, by team then name."""
+    scores = scores or scoring_queries.month_scores(month)
+    ids = list(scores.scores)
+    users: list[User] = []
+    for start in range(0, len(ids), queries.IN_BATCH):
+        users.extend(
+            db.session.scalars(
+                select(User).where(User.id.in_(ids[start : start + queries.IN_BATCH]))
+            )
+        )
+    return sorted(
+        users,
+        key=lambda u: (
+            scores.people[u.id].team_name.casefold(),
+            scores.people[u.id].name.casefold(),
+        ),
+    )
+
+
+class MonthCardMaker:
+    """Every scorecard of a month, made one by one from data read once.
+
+    Scores, authority, assignments, disputes and scenario titles are read for everyone
+    when the maker is built; a rep then costs one query (their training passes). A batch
+    makes rep cards a chunk at a time, so their PDFs are laid out while the next chunk is
+    made; team cards come after the reps' (they reuse each rep's coaching offers).
+    """
+
+    def __init__(self, month: str) -> None:
+        self.month = month
+        self.now = utcnow()
+        self.tz = queries.org_timezone()
+        self.scores = history(month)
+        self.current = self.scores[-1]
+        self.previous = self.scores[-2] if len(self.scores) > 1 else None
+        self.reps = scored_reps(month, self.current)
+        today = self.now.astimezone(self.tz).date()
+        self._held = authorities_held(self.reps, self.now)
+        self._counts = _assignment_counts(
+            training_queries.list_assignments(ORGANISATION, today=today)
+        )
+        self._titles = training_queries.scenario_titles()
+        self._disputes = dispute_counts(month)
+        self._offers = _Scenarios()
+        self._coaching: dict[int, list[CoachingOffer]] = {}
+
+    def rep_card(self, rep: User) -> RepCard:
+        assigned = self._counts.get(rep.id)
+        coaching = coaching_offers(
+            rep.id,
+            self.current,
+            self.previous,
+            self._offers,
+            assigned[2] if assigned else set(),
+        )
+        self._coaching[rep.id] = coaching
+        return scorecards.rep_card(
+            rep.id,
+            self.scores,
+            tz=self.tz,
+            person=person_of(rep),
+            authorities=self._held.get(rep.id, []),
+            training=training_facts(rep.id, self.month, assigned, self._titles),
+            disputes=self._disputes.get(rep.id),
+            coaching=coaching,
+            generated_at=self.now,
+        )
+
+    def team_cards(self) -> list[TeamCard]:
+        people = self.current.people
+        team_ids = sorted({p.team_id for p in people.values() if p.team_id is not None})
+        teams = db.session.scalars(select(Team).where(Team.id.in_(team_ids or [-1])))
+        cards = []
+        for team in teams:
+            members = [r for r, p in people.items() if p.team_id == team.id]
+            cards.append(
+                scorecards.team_card(
+                    team.id,
+                    team.name,
+                    self.scores,
+                    tz=self.tz,
+                    supervisors=[s.name for s in team.supervisors],
+                    coaching={r: self._coaching.get(r, []) for r in members},
+                    open_disputes=sum(
+                        self._disputes[r].open for r in members if r in self._disputes
+                    ),
+                    generated_at=self.now,
+                )
+            )
+        return sorted(cards, key=lambda c: c.name.casefold())
+
+    def leadership(self) -> LeadershipPack:
+        return leadership_pack(self.month, scores=self.scores)
+
+
+def month_cards(month: str) -> MonthCards:
+    """Every rep's scorecard, every team's, and the leadership pack for ``month``."""
+    maker = MonthCardMaker(month)
+    reps = [maker.rep_card(rep) for rep in maker.reps]
+    return MonthCards(month, reps, maker.team_cards(), maker.leadership())
+
+
+def rep_ids_in_teams(team_ids: Iterable[int]) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(User.id)
+            .join(UserRole, (UserRole.user_id == User.id) & (UserRole.role == Role.REP))
+            .where(User.team_id.in_(list(team_ids) or [-1]))
+        )
+    )
+
+
+def count_to_coach(rep_ids: Iterable[int], month: str) -> int:
+    """How many of these reps were under a threshold in ``month`` and the month before."""
+    previous = scoring_queries.month_scores(metrics.shift_month(month, -1))
+    current = scoring_queries.month_scores(month)
+    return sum(
+        1
+        for rep_id in rep_ids
+        if rep_id in current.scores
+        and plans.coaching_needs(current.scores[rep_id], previous.scores.get(rep_id))
+    )

@@ -1,0 +1,1 @@
+"""Recruiting: openings, candidates, pipeline, aptitude tests by link, interviews, hiring."""

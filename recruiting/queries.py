@@ -1,0 +1,1060 @@
+"""Recruiting's reads: openings, the board, the ranked list, comparisons, candidate pages,
+assessment statistics and the dashboard panel.
+
+Every function that shows candidates takes the viewer, because in a blind opening a
+candidate's identity depends on who is looking (``pipeline.identity_hidden``). Lists are
+built with a fixed number of statements, whatever their length.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy import ColumnElement, and_, false, func, literal, or_, select
+from sqlalchemy.orm import aliased
+
+from core import charts
+from core.access import Role, Viewer
+from core.db import db, utcnow
+from core.people import User, hash_token
+from recruiting import assessment as rules
+from recruiting import pipeline
+from recruiting.assessment import COMPETENCIES, Competency
+from recruiting.models import (
+    Assessment,
+    AssessmentResult,
+    Candidate,
+    CandidateAnswer,
+    InterviewScorecard,
+    Invitation,
+    Opening,
+    OpeningStatus,
+    ResultRating,
+    StageChange,
+)
+from recruiting.pipeline import Stage
+
+#: Roles that manage recruiting and interview candidates.
+MANAGERS = frozenset({Role.ADMIN, Role.HIRING_MANAGER})
+#: Roles that may read recruiting.
+READERS = MANAGERS | {Role.LEADERSHIP}
+#: Cards shown per board column; the rest are counted and listed on the candidates page.
+BOARD_CARDS = 20
+PER_PAGE = 50
+
+
+def can_manage(viewer: Viewer) -> bool:
+    return viewer.has_any(MANAGERS)
+
+
+def is_interviewer(viewer: Viewer) -> bool:
+    """Interviewers are hiring managers and admins; leadership only reads."""
+    return viewer.has_any(MANAGERS)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list, shaped for the ``pagination`` macro."""
+
+    items: list[Any]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+# --- how a candidate appears ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    """A candidate's identity as one viewer may see it."""
+
+    id: int
+    name: str
+    email: str | None
+    phone: str | None
+    source: str | None
+    #: Blind review keeps the identity from this viewer for now.
+    hidden: bool
+    erased: bool
+
+    @property
+    def label(self) -> str:
+        if self.hidden or self.erased or not self.name:
+            return f"Candidate #{self.id}"
+        return self.name
+
+
+def _person(
+    candidate: Candidate, *, blind: bool, has_result: bool, has_rated: bool
+) -> Person:
+    hidden = pipeline.identity_hidden(
+        blind=blind, has_result=has_result, stage=candidate.stage, has_rated=has_rated
+    )
+    return Person(
+        id=candidate.id,
+        name="" if hidden else candidate.name,
+        email=None if hidden else candidate.email,
+        phone=None if hidden else candidate.phone,
+        source=None if hidden else candidate.source,
+        hidden=hidden,
+        erased=candidate.is_erased,
+    )
+
+
+def _my_rating(viewer: Viewer) -> tuple[Any, ColumnElement[bool]]:
+    """The viewer's own rating of each candidate's result, to outer-join on."""
+    rating = aliased(ResultRating, name="my_rating")
+    return rating, and_(
+        rating.candidate_id == Candidate.id, rating.reviewer_id == viewer.user_id
+    )
+
+
+# --- weighted totals and percentiles ----------------------------------------------------
+
+
+def weighted_total_sql(weights: Mapping[Competency, int]) -> ColumnElement[float]:
+    """``assessment.weighted_total`` as SQL, for ordering and for whole populations."""
+    total = sum(weights.get(c, 0) for c in COMPETENCIES)
+    terms = [
+        literal(float(weights[c])) * getattr(AssessmentResult, c.value)
+        for c in COMPETENCIES
+        if weights.get(c, 0)
+    ]
+    return sum(terms[1:], terms[0]) / literal(float(total))
+
+
+class Populations:
+    """Sorted weighted totals of every result per assessment version, loaded once each."""
+
+    def __init__(self, weights: Mapping[Competency, int]) -> None:
+        self.weights = weights
+        self._loaded: dict[int, list[float]] = {}
+
+    def percentile(self, assessment_id: int, value: float) -> float:
+        population = self._loaded.get(assessment_id)
+        if population is None:
+            values = db.session.scalars(
+                select(weighted_total_sql(self.weights)).where(
+                    AssessmentResult.assessment_id == assessment_id
+                )
+            )
+            population = self._loaded[assessment_id] = sorted(
+                round(v, 1) for v in values
+            )
+        return rules.percentile(value, population)
+
+
+@dataclass(frozen=True)
+class ResultView:
+    """A result as a reviewer sees it for one opening."""
+
+    scores: dict[Competency, float]
+    total: float
+    percentile: float
+    assessment_id: int
+    version: int
+    answered: int
+    item_count: int
+    submitted_at: dt.datetime
+    timed_out: bool
+
+    @property
+    def strip(self) -> Markup:
+        return charts.bar_strip(
+            [(c.label, v) for c, v in self.scores.items()], label="Competency scores"
+        )
+
+    def rows(self, weights: Mapping[Competency, int]) -> Markup:
+        return charts.bar_rows(
+            [
+                (f"{c.label} \N{MULTIPLICATION SIGN}{weights.get(c, 0)}", v)
+                for c, v in self.scores.items()
+            ],
+            label="Competency scores with their weights",
+            width=420,
+            label_width=150,
+        )
+
+
+def _result_view(
+    result: AssessmentResult, version: int, opening: Opening, populations: Populations
+) -> ResultView:
+    total = rules.weighted_total(result.scores, opening.weight_map)
+    return ResultView(
+        scores=result.scores,
+        total=total,
+        percentile=populations.percentile(result.assessment_id, total),
+        assessment_id=result.assessment_id,
+        version=version,
+        answered=result.answered,
+        item_count=result.item_count,
+        submitted_at=result.submitted_at,
+        timed_out=result.timed_out,
+    )
+
+
+# --- openings ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpeningSummary:
+    opening: Opening
+    counts: dict[Stage, int]
+    results: int
+
+
+def stage_counts(
+    opening_ids: Iterable[int] | None = None,
+) -> dict[int, dict[Stage, int]]:
+    """Candidates per stage, per opening."""
+    stmt = select(Candidate.opening_id, Candidate.stage, func.count()).group_by(
+        Candidate.opening_id, Candidate.stage
+    )
+    if opening_ids is not None:
+        stmt = stmt.where(Candidate.opening_id.in_(list(opening_ids)))
+    counts: dict[int, dict[Stage, int]] = defaultdict(dict)
+    for opening_id, stage, n in db.session.execute(stmt):
+        counts[opening_id][stage] = n
+    return counts
+
+
+def list_openings(status: OpeningStatus | None = None) -> list[OpeningSummary]:
+    """Openings, open first then newest, with candidates per stage and results taken."""
+    stmt = select(Opening).order_by(Opening.status.desc(), Opening.id.desc())
+    if status is not None:
+        stmt = stmt.where(Opening.status == status)
+    openings = list(db.session.scalars(stmt))
+    counts = stage_counts([o.id for o in openings])
+    results = dict(
+        db.session.execute(
+            select(Candidate.opening_id, func.count())
+            .join(AssessmentResult, AssessmentResult.candidate_id == Candidate.id)
+            .group_by(Candidate.opening_id)
+        ).all()
+    )
+    return [
+        OpeningSummary(o, counts.get(o.id, {}), results.get(o.id, 0)) for o in openings
+    ]
+
+
+def list_assessments() -> list[Assessment]:
+    return list(
+        db.session.scalars(
+            select(Assessment).order_by(Assessment.key, Assessment.version.desc())
+        )
+    )
+
+
+def assessment_choices() -> list[tuple[int, str]]:
+    """Each assessment's versions, newest first, for the opening form."""
+    return [(a.id, a.label) for a in list_assessments()]
+
+
+# --- the board --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Card:
+    person: Person
+    stage: Stage
+    stage_changed_at: dt.datetime
+    total: float | None
+    duplicate_of_id: int | None
+
+
+@dataclass(frozen=True)
+class BoardColumn:
+    stage: Stage
+    count: int
+    cards: list[Card]
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.cards)
+
+
+def board(
+    opening: Opening, viewer: Viewer, per_stage: int = BOARD_CARDS
+) -> list[BoardColumn]:
+    """The pipeline board: every stage with its count and its most recently moved cards."""
+    counts = stage_counts([opening.id]).get(opening.id, {})
+    position = (
+        func.row_number()
+        .over(partition_by=Candidate.stage, order_by=Candidate.stage_changed_at.desc())
+        .label("position")
+    )
+    ranked = (
+        select(Candidate.id, position)
+        .where(Candidate.opening_id == opening.id)
+        .subquery()
+    )
+    rating, mine = _my_rating(viewer)
+    rows = db.session.execute(
+        select(Candidate, AssessmentResult, rating.id)
+        .join(ranked, ranked.c.id == Candidate.id)
+        .outerjoin(AssessmentResult, AssessmentResult.candidate_id == Candidate.id)
+        .outerjoin(rating, mine)
+        .where(ranked.c.position <= per_stage)
+        .order_by(Candidate.stage_changed_at.desc())
+    ).all()
+    weights = opening.weight_map
+    cards: dict[Stage, list[Card]] = defaultdict(list)
+    for candidate, result, rating_id in rows:
+        cards[candidate.stage].append(
+            Card(
+                person=_person(
+                    candidate,
+                    blind=opening.blind_review,
+                    has_result=result is not None,
+                    has_rated=rating_id is not None,
+                ),
+                stage=candidate.stage,
+                stage_changed_at=candidate.stage_changed_at,
+                total=rules.weighted_total(result.scores, weights) if result else None,
+                duplicate_of_id=candidate.duplicate_of_id,
+            )
+        )
+    return [
+        BoardColumn(stage, counts.get(stage, 0), cards.get(stage, []))
+        for stage in pipeline.BOARD_STAGES
+    ]
+
+
+# --- the ranked list and comparison -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RankedRow:
+    rank: int
+    person: Person
+    stage: Stage
+    result: ResultView
+    my_rating: int | None
+
+
+def ranked(
+    opening: Opening,
+    viewer: Viewer,
+    *,
+    stages: Sequence[Stage] = pipeline.ACTIVE_STAGES,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> Page:
+    """Candidates of ``opening`` with a result, best weighted total first."""
+    weights = opening.weight_map
+    total = weighted_total_sql(weights).label("total")
+    rating, mine = _my_rating(viewer)
+    base = (
+        select(Candidate, AssessmentResult, Assessment.version, rating.rating)
+        .join(AssessmentResult, AssessmentResult.candidate_id == Candidate.id)
+        .join(Assessment, Assessment.id == AssessmentResult.assessment_id)
+        .outerjoin(rating, mine)
+        .where(Candidate.opening_id == opening.id, Candidate.stage.in_(list(stages)))
+    )
+    count = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    page = max(1, min(page, max(1, math.ceil(count / per_page))))
+    rows = db.session.execute(
+        base.add_columns(total)
+        .order_by(total.desc(), AssessmentResult.submitted_at, Candidate.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    populations = Populations(weights)
+    items = [
+        RankedRow(
+            rank=(page - 1) * per_page + index,
+            person=_person(
+                candidate,
+                blind=opening.blind_review,
+                has_result=True,
+                has_rated=my_rating is not None,
+            ),
+            stage=candidate.stage,
+            result=_result_view(result, version, opening, populations),
+            my_rating=my_rating,
+        )
+        for index, (candidate, result, version, my_rating, _total) in enumerate(
+            rows, start=1
+        )
+    ]
+    return Page(items, page, per_page, count)
+
+
+@dataclass(frozen=True)
+class ChosenOption:
+    key: str
+    text: str
+    points: dict[Competency, int]
+    #: "best" (chosen, or most effective), "worst" (least effective) or "".
+    chosen_as: str
+    #: The option with the most points in all (the keyed best response).
+    is_keyed_best: bool
+    #: The option with the fewest points in all (the keyed least effective response).
+    is_keyed_worst: bool
+
+
+@dataclass(frozen=True)
+class ReviewedItem:
+    """One item with a candidate's choice and the points it earned."""
+
+    number: int
+    item: rules.Item
+    options: list[ChosenOption]
+    earned: dict[Competency, int]
+    complete: bool
+
+    @property
+    def earned_total(self) -> int:
+        return sum(self.earned.values())
+
+    @property
+    def chosen(self) -> list[ChosenOption]:
+        return [o for o in self.options if o.chosen_as]
+
+
+def review_answers(
+    spec: rules.AssessmentSpec, answers: Mapping[str, rules.Answer]
+) -> list[ReviewedItem]:
+    """Each item of ``spec`` with the candidate's choices and their keyed points."""
+    reviewed = []
+    for number, item in enumerate(spec.items, start=1):
+        answer = answers.get(item.key) or rules.Answer()
+        totals = [sum(o.points.values()) for o in item.options]
+        options = []
+        for option in item.options:
+            chosen_as = ""
+            if option.key == answer.best:
+                chosen_as = "best"
+            elif option.key == answer.worst:
+                chosen_as = "worst"
+            options.append(
+                ChosenOption(
+                    key=option.key,
+                    text=option.text,
+                    points={c: option.points_for(c) for c in COMPETENCIES},
+                    chosen_as=chosen_as,
+                    is_keyed_best=sum(option.points.values()) == max(totals),
+                    is_keyed_worst=item.type is rules.ItemType.MOST_LEAST
+                    and sum(option.points.values()) == min(totals),
+                )
+            )
+        reviewed.append(
+            ReviewedItem(
+                number=number,
+                item=item,
+                options=options,
+                earned=rules.item_points(item, answer),
+                complete=rules.is_complete(item, answer),
+            )
+        )
+    return reviewed
+
+
+def _answers_by_invitation(
+    invitation_ids: Sequence[int],
+) -> dict[int, dict[str, rules.Answer]]:
+    found: dict[int, dict[str, rules.Answer]] = defaultdict(dict)
+    if not invitation_ids:
+        return found
+    rows = db.session.execute(
+        select(
+            CandidateAnswer.invitation_id,
+            CandidateAnswer.item_key,
+            CandidateAnswer.best,
+            CandidateAnswer.worst,
+        ).where(CandidateAnswer.invitation_id.in_(list(invitation_ids)))
+    )
+    for invitation_id, key, best, worst in rows:
+        found[invitation_id][key] = rules.Answer(best, worst)
+    return found
+
+
+@dataclass(frozen=True)
+class Compared:
+    person: Person
+    stage: Stage
+    result: ResultView
+    items: list[ReviewedItem]
+
+
+MAX_COMPARED = 4
+
+
+def compare(
+    opening: Opening, viewer: Viewer, candidate_ids: Sequence[int]
+) -> list[Compared]:
+    """Up to four candidates of ``opening`` with results, side by side, best first.
+
+    Ids of candidates in other openings, or without a result, are left out.
+    """
+    ids = list(dict.fromkeys(candidate_ids))[:MAX_COMPARED]
+    rating, mine = _my_rating(viewer)
+    rows = db.session.execute(
+        select(Candidate, AssessmentResult, Assessment, rating.id)
+        .join(AssessmentResult, AssessmentResult.candidate_id == Candidate.id)
+        .join(Assessment, Assessment.id == AssessmentResult.assessment_id)
+        .outerjoin(rating, mine)
+        .where(Candidate.opening_id == opening.id, Candidate.id.in_(ids))
+    ).all()
+    answers = _answers_by_invitation([r.invitation_id for _, r, _, _ in rows])
+    populations = Populations(opening.weight_map)
+    compared = [
+        Compared(
+            person=_person(
+                candidate,
+                blind=opening.blind_review,
+                has_result=True,
+                has_rated=rating_id is not None,
+            ),
+            stage=candidate.stage,
+            result=_result_view(result, version.version, opening, populations),
+            items=review_answers(version.parsed, answers.get(result.invitation_id, {})),
+        )
+        for candidate, result, version, rating_id in rows
+    ]
+    return sorted(compared, key=lambda c: -c.result.total)
+
+
+# --- searching candidates ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CandidateFilter:
+    q: str = ""
+    opening_id: int | None = None
+    stage: Stage | None = None
+    duplicates_only: bool = False
+
+
+@dataclass(frozen=True)
+class ListedCandidate:
+    person: Person
+    opening: Opening
+    stage: Stage
+    stage_changed_at: dt.datetime
+    created_at: dt.datetime
+    total: float | None
+    duplicate_of_id: int | None
+    duplicate_reason: str | None
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped.lower()}%"
+
+
+def _identity_searchable(
+    *, has_result: ColumnElement[bool], rated: ColumnElement[bool]
+) -> ColumnElement[bool]:
+    """SQL twin of ``pipeline.identity_hidden`` negated: whose name or e-mail may match a
+    search, so a blind candidate cannot be found (and so named) by searching."""
+    return or_(
+        Opening.blind_review.is_(False),
+        ~has_result,
+        Candidate.stage.not_in([Stage.APPLIED, Stage.SCREENING, Stage.ASSESSED]),
+        rated,
+    )
+
+
+def search_candidates(
+    f: CandidateFilter, viewer: Viewer, *, page: int = 1, per_page: int = PER_PAGE
+) -> Page:
+    """Candidates matching ``f``, most recently added first."""
+    rating, mine = _my_rating(viewer)
+    stmt = (
+        select(Candidate, Opening, AssessmentResult, rating.id)
+        .join(Opening, Opening.id == Candidate.opening_id)
+        .outerjoin(AssessmentResult, AssessmentResult.candidate_id == Candidate.id)
+        .outerjoin(rating, mine)
+    )
+    if f.q:
+        pattern = _like(f.q)
+        identity = or_(
+            func.lower(Candidate.name).like(pattern, escape="\\"),
+            Candidate.email.like(pattern, escape="\\"),
+        )
+        by_id = (
+            Candidate.id == int(f.q.lstrip("#"))
+            if f.q.lstrip("#").isdigit()
+            else false()
+        )
+        # A whole e-mail address finds anyone, blind or not: whoever types it already
+        # knows who they are looking for (a data request, a reply to answer).
+        by_email = Candidate.email == pipeline.normalize_email(f.q)
+        stmt = stmt.where(
+            or_(
+                and_(
+                    identity,
+                    _identity_searchable(
+                        has_result=AssessmentResult.id.is_not(None),
+                        rated=rating.id.is_not(None),
+                    ),
+                ),
+                by_id,
+                by_email,
+            )
+        )
+    if f.opening_id:
+        stmt = stmt.where(Candidate.opening_id == f.opening_id)
+    if f.stage is not None:
+        stmt = stmt.where(Candidate.stage == f.stage)
+    if f.duplicates_only:
+        stmt = stmt.where(Candidate.duplicate_of_id.is_not(None))
+    count = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    page = max(1, min(page, max(1, math.ceil(count / per_page))))
+    rows = db.session.execute(
+        stmt.order_by(Candidate.created_at.desc(), Candidate.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    items = [
+        ListedCandidate(
+            person=_person(
+                candidate,
+                blind=opening.blind_review,
+                has_result=result is not None,
+                has_rated=rating_id is not None,
+            ),
+            opening=opening,
+            stage=candidate.stage,
+            stage_changed_at=candidate.stage_changed_at,
+            created_at=candidate.created_at,
+            total=rules.weighted_total(result.scores, opening.weight_map)
+            if result
+            else None,
+            duplicate_of_id=candidate.duplicate_of_id,
+            duplicate_reason=candidate.duplicate_reason,
+        )
+        for candidate, opening, result, rating_id in rows
+    ]
+    return Page(items, page, per_page, count)
+
+
+def opening_candidates(
+    opening: Opening,
+    *,
+    stage: Stage | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> Page:
+    """An opening's candidates, oldest first, each with their result (for the API)."""
+    stmt = (
+        select(Candidate, AssessmentResult, Assessment.version)
+        .outerjoin(AssessmentResult, AssessmentResult.candidate_id == Candidate.id)
+        .outerjoin(Assessment, Assessment.id == AssessmentResult.assessment_id)
+        .where(Candidate.opening_id == opening.id)
+    )
+    if stage is not None:
+        stmt = stmt.where(Candidate.stage == stage)
+    count = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    page = max(1, page)
+    rows = db.session.execute(
+        stmt.order_by(Candidate.id).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    populations = Populations(opening.weight_map)
+    items = [
+        (
+            candidate,
+            _result_view(result, version, opening, populations) if result else None,
+        )
+        for candidate, result, version in rows
+    ]
+    return Page(items, page, per_page, count)
+
+
+def opening_choices(*, open_only: bool = False) -> list[tuple[int, str]]:
+    stmt = select(Opening.id, Opening.title).order_by(Opening.title)
+    if open_only:
+        stmt = stmt.where(Opening.status == OpeningStatus.OPEN)
+    return [(i, t) for i, t in db.session.execute(stmt)]
+
+
+# --- one candidate ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkView:
+    invitation: Invitation
+    state: pipeline.LinkState
+
+
+@dataclass(frozen=True)
+class RatingsView:
+    mine: ResultRating | None
+    #: Everyone's ratings, once the viewer has rated (or reads without rating).
+    others: list[ResultRating]
+    count: int
+
+
+@dataclass(frozen=True)
+class ScorecardsView:
+    mine: InterviewScorecard | None
+    visible: list[InterviewScorecard]
+    count: int
+    #: Others' scorecards are hidden until the viewer submits theirs.
+    hidden: bool
+    may_submit: pipeline.Check
+
+
+@dataclass
+class CandidateView:
+    candidate: Candidate
+    person: Person
+    history: list[StageChange]
+    links: list[LinkView]
+    result: ResultView | None
+    answers: list[ReviewedItem]
+    ratings: RatingsView
+    scorecards: ScorecardsView
+    moves: list[Stage]
+    may_invite: pipeline.Check
+    may_hire: pipeline.Check
+    duplicates: list[tuple[int, str]] = field(default_factory=list)
+    erase_after: dt.datetime | None = None
+    #: The users the page names (reviewers, interviewers, link senders).
+    people: list[User] = field(default_factory=list)
+
+
+def candidate_view(
+    candidate: Candidate, viewer: Viewer, *, retention_months: int
+) -> CandidateView:
+    """Everything the candidate page shows, for this viewer."""
+    opening = candidate.opening
+    history = list(
+        db.session.scalars(
+            select(StageChange)
+            .where(StageChange.candidate_id == candidate.id)
+            .order_by(StageChange.at.desc(), StageChange.id.desc())
+        )
+    )
+    now = utcnow()
+    links = [
+        LinkView(i, pipeline.link_state(i.facts(candidate.stage), now))
+        for i in db.session.scalars(
+            select(Invitation)
+            .where(Invitation.candidate_id == candidate.id)
+            .order_by(Invitation.id.desc())
+        )
+    ]
+    ratings = list(
+        db.session.scalars(
+            select(ResultRating)
+            .where(ResultRating.candidate_id == candidate.id)
+            .order_by(ResultRating.rated_at)
+        )
+    )
+    mine = next((r for r in ratings if r.reviewer_id == viewer.user_id), None)
+    result_row = candidate.result
+    person = _person(
+        candidate,
+        blind=opening.blind_review,
+        has_result=result_row is not None,
+        has_rated=mine is not None,
+    )
+    result = answers = None
+    if result_row is not None:
+        result = _result_view(
+            result_row,
+            result_row.assessment.version,
+            opening,
+            Populations(opening.weight_map),
+        )
+        answers = review_answers(
+            result_row.assessment.parsed,
+            _answers_by_invitation([result_row.invitation_id]).get(
+                result_row.invitation_id, {}
+            ),
+        )
+    cards = list(
+        db.session.scalars(
+            select(InterviewScorecard)
+            .where(InterviewScorecard.candidate_id == candidate.id)
+            .order_by(InterviewScorecard.submitted_at)
+        )
+    )
+    # Everyone the page names, in one query: later ``.reviewer``, ``.interviewer`` and
+    # ``.created_by`` lookups then come from the session without a query each (the view
+    # keeps them referenced, so the session's weak identity map keeps them too).
+    user_ids = {r.reviewer_id for r in ratings} | {c.interviewer_id for c in cards}
+    user_ids |= {link.invitation.created_by_id for link in links}
+    user_ids |= {candidate.hired_user_id}
+    people = list(
+        db.session.scalars(select(User).where(User.id.in_(user_ids - {None})))
+    )
+    my_card = next((c for c in cards if c.interviewer_id == viewer.user_id), None)
+    visible = pipeline.scorecards_visible(
+        is_interviewer=is_interviewer(viewer),
+        has_submitted=my_card is not None,
+        stage=candidate.stage,
+    )
+    duplicates = [
+        (other_id, reason or "")
+        for other_id, reason in db.session.execute(
+            select(Candidate.id, Candidate.duplicate_reason).where(
+                Candidate.duplicate_of_id == candidate.id
+            )
+        )
+    ]
+    if candidate.duplicate_of_id:
+        duplicates.insert(
+            0, (candidate.duplicate_of_id, candidate.duplicate_reason or "")
+        )
+    has_account = bool(candidate.email) and db.session.scalar(
+        select(func.count()).where(User.email == candidate.email)
+    )
+    return CandidateView(
+        candidate=candidate,
+        person=person,
+        history=history,
+        links=links,
+        result=result,
+        answers=answers or [],
+        ratings=RatingsView(
+            mine=mine,
+            others=[r for r in ratings if r is not mine]
+            if (mine is not None or not can_manage(viewer))
+            else [],
+            count=len(ratings),
+        ),
+        scorecards=ScorecardsView(
+            mine=my_card,
+            visible=cards if visible else ([my_card] if my_card else []),
+            count=len(cards),
+            hidden=not visible,
+            may_submit=pipeline.check_scorecard(
+                candidate.stage, already_submitted=my_card is not None
+            ),
+        ),
+        moves=pipeline.moves_from(candidate.stage),
+        may_invite=pipeline.check_invite(
+            candidate.stage,
+            has_result=result_row is not None,
+            is_erased=candidate.is_erased,
+        ),
+        may_hire=pipeline.check_hire(candidate.stage, has_account=bool(has_account)),
+        duplicates=duplicates,
+        people=people,
+        erase_after=pipeline.erase_after(candidate.closed_at, retention_months)
+        if candidate.stage in pipeline.RETAINED_STAGES
+        and candidate.closed_at
+        and not candidate.is_erased
+        else None,
+    )
+
+
+def is_hidden_from(candidate: Candidate, viewer: Viewer) -> bool:
+    """Does blind review keep this candidate's identity from ``viewer`` right now?"""
+    has_rated = db.session.scalar(
+        select(func.count()).where(
+            ResultRating.candidate_id == candidate.id,
+            ResultRating.reviewer_id == viewer.user_id,
+        )
+    )
+    return pipeline.identity_hidden(
+        blind=candidate.opening.blind_review,
+        has_result=candidate.result is not None,
+        stage=candidate.stage,
+        has_rated=bool(has_rated),
+    )
+
+
+def get_invitation_by_token(token: str) -> Invitation | None:
+    """The test link with this token, by the token's hash (the token itself is not kept)."""
+    return db.session.scalar(
+        select(Invitation).where(Invitation.token_hash == hash_token(token))
+    )
+
+
+# --- assessments ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssessmentView:
+    assessment: Assessment
+    spec: rules.AssessmentSpec
+    stats: dict[str, rules.ItemStatistics]
+    results: int
+    openings: list[Opening]
+
+
+def assessment_view(assessment: Assessment) -> AssessmentView:
+    """An assessment version with its items and how each behaved across its results."""
+    invitation_ids = list(
+        db.session.scalars(
+            select(AssessmentResult.invitation_id).where(
+                AssessmentResult.assessment_id == assessment.id
+            )
+        )
+    )
+    answers = _answers_by_invitation(invitation_ids) if invitation_ids else {}
+    results = [answers.get(i, {}) for i in invitation_ids]
+    spec = assessment.parsed
+    stats = {s.item_key: s for s in rules.item_statistics(spec, results)}
+    openings = list(
+        db.session.scalars(
+            select(Opening)
+            .where(Opening.assessment_id == assessment.id)
+            .order_by(Opening.title)
+        )
+    )
+    return AssessmentView(assessment, spec, stats, len(invitation_ids), openings)
+
+
+def option_bars(item: rules.Item, stats: rules.ItemStatistics) -> Markup:
+    """How often each option was chosen, as bars (the keyed best option accented)."""
+    top = max(sum(o.points.values()) for o in item.options)
+    values: list[tuple[str, float | None]] = []
+    for count in stats.options:
+        values.append(
+            (
+                f"{count.key} most"
+                if item.type is rules.ItemType.MOST_LEAST
+                else count.key,
+                count.chosen,
+            )
+        )
+        if item.type is rules.ItemType.MOST_LEAST:
+            values.append((f"{count.key} least", count.chosen_least))
+    best = [
+        i for i, option in enumerate(item.options) if sum(option.points.values()) == top
+    ]
+    if item.type is rules.ItemType.MOST_LEAST:
+        best = [i * 2 for i in best]
+    return charts.bar_rows(
+        values,
+        maximum=max(1, stats.results),
+        label="How often each option was chosen",
+        highlight=best,
+    )
+
+
+# --- the dashboard panel ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PanelData:
+    counts: dict[Stage, int]
+    open_openings: int
+    awaiting_rating: int
+    pending_scorecards: list[tuple[int, str, str]]
+    can_manage: bool
+
+
+def hiring_panel(viewer: Viewer) -> PanelData:
+    """Candidates per stage in open openings; for managers, what waits on them."""
+    open_ids = select(Opening.id).where(Opening.status == OpeningStatus.OPEN)
+    counts: dict[Stage, int] = dict(
+        db.session.execute(
+            select(Candidate.stage, func.count())
+            .where(Candidate.opening_id.in_(open_ids))
+            .group_by(Candidate.stage)
+        ).all()
+    )
+    open_openings = db.session.scalar(
+        select(func.count()).select_from(open_ids.subquery())
+    )
+    awaiting = 0
+    pending: list[tuple[int, str, str]] = []
+    manager = can_manage(viewer)
+    if manager:
+        awaiting = db.session.scalar(
+            select(func.count())
+            .select_from(Candidate)
+            .join(AssessmentResult, AssessmentResult.candidate_id == Candidate.id)
+            .where(
+                Candidate.opening_id.in_(open_ids),
+                Candidate.stage.in_([Stage.APPLIED, Stage.SCREENING, Stage.ASSESSED]),
+                ~select(ResultRating.id)
+                .where(
+                    ResultRating.candidate_id == Candidate.id,
+                    ResultRating.reviewer_id == viewer.user_id,
+                )
+                .exists(),
+            )
+        )
+        rows = db.session.execute(
+            select(Candidate, Opening)
+            .join(Opening, Opening.id == Candidate.opening_id)
+            .where(
+                Candidate.stage == Stage.INTERVIEW,
+                Opening.status == OpeningStatus.OPEN,
+                ~select(InterviewScorecard.id)
+                .where(
+                    InterviewScorecard.candidate_id == Candidate.id,
+                    InterviewScorecard.interviewer_id == viewer.user_id,
+                )
+                .exists(),
+            )
+            .order_by(Candidate.stage_changed_at)
+            .limit(5)
+        ).all()
+        pending = [(c.id, c.name or c.reference, o.title) for c, o in rows]
+    return PanelData(counts, open_openings, awaiting, pending, manager)
+
+
+# --- for other modules --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HireResult:
+    """The test result of a candidate hired through Frontline, by their rep account."""
+
+    user_id: int
+    #: Competency -> score 0-100.
+    scores: dict[str, float]
+    #: The weighted total by the opening's weights (the plain mean when all are 0).
+    total: float
+
+
+def list_hire_results() -> list[HireResult]:
+    """Test results of every candidate hired into a Frontline account.
+
+    For incentives: the hiring-test validity sets these against reps' later scores.
+    Erased candidates keep their anonymous result and their link to the account.
+    """
+    rows = db.session.execute(
+        select(Candidate.hired_user_id, AssessmentResult, Opening.weights)
+        .join(AssessmentResult, AssessmentResult.candidate_id == Candidate.id)
+        .join(Opening, Opening.id == Candidate.opening_id)
+        .where(Candidate.hired_user_id.is_not(None))
+        .order_by(Candidate.hired_user_id, Candidate.id)
+    )
+    found: dict[int, HireResult] = {}
+    for user_id, result, weights in rows:
+        scores = result.scores
+        weight_map = {c: int((weights or {}).get(c, 0)) for c in COMPETENCIES}
+        try:
+            total = rules.weighted_total(scores, weight_map)
+        except ValueError:
+            total = round(result.overall, 1)
+        found[user_id] = HireResult(
+            user_id, {c.value: float(v) for c, v in scores.items()}, total
+        )
+    return list(found.values())

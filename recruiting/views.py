@@ -1,0 +1,849 @@
+"""Recruiting pages: openings, the board, ranked and blind review, candidates, test links,
+interviews, hiring, export and erasure; and the candidate's own test page (no login).
+
+Hiring managers and admins manage recruiting and interview candidates; leadership reads;
+reps and supervisors have no access. The test pages are public: a candidate reaches only
+their own test, through the token in the link.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from core import accounts, mail
+from core.auth import current_viewer, role_required
+from core.db import db, utcnow
+from core.errors import Conflict, InvalidInput, wants_json
+from core.extensions import limiter
+from core.forms import ConfirmForm, populate_errors
+from core.input_checks import record_id
+from core.people import User
+from core.queries import team_choices
+from core.settings import SettingSpec
+from core.shell import NavItem, Panel, PanelProvider
+from core.tabular import decode_upload, error_report
+from recruiting import operations, queries
+from recruiting.assessment import COMPETENCIES, ItemType, is_complete, option_order
+from recruiting.forms import (
+    DEFAULT_WEIGHTS,
+    AnswerForm,
+    CandidateFilterForm,
+    CandidateForm,
+    CandidateImportForm,
+    EraseForm,
+    HireForm,
+    InvitationForm,
+    OpeningForm,
+    RatingForm,
+    ScorecardForm,
+    StageMoveForm,
+)
+from recruiting.importing import parse_candidates
+from recruiting.models import Assessment, Candidate, Invitation, Opening, OpeningStatus
+from recruiting.pipeline import (
+    ACTIVE_STAGES,
+    BOARD_STAGES,
+    LinkState,
+    Recommendation,
+    Stage,
+    next_stage,
+    seconds_left,
+)
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("recruiting", __name__, url_prefix="/recruiting")
+
+MANAGERS = tuple(sorted(queries.MANAGERS))
+READERS = tuple(sorted(queries.READERS))
+manage_only = role_required(*MANAGERS)
+readers_only = role_required(*READERS)
+
+#: Requests per minute from one address on the candidate's test pages.
+TEST_PAGE_LIMIT = "120 per minute"
+
+#: Main navigation entries for this module.
+NAV: list[NavItem] = [
+    NavItem(
+        "Recruiting",
+        "recruiting.opening_list",
+        frozenset(READERS),
+        active_prefix="recruiting.",
+    )
+]
+#: Organisation settings this module reads (shown on Admin > Settings).
+SETTINGS: list[SettingSpec] = [
+    SettingSpec(
+        operations.RETENTION_KEY,
+        "Keep rejected candidates' personal data for",
+        "After this many months, `flask --app app candidates purge` erases the name, "
+        "e-mail, phone and notes of rejected or withdrawn candidates. Scores stay, "
+        "anonymous, for statistics.",
+        default=6,
+        minimum=1,
+        maximum=120,
+        unit="months",
+    )
+]
+
+
+def hiring_panel(user: User) -> Panel | None:
+    """Candidates per stage for everyone who reads recruiting; what waits on a manager."""
+    if not user.has_role(*READERS):
+        return None
+    data = queries.hiring_panel(user.viewer())
+    return Panel(
+        "Hiring",
+        "recruiting/_panel_hiring.html",
+        {"data": data, "stages": BOARD_STAGES},
+        order=40,
+    )
+
+
+#: Dashboard panel providers for this module.
+PANELS: list[PanelProvider] = [hiring_panel]
+
+
+@bp.context_processor
+def _recruiting_context() -> dict[str, Any]:
+    manager = current_user.is_authenticated and current_user.has_role(*MANAGERS)
+    return {"can_manage": manager, "competencies": COMPETENCIES}
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+def _send(to: str, subject: str, body: str) -> bool:
+    """E-mail one message when SMTP is set up; ``False`` (and a log line) otherwise."""
+    return mail.send_if_configured(
+        current_app.config, to=to, subject=subject, body=body
+    )
+
+
+# --- openings ---------------------------------------------------------------------------
+
+
+@bp.route("/")
+@readers_only
+def opening_list() -> Any:
+    return render_template(
+        "recruiting/opening_list.html",
+        openings=queries.list_openings(),
+        stages=BOARD_STAGES,
+    )
+
+
+def _opening_input(form: OpeningForm) -> operations.OpeningInput:
+    return operations.OpeningInput(
+        title=form.title.data,
+        team_id=form.team_id.data,
+        assessment_id=form.assessment_id.data,
+        weights=form.weights,
+        channels=form.channels.data or [],
+        description=form.description.data or "",
+        blind_review=form.blind_review.data,
+    )
+
+
+@bp.route("/openings/new", methods=["GET", "POST"])
+@bp.route(
+    "/openings/<int:opening_id>/edit", methods=["GET", "POST"], endpoint="opening_edit"
+)
+@manage_only
+def opening_create(opening_id: int | None = None) -> Any:
+    opening = db.get_or_404(Opening, opening_id) if opening_id is not None else None
+    form = OpeningForm(
+        obj=opening, teams=team_choices(), assessments=queries.assessment_choices()
+    )
+    if request.method == "GET":
+        weights = opening.weights if opening else DEFAULT_WEIGHTS
+        for competency in COMPETENCIES:
+            form[competency.value].data = weights.get(competency.value, 0)
+    if form.validate_on_submit():
+        try:
+            opening = operations.save_opening(opening, _opening_input(form), by=_me())
+        except InvalidInput as e:
+            db.session.rollback()
+            populate_errors(form, e)
+        else:
+            db.session.commit()
+            flash(f"Saved opening {opening.title}.", "success")
+            return redirect(url_for("recruiting.opening_board", opening_id=opening.id))
+    return render_template("recruiting/opening_form.html", form=form, opening=opening)
+
+
+@bp.route("/openings/<int:opening_id>/status", methods=["POST"])
+@manage_only
+def opening_status(opening_id: int) -> Any:
+    opening = db.get_or_404(Opening, opening_id)
+    status = request.form.get("status", "")
+    if not ConfirmForm().validate_on_submit() or status not in set(OpeningStatus):
+        abort(400)
+    operations.set_opening_status(opening, OpeningStatus(status), by=_me())
+    db.session.commit()
+    flash(f"{opening.title} is {status}.", "success")
+    return redirect(url_for("recruiting.opening_board", opening_id=opening.id))
+
+
+@bp.route("/openings/<int:opening_id>/board")
+@readers_only
+def opening_board(opening_id: int) -> Any:
+    opening = db.get_or_404(Opening, opening_id)
+    if operations.close_overdue_tests(opening_id=opening.id):
+        db.session.commit()
+    return render_template(
+        "recruiting/opening_board.html",
+        opening=opening,
+        columns=queries.board(opening, current_viewer()),
+        tab="board",
+    )
+
+
+@bp.route("/openings/<int:opening_id>/ranked")
+@readers_only
+def opening_ranked(opening_id: int) -> Any:
+    opening = db.get_or_404(Opening, opening_id)
+    if operations.close_overdue_tests(opening_id=opening.id):
+        db.session.commit()
+    show_all = request.args.get("stages") == "all"
+    page = queries.ranked(
+        opening,
+        current_viewer(),
+        stages=BOARD_STAGES if show_all else ACTIVE_STAGES,
+        page=request.args.get("page", 1, type=record_id),
+    )
+    return render_template(
+        "recruiting/opening_ranked.html",
+        opening=opening,
+        page=page,
+        show_all=show_all,
+        weights=opening.weight_map,
+        tab="ranked",
+    )
+
+
+@bp.route("/openings/<int:opening_id>/compare")
+@readers_only
+def opening_compare(opening_id: int) -> Any:
+    opening = db.get_or_404(Opening, opening_id)
+    compared = queries.compare(
+        opening, current_viewer(), request.args.getlist("c", type=record_id)
+    )
+    if len(compared) < 2:
+        flash("Tick two to four candidates with results to compare them.", "warning")
+        return redirect(url_for("recruiting.opening_ranked", opening_id=opening.id))
+    return render_template(
+        "recruiting/opening_compare.html",
+        opening=opening,
+        compared=compared,
+        weights=opening.weight_map,
+        tab="ranked",
+    )
+
+
+@bp.route("/openings/<int:opening_id>/import", methods=["GET", "POST"])
+@manage_only
+def candidate_import(opening_id: int) -> Any:
+    opening = db.get_or_404(Opening, opening_id)
+    form = CandidateImportForm()
+    report = None
+    if form.validate_on_submit():
+        rows, errors = parse_candidates(decode_upload(form.file.data.read()))
+        if errors:
+            report = error_report(errors)
+        else:
+            try:
+                outcome = operations.import_candidates(opening, rows, by=_me())
+            except InvalidInput as e:
+                db.session.rollback()
+                populate_errors(form, e)
+            else:
+                db.session.commit()
+                flash(f"Imported {len(outcome.created)} candidate(s).", "success")
+                if outcome.skipped:
+                    rows_text = ", ".join(str(row) for row, _ in outcome.skipped)
+                    flash(
+                        f"{len(outcome.skipped)} row(s) were already candidates for this "
+                        f"opening and were not added again (rows {rows_text}).",
+                        "warning",
+                    )
+                return redirect(
+                    url_for("recruiting.opening_board", opening_id=opening.id)
+                )
+    return render_template(
+        "recruiting/candidate_import.html",
+        opening=opening,
+        form=form,
+        report=report,
+        filename=form.file.data.filename if report and form.file.data else None,
+        tab="import",
+    )
+
+
+# --- candidates -------------------------------------------------------------------------
+
+
+@bp.route("/candidates")
+@readers_only
+def candidate_list() -> Any:
+    form = CandidateFilterForm(request.args, openings=queries.opening_choices())
+    form.validate()
+    stage = form.stage.data if form.stage.data in set(Stage) else None
+    f = queries.CandidateFilter(
+        q=(form.q.data or "").strip(),
+        opening_id=form.opening.data or None,
+        stage=Stage(stage) if stage else None,
+        duplicates_only=bool(form.duplicates.data),
+    )
+    page = queries.search_candidates(
+        f, current_viewer(), page=request.args.get("page", 1, type=record_id)
+    )
+    return render_template("recruiting/candidate_list.html", form=form, page=page)
+
+
+def _candidate_input(form: CandidateForm) -> operations.CandidateInput:
+    return operations.CandidateInput(
+        name=form.name.data,
+        email=form.email.data,
+        phone=form.phone.data,
+        source=form.source.data,
+        notes=form.notes.data,
+        consent_on=form.consent_on.data,
+    )
+
+
+@bp.route("/candidates/new", methods=["GET", "POST"])
+@manage_only
+def candidate_create() -> Any:
+    form = CandidateForm(openings=queries.opening_choices(open_only=True))
+    if request.method == "GET":
+        form.opening_id.data = request.args.get("opening", 0, type=record_id)
+    if form.validate_on_submit():
+        opening = db.get_or_404(Opening, form.opening_id.data)
+        try:
+            candidate = operations.add_candidate(
+                opening, _candidate_input(form), by=_me()
+            )
+        except InvalidInput as e:
+            db.session.rollback()
+            populate_errors(form, e)
+        else:
+            db.session.commit()
+            flash(f"Added {candidate.name} to {opening.title}.", "success")
+            if candidate.duplicate_of_id:
+                flash(
+                    f"Possible duplicate of Candidate #{candidate.duplicate_of_id} "
+                    f"({candidate.duplicate_reason}).",
+                    "warning",
+                )
+            return redirect(
+                url_for("recruiting.candidate_detail", candidate_id=candidate.id)
+            )
+    return render_template("recruiting/candidate_form.html", form=form, candidate=None)
+
+
+def _render_detail(candidate: Candidate, status: int = 200, **forms: Any) -> Any:
+    """The candidate page, with any form that failed shown again with its messages."""
+    view = queries.candidate_view(
+        candidate, current_viewer(), retention_months=operations.retention_months()
+    )
+    forms.setdefault(
+        "move_form",
+        StageMoveForm(
+            stages=view.moves, formdata=None, to_stage=next_stage(candidate.stage)
+        ),
+    )
+    forms.setdefault("invite_form", InvitationForm(formdata=None))
+    forms.setdefault(
+        "rating_form",
+        RatingForm(
+            formdata=None,
+            rating=view.ratings.mine.rating if view.ratings.mine else None,
+            note=view.ratings.mine.note if view.ratings.mine else "",
+        ),
+    )
+    return (
+        render_template(
+            "recruiting/candidate_detail.html",
+            view=view,
+            candidate=candidate,
+            opening=candidate.opening,
+            weights=candidate.opening.weight_map,
+            confirm_form=ConfirmForm(),
+            **forms,
+        ),
+        status,
+    )
+
+
+@bp.route("/candidates/<int:candidate_id>")
+@readers_only
+def candidate_detail(candidate_id: int) -> Any:
+    candidate = db.get_or_404(Candidate, candidate_id)
+    if operations.close_overdue_tests(opening_id=candidate.opening_id):
+        db.session.commit()
+    return _render_detail(candidate)
+
+
+@bp.route("/candidates/<int:candidate_id>/edit", methods=["GET", "POST"])
+@manage_only
+def candidate_edit(candidate_id: int) -> Any:
+    candidate = db.get_or_404(Candidate, candidate_id)
+    if candidate.is_erased:
+        flash(
+            "This candidate's personal data was erased; there is nothing to edit.",
+            "error",
+        )
+        return redirect(
+            url_for("recruiting.candidate_detail", candidate_id=candidate.id)
+        )
+    if queries.is_hidden_from(candidate, current_viewer()):
+        flash(
+            "Blind review: rate the test result before you see or edit the details.",
+            "warning",
+        )
+        return redirect(
+            url_for("recruiting.candidate_detail", candidate_id=candidate.id)
+        )
+    form = CandidateForm(obj=candidate)
+    if form.validate_on_submit():
+        try:
+            operations.update_candidate(candidate, _candidate_input(form), by=_me())
+        except InvalidInput as e:
+            db.session.rollback()
+            populate_errors(form, e)
+        else:
+            db.session.commit()
+            flash("Saved.", "success")
+            return redirect(
+                url_for("recruiting.candidate_detail", candidate_id=candidate.id)
+            )
+    return render_template(
+        "recruiting/candidate_form.html", form=form, candidate=candidate
+    )
+
+
+@bp.route("/candidates/<int:candidate_id>/move", methods=["POST"])
+@manage_only
+def candidate_move(candidate_id: int) -> Any:
+    candidate = db.get_or_404(Candidate, candidate_id)
+    form = StageMoveForm()
+    if form.validate_on_submit():
+        try:
+            operations.move_candidate(
+                candidate, Stage(form.to_stage.data), form.reason.data or "", by=_me()
+            )
+        except InvalidInput as e:
+            db.session.rollback()
+            populate_errors(form, e)
+        else:
+            db.session.commit()
+            flash(
+                f"{candidate.reference} moved to {candidate.stage.label.lower()}.",
+                "success",
+            )
+            return redirect(
+                url_for("recruiting.candidate_detail", candidate_id=candidate.id)
+            )
+    return _render_detail(candidate, 400, move_form=form)
+
+
+@bp.route("/candidates/<int:candidate_id>/invitations", methods=["POST"])
+@manage_only
+def candidate_invite(candidate_id: int) -> Any:
+    candidate = db.get_or_404(Candidate, candidate_id)
+    form = InvitationForm()
+    if form.validate_on_submit():
+        try:
+            invitation, token = operations.create_invitation(
+                candidate,
+                by=_me(),
+                days=form.days.data,
+                time_limit_minutes=form.time_limit_minutes.data,
+            )
+        except InvalidInput as e:
+            db.session.rollback()
+            populate_errors(form, e)
+        else:
+            db.session.commit()
+            link = url_for("recruiting.take", token=token, _external=True)
+            emailed = _send(
+                candidate.email or "",
+                f"Your assessment for {candidate.opening.title}",
+                render_template(
+                    "recruiting/invitation_email.txt",
+                    candidate=candidate,
+                    invitation=invitation,
+                    link=link,
+                ),
+            )
+            return render_template(
+                "recruiting/invitation_link.html",
+                candidate=candidate,
+                invitation=invitation,
+                link=link,
+                emailed=emailed,
+            )
+    return _render_detail(candidate, 400, invite_form=form)
+
+
+@bp.route("/invitations/<int:invitation_id>/revoke", methods=["POST"])
+@manage_only
+def invitation_revoke(invitation_id: int) -> Any:
+    invitation = db.get_or_404(Invitation, invitation_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    operations.revoke_invitation(invitation, by=_me())
+    db.session.commit()
+    flash("That test link no longer works.", "success")
+    return redirect(
+        url_for("recruiting.candidate_detail", candidate_id=invitation.candidate_id)
+    )
+
+
+@bp.route("/candidates/<int:candidate_id>/rating", methods=["POST"])
+@manage_only
+def candidate_rate(candidate_id: int) -> Any:
+    candidate = db.get_or_404(Candidate, candidate_id)
+    form = RatingForm()
+    if form.validate_on_submit():
+        try:
+            operations.rate_result(
+                candidate, by=_me(), rating=form.rating.data, note=form.note.data or ""
+            )
+        except InvalidInput as e:
+            db.session.rollback()
+            populate_errors(form, e)
+        else:
+            db.session.commit()
+            flash("Rating recorded.", "success")
+            return redirect(
+                url_for("recruiting.candidate_detail", candidate_id=candidate.id)
+            )
+    return _render_detail(candidate, 400, rating_form=form)
+
+
+@bp.route("/candidates/<int:candidate_id>/scorecard", methods=["GET", "POST"])
+@manage_only
+def candidate_scorecard(candidate_id: int) -> Any:
+    candidate = db.get_or_404(Candidate, candidate_id)
+    form = ScorecardForm()
+    if form.validate_on_submit():
+        try:
+            operations.submit_scorecard(
+                candidate,
+                by=_me(),
+                ratings={c: form[c.value].data for c in COMPETENCIES},
+                recommendation=Recommendation(form.recommendation.data),
+                notes=form.notes.data or "",
+            )
+        except InvalidInput as e:
+            db.session.rollback()
+            populate_errors(form, e)
+        else:
+            db.session.commit()
+            flash(
+                "Scorecard submitted. You can now read the other interviewers'.",
+                "success",
+            )
+            return redirect(
+                url_for("recruiting.candidate_detail", candidate_id=candidate.id)
+            )
+    return render_template(
+        "recruiting/scorecard_form.html", form=form, candidate=candidate
+    )
+
+
+@bp.route("/candidates/<int:candidate_id>/hire", methods=["GET", "POST"])
+@manage_only
+def candidate_hire(candidate_id: int) -> Any:
+    candidate = db.get_or_404(Candidate, candidate_id)
+    form = HireForm(teams=team_choices())
+    if request.method == "GET":
+        form.team_id.data = candidate.opening.team_id
+    if form.validate_on_submit():
+        try:
+            user = operations.hire_candidate(
+                candidate,
+                by=_me(),
+                team_id=form.team_id.data,
+                note=form.note.data or "",
+            )
+        except InvalidInput as e:
+            db.session.rollback()
+            populate_errors(form, e)
+        else:
+            token = accounts.issue_password_link(user, by=_me())
+            db.session.commit()
+            link = url_for("auth.password_set", token=token, _external=True)
+            emailed = _send(
+                user.email,
+                "Welcome to the team: your Frontline account",
+                f"Hello {user.name},\n\nWelcome aboard. Use this link to set up your "
+                f"Frontline account:\n\n{link}\n",
+            )
+            flash(f"{user.name} is hired and has a rep account.", "success")
+            return render_template(
+                "recruiting/hired.html",
+                candidate=candidate,
+                user=user,
+                link=link,
+                emailed=emailed,
+            )
+    return render_template(
+        "recruiting/candidate_hire.html", form=form, candidate=candidate
+    )
+
+
+@bp.route("/candidates/<int:candidate_id>/export", methods=["POST"])
+@manage_only
+def candidate_export(candidate_id: int) -> Any:
+    candidate = db.get_or_404(Candidate, candidate_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    data = operations.export_candidate(candidate, by=_me())
+    db.session.commit()
+    return Response(
+        json.dumps(data, indent=2, ensure_ascii=False),
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="candidate-{candidate.id}.json"'
+        },
+    )
+
+
+@bp.route("/candidates/<int:candidate_id>/erase", methods=["GET", "POST"])
+@manage_only
+def candidate_erase(candidate_id: int) -> Any:
+    candidate = db.get_or_404(Candidate, candidate_id)
+    form = EraseForm()
+    if form.validate_on_submit():
+        operations.erase_candidate(candidate, by=_me(), why="request")
+        db.session.commit()
+        flash(f"The personal data of {candidate.reference} is erased.", "success")
+        return redirect(
+            url_for("recruiting.candidate_detail", candidate_id=candidate.id)
+        )
+    return render_template(
+        "recruiting/candidate_erase.html", form=form, candidate=candidate
+    )
+
+
+# --- assessments ------------------------------------------------------------------------
+
+
+@bp.route("/assessments")
+@readers_only
+def assessment_list() -> Any:
+    return render_template(
+        "recruiting/assessment_list.html", assessments=queries.list_assessments()
+    )
+
+
+@bp.route("/assessments/<int:assessment_id>")
+@readers_only
+def assessment_detail(assessment_id: int) -> Any:
+    assessment = db.get_or_404(Assessment, assessment_id)
+    return render_template(
+        "recruiting/assessment_detail.html",
+        view=queries.assessment_view(assessment),
+        option_bars=queries.option_bars,
+    )
+
+
+# --- the candidate's test (public: the token is the key) --------------------------------
+
+_CLOSED_PAGES = {
+    LinkState.EXPIRED: 410,
+    LinkState.REVOKED: 410,
+    LinkState.CLOSED: 410,
+}
+
+
+def _load_link(token: str) -> Invitation:
+    invitation = queries.get_invitation_by_token(token)
+    if invitation is None:
+        abort(Response(render_template("recruiting/take_closed.html", state=None), 404))
+    return invitation
+
+
+def _closed_page(state: LinkState | None) -> Any:
+    return render_template(
+        "recruiting/take_closed.html", state=state
+    ), _CLOSED_PAGES.get(state, 404)
+
+
+def _conflict_page(invitation: Invitation, error: Conflict) -> Any:
+    return render_template(
+        "recruiting/take_done.html", invitation=invitation, message=error.message
+    ), 409
+
+
+def _state_now(invitation: Invitation) -> LinkState:
+    """The link's state, scoring the saved answers first if time has run out."""
+    state = invitation.state()
+    if state is LinkState.TIMED_OUT:
+        operations.submit_test(invitation)
+        db.session.commit()
+        state = LinkState.SUBMITTED
+    return state
+
+
+def _item_number(invitation: Invitation, answered: set[str]) -> int | None:
+    """The item to show: ``?q=N``, else the first unanswered; ``None`` for the review."""
+    items = invitation.assessment.parsed.items
+    wanted = request.args.get("q", "")
+    if wanted == "review":
+        return None
+    if wanted.isdigit() and 1 <= int(wanted) <= len(items):
+        return int(wanted)
+    return next(
+        (n for n, i in enumerate(items, start=1) if i.key not in answered), None
+    )
+
+
+@bp.route("/test/<token>")
+@limiter.limit(TEST_PAGE_LIMIT)
+def take(token: str) -> Any:
+    invitation = _load_link(token)
+    state = _state_now(invitation)
+    if state is LinkState.SUBMITTED:
+        return render_template(
+            "recruiting/take_done.html", invitation=invitation, message=""
+        )
+    if not state.is_open:
+        return _closed_page(state)
+    spec = invitation.assessment.parsed
+    if state is LinkState.READY:
+        return render_template(
+            "recruiting/take_intro.html",
+            invitation=invitation,
+            spec=spec,
+            form=ConfirmForm(),
+        )
+    answers = operations.answers_of(invitation.id)
+    complete = {i.key for i in spec.items if is_complete(i, answers.get(i.key))}
+    number = _item_number(invitation, complete)
+    context = {
+        "invitation": invitation,
+        "spec": spec,
+        "token": token,
+        "complete": complete,
+        "seconds_left": seconds_left(invitation.deadline_at, utcnow()),
+        "form": AnswerForm(formdata=None),
+    }
+    if number is None:
+        return render_template("recruiting/take_review.html", **context)
+    item = spec.items[number - 1]
+    return render_template(
+        "recruiting/take_item.html",
+        number=number,
+        item=item,
+        options=option_order(item, str(invitation.id)),
+        answer=answers.get(item.key),
+        is_most_least=item.type is ItemType.MOST_LEAST,
+        **context,
+    )
+
+
+@bp.route("/test/<token>/start", methods=["POST"])
+@limiter.limit(TEST_PAGE_LIMIT)
+def take_start(token: str) -> Any:
+    invitation = _load_link(token)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        operations.start_test(invitation)
+    except Conflict:
+        db.session.rollback()
+        return redirect(url_for("recruiting.take", token=token))
+    db.session.commit()
+    return redirect(url_for("recruiting.take", token=token))
+
+
+@bp.route("/test/<token>/answer", methods=["POST"])
+@limiter.limit(TEST_PAGE_LIMIT)
+def take_answer(token: str) -> Any:
+    invitation = _load_link(token)
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        abort(400)
+    best, worst = form.best.data or None, form.worst.data or None
+    try:
+        if best or worst:
+            operations.save_answer(invitation, form.item.data, best, worst)
+    except (Conflict, InvalidInput) as e:
+        if wants_json():
+            raise  # the error handler answers the page's script in JSON
+        db.session.rollback()
+        if isinstance(e, Conflict):
+            # The test page explains the state (time up, already submitted...).
+            return redirect(url_for("recruiting.take", token=token))
+        flash(e.message, "error")
+        return redirect(
+            url_for(
+                "recruiting.take", token=token, q=_position(invitation, form.item.data)
+            )
+        )
+    db.session.commit()
+    if wants_json():
+        return jsonify(
+            {
+                "saved": True,
+                "seconds_left": seconds_left(invitation.deadline_at, utcnow()),
+            }
+        )
+    return redirect(
+        url_for("recruiting.take", token=token, q=_next_position(invitation, form))
+    )
+
+
+def _position(invitation: Invitation, item_key: str) -> int | None:
+    keys = [i.key for i in invitation.assessment.parsed.items]
+    return keys.index(item_key) + 1 if item_key in keys else None
+
+
+def _next_position(invitation: Invitation, form: AnswerForm) -> str | int | None:
+    """Where the navigation button pressed leads: next, previous, a number, the review."""
+    here = _position(invitation, form.item.data) or 1
+    count = len(invitation.assessment.parsed.items)
+    go = form.go.data or "next"
+    if go == "review":
+        return "review"
+    if go == "prev":
+        return max(1, here - 1)
+    if go.isdigit() and 1 <= int(go) <= count:
+        return int(go)
+    return here + 1 if here < count else "review"
+
+
+@bp.route("/test/<token>/submit", methods=["POST"])
+@limiter.limit(TEST_PAGE_LIMIT)
+def take_submit(token: str) -> Any:
+    invitation = _load_link(token)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        operations.submit_test(invitation)
+    except Conflict as e:
+        db.session.rollback()
+        return _conflict_page(invitation, e)
+    db.session.commit()
+    return redirect(url_for("recruiting.take", token=token))

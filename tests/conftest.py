@@ -1,0 +1,194 @@
+"""Fixtures shared by every test: the app, database isolation, clients and logins.
+
+The schema is built once per session. Each test runs inside an outer transaction that is
+rolled back afterwards, while the code under test may still commit and roll back: with
+``join_transaction_mode="create_savepoint"`` its commits become savepoints (see STYLE.md,
+"Database isolation"). Tests run on SQLite, or on PostgreSQL when
+``FRONTLINE_TEST_DATABASE_URL`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from core.db import db
+from core.extensions import limiter
+from core.people import User
+
+TEST_DATABASE_URL = os.environ.get("FRONTLINE_TEST_DATABASE_URL")
+TEST_REDIS_URL = os.environ.get("FRONTLINE_TEST_REDIS_URL")
+
+TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret-key",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "SERVER_NAME": "frontline.test",
+    "SMTP_HOST": None,
+    # Background jobs run as soon as the request commits, in the test's transaction.
+    "JOBS_BACKEND": "eager",
+    # Scorecard batches lay out PDFs in the test process.
+    "SCORECARD_WORKERS": 0,
+}
+
+
+def make_test_app(database_url: str, **overrides: object) -> Flask:
+    return create_app(
+        {**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **overrides}
+    )
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    if TEST_DATABASE_URL:
+        return TEST_DATABASE_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'frontline-test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    app = make_test_app(
+        database_url, FRONTLINE_STORAGE_DIR=str(tmp_path_factory.mktemp("storage"))
+    )
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.drop_all()
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _isolate_db(app: Flask) -> Iterator[None]:
+    """Run each test in an outer transaction that is rolled back; app commits become savepoints."""
+    with app.app_context():
+        engines = db.engines
+        db.session.configure(join_transaction_mode="create_savepoint")
+    opened = []
+    for key, engine in list(engines.items()):
+        connection = engine.connect()
+        opened.append((key, engine, connection, connection.begin()))
+        engines[key] = connection
+    limiter.reset()
+    yield
+    for key, engine, connection, outer in opened:
+        outer.rollback()
+        connection.close()
+        engines[key] = engine
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[None]:
+    """An app context for database tests of operations and queries (not for client tests)."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def login_as(client: FlaskClient):
+    """Log ``client`` in as a user, the way Flask-Login stores it in the session."""
+
+    def login(user: User) -> FlaskClient:
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+        return client
+
+    return login
+
+
+@contextmanager
+def _scratch_postgres() -> Iterator[str]:
+    """A PostgreSQL database created for one test and dropped after it."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    name = f"frontline_scratch_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield (
+            sa.engine.make_url(TEST_DATABASE_URL)
+            .set(database=name)
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        with admin.connect() as connection:
+            connection.execute(
+                sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            )
+        admin.dispose()
+
+
+@pytest.fixture
+def scratch_database_url(tmp_path) -> Iterator[str]:
+    """A brand-new empty database outside the test isolation, for tests that need real
+    commits or several connections: a file on SQLite, a scratch database on PostgreSQL."""
+    if not TEST_DATABASE_URL:
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        return
+    with _scratch_postgres() as url:
+        yield url
+
+
+@pytest.fixture
+def scratch_postgres_url() -> Iterator[str]:
+    """A scratch PostgreSQL database; the test is skipped without FRONTLINE_TEST_DATABASE_URL."""
+    if not TEST_DATABASE_URL:
+        pytest.skip("set FRONTLINE_TEST_DATABASE_URL to run on PostgreSQL")
+    with _scratch_postgres() as url:
+        yield url
+
+
+def requires_postgres() -> pytest.MarkDecorator:
+    return pytest.mark.skipif(
+        not TEST_DATABASE_URL,
+        reason="set FRONTLINE_TEST_DATABASE_URL to run on PostgreSQL",
+    )
+
+
+def requires_redis() -> pytest.MarkDecorator:
+    return pytest.mark.skipif(
+        not TEST_REDIS_URL, reason="set FRONTLINE_TEST_REDIS_URL to run against Redis"
+    )
+
+
+@pytest.fixture
+def seed(app: Flask):
+    """Create records for HTTP tests, committed so that requests see them.
+
+    ``with seed(): user = make_user(...)``. On leaving the block everything is committed
+    (inside the test's outer transaction) and the objects stay readable, detached.
+    """
+
+    @contextmanager
+    def seeding() -> Iterator[None]:
+        with app.app_context():
+            yield
+            db.session.commit()
+            for obj in list(db.session.identity_map.values()):
+                db.session.refresh(obj)
+            db.session.expunge_all()
+
+    return seeding

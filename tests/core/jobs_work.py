@@ -1,0 +1,23 @@
+"""Work for the job tests, importable by an RQ worker process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.errors import InvalidInput
+from core.jobs import JobContext
+
+
+def count_to(context: JobContext, n: int) -> dict[str, Any]:
+    for done in range(1, n + 1):
+        context.progress(done, n, f"{done} of {n}")
+    (context.folder / "count.txt").write_text(str(n))
+    return {"counted": n}
+
+
+def refuse(context: JobContext) -> None:
+    raise InvalidInput("There is nothing to count.")
+
+
+def crash(context: JobContext) -> None:
+    raise RuntimeError("internal detail that users must not see")

@@ -1,0 +1,118 @@
+"""The command line: demo data, users and API tokens."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import func, select
+
+from core.access import Role
+from core.db import db
+from core.demo import PEOPLE
+from core.people import (
+    ApiToken,
+    Team,
+    User,
+    get_user_by_email,
+    hash_token,
+    verify_password,
+)
+
+
+def test_demo_builds_the_organisation_and_is_idempotent(app: Flask, runner) -> None:
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "alex.morgan@example.com" in first.output
+    assert "frontline-demo" in first.output
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0, second.output
+    assert "(0 new)" in second.output
+    assert "(password unchanged)" in second.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == len(PEOPLE)
+        assert db.session.scalar(select(func.count()).select_from(Team)) == 2
+        reps = [u for u in db.session.scalars(select(User)) if Role.REP in u.roles]
+        assert len(reps) == 12
+        assert {
+            len([r for r in reps if r.team_id == t.id])
+            for t in db.session.scalars(select(Team))
+        } == {6}
+        for team in db.session.scalars(select(Team)):
+            assert len(team.supervisors) == 1
+        by_role = {
+            role: [u for u in db.session.scalars(select(User)) if role in u.roles]
+            for role in Role
+        }
+        assert (
+            len(by_role[Role.ADMIN]),
+            len(by_role[Role.HIRING_MANAGER]),
+            len(by_role[Role.SUPERVISOR]),
+            len(by_role[Role.LEADERSHIP]),
+        ) == (1, 2, 2, 1)
+
+
+def test_demo_password_option_resets_demo_logins(app: Flask, runner) -> None:
+    runner.invoke(args=["demo"])
+    result = runner.invoke(args=["demo", "--password", "another passphrase"])
+    assert result.exit_code == 0
+    with app.app_context():
+        user = get_user_by_email("grace.lee@example.com")
+        assert verify_password(user.password_hash, "another passphrase")
+
+
+def test_demo_refuses_a_short_password(runner) -> None:
+    result = runner.invoke(args=["demo", "--password", "short"])
+    assert result.exit_code != 0
+    assert "at least 10 characters" in result.output
+
+
+def test_users_create(app: Flask, runner) -> None:
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "Lee.Lead@example.com",
+            "--role",
+            "leadership",
+            "--role",
+            "admin",
+            "--password",
+            "leader passphrase",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = get_user_by_email("lee.lead@example.com")
+        assert user.roles == {Role.LEADERSHIP, Role.ADMIN}
+        assert user.name == "Lee Lead"
+        assert verify_password(user.password_hash, "leader passphrase")
+
+
+def test_users_create_prints_a_generated_password(runner) -> None:
+    result = runner.invoke(args=["users", "create", "x@example.com", "--role", "rep"])
+    assert result.exit_code == 0
+    assert "Password (shown once):" in result.output
+
+
+def test_users_create_refuses_bad_input(runner) -> None:
+    assert (
+        runner.invoke(
+            args=["users", "create", "x@example.com", "--role", "boss"]
+        ).exit_code
+        == 2
+    )
+    runner.invoke(args=["users", "create", "dup@example.com", "--role", "rep"])
+    result = runner.invoke(args=["users", "create", "DUP@example.com", "--role", "rep"])
+    assert result.exit_code == 1
+    assert "already has an account" in result.output
+
+
+def test_api_tokens_create_prints_the_token_once(app: Flask, runner) -> None:
+    result = runner.invoke(
+        args=["api-tokens", "create", "Zendesk", "--role", "hiring_manager"]
+    )
+    assert result.exit_code == 0, result.output
+    secret = result.output.rsplit(": ", 1)[1].strip()
+    with app.app_context():
+        token = db.session.scalar(select(ApiToken).where(ApiToken.name == "Zendesk"))
+        assert token.token_hash == hash_token(secret)
+        assert token.role == Role.HIRING_MANAGER

@@ -1,0 +1,158 @@
+"""Background jobs: started when the caller commits, never after a rollback; progress,
+result and failure kept on the job's row; in a thread of the web process, or on an RQ queue
+that a separate ``rq worker`` process serves."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from core import jobs
+from core.db import db
+from core.jobs import Job, JobStatus
+from tests.conftest import TEST_REDIS_URL, make_test_app, requires_redis
+from tests.core import jobs_work
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def job_row(job_id: int) -> Job:
+    db.session.expire_all()
+    return db.session.get(Job, job_id)
+
+
+def test_a_job_runs_once_its_transaction_commits(app_ctx) -> None:
+    job = jobs.enqueue(jobs_work.count_to, 3, kind="test.count", total=3)
+    assert job.status is JobStatus.QUEUED
+    assert job.function == "tests.core.jobs_work:count_to"
+    db.session.commit()
+    done = job_row(job.id)
+    assert done.status is JobStatus.DONE
+    assert done.result == {"counted": 3}
+    assert (done.progress, done.total, done.percent) == (3, 3, 100)
+    assert done.started_at is not None
+    assert done.finished_at is not None
+    assert (jobs.job_dir(job.id) / "count.txt").read_text() == "3"
+
+
+def test_a_rolled_back_job_never_runs(app_ctx) -> None:
+    jobs.enqueue(jobs_work.count_to, 3, kind="test.count")
+    db.session.rollback()
+    db.session.commit()
+    assert db.session.scalar(db.select(Job)) is None
+
+
+def test_a_failure_is_recorded_with_a_message_for_people(app_ctx) -> None:
+    refused = jobs.enqueue(jobs_work.refuse, kind="test.refuse")
+    crashed = jobs.enqueue(jobs_work.crash, kind="test.crash")
+    db.session.commit()
+    assert job_row(refused.id).status is JobStatus.FAILED
+    assert job_row(refused.id).error == "There is nothing to count."
+    assert job_row(crashed.id).error == (
+        "The job stopped on an unexpected error; it has been logged."
+    )
+    assert job_row(crashed.id).as_dict()["finished"] is True
+
+
+def test_a_job_runs_only_once(app_ctx) -> None:
+    job = jobs.enqueue(jobs_work.count_to, 1, kind="test.count")
+    db.session.commit()
+    first_finished = job_row(job.id).finished_at
+    jobs.run(job.id)
+    assert job_row(job.id).finished_at == first_finished
+
+
+def test_only_module_level_functions_can_be_jobs(app_ctx) -> None:
+    with pytest.raises(ValueError, match="not importable"):
+        jobs.enqueue(lambda context: None, kind="test.lambda")
+
+
+@pytest.fixture
+def fresh_app(scratch_database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """An app on an empty database that really commits, for other threads and processes."""
+    fresh = make_test_app(
+        scratch_database_url,
+        JOBS_BACKEND=None,
+        FRONTLINE_STORAGE_DIR=str(tmp_path / "storage"),
+    )
+    with fresh.app_context():
+        db.create_all()
+    yield fresh
+    with fresh.app_context():
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+def wait_for(app: Flask, job_id: int, seconds: float = 60) -> Job:
+    deadline = time.monotonic() + seconds
+    while True:
+        with app.app_context():
+            job = db.session.get(Job, job_id)
+            if job.is_finished or time.monotonic() > deadline:
+                db.session.expunge(job)
+                return job
+        time.sleep(0.1)
+
+
+def test_without_redis_a_job_runs_in_a_thread(fresh_app: Flask) -> None:
+    with fresh_app.app_context():
+        job = jobs.enqueue(jobs_work.count_to, 5, kind="test.count", total=5)
+        assert job.backend == "thread"
+        db.session.commit()
+        job_id = job.id
+    done = wait_for(fresh_app, job_id)
+    assert done.status is JobStatus.DONE, done.error
+    assert done.result == {"counted": 5}
+
+
+def run_rq_worker(
+    app: Flask, queue: str, database_url: str
+) -> subprocess.CompletedProcess:
+    """``rq worker --burst``, as the README says to run it, in a process of its own."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "rq-test",
+        "REDIS_URL": TEST_REDIS_URL or "",
+        "FRONTLINE_STORAGE_DIR": app.config["FRONTLINE_STORAGE_DIR"],
+        "PYTHONPATH": str(ROOT),
+    }
+    rq = Path(sys.executable).with_name("rq")
+    return subprocess.run(
+        [str(rq), "worker", "--burst", "--url", TEST_REDIS_URL or "", queue],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+@requires_redis()
+def test_with_redis_a_job_goes_to_the_queue_and_an_rq_worker_runs_it(
+    fresh_app: Flask, scratch_database_url: str
+) -> None:
+    queue = f"frontline-test-{uuid.uuid4().hex[:8]}"
+    fresh_app.config.update(REDIS_URL=TEST_REDIS_URL, RQ_QUEUE=queue)
+    with fresh_app.app_context():
+        job = jobs.enqueue(jobs_work.count_to, 4, kind="test.count", total=4)
+        assert job.backend == "rq"
+        db.session.commit()
+        job_id = job.id
+    assert wait_for(fresh_app, job_id, seconds=0).status is JobStatus.QUEUED
+    worker = run_rq_worker(fresh_app, queue, scratch_database_url)
+    assert worker.returncode == 0, worker.stderr[-2000:]
+    done = wait_for(fresh_app, job_id)
+    assert done.status is JobStatus.DONE, done.error
+    assert done.result == {"counted": 4}
+    storage = Path(fresh_app.config["FRONTLINE_STORAGE_DIR"])
+    assert (storage / "jobs" / str(job_id) / "count.txt").read_text() == "4"

@@ -1,0 +1,596 @@
+"""Reading helpdesk exports: each format as the tool writes it, and every quirk of real files."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from incentives import importing
+from incentives.importing import (
+    FRESHDESK,
+    FRONTLINE,
+    ZENDESK,
+    MappingError,
+    load_mapping,
+    parse_file,
+    parse_records,
+)
+
+DATA = Path(__file__).parent / "data"
+BERLIN = ZoneInfo("Europe/Berlin")
+UTC = ZoneInfo("UTC")
+NOW = dt.datetime(2024, 4, 15, tzinfo=dt.UTC)
+
+
+def read(name: str, spec=FRONTLINE, tz: ZoneInfo = BERLIN):
+    return parse_file((DATA / name).read_bytes(), spec, tz=tz, now=NOW)
+
+
+def utc(text: str) -> pd.Timestamp:
+    return pd.Timestamp(text, tz="UTC")
+
+
+def errors_of(parsed) -> set[tuple[int, str, str]]:
+    return {(e.row, e.column, e.reason) for e in parsed.errors}
+
+
+# --- each format, as the tool exports it -------------------------------------------------
+
+
+def test_zendesk_export_with_bom_quoted_newlines_and_local_times() -> None:
+    parsed = read("zendesk_export.csv", ZENDESK)
+    assert parsed.ok, parsed.errors
+    t = parsed.tickets
+    assert parsed.source == "zendesk"
+    assert parsed.rows == 5
+    # the header has a BOM and the subject of row 2 spans two lines: rows still 2..6
+    assert list(t.index) == [2, 3, 4, 5, 6]
+    assert list(t["external_id"]) == ["1001", "1002", "1003", "1004", "1005"]
+    assert list(t["channel"].astype(str)) == [
+        "chat",
+        "social",
+        "web",
+        "phone",
+        "review",
+    ]
+    assert list(t["priority"].astype(str)) == [
+        "normal",
+        "high",
+        "low",
+        "urgent",
+        "normal",
+    ]
+    # local Berlin times (UTC+1 in March) become UTC
+    assert t.loc[2, "created_at"] == utc("2024-03-04 08:00")
+    assert t.loc[2, "solved_at"] == utc("2024-03-04 09:35")
+    # an open ticket has no solve time
+    assert pd.isna(t.loc[3, "solved_at"])
+    # durations keep their clock
+    assert t.loc[5, "resolution_min_calendar"] == 1050
+    assert t.loc[5, "resolution_min_business"] == 270
+    assert t.loc[2, "first_response_min_calendar"] == 12
+    assert t.loc[5, "reopens"] == 2
+
+
+def test_zendesk_satisfaction_offered_and_unoffered_are_no_rating() -> None:
+    t = read("zendesk_export.csv", ZENDESK).tickets
+    assert t.loc[2, "satisfied"] == 1  # Good
+    assert np.isnan(t.loc[3, "satisfied"])  # Unoffered
+    assert np.isnan(t.loc[4, "satisfied"])  # Offered
+    assert t.loc[5, "satisfied"] == 0  # Bad
+    assert t.loc[6, "satisfied"] == 1  # GoodWithComment
+
+
+def test_zendesk_assignee_names_in_any_case_and_spacing_are_one_agent() -> None:
+    t = read("zendesk_export.csv", ZENDESK).tickets
+    assert t.loc[2, "agent_key"] == t.loc[5, "agent_key"] == "amara nwosu"
+    assert t.loc[5, "agent_label"] == "amara NWOSU"
+    assert pd.isna(t.loc[4, "agent_key"])  # blank assignee: unassigned
+
+
+def test_freshdesk_export_closed_time_stands_in_for_a_missing_resolved_time() -> None:
+    parsed = read("freshdesk_export.csv", FRESHDESK)
+    assert parsed.ok, parsed.errors
+    t = parsed.tickets
+    assert list(t["channel"].astype(str)) == ["email", "phone", "web", "web"]
+    assert list(t["priority"].astype(str)) == ["normal", "high", "low", "urgent"]
+    assert t.loc[3, "solved_at"] == utc("2024-03-08 08:40")  # Closed time
+    assert t.loc[2, "first_response_at"] == utc("2024-03-05 13:51")
+    assert pd.isna(t.loc[5, "solved_at"])
+
+
+def test_freshdesk_durations_in_hours_and_as_hours_minutes() -> None:
+    t = read("freshdesk_export.csv", FRESHDESK).tickets
+    assert t.loc[2, "first_response_min_business"] == pytest.approx(28.8)  # 0.48 h
+    assert t.loc[4, "first_response_min_business"] == 90  # "01:30"
+    assert t.loc[4, "resolution_min_business"] == 330  # 5.5 h
+
+
+def test_freshdesk_survey_words() -> None:
+    t = read("freshdesk_export.csv", FRESHDESK).tickets
+    assert t.loc[2, "satisfied"] == 1  # Awesome
+    assert t.loc[4, "satisfied"] == 0  # Not Good
+    assert np.isnan(t.loc[3, "satisfied"])  # blank
+
+
+def test_frontline_csv_with_offsets_local_times_and_optional_group() -> None:
+    parsed = read("frontline_tickets.csv")
+    assert parsed.ok, parsed.errors
+    t = parsed.tickets
+    assert t.loc[3, "created_at"] == utc("2024-03-01 08:00")  # +02:00
+    assert t.loc[4, "created_at"] == utc("2024-03-03 11:00")  # local Berlin time
+    assert t.loc[2, "agent_key"] == "julia.kowalska@example.com"
+    assert t.loc[2, "group_name"] == "E-mail desk"
+    assert list(t["satisfied"].fillna(-1)) == [1, 0, -1, 1, -1]  # good, 2, -, 5, -
+    assert list(t["nps"].fillna(-1)) == [10, 6, -1, 9, -1]
+    assert t.loc[5, "tags"] == "public_review, one star"
+
+
+def test_frontline_records_from_the_api_use_the_same_path() -> None:
+    parsed = parse_records(
+        [
+            {
+                "ticket_id": 7,
+                "channel": "chat",
+                "agent_email": "A@B.example",
+                "created_at": "2024-03-01T10:00:00Z",
+                "solved_at": "2024-03-01T10:30:00Z",
+                "csat": 4,
+                "nps": None,
+            }
+        ],
+        FRONTLINE.with_name("zendesk"),
+        tz=UTC,
+        now=NOW,
+    )
+    assert parsed.ok, parsed.errors
+    assert parsed.source == "zendesk"
+    row = parsed.tickets.iloc[0]
+    assert row["external_id"] == "7"
+    assert row["agent_key"] == "a@b.example"
+    assert row["satisfied"] == 1
+
+
+def test_api_records_report_their_position_and_unknown_fields() -> None:
+    parsed = parse_records(
+        [
+            {"ticket_id": "1", "channel": "chat", "created_at": "2024-03-01T10:00:00Z"},
+            {
+                "ticket_id": "2",
+                "channel": "chat",
+                "created_at": "soon",
+                "colour": "red",
+            },
+            "not an object",
+        ],
+        tz=UTC,
+    )
+    assert not parsed.ok
+    assert {(e.row, e.column) for e in parsed.errors} == {(2, "colour"), (3, "")}
+
+
+# --- the quirks of real exports ----------------------------------------------------------
+
+
+def test_excel_resaved_file_semicolons_cp1252_day_first_and_kept_zeros() -> None:
+    parsed = read("frontline_excel_resaved.csv")
+    assert parsed.ok, parsed.errors
+    t = parsed.tickets
+    # blank rows are skipped but keep their numbers
+    assert list(t.index) == [2, 3, 5]
+    assert list(t["external_id"]) == ["00123", "00124", "00125"]  # ="00123"
+    assert t.loc[2, "group_name"] == "Équipe e-mail"  # Windows-1252
+    # 13/03/2024 decides the order: day first; 05/03/2024 is the 5th of March
+    assert t.loc[2, "created_at"] == utc("2024-03-05 13:22")
+    assert t.loc[2, "solved_at"] == utc("2024-03-13 08:05")
+    # 01/01/1900: Excel's placeholder for a blank date means "not solved"
+    assert pd.isna(t.loc[5, "solved_at"])
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("Ticket_ID", "ticket id"),
+        ("  TICKET   id ", "ticket id"),
+        ("\ufeffId", "id"),
+        ("First reply time in minutes", "first reply time in minutes"),
+        ("First response time (in hrs)", "first response time in hrs"),
+    ],
+)
+def test_headers_match_in_any_case_and_spacing(header: str, expected: str) -> None:
+    assert importing.normalise_header(header) == expected
+
+
+def test_file_without_assignee_column_imports_every_ticket_unassigned() -> None:
+    parsed = read("zendesk_no_assignee.csv", ZENDESK)
+    assert parsed.ok, parsed.errors
+    assert parsed.tickets["agent_key"].isna().all()
+    assert any("no assignee column" in note for note in parsed.notes)
+    # optional columns missing: priority defaults, reopens unknown
+    assert set(parsed.tickets["priority"].astype(str)) == {"normal"}
+    assert parsed.tickets["reopens"].isna().all()
+    assert np.isnan(parsed.tickets.loc[2, "satisfied"])  # "Not Offered"
+
+
+def test_mapped_export_with_durations_business_clock_and_its_own_rating_words() -> None:
+    spec = load_mapping((DATA / "helpscout_mapping.yaml").read_text())
+    parsed = read("helpscout_export.csv", spec)
+    assert parsed.ok, parsed.errors
+    t = parsed.tickets
+    assert parsed.source == "helpscout"
+    # US dates with AM/PM, in New York (UTC-4 after the DST change on 10 March)
+    assert t.loc[2, "created_at"] == utc("2024-03-15 13:05")
+    assert t.loc[2, "solved_at"] == utc("2024-03-15 20:40")
+    assert t.loc[4, "created_at"] == utc("2024-03-17 03:59")
+    # durations instead of timestamps, each on its own clock
+    assert t.loc[2, "first_response_min_business"] == 90  # 1.5 hours
+    assert t.loc[5, "first_response_min_business"] == 150  # 2:30
+    assert t.loc[2, "resolution_min_calendar"] == 455
+    assert t["first_response_at"].isna().all()
+    assert list(t["priority"].astype(str)) == ["high", "normal", "urgent", "low"]
+    assert list(t["satisfied"].fillna(-1)) == [1, -1, -1, 0]
+
+
+def test_bad_rows_reject_the_file_with_spreadsheet_row_numbers() -> None:
+    parsed = read("frontline_bad_rows.csv")
+    assert not parsed.ok
+    assert parsed.rows == 8
+    assert errors_of(parsed) == {
+        (
+            4,
+            "channel",
+            "not a channel; use one of email, phone, chat, social, review, web, other",
+        ),
+        (
+            5,
+            "created_at",
+            "not a date and time we can read (e.g. 2024-03-31 14:05 or 31/03/2024 14:05)",
+        ),
+        (6, "solved_at", "solved before it was created"),
+        (7, "reopens", "not a whole number of reopens"),
+        (
+            7,
+            "csat",
+            "not a satisfaction rating this source uses "
+            "(1, 2, 3, 4, 5, bad, good, satisfied, unsatisfied)",
+        ),
+        (7, "nps", "an NPS score is a whole number 0-10"),
+        (8, "ticket_id", "ticket id already on row 2"),
+        (9, "ticket_id", "no ticket id"),
+        (9, "priority", "not a priority; use low, normal, high or urgent"),
+    }
+    report = parsed.report()
+    assert [e.row for e in report.shown] == sorted(e.row for e in report.shown)
+    assert report.more == 0
+
+
+def test_a_report_lists_the_first_hundred_problems_and_counts_the_rest() -> None:
+    lines = ["ticket_id,channel,created_at"]
+    lines += [f"T{i},fax,2024-03-01T10:00:00Z" for i in range(250)]
+    parsed = parse_file("\n".join(lines).encode(), FRONTLINE, tz=UTC)
+    report = parsed.report()
+    assert parsed.error_count == 250
+    assert len(report.shown) == 100
+    assert report.more == 150
+    assert report.shown[0].row == 2
+
+
+def test_missing_required_column_is_reported_on_the_header_row() -> None:
+    parsed = parse_file(b"ticket_id,agent_email\nT1,a@b.c\n", FRONTLINE, tz=UTC)
+    assert {(e.row, e.column) for e in parsed.errors} == {
+        (1, "channel"),
+        (1, "created_at"),
+    }
+
+
+def test_repeated_column_is_refused() -> None:
+    parsed = parse_file(
+        b"ticket_id,channel,created_at,channel\nT1,chat,2024-03-01,chat\n",
+        FRONTLINE,
+        tz=UTC,
+    )
+    assert [(e.row, e.reason) for e in parsed.errors] == [
+        (1, "this column appears twice")
+    ]
+
+
+def test_ragged_rows_and_unclosed_quotes_are_explained() -> None:
+    ragged = parse_file(
+        b"ticket_id,channel,created_at\nT1,chat,2024-03-01,extra\n", FRONTLINE, tz=UTC
+    )
+    assert "cells but the header has 3" in ragged.errors[0].reason
+    unclosed = parse_file(
+        b'ticket_id,channel,created_at\nT1,"chat,2024-03-01\n', FRONTLINE, tz=UTC
+    )
+    assert "never closed" in unclosed.errors[0].reason
+
+
+def test_empty_file_and_header_only_file() -> None:
+    assert parse_file(b"", FRONTLINE, tz=UTC).errors[0].reason == "the file is empty"
+    header_only = parse_file(b"ticket_id,channel,created_at\n", FRONTLINE, tz=UTC)
+    assert header_only.ok
+    assert header_only.rows == 0
+    assert "The file has a header row but no tickets." in header_only.notes
+
+
+def test_times_in_the_future_are_refused_when_now_is_given() -> None:
+    data = b"ticket_id,channel,created_at\nT1,chat,2024-05-03T10:00:00Z\n"
+    assert parse_file(data, FRONTLINE, tz=UTC).ok
+    late = parse_file(data, FRONTLINE, tz=UTC, now=NOW)
+    assert [e.reason for e in late.errors] == ["in the future"]
+
+
+# --- dates, durations and numbers --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        (["2024-03-05 14:22:10"], ["2024-03-05 13:22:10"]),  # local, Berlin in winter
+        (["2024-07-05 14:22"], ["2024-07-05 12:22"]),  # local, Berlin in summer
+        (["2024-03-05T14:22:10Z"], ["2024-03-05 14:22:10"]),
+        (["2024-03-05 14:22:10 +0100"], ["2024-03-05 13:22:10"]),
+        (["2024-03-05 14:22:10 UTC"], ["2024-03-05 14:22:10"]),
+        (
+            ["2024-03-05T14:22+05:30", "2024-03-05T14:22Z"],
+            ["2024-03-05 08:52", "2024-03-05 14:22"],
+        ),
+        (
+            ["2024-03-05 14:22", "2024-03-05T14:22Z"],
+            ["2024-03-05 13:22", "2024-03-05 14:22"],
+        ),
+        (
+            ["05/03/2024 14:22", "13/03/2024 09:00"],
+            ["2024-03-05 13:22", "2024-03-13 08:00"],
+        ),
+        (
+            ["03/05/2024 2:22 PM", "03/13/2024 9:00 AM"],
+            ["2024-03-05 13:22", "2024-03-13 08:00"],
+        ),
+        (["05.03.2024"], ["2024-03-04 23:00"]),  # day first when nothing decides
+        (["05-03-24 14:22"], ["2024-03-05 13:22"]),
+        ([' ="2024-03-05 14:22" '], ["2024-03-05 13:22"]),
+    ],
+)
+def test_parse_times(cells: list[str], expected: list[str]) -> None:
+    times, bad = importing.parse_times(pd.Series(cells, dtype=object), tz=BERLIN)
+    assert not bad.any()
+    assert list(times) == [utc(e) for e in expected]
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "",
+        "   ",
+        "-",
+        "N/A",
+        "null",
+        "0000-00-00 00:00:00",
+        "1900-01-01 00:00:00",
+        "30/12/1899",
+    ],
+)
+def test_blank_and_placeholder_dates_mean_not_set(cell: str) -> None:
+    times, bad = importing.parse_times(pd.Series([cell], dtype=object), tz=BERLIN)
+    assert not bad.any()
+    assert times.isna().all()
+
+
+@pytest.mark.parametrize("cell", ["yesterday", "2024-13-45", "45/45/2024", "12:30"])
+def test_unreadable_dates_are_flagged(cell: str) -> None:
+    times, bad = importing.parse_times(pd.Series([cell], dtype=object), tz=BERLIN)
+    assert bad.all()
+    assert times.isna().all()
+
+
+def test_a_local_time_in_the_repeated_autumn_hour_is_read_as_the_first() -> None:
+    times, _ = importing.parse_times(
+        pd.Series(["2024-10-27 02:30"], dtype=object), tz=BERLIN
+    )
+    assert times.iloc[0] == utc("2024-10-27 00:30")
+
+
+def test_a_date_format_from_a_mapping_is_followed() -> None:
+    times, bad = importing.parse_times(
+        pd.Series(["2024|03|05 14h22", "", "bad"], dtype=object),
+        tz=UTC,
+        date_format="%Y|%m|%d %Hh%M",
+    )
+    assert list(bad) == [False, False, True]
+    assert times.iloc[0] == utc("2024-03-05 14:22")
+
+
+@pytest.mark.parametrize(
+    ("cell", "unit", "minutes"),
+    [
+        ("12", "minutes", 12),
+        ("1.5", "hours", 90),
+        ("1,5", "hours", 90),
+        ("1,234", "minutes", 1234),
+        ("1:30", "hours", 90),
+        ("01:30:30", "minutes", 90.5),
+        ("90", "seconds", 1.5),
+        ("", "minutes", None),
+        ("-", "hours", None),
+    ],
+)
+def test_parse_durations(cell: str, unit: str, minutes: float | None) -> None:
+    values, bad = importing.parse_durations(pd.Series([cell], dtype=object), unit)
+    assert not bad.any()
+    if minutes is None:
+        assert values.isna().all()
+    else:
+        assert values.iloc[0] == pytest.approx(minutes)
+
+
+def test_durations_that_are_not_numbers_are_flagged() -> None:
+    _values, bad = importing.parse_durations(
+        pd.Series(["soon", "5"], dtype=object), "minutes"
+    )
+    assert list(bad) == [True, False]
+
+
+@pytest.mark.parametrize(
+    ("cell", "number", "is_bad"),
+    [
+        ("3", 3, False),
+        ("3.0", 3, False),
+        ("", None, False),
+        ("2.5", None, True),
+        ("x", None, True),
+    ],
+)
+def test_parse_whole_numbers(cell: str, number: float | None, is_bad: bool) -> None:
+    values, bad = importing.parse_whole_numbers(pd.Series([cell], dtype=object))
+    assert bool(bad.iloc[0]) is is_bad
+    if number is None:
+        assert np.isnan(values.iloc[0])
+    else:
+        assert values.iloc[0] == number
+
+
+@pytest.mark.parametrize(
+    ("via", "channel"),
+    [
+        ("Phone call (incoming)", "phone"),
+        ("Voicemail", "phone"),
+        ("Web form", "web"),
+        ("Chat", "chat"),
+        ("WhatsApp", "chat"),
+        ("Twitter", "social"),
+        ("Facebook Messenger", "chat"),
+        ("Trustpilot review", "review"),
+        ("Email", "email"),
+        ("Closed ticket", "other"),
+        ("", "other"),
+    ],
+)
+def test_zendesk_via_values_map_to_channels(via: str, channel: str) -> None:
+    assert importing._channel(via, ZENDESK) in (channel, "")
+    if via:
+        assert importing._channel(via, ZENDESK) == channel
+
+
+def test_frontline_refuses_channels_it_does_not_document() -> None:
+    assert importing._channel("Twitter", FRONTLINE) is None
+    assert importing._channel("", FRONTLINE) is None
+    assert importing._channel("REVIEW", FRONTLINE) == "review"
+
+
+# --- mapping files -----------------------------------------------------------------------
+
+
+def test_the_shipped_mapping_example_loads() -> None:
+    example = Path(__file__).parents[2] / "static/incentives/mapping-example.yaml"
+    spec = load_mapping(example.read_text())
+    assert spec.name == "helpscout"
+    assert spec.timezone == "America/New_York"
+    assert importing.Field.RESOLUTION_BUSINESS in spec.columns
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("- a list", "must be a YAML mapping"),
+        ("source: [unclosed", "not valid YAML"),
+        ("source: Help Scout\ncolumns: {ticket_id: A, created_at: B}", "source:"),
+        ("source: zendesk\ncolumns: {ticket_id: A, created_at: B}", "built-in format"),
+        ("source: x\ncolumns: {ticket_id: A}", "created_at is required"),
+        (
+            "source: x\ncolumns: {ticket_id: A, created_at: B, colour: C}",
+            "'colour' is not one of",
+        ),
+        (
+            "source: x\ntimezone: Mars/Base\ncolumns: {ticket_id: A, created_at: B}",
+            "not a known time zone",
+        ),
+        (
+            "source: x\ncolumns: {ticket_id: A, created_at: B}\n"
+            "durations: {resolution: {column: R, unit: days}}",
+            "unit must be",
+        ),
+        (
+            "source: x\ncolumns: {ticket_id: A, created_at: B}\nsatisfaction: {scale: 5-1}",
+            "scale must look like 1-5",
+        ),
+        (
+            "source: x\ncolumns: {ticket_id: A, created_at: B}\nchannels: {Fax: fax}",
+            "channels:",
+        ),
+        (
+            "source: x\ncolumns: {ticket_id: A, created_at: B}\nsurprise: 1",
+            "unknown keys",
+        ),
+    ],
+)
+def test_unusable_mapping_files_say_why(text: str, problem: str) -> None:
+    with pytest.raises(MappingError) as caught:
+        load_mapping(text)
+    assert any(problem in p for p in caught.value.problems), caught.value.problems
+
+
+def test_a_numeric_satisfaction_scale() -> None:
+    spec = load_mapping(
+        "source: x\ncolumns: {ticket_id: A, created_at: B, satisfaction: S}\n"
+        "satisfaction: {scale: 1-10, satisfied_from: 8}"
+    )
+    assert spec.satisfaction.classify("8") == 1
+    assert spec.satisfaction.classify("7.0") == 0
+    assert spec.satisfaction.classify("11") is None
+
+
+# --- fingerprints ------------------------------------------------------------------------
+
+
+def test_fingerprints_change_with_content_and_not_with_the_agent_label() -> None:
+    t = read("frontline_tickets.csv").tickets
+    first = importing.fingerprints(t)
+    assert first.is_unique
+    again = importing.fingerprints(read("frontline_tickets.csv").tickets)
+    assert first.equals(again)
+    relabelled = t.copy()
+    relabelled["agent_label"] = (
+        relabelled["agent_label"].astype(object).str.upper().astype("category")
+    )
+    assert importing.fingerprints(relabelled).equals(first)
+    changed = t.copy()
+    changed.loc[2, "nps"] = 3.0
+    assert (importing.fingerprints(changed) != first).tolist() == [
+        True,
+        False,
+        False,
+        False,
+        False,
+    ]
+
+
+def test_fingerprints_of_a_file_and_of_the_same_tickets_by_api_agree() -> None:
+    from_file = parse_file(
+        b"ticket_id,channel,agent_email,created_at,solved_at,csat\n"
+        b"A1,chat,x@y.z,2024-03-01T10:00:00Z,2024-03-01T11:00:00Z,good\n",
+        FRONTLINE,
+        tz=UTC,
+    )
+    from_api = parse_records(
+        [
+            {
+                "ticket_id": "A1",
+                "channel": "chat",
+                "agent_email": "x@y.z",
+                "created_at": "2024-03-01T10:00:00Z",
+                "solved_at": "2024-03-01T11:00:00Z",
+                "csat": "good",
+            }
+        ],
+        tz=UTC,
+    )
+    assert (
+        importing.fingerprints(from_file.tickets).iloc[0]
+        == (importing.fingerprints(from_api.tickets).iloc[0])
+    )

@@ -1,0 +1,242 @@
+"""Scorecard contexts from plain data: the rep, team and leadership cards that the page and
+the PDF both render; ticket attribution after disputes; the charts they draw with."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+
+from core import charts
+from incentives import disputes, plans, scorecards
+from incentives.scorecards import (
+    AuthorityHeld,
+    CloseInfo,
+    CoachingOffer,
+    MonthScores,
+    Person,
+    ScenarioOffer,
+    TrainingFacts,
+)
+
+UTC = ZoneInfo("UTC")
+NOW = dt.datetime(2024, 4, 10, 9, 30, tzinfo=dt.UTC)
+PLAN = plans.parse_plan(
+    {
+        "name": "Card plan",
+        "currency": "EUR",
+        "target_bonus": 100,
+        "csat_prior_strength": 5,
+        "metrics": {
+            "timely_rate": {"weight": 60, "threshold": 50, "target": 100},
+            "reopen_rate": {"weight": 40, "threshold": 10, "target": 0},
+        },
+        "payout": {"tiers": [{"score": 50, "percent": 100}]},
+    }
+)
+PEOPLE = {
+    1: Person(1, "Ann <Lead>", "ann@example.com", 10, "Desk"),
+    2: Person(2, "Bob", "bob@example.com", 10, "Desk"),
+    3: Person(3, "Cat", "cat@example.com", 20, "Other"),
+}
+
+
+def scored(month: str, timely: dict[int, float], closed: bool = False) -> MonthScores:
+    """A month where each rep has the timely rate given and no reopens."""
+    scores = {
+        rep: plans.score_rep(
+            plans.RepMonth(
+                rep,
+                PEOPLE[rep].team_id,
+                tickets_solved=10,
+                values={"timely_rate": value, "reopen_rate": 0.0},
+            ),
+            PLAN,
+            org_csat=None,
+        )
+        for rep, value in timely.items()
+    }
+    return MonthScores(
+        month=month,
+        close=CloseInfo(1, NOW, "Alex", "", "abc", 30, 0) if closed else None,
+        plan_version_id=1,
+        plan_label="Card plan v1",
+        plan=PLAN,
+        org_csat=None,
+        scores=scores,
+        people={rep: PEOPLE[rep] for rep in timely},
+        metrics={rep: {} for rep in timely},
+        organisation={"tickets_solved": 30, "timely_rate": 0.8},
+        teams={10: {"team_name": "Desk", "tickets_solved": 20}},
+    )
+
+
+HISTORY = [
+    scored("2024-02", {1: 0.6, 2: 0.9, 3: 0.7}, closed=True),
+    scored("2024-03", {1: 0.8, 2: 0.7, 3: 0.75}),
+]
+
+
+def test_a_rep_card_shows_each_step_and_the_rank_in_team() -> None:
+    card = scorecards.rep_card(
+        1,
+        HISTORY,
+        tz=UTC,
+        authorities=[AuthorityHeld("Refund", "200 USD", "01 Jan 2025")],
+        training=TrainingFacts(
+            passed=(("Lost parcel", "02 Mar 2024"),), passed_in_month=1
+        ),
+        coaching=[
+            CoachingOffer("timely_rate", "Solved in time", (ScenarioOffer("s", "S"),))
+        ],
+        generated_at=NOW,
+    )
+    # timely 80%: (80 - 50) / 50 = 60% credit x 60 = 36; no reopens: 40. Score 76.
+    assert card.score_text == "76.0"
+    assert card.payout_text == "100.00 EUR"
+    assert card.rank == "1st of 2 in Desk"
+    assert card.status.startswith("Open")
+    timely = card.lines[0]
+    assert (timely.value, timely.threshold, timely.target) == ("80%", "50%", "100%")
+    assert (timely.attainment, timely.weight, timely.contribution) == (
+        "60%",
+        "60",
+        "36.0",
+    )
+    assert [row.score for row in card.months] == ["52.0", "76.0"]
+    assert [row.closed for row in card.months] == [True, False]
+    assert card.generated == "10 Apr 2024, 09:30"
+
+
+def test_names_in_charts_are_escaped() -> None:
+    card = scorecards.rep_card(1, HISTORY, tz=UTC, generated_at=NOW)
+    assert "Ann &lt;Lead&gt;" in str(card.score_chart)
+    assert "<Lead>" not in str(card.score_chart)
+
+
+def test_a_rep_with_no_score_still_gets_a_card_that_says_why() -> None:
+    card = scorecards.rep_card(
+        9, HISTORY, tz=UTC, person=Person(9, "New", "n@x", 10, "Desk"), generated_at=NOW
+    )
+    assert not card.has_score
+    assert card.score_text == "—"
+    assert card.lines == ()
+
+
+def test_a_team_card_ranks_its_reps_and_leaves_others_out() -> None:
+    card = scorecards.team_card(10, "Desk", HISTORY, tz=UTC, generated_at=NOW)
+    assert [row.name for row in card.rows] == ["Ann <Lead>", "Bob"]
+    assert [row.rank for row in card.rows] == [1, 2]
+    assert card.columns == ("Solved in time", "Reopened")
+    assert card.rows[1].values == (("70%", False), ("0%", False))
+    # Ann 76, Bob (70 - 50)/50 x 60 + 40 = 64
+    assert card.summary.average == "70.0"
+    assert card.summary.payout == "200.00 EUR"
+
+
+def test_the_leadership_pack_finds_the_top_movers() -> None:
+    pack = scorecards.leadership_pack(HISTORY, tz=UTC, generated_at=NOW)
+    # February: Ann 52, Bob 88, Cat 64; March: Ann 76, Bob 64, Cat 70.
+    assert [(m.name, m.change) for m in pack.movers_up] == [
+        ("Ann <Lead>", "+24.0"),
+        ("Cat", "+6.0"),
+    ]
+    assert [(m.name, m.change) for m in pack.movers_down] == [("Bob", "-24.0")]
+    assert pack.summary.reps == 3
+    assert pack.previous_average == "68.0"
+    assert pack.change == "+2.0"
+    assert dict(pack.organisation)["Timely"] == "80%"
+
+
+def test_the_distribution_counts_scores_by_band() -> None:
+    svg = str(scorecards.distribution([10, 45, 47, 99, 100, 120], "Scores"))
+    assert "&lt;40: 1" in svg
+    assert "40s: 2" in svg
+    assert "90s: 1" in svg
+    assert "100+: 2" in svg
+
+
+def test_score_cells_for_the_csv() -> None:
+    score = HISTORY[1].scores[1]
+    assert scorecards.score_cells(score, "EUR") == [76.0, "yes", "100.00", "EUR", ""]
+    assert scorecards.score_cells(None, "") == ["", "", "", "", "No plan in force."]
+
+
+def test_score_rows_keep_to_the_reps_a_viewer_may_see() -> None:
+    rows = scorecards.score_rows(HISTORY[1], frozenset({2, 3}))
+    assert [(r.name, r.rank) for r in rows] == [("Bob", 2), ("Cat", 1)]
+    assert rows[0].payout == "100.00 EUR"
+
+
+# --- disputes change attribution ------------------------------------------------------------
+
+
+def test_accepted_disputes_exclude_or_reassign_tickets() -> None:
+    tickets = pd.DataFrame(
+        {
+            "ticket_pk": [1, 2, 3],
+            "rep_id": pd.array([5, 5, 6], dtype="Int64"),
+            "team_id": pd.array([1, 1, 2], dtype="Int64"),
+        }
+    )
+    changed = disputes.apply_attribution(tickets, {1: (None, None), 2: (6, 2)})
+    assert changed["rep_id"].tolist() == [pd.NA, 6, 6]
+    assert changed["team_id"].tolist() == [pd.NA, 2, 2]
+    assert tickets["rep_id"].tolist() == [5, 5, 6]  # the input is left alone
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [("", False), ("  okay ", True), ("x" * 501, False), ("Not mine", True)],
+)
+def test_a_reason_is_required_and_kept_short(text: str, ok: bool) -> None:
+    if ok:
+        assert disputes.check_reason(text) == text.strip()
+    else:
+        with pytest.raises(ValueError, match="reason"):
+            disputes.check_reason(text)
+
+
+# --- charts ---------------------------------------------------------------------------------
+
+
+def test_a_line_chart_breaks_at_missing_months_and_marks_guides() -> None:
+    svg = str(
+        charts.line_chart(
+            [("Jan", 10.0), ("Feb", None), ("Mar", 30.0), ("Apr", 40.0)],
+            minimum=0,
+            maximum=100,
+            guides=[(50, "Target <b>", "target")],
+        )
+    )
+    assert svg.count("<polyline") == 1  # Jan stands alone; Mar-Apr is one segment
+    assert "Jan 10, Feb —, Mar 30, Apr 40" in svg  # every value in the chart's label
+    assert svg.count("<circle") == 3
+    assert "Target &lt;b&gt;" in svg
+    assert 'stroke="#1f8a4c"' in svg
+
+
+def test_a_diverging_bar_starts_at_zero() -> None:
+    svg = str(charts.diverging(-0.5, width=100))
+    assert 'x="25" y="3" width="25"' in svg
+    svg = str(charts.diverging(0.5, width=100))
+    assert 'x="50" y="3" width="25"' in svg
+
+
+def test_labelled_bars_write_their_values() -> None:
+    svg = str(charts.labelled_bars([("Desk", 58.66)], value_format="{:.1f}"))
+    assert ">58.7</text>" in svg
+    assert 'font-size="10"' in svg
+
+
+def test_tick_values_are_round() -> None:
+    assert charts._ticks(0, 100) == [0, 25, 50, 75, 100]
+    assert charts._ticks(-100, 100) == [-100, -50, 0, 50, 100]
+
+
+def test_money_and_month_labels() -> None:
+    assert scorecards.money(Decimal("1234.5"), "USD") == "1,234.50 USD"
+    assert scorecards.short_month("2024-03") == "Mar 24"

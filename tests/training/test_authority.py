@@ -1,0 +1,306 @@
+"""The authority rules: decide() for the register and the API, and the sign-off rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from training.assignments import AssignmentState, counts_towards, progress
+from training.authority import (
+    GrantFact,
+    GrantState,
+    Prerequisite,
+    approval_problems,
+    approvals_needed,
+    check_prerequisites,
+    decide,
+    format_amount,
+    grant_state,
+    granted_limit,
+    is_complete,
+    is_expiring,
+    request_problems,
+)
+
+NOW = dt.datetime(2026, 6, 1, 9, tzinfo=dt.UTC)
+
+
+def days(n: float) -> dt.datetime:
+    return NOW + dt.timedelta(days=n)
+
+
+def grant(
+    limit: int = 200,
+    *,
+    code: str = "refund",
+    granted: float = -10,
+    expires: float = 300,
+    revoked: float | None = None,
+    reason: str = "",
+    grant_id: int = 1,
+    unit: str = "USD",
+) -> GrantFact:
+    return GrantFact(
+        code=code,
+        limit=Decimal(limit),
+        unit=unit,
+        granted_at=days(granted),
+        expires_at=days(expires),
+        revoked_at=None if revoked is None else days(revoked),
+        revoked_reason=reason,
+        grant_id=grant_id,
+    )
+
+
+@pytest.mark.parametrize(
+    ("grants", "amount", "allowed", "limit", "reason"),
+    [
+        ([], 50, False, None, "no refund authority has been granted"),
+        ([grant()], 120, True, 200, "within limit: 120 USD <= 200 USD"),
+        ([grant()], 200, True, 200, "within limit"),
+        ([grant()], 250, False, 200, "over limit: 250 USD > 200 USD"),
+        ([grant()], None, True, 200, "holds refund up to 200 USD"),
+        ([grant(expires=-1)], 10, False, None, "expired on 2026-05-31"),
+        (
+            [grant(revoked=-2, reason="misuse")],
+            10,
+            False,
+            None,
+            "revoked on 2026-05-30: misuse",
+        ),
+        ([grant(code="replacement")], 10, False, None, "no refund authority"),
+        (
+            [grant(500, granted=-100, grant_id=1), grant(100, granted=-5, grant_id=2)],
+            300,
+            False,
+            100,
+            "over limit",
+        ),
+        (
+            [
+                grant(500, granted=-100, grant_id=1),
+                grant(100, granted=-5, revoked=-1, grant_id=2),
+            ],
+            50,
+            False,
+            None,
+            "revoked",
+        ),
+    ],
+    ids=[
+        "none",
+        "within",
+        "at-limit",
+        "over",
+        "any-amount",
+        "expired",
+        "revoked",
+        "other-authority",
+        "newest-grant-counts",
+        "revoking-newest-does-not-revive-older",
+    ],
+)
+def test_decide(grants, amount, allowed, limit, reason) -> None:
+    decision = decide(
+        grants, "refund", None if amount is None else Decimal(amount), NOW
+    )
+    assert decision.allowed is allowed
+    assert decision.limit == (None if limit is None else Decimal(limit))
+    assert reason in decision.reason
+
+
+def test_grant_is_void_after_expiry() -> None:
+    g = grant(expires=1)
+    assert decide([g], "refund", Decimal(1), days(0.99)).allowed
+    assert not decide([g], "refund", Decimal(1), days(1)).allowed
+
+
+def test_revocation_counts_from_its_moment() -> None:
+    g = grant(revoked=0)
+    assert decide([g], "refund", Decimal(1), days(-0.01)).allowed
+    assert not decide([g], "refund", Decimal(1), NOW).allowed
+
+
+def test_a_deactivated_rep_may_do_nothing() -> None:
+    decision = decide([grant()], "refund", Decimal(1), NOW, holder_active=False)
+    assert not decision.allowed
+    assert "deactivated" in decision.reason
+
+
+def test_negative_amount_is_misuse() -> None:
+    with pytest.raises(ValueError, match="negative"):
+        decide([grant()], "refund", Decimal(-1), NOW)
+
+
+def test_the_decision_serialises_for_the_api() -> None:
+    assert decide([grant()], "refund", Decimal(5), NOW).as_dict() == {
+        "allowed": True,
+        "limit": 200.0,
+        "unit": "USD",
+        "expires_at": "2027-03-28T09:00:00+00:00",
+        "reason": "within limit: 5 USD <= 200 USD",
+    }
+
+
+def test_grant_states() -> None:
+    old, new = grant(grant_id=1, granted=-50), grant(grant_id=2, granted=-1)
+    assert grant_state(old, new, NOW) is GrantState.SUPERSEDED
+    assert grant_state(new, new, NOW) is GrantState.ACTIVE
+    assert grant_state(grant(expires=-1), None, NOW) is GrantState.EXPIRED
+    assert grant_state(grant(revoked=-1), None, NOW) is GrantState.REVOKED
+
+
+@pytest.mark.parametrize(
+    ("expires", "revoked", "expected"),
+    [
+        (10, None, True),
+        (30, None, True),
+        (31, None, False),
+        (-1, None, False),
+        (10, -1, False),
+    ],
+)
+def test_expiring_within_thirty_days(expires, revoked, expected) -> None:
+    assert is_expiring(grant(expires=expires, revoked=revoked), NOW) is expected
+
+
+@pytest.mark.parametrize(
+    ("amount", "unit", "text"),
+    [
+        (Decimal("150.00"), "USD", "150 USD"),
+        (Decimal("12.5"), "USD", "12.50 USD"),
+        (2, "level", "level 2"),
+        (None, "USD", "—"),
+    ],
+)
+def test_format_amount(amount, unit, text) -> None:
+    assert format_amount(amount, unit) == text
+
+
+# --- sign-off rules -----------------------------------------------------------------------
+
+
+def test_prerequisites_must_be_passed_within_validity() -> None:
+    passes = {"fresh": days(-10), "stale": days(-400)}
+    result = check_prerequisites(["fresh", "stale", "never"], passes, 365, NOW)
+    assert [p.ok for p in result] == [True, False, False]
+    assert result[0].valid_until == days(355)
+
+
+@pytest.mark.parametrize(
+    ("limit", "prereqs", "pending", "expected"),
+    [
+        (100, [True], False, {}),
+        (600, [True], False, {"limit": ["The catalogue allows at most 500 USD."]}),
+        (0, [True], False, {"limit": ["Ask for a limit above zero."]}),
+        (100, [False], False, {"": ["Pass the prerequisite scenarios first"]}),
+        (100, [True], True, {"": ["already a request waiting"]}),
+    ],
+)
+def test_request_rules(limit, prereqs, pending, expected) -> None:
+    prerequisites = [
+        Prerequisite("s", days(-1) if ok else None, None) for ok in prereqs
+    ]
+    problems = request_problems(
+        limit=Decimal(limit),
+        max_limit=Decimal(500),
+        prerequisites=prerequisites,
+        has_pending=pending,
+        unit="USD",
+    )
+    assert set(problems) == set(expected)
+    for field, messages in expected.items():
+        assert messages[0] in problems[field][0]
+
+
+REP, REQUESTER, SUP, OTHER = 1, 1, 2, 3
+
+
+def approve(**changes):
+    args = {
+        "approver_id": SUP,
+        "rep_id": REP,
+        "requester_id": REQUESTER,
+        "may_supervise": True,
+        "prior_approver_ids": [],
+        "limit": Decimal(100),
+        "max_limit": Decimal(500),
+        "unit": "USD",
+    }
+    args.update(changes)
+    return approval_problems(**args)
+
+
+def test_a_supervisor_of_the_team_may_approve() -> None:
+    assert approve() == {}
+
+
+def test_supervisor_cannot_sign_off_own_request() -> None:
+    problems = approve(requester_id=SUP)
+    assert "another supervisor must approve" in problems[""][0]
+
+
+def test_nobody_signs_off_their_own_authority() -> None:
+    assert "their own authority" in approve(rep_id=SUP, requester_id=SUP)[""][0]
+
+
+def test_only_the_reps_supervisors_approve() -> None:
+    assert "Only a supervisor" in approve(may_supervise=False)[""][0]
+
+
+def test_the_same_supervisor_cannot_approve_twice() -> None:
+    assert "already approved" in approve(prior_approver_ids=[SUP])[""][0]
+
+
+@pytest.mark.parametrize(("limit", "ok"), [(500, True), (501, False), (0, False)])
+def test_approval_limit_is_at_most_the_catalogue_maximum(limit, ok) -> None:
+    assert ("limit" not in approve(limit=Decimal(limit))) is ok
+
+
+@pytest.mark.parametrize(
+    ("limit", "two_person", "needed"),
+    [(200, 200, 1), (201, 200, 2), (500, None, 1), (1, 0, 2)],
+)
+def test_two_person_rule(limit, two_person, needed) -> None:
+    tp = None if two_person is None else Decimal(two_person)
+    assert approvals_needed(Decimal(limit), tp) == needed
+
+
+def test_a_second_approval_completes_and_the_lower_limit_counts() -> None:
+    assert not is_complete([Decimal(300)], Decimal(200))
+    assert is_complete([Decimal(300), Decimal(250)], Decimal(200))
+    assert granted_limit([Decimal(300), Decimal(250)]) == Decimal(250)
+    # One supervisor choosing a limit under the two-person line completes alone.
+    assert is_complete([Decimal(150)], Decimal(200))
+    assert not is_complete([], None)
+
+
+# --- assignment progress ------------------------------------------------------------------
+
+TODAY = dt.date(2026, 6, 1)
+
+
+@pytest.mark.parametrize(
+    ("passed", "due", "state", "done", "next_key"),
+    [
+        ({"a", "b", "c"}, TODAY, AssignmentState.DONE, 3, None),
+        ({"a"}, TODAY, AssignmentState.DUE, 1, "b"),
+        ({"b"}, TODAY - dt.timedelta(days=1), AssignmentState.OVERDUE, 1, "a"),
+        (set(), TODAY + dt.timedelta(days=3), AssignmentState.DUE, 0, "a"),
+        ({"a", "b", "c"}, TODAY - dt.timedelta(days=9), AssignmentState.DONE, 3, None),
+    ],
+)
+def test_assignment_progress(passed, due, state, done, next_key) -> None:
+    result = progress(["a", "b", "c"], passed, due, TODAY)
+    assert (result.state, result.done, result.next_key) == (state, done, next_key)
+
+
+@pytest.mark.parametrize(
+    ("days_before", "counts"), [(-5, True), (0, True), (90, True), (91, False)]
+)
+def test_a_recent_pass_counts_towards_new_work(days_before, counts) -> None:
+    assigned = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    passed = assigned - dt.timedelta(days=days_before)
+    assert counts_towards(passed, assigned) is counts

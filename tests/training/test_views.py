@@ -1,0 +1,396 @@
+"""Training pages over HTTP: playing a scenario, sign-offs, the register, and record checks."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from core.access import Role
+from core.db import db
+from core.settings import get_setting, specs
+from tests.factories import make_team, make_user
+from tests.helpers import post_form, text
+from tests.training.factories import (
+    load_small,
+    make_authority,
+    make_grant,
+    make_request,
+    play,
+)
+from training import operations, queries
+from training.models import Attempt, Authority, Curriculum, Grant, SignoffRequest
+
+
+@pytest.fixture
+def org(seed):
+    """Two teams; ``rep`` and ``rep2`` in ``team`` (led by ``sup`` and ``sup2``)."""
+    with seed():
+        team, other = make_team("Chat"), make_team("Phone")
+        sup, sup2 = make_user(Role.SUPERVISOR), make_user(Role.SUPERVISOR)
+        outsider = make_user(Role.SUPERVISOR)
+        team.supervisors, other.supervisors = [sup, sup2], [outsider]
+        rep = make_user(Role.REP, team=team, name="Rita Rep")
+        rep2 = make_user(Role.REP, team=team, name="Ray Rep")
+        far = make_user(Role.REP, team=other, name="Far Rep")
+        leader, admin = make_user(Role.LEADERSHIP), make_user(Role.ADMIN)
+        load_small()
+        make_authority()
+    return dict(
+        team=team, other=other, sup=sup, sup2=sup2, outsider=outsider, rep=rep,
+        rep2=rep2, far=far, leader=leader, admin=admin,
+    )  # fmt: skip
+
+
+def _attempt_id(app: Flask, rep) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            select(Attempt.id)
+            .where(Attempt.rep_id == rep.id)
+            .order_by(Attempt.id.desc())
+        )
+
+
+def test_a_rep_plays_a_scenario_one_decision_at_a_time(app, client, org, login_as):
+    login_as(org["rep"])
+    page = text(client.get("/training/scenarios/small"))
+    assert "Start" in page
+    assert "Map of the scenario" not in page
+    response = post_form(client, "/training/scenarios/small/attempts")
+    assert response.status_code == 302
+    url = response.headers["Location"]
+    page = text(client.get(url))
+    assert "My order is late." in page
+    assert "Decision 1" in page
+    assert "So where is it?" not in page  # one decision at a time
+    attempt_id = _attempt_id(app, org["rep"])
+    answer = f"/training/attempts/{attempt_id}/answer"
+    response = post_form(client, answer, {"choice": "0", "step": "0"}, token_from=url)
+    assert response.status_code == 302
+    page = text(client.get(url))
+    assert "+10 points." in page
+    assert "So where is it?" in page
+    assert "Decision 2" in page
+    # A reload of the old page (step 0) does not record a second answer.
+    post_form(client, answer, {"choice": "1", "step": "0"}, token_from=url)
+    post_form(client, answer, {"choice": "0", "step": "1"}, token_from=url)
+    page = text(client.get(url))
+    assert "Passed" in page
+    assert "100%" in page
+    assert "Sorted." in page
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        assert [s["choice"] for s in attempt.path] == [0, 0]
+
+
+def test_answering_without_a_choice_shows_a_message(client, org, login_as, app):
+    login_as(org["rep"])
+    url = post_form(client, "/training/scenarios/small/attempts").headers["Location"]
+    attempt_id = _attempt_id(app, org["rep"])
+    response = post_form(
+        client, f"/training/attempts/{attempt_id}/answer", {"step": "0"}, token_from=url
+    )
+    assert response.status_code == 400
+    assert "Choose one of the options." in text(response)
+
+
+def test_cool_down_is_explained_on_the_scenario_page(client, org, login_as, app, seed):
+    with seed():
+        play(org["rep"], [2])  # fails an hour ago; cool-down is two hours
+    login_as(org["rep"])
+    response = post_form(client, "/training/scenarios/small/attempts")
+    page = text(client.get(response.headers["Location"]))
+    assert "Take a break" in page
+
+
+def test_a_post_without_csrf_token_is_refused(client, org, login_as):
+    login_as(org["rep"])
+    assert client.post("/training/scenarios/small/attempts").status_code == 400
+
+
+def test_supervisors_see_the_map_with_points(client, org, login_as):
+    login_as(org["sup"])
+    page = text(client.get("/training/scenarios/small"))
+    assert "Map of the scenario" in page
+    assert "Give tracking and a date" in page
+
+
+# --- record checks ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def records(seed, org):
+    with seed():
+        refund = queries.get_authority_by_code("refund")
+        attempt = play(org["rep"], [0, 0])
+        request = make_request(org["rep"], refund, 50)
+        grant = make_grant(org["rep"], refund, org["sup"])
+    return {"attempt": attempt.id, "request": request.id, "grant": grant.id}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/training/attempts/{attempt}",
+        "/training/signoffs/{request}",
+        "/training/grants/{grant}",
+        "/training/register/reps/{rep}",
+    ],
+)
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("rep", 200), ("rep2", 403), ("far", 403), ("sup", 200), ("outsider", 403),
+     ("leader", 200), ("admin", 200)],
+)  # fmt: skip
+def test_record_checks(app, org, records, path, who, status) -> None:
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = org[who].get_id()
+    url = path.format(rep=org["rep"].id, **records)
+    assert client.get(url).status_code == status
+
+
+def test_a_rep_cannot_answer_someone_elses_attempt(client, org, records, login_as):
+    login_as(org["rep2"])
+    response = post_form(
+        client,
+        f"/training/attempts/{records['attempt']}/answer",
+        {"choice": "0", "step": "0"},
+    )
+    assert response.status_code == 403
+
+
+def test_a_supervisor_of_another_team_cannot_approve_or_revoke(
+    client, org, records, login_as
+):
+    login_as(org["outsider"])
+    approve = post_form(
+        client, f"/training/signoffs/{records['request']}/approve", {"limit": "50"}
+    )
+    revoke = post_form(
+        client, f"/training/grants/{records['grant']}/revoke", {"reason": "no"}
+    )
+    assert (approve.status_code, revoke.status_code) == (403, 403)
+
+
+def test_a_supervisor_sees_only_their_teams_in_the_register(client, org, login_as):
+    login_as(org["sup"])
+    page = text(client.get("/training/register"))
+    assert "Rita Rep" in page
+    assert "Far Rep" not in page
+    assert client.get(f"/training/register/teams/{org['other'].id}").status_code == 403
+
+
+# --- sign-offs ----------------------------------------------------------------------------
+
+
+def test_rep_requests_supervisor_approves_and_the_register_shows_it(
+    app, client, org, login_as, seed
+):
+    with seed():
+        play(org["rep"], [0, 0])
+    login_as(org["rep"])
+    page = text(client.get("/training/authorities/refund/request"))
+    assert "Passed" in page
+    response = post_form(
+        client,
+        "/training/authorities/refund/request",
+        {"rep_id": org["rep"].id, "limit": "150", "note": "Ready"},
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        request_id = db.session.scalar(select(SignoffRequest.id))
+    # The rep cannot approve their own request.
+    assert (
+        post_form(
+            client, f"/training/signoffs/{request_id}/approve", {"limit": "150"}
+        ).status_code
+        == 403
+    )
+    login_as(org["sup"])
+    page = text(client.get(f"/training/signoffs/{request_id}"))
+    assert "Evidence" in page
+    assert "Apologise and check the order" in page
+    response = post_form(
+        client,
+        f"/training/signoffs/{request_id}/approve",
+        {"limit": "900"},
+        token_from=f"/training/signoffs/{request_id}",
+    )
+    assert response.status_code == 400
+    assert "The catalogue maximum is 500 USD" in text(response)
+    response = post_form(
+        client, f"/training/signoffs/{request_id}/approve", {"limit": "120"}
+    )
+    assert response.status_code == 302
+    page = text(client.get(response.headers["Location"], follow_redirects=True))
+    assert "The rep holds this authority from now." in page
+    register = text(client.get(f"/training/register/reps/{org['rep'].id}"))
+    assert "120 USD" in register
+
+
+def test_a_request_without_the_prerequisites_is_refused_with_a_reason(
+    client, org, login_as
+):
+    login_as(org["rep"])
+    response = post_form(
+        client,
+        "/training/authorities/refund/request",
+        {"rep_id": org["rep"].id, "limit": "100"},
+    )
+    assert response.status_code == 200
+    assert "Pass the prerequisite scenarios first" in text(response)
+
+
+def test_decline_needs_a_reason(client, org, records, login_as):
+    login_as(org["sup"])
+    url = f"/training/signoffs/{records['request']}/decline"
+    response = post_form(client, url, {"reason": ""})
+    assert response.status_code == 400
+    assert "Give a reason." in text(response)
+    response = post_form(client, url, {"reason": "Practise more."})
+    page = text(client.get(response.headers["Location"]))
+    assert "Practise more." in page
+
+
+def test_revoke_from_the_grant_page(app, client, org, records, login_as):
+    login_as(org["sup"])
+    url = f"/training/grants/{records['grant']}"
+    response = post_form(client, url + "/revoke", {"reason": "Refunded a friend."})
+    assert response.status_code == 302
+    page = text(client.get(url))
+    assert "Revoked" in page
+    assert "Refunded a friend." in page
+    with app.app_context():
+        assert db.session.get(Grant, records["grant"]).revocation is not None
+
+
+# --- catalogue, curricula, assignments ----------------------------------------------------
+
+
+def test_admin_adds_an_authority_and_bad_input_is_kept(app, client, org, login_as):
+    login_as(org["admin"])
+    data = {
+        "code": "Bad Code",
+        "name": "Courier upgrade",
+        "unit": "USD",
+        "max_limit": "40",
+        "two_person_limit": "50",
+        "validity_days": "365",
+        "is_active": "y",
+    }
+    response = post_form(client, "/training/authorities/new", data)
+    page = text(response)
+    assert "Lower-case letters, digits and _." in page
+    assert 'value="Courier upgrade"' in page
+    data["code"] = "courier_upgrade"
+    response = post_form(client, "/training/authorities/new", data)
+    assert "Set it below the maximum" in text(response)
+    data["two_person_limit"] = ""
+    data["prerequisites"] = ["small"]
+    response = post_form(client, "/training/authorities/new", data)
+    assert response.status_code == 302
+    with app.app_context():
+        made = db.session.scalar(
+            select(Authority).where(Authority.code == "courier_upgrade")
+        )
+        assert (made.max_limit, made.prerequisites) == (Decimal(40), ["small"])
+
+
+def test_supervisor_builds_a_curriculum_and_assigns_it_to_the_team(
+    app, client, org, login_as
+):
+    login_as(org["sup"])
+    response = post_form(
+        client,
+        "/training/curricula/new",
+        {"name": "Basics", "steps-0": "small", "steps-1": "small"},
+    )
+    assert "Each scenario can appear only once." in text(response)
+    response = post_form(
+        client, "/training/curricula/new", {"name": "Basics", "steps-0": "small"}
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        curriculum_id = db.session.scalar(select(Curriculum.id))
+    response = post_form(
+        client,
+        "/training/assignments/new",
+        {
+            "target": f"c:{curriculum_id}",
+            "who": f"team:{org['team'].id}",
+            "due_on": "2099-01-31",
+        },
+    )
+    assert response.status_code == 302
+    page = text(client.get("/training/assignments"))
+    assert page.count("Basics") >= 2
+    assert "Rita Rep" in page
+    assert "Ray Rep" in page
+    login_as(org["rep"])
+    assert "Basics" in text(client.get("/training/"))
+
+
+def test_the_register_exports_csv(client, org, records, login_as):
+    login_as(org["leader"])
+    response = client.get("/training/register.csv")
+    assert response.mimetype == "text/csv"
+    body = response.get_data(as_text=True)
+    assert "refund limit" in body
+    assert re.search(r"Rita Rep,.*,100\.00,\d{4}-\d\d-\d\d", body)
+
+
+def test_dashboards_show_training_panels(client, org, records, login_as):
+    login_as(org["rep"])
+    assert "Your training" in text(client.get("/"))
+    login_as(org["sup"])
+    page = text(client.get("/"))
+    assert "Team training" in page
+    assert "1</span> sign-off waiting" in page
+    login_as(org["leader"])
+    assert "Authority coverage" in text(client.get("/"))
+
+
+def test_onboarding_follows_a_rep_made_on_the_admin_page(app, client, org, login_as):
+    with app.app_context():
+        operations.save_curriculum(
+            None,
+            name="Onboarding",
+            description="",
+            scenario_keys=["small"],
+            is_onboarding=True,
+            by=db.session.get(type(org["sup"]), org["sup"].id),
+        )
+        db.session.commit()
+    login_as(org["admin"])
+    response = post_form(
+        client,
+        "/admin/users/new",
+        {
+            "name": "Newly Hired",
+            "email": "newly.hired@example.com",
+            "roles": ["rep"],
+            "team_id": org["team"].id,
+            "access": "invite",
+        },
+    )
+    assert response.status_code == 200
+    login_as(org["sup"])
+    assert "Newly Hired" in text(client.get("/training/assignments"))
+
+
+def test_admin_sets_the_onboarding_due_days(client, org, login_as, app):
+    login_as(org["admin"])
+    page = text(client.get("/admin/settings"))
+    assert "Onboarding due after" in page
+    with app.app_context():
+        data = {spec.key: str(spec.default) for spec in specs()}
+    assert 'name="training_onboarding_due_days"' in page
+    data["training_onboarding_due_days"] = "10"
+    response = post_form(client, "/admin/settings", data)
+    assert response.status_code == 302
+    with app.app_context():
+        assert get_setting("training_onboarding_due_days") == 10

@@ -1,0 +1,1 @@
+"""Training: branching customer scenarios, sign-offs, and the authority each rep holds."""

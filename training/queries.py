@@ -1,0 +1,509 @@
+"""Read-side selects for training: scenarios, attempts, assignments, sign-offs and the register."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Select, and_, func, select
+
+from core.access import Role, Viewer, visible_team_ids
+from core.db import db
+from core.people import Team, User, UserRole, normalize_email
+from training import assignments as assignment_rules
+from training.authority import (
+    EXPIRY_WARNING,
+    Decision,
+    GrantFact,
+    GrantState,
+    SignoffStatus,
+    current_grant,
+    decide,
+    grant_state,
+)
+from training.models import (
+    Assignment,
+    Attempt,
+    Authority,
+    Curriculum,
+    Grant,
+    GrantRevocation,
+    ScenarioVersion,
+    SignoffRequest,
+)
+from training.scenarios import AttemptStatus
+
+# --- scenarios and attempts ---------------------------------------------------------------
+
+
+def list_current_scenarios() -> list[ScenarioVersion]:
+    """The newest version of every scenario, by title."""
+    return list(
+        db.session.scalars(
+            select(ScenarioVersion)
+            .where(ScenarioVersion.is_current.is_(True))
+            .order_by(ScenarioVersion.title)
+        )
+    )
+
+
+def get_current_scenario(key: str) -> ScenarioVersion | None:
+    return db.session.scalar(
+        select(ScenarioVersion).where(
+            ScenarioVersion.key == key, ScenarioVersion.is_current.is_(True)
+        )
+    )
+
+
+def list_scenarios_for_metric(metric: str) -> list[ScenarioVersion]:
+    """Current scenarios whose ``coaches:`` list names ``metric`` (e.g. ``csat``).
+
+    For other modules: incentives offers these to a supervisor whose rep is below the
+    threshold on that metric.
+    """
+    return [v for v in list_current_scenarios() if metric in (v.coaches or [])]
+
+
+def scenario_titles() -> dict[str, str]:
+    """Scenario key -> title of its current version."""
+    rows = db.session.execute(
+        select(ScenarioVersion.key, ScenarioVersion.title).where(
+            ScenarioVersion.is_current.is_(True)
+        )
+    )
+    return {key: value for key, value in rows}
+
+
+def list_attempts(
+    rep_id: int, *, key: str | None = None, limit: int | None = None
+) -> list[Attempt]:
+    """A rep's attempts, newest first, optionally of one scenario (any version)."""
+    stmt = (
+        select(Attempt)
+        .where(Attempt.rep_id == rep_id)
+        .order_by(Attempt.started_at.desc(), Attempt.id.desc())
+    )
+    if key is not None:
+        stmt = stmt.join(ScenarioVersion).where(ScenarioVersion.key == key)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def get_open_attempt(rep_id: int, key: str) -> Attempt | None:
+    return db.session.scalar(
+        select(Attempt)
+        .join(ScenarioVersion)
+        .where(
+            Attempt.rep_id == rep_id,
+            ScenarioVersion.key == key,
+            Attempt.status == AttemptStatus.IN_PROGRESS,
+        )
+    )
+
+
+def last_passes(rep_id: int) -> dict[str, dt.datetime]:
+    """Scenario key -> when the rep last passed it (any version)."""
+    rows = db.session.execute(
+        select(ScenarioVersion.key, func.max(Attempt.finished_at))
+        .join(ScenarioVersion)
+        .where(Attempt.rep_id == rep_id, Attempt.status == AttemptStatus.PASSED)
+        .group_by(ScenarioVersion.key)
+    )
+    return {key: value for key, value in rows}
+
+
+def best_results(rep_id: int) -> dict[str, Attempt]:
+    """Scenario key -> the rep's best finished attempt."""
+    best: dict[str, Attempt] = {}
+    for attempt in list_attempts(rep_id):
+        if not attempt.is_finished:
+            continue
+        key = attempt.scenario_version.key
+        if key not in best or (attempt.passed, attempt.percent or 0) > (
+            best[key].passed,
+            best[key].percent or 0,
+        ):
+            best[key] = attempt
+    return best
+
+
+# --- reps and teams -----------------------------------------------------------------------
+
+
+def rep_query(viewer: Viewer) -> Select[tuple[User]]:
+    """Active reps the viewer may see, by name."""
+    stmt = (
+        select(User)
+        .join(UserRole, (UserRole.user_id == User.id) & (UserRole.role == Role.REP))
+        .where(User.is_active.is_(True))
+        .order_by(User.name)
+    )
+    teams = visible_team_ids(viewer)
+    if teams is not None:
+        stmt = stmt.where(User.team_id.in_(teams) | (User.id == viewer.user_id))
+    return stmt
+
+
+def list_reps(viewer: Viewer, team_id: int | None = None) -> list[User]:
+    stmt = rep_query(viewer)
+    if team_id is not None:
+        stmt = stmt.where(User.team_id == team_id)
+    return list(db.session.scalars(stmt))
+
+
+def supervised_reps(viewer: Viewer) -> list[User]:
+    """Reps the viewer supervises (never themselves)."""
+    if not viewer.supervised_team_ids:
+        return []
+    return [
+        rep
+        for rep in db.session.scalars(
+            rep_query(viewer).where(User.team_id.in_(viewer.supervised_team_ids))
+        )
+        if rep.id != viewer.user_id
+    ]
+
+
+def get_rep_by_email(email: str) -> User | None:
+    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    return user if user is not None and Role.REP in user.roles else None
+
+
+def list_visible_teams(viewer: Viewer) -> list[Team]:
+    teams = visible_team_ids(viewer)
+    stmt = select(Team).order_by(Team.name)
+    if teams is not None:
+        stmt = stmt.where(Team.id.in_(teams))
+    return list(db.session.scalars(stmt))
+
+
+# --- curricula and assignments ------------------------------------------------------------
+
+
+def list_curricula() -> list[Curriculum]:
+    return list(
+        db.session.scalars(
+            select(Curriculum).order_by(
+                Curriculum.is_onboarding.desc(), Curriculum.name
+            )
+        )
+    )
+
+
+def get_onboarding_curriculum() -> Curriculum | None:
+    return db.session.scalar(
+        select(Curriculum).where(Curriculum.is_onboarding.is_(True))
+    )
+
+
+@dataclass(frozen=True)
+class AssignmentRow:
+    assignment: Assignment
+    progress: assignment_rules.Progress
+    titles: dict[str, str]
+
+    @property
+    def name(self) -> str:
+        if self.assignment.curriculum is not None:
+            return self.assignment.curriculum.name
+        key = self.assignment.scenario_key or ""
+        return self.titles.get(key, key)
+
+
+def _passes_since(rep_ids: Iterable[int]) -> dict[int, list[tuple[str, dt.datetime]]]:
+    rows = db.session.execute(
+        select(Attempt.rep_id, ScenarioVersion.key, Attempt.finished_at)
+        .join(ScenarioVersion)
+        .where(
+            Attempt.rep_id.in_(list(rep_ids)), Attempt.status == AttemptStatus.PASSED
+        )
+    )
+    passes: dict[int, list[tuple[str, dt.datetime]]] = defaultdict(list)
+    for rep_id, key, finished_at in rows:
+        passes[rep_id].append((key, finished_at))
+    return passes
+
+
+def assignment_rows(
+    assignments: Sequence[Assignment], today: dt.date
+) -> list[AssignmentRow]:
+    """Each assignment with its progress: passes since it was assigned, or shortly before."""
+    passes = _passes_since({a.rep_id for a in assignments})
+    titles = scenario_titles()
+    rows = []
+    for assignment in assignments:
+        passed = {
+            key
+            for key, at in passes.get(assignment.rep_id, [])
+            if assignment_rules.counts_towards(at, assignment.assigned_at)
+        }
+        rows.append(
+            AssignmentRow(
+                assignment,
+                assignment_rules.progress(
+                    assignment.scenario_keys, passed, assignment.due_on, today
+                ),
+                titles,
+            )
+        )
+    return rows
+
+
+def list_assignments(
+    viewer: Viewer, *, rep_id: int | None = None, today: dt.date
+) -> list[AssignmentRow]:
+    """Assignments of the reps the viewer may see, overdue first, then by due date."""
+    stmt = select(Assignment).join(User, User.id == Assignment.rep_id)
+    teams = visible_team_ids(viewer)
+    if teams is not None:
+        stmt = stmt.where(User.team_id.in_(teams) | (User.id == viewer.user_id))
+    if rep_id is not None:
+        stmt = stmt.where(Assignment.rep_id == rep_id)
+    stmt = stmt.where(User.is_active.is_(True)).order_by(
+        Assignment.due_on, Assignment.id
+    )
+    rows = assignment_rows(list(db.session.scalars(stmt)), today)
+    order = {
+        assignment_rules.AssignmentState.OVERDUE: 0,
+        assignment_rules.AssignmentState.DUE: 1,
+        assignment_rules.AssignmentState.DONE: 2,
+    }
+    return sorted(rows, key=lambda r: order[r.progress.state])
+
+
+# --- authorities, sign-offs and grants ----------------------------------------------------
+
+
+def list_authorities(*, active_only: bool = False) -> list[Authority]:
+    stmt = select(Authority).order_by(Authority.name)
+    if active_only:
+        stmt = stmt.where(Authority.is_active.is_(True))
+    return list(db.session.scalars(stmt))
+
+
+def get_authority_by_code(code: str) -> Authority | None:
+    return db.session.scalar(select(Authority).where(Authority.code == code))
+
+
+def has_pending_request(rep_id: int, authority_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(SignoffRequest)
+            .where(
+                SignoffRequest.rep_id == rep_id,
+                SignoffRequest.authority_id == authority_id,
+                SignoffRequest.status == SignoffStatus.PENDING,
+            )
+        )
+        > 0
+    )
+
+
+def list_signoffs(
+    viewer: Viewer, *, status: SignoffStatus | None = SignoffStatus.PENDING
+) -> list[SignoffRequest]:
+    """Requests for reps the viewer may see (their own, their teams', or all)."""
+    stmt = select(SignoffRequest).join(User, User.id == SignoffRequest.rep_id)
+    teams = visible_team_ids(viewer)
+    if teams is not None:
+        stmt = stmt.where(User.team_id.in_(teams) | (User.id == viewer.user_id))
+    if status is not None:
+        stmt = stmt.where(SignoffRequest.status == status)
+    return list(
+        db.session.scalars(
+            stmt.order_by(SignoffRequest.requested_at.desc(), SignoffRequest.id.desc())
+        )
+    )
+
+
+def list_grants(rep_id: int) -> list[Grant]:
+    """Every grant a rep ever had, newest first."""
+    return list(
+        db.session.scalars(
+            select(Grant)
+            .where(Grant.rep_id == rep_id)
+            .order_by(Grant.granted_at.desc(), Grant.id.desc())
+        )
+    )
+
+
+def _fact_query() -> Select:
+    return select(
+        Grant.rep_id,
+        Authority.code,
+        Grant.limit,
+        Grant.unit,
+        Grant.granted_at,
+        Grant.expires_at,
+        GrantRevocation.revoked_at,
+        GrantRevocation.reason,
+        Grant.id,
+    ).select_from(
+        Grant.__table__.join(Authority.__table__).outerjoin(GrantRevocation.__table__)
+    )
+
+
+def _fact(row: Sequence) -> GrantFact:
+    return GrantFact(
+        code=row[1],
+        limit=row[2],
+        unit=row[3],
+        granted_at=row[4],
+        expires_at=row[5],
+        revoked_at=row[6],
+        revoked_reason=row[7] or "",
+        grant_id=row[8],
+    )
+
+
+def grant_facts(rep_id: int, code: str | None = None) -> list[GrantFact]:
+    """A rep's grants as the rules see them, in one query (the API's hot path)."""
+    stmt = _fact_query().where(Grant.rep_id == rep_id)
+    if code is not None:
+        stmt = stmt.where(Authority.code == code)
+    return [_fact(row) for row in db.session.execute(stmt)]
+
+
+def grant_facts_by_rep(rep_ids: Iterable[int]) -> dict[int, list[GrantFact]]:
+    result: dict[int, list[GrantFact]] = defaultdict(list)
+    ids = list(rep_ids)
+    if not ids:
+        return result
+    for row in db.session.execute(_fact_query().where(Grant.rep_id.in_(ids))):
+        result[row[0]].append(_fact(row))
+    return result
+
+
+@dataclass(frozen=True)
+class RegisterEntry:
+    """One rep x authority cell: the decision for "holds it at all?" and the grant."""
+
+    authority: Authority
+    decision: Decision
+    grant: GrantFact | None
+    expiring: bool
+
+
+def register_for(
+    reps: Sequence[User], authorities: Sequence[Authority], at: dt.datetime
+) -> dict[int, list[RegisterEntry]]:
+    """What each rep may do today, per authority, decided by ``authority.decide``."""
+    facts = grant_facts_by_rep(rep.id for rep in reps)
+    register: dict[int, list[RegisterEntry]] = {}
+    for rep in reps:
+        mine = facts.get(rep.id, [])
+        entries = []
+        for authority in authorities:
+            decision = decide(
+                mine, authority.code, None, at, holder_active=rep.is_active
+            )
+            grant = current_grant(mine, authority.code)
+            expiring = bool(
+                decision.allowed
+                and decision.expires_at is not None
+                and decision.expires_at <= at + EXPIRY_WARNING
+            )
+            entries.append(RegisterEntry(authority, decision, grant, expiring))
+        register[rep.id] = entries
+    return register
+
+
+@dataclass(frozen=True)
+class ExpiringGrant:
+    grant: Grant
+    days_left: int
+
+
+def list_expiring_grants(
+    at: dt.datetime,
+    *,
+    within: dt.timedelta = EXPIRY_WARNING,
+    team_ids: frozenset[int] | None = None,
+) -> list[ExpiringGrant]:
+    """Grants still in force that expire within ``within``, soonest first.
+
+    A grant replaced by a newer one, or revoked, is not listed.
+
+    :param team_ids: only reps of these teams; ``None`` for everyone.
+    """
+    stmt = (
+        select(Grant)
+        .join(User, User.id == Grant.rep_id)
+        .outerjoin(GrantRevocation)
+        .where(
+            Grant.expires_at > at,
+            Grant.expires_at <= at + within,
+            GrantRevocation.id.is_(None),
+            User.is_active.is_(True),
+        )
+        .order_by(Grant.expires_at)
+    )
+    if team_ids is not None:
+        stmt = stmt.where(User.team_id.in_(team_ids))
+    grants = list(db.session.scalars(stmt))
+    newer = _newest_grant_ids({(g.rep_id, g.authority_id) for g in grants})
+    return [
+        ExpiringGrant(g, (g.expires_at - at).days)
+        for g in grants
+        if newer.get((g.rep_id, g.authority_id)) == g.id
+    ]
+
+
+def _newest_grant_ids(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    if not pairs:
+        return {}
+    rep_ids = {rep for rep, _ in pairs}
+    rows = db.session.execute(
+        select(Grant.rep_id, Grant.authority_id, Grant.id, Grant.granted_at).where(
+            Grant.rep_id.in_(rep_ids)
+        )
+    )
+    newest: dict[tuple[int, int], tuple[dt.datetime, int]] = {}
+    for rep_id, authority_id, grant_id, granted_at in rows:
+        key = (rep_id, authority_id)
+        if key not in newest or (granted_at, grant_id) > newest[key]:
+            newest[key] = (granted_at, grant_id)
+    return {key: value[1] for key, value in newest.items()}
+
+
+def grant_states(grants: Sequence[Grant], at: dt.datetime) -> dict[int, GrantState]:
+    """The state of each of one rep's grants at ``at`` (active, superseded...)."""
+    facts = [g.fact() for g in grants]
+    return {
+        fact.grant_id: grant_state(fact, current_grant(facts, fact.code), at)
+        for fact in facts
+    }
+
+
+def count_overdue(viewer: Viewer, today: dt.date) -> int:
+    rows = list_assignments(viewer, today=today)
+    return sum(
+        1 for r in rows if r.progress.state is assignment_rules.AssignmentState.OVERDUE
+    )
+
+
+def coverage(at: dt.datetime) -> list[tuple[Authority, int, int]]:
+    """Per active authority: reps holding it today, and active reps in all."""
+    reps = list(
+        db.session.scalars(
+            select(User)
+            .join(
+                UserRole, and_(UserRole.user_id == User.id, UserRole.role == Role.REP)
+            )
+            .where(User.is_active.is_(True))
+        )
+    )
+    authorities = list_authorities(active_only=True)
+    register = register_for(reps, authorities, at)
+    return [
+        (
+            authority,
+            sum(1 for rep in reps if register[rep.id][i].decision.allowed),
+            len(reps),
+        )
+        for i, authority in enumerate(authorities)
+    ]
