@@ -140,12 +140,12 @@ def candidate_list() -> Any:
     opening_id = _query_int("opening")
     if opening_id is None:
         raise InvalidInput({"opening": ["Say which opening: ?opening=ID."]})
-    opening = db.get_or_404(Opening, opening_id)
     stage = request.args.get("stage")
     if stage is not None and stage not in set(Stage):
         raise InvalidInput({"stage": [f"Use one of {', '.join(Stage)}."]})
     page = _query_int("page", 1)
     per_page = _query_int("per_page", 50, high=MAX_PER_PAGE)
+    opening = db.get_or_404(Opening, opening_id)
     listed = queries.opening_candidates(
         opening, stage=Stage(stage) if stage else None, page=page, per_page=per_page
     )

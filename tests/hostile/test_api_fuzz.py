@@ -94,6 +94,13 @@ def fuzz_world(seed) -> FuzzWorld:
             },
             "GET /reps/{email}/authorities": {"path_parameters": {"email": rep.email}},
             "GET /candidates": {"query": {"opening": opening.id}},
+            "POST /candidates": {
+                "body": {
+                    "opening_id": opening.id,
+                    "name": "Fuzz applicant",
+                    "email": "fuzz.applicant@example.com",
+                }
+            },
             "POST /candidates/{candidate_id}/invitations": {
                 "path_parameters": {"candidate_id": candidates[0].id}
             },
