@@ -48,8 +48,10 @@ def test_a_rep_disputes_a_ticket_on_a_phone_and_the_supervisor_decides(
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the scorecard scrolls sideways ({width}px)"
     page.get_by_role("link", name="The tickets behind these figures").click()
-    page.get_by_role("link", name=re.compile(r"→")).last.click()  # the current month
-    page.get_by_role("link", name="Dispute").first.click()
+    page.locator("a[rel=next]").first.click()  # the current month, still open
+    page.locator("main table").get_by_role(
+        "link", name="Dispute", exact=True
+    ).first.click()
     page.get_by_label("Why is this ticket not yours?").fill(
         "Sam from the contractor desk answered this chat."
     )
