@@ -14,6 +14,12 @@ A job function takes a :class:`JobContext` then its arguments, calls
 ``JOBS_BACKEND`` (``thread``, ``rq`` or ``eager``) overrides the choice; tests use
 ``eager``, which runs the job at once when the transaction commits.
 
+A running job's runner writes a heartbeat to its row every :data:`HEARTBEAT_EVERY`
+seconds. When the process running it dies (a worker killed, a host lost), nothing marks the
+row finished; once its heartbeat is older than :data:`STALE_AFTER` (``JOBS_STALE_AFTER``
+seconds in the config) the job is shown as interrupted, a failure people can act on by
+starting the work again.
+
 Jobs are a boundary like a command: :func:`perform` commits its own progress.
 """
 
@@ -26,12 +32,14 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import Enum, ForeignKey, String, event, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.db import db, utcnow
@@ -45,6 +53,15 @@ DEFAULT_QUEUE = "frontline"
 RQ_TIMEOUT = 3600
 #: Progress is written at most this often (seconds), and always at the end.
 PROGRESS_EVERY = 0.5
+#: A running job's runner says it is alive this often (seconds).
+HEARTBEAT_EVERY = 10.0
+#: A running job not heard from for this long (seconds) has lost its runner.
+STALE_AFTER = 60.0
+#: Shown for a job whose runner died.
+INTERRUPTED = (
+    "The job stopped before it finished: the process running it ended "
+    "(restarted or killed). Start it again."
+)
 
 
 class JobStatus(enum.StrEnum):
@@ -99,12 +116,36 @@ class Job(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     started_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
+    #: When its runner last said it was alive (while running).
+    heartbeat_at: Mapped[dt.datetime | None]
 
     created_by: Mapped[User | None] = relationship()
 
     @property
+    def interrupted(self) -> bool:
+        """Running, but its runner has not been heard from for :func:`stale_after`."""
+        if self.status is not JobStatus.RUNNING:
+            return False
+        last = self.heartbeat_at or self.started_at
+        return last is not None and (utcnow() - last).total_seconds() > stale_after()
+
+    @property
+    def state(self) -> JobStatus:
+        """The status to show: an interrupted job counts as failed."""
+        return JobStatus.FAILED if self.interrupted else self.status
+
+    @property
+    def state_label(self) -> str:
+        return "Interrupted" if self.interrupted else self.status.label
+
+    @property
+    def problem(self) -> str:
+        """Why it failed, for people."""
+        return INTERRUPTED if self.interrupted else self.error
+
+    @property
     def is_finished(self) -> bool:
-        return self.status in (JobStatus.DONE, JobStatus.FAILED)
+        return self.state in (JobStatus.DONE, JobStatus.FAILED)
 
     @property
     def percent(self) -> int:
@@ -116,15 +157,21 @@ class Job(db.Model):
         return {
             "id": self.id,
             "kind": self.kind,
-            "status": self.status.value,
-            "status_label": self.status.label,
+            "status": self.state.value,
+            "status_label": self.state_label,
             "progress": self.progress,
             "total": self.total,
             "percent": self.percent,
             "message": self.message,
-            "error": self.error,
+            "error": self.problem,
             "finished": self.is_finished,
         }
+
+
+def stale_after() -> float:
+    """Seconds without a heartbeat after which a running job counts as interrupted."""
+    configured = has_app_context() and current_app.config.get("JOBS_STALE_AFTER")
+    return float(configured) if configured else STALE_AFTER
 
 
 def storage_dir(*parts: str | int) -> Path:
@@ -276,7 +323,7 @@ class JobContext:
         if not finished and now - self._last < PROGRESS_EVERY:
             return
         self._last = now
-        values: dict[str, Any] = {"progress": done}
+        values: dict[str, Any] = {"progress": done, "heartbeat_at": utcnow()}
         if total is not None:
             values["total"] = total
         if message is not None:
@@ -297,37 +344,102 @@ def run(job_id: int) -> Job | None:
     """Run job ``job_id`` here, now, recording start, progress, result or failure.
 
     A job that is not waiting (already run, or gone) is left alone.
+
+    Every change of state begins with its write: on SQLite, a transaction that reads first
+    cannot write once another writer (the heartbeat, a web request) has committed.
     """
+    now = utcnow()
+    claimed = db.session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
+        .values(
+            status=JobStatus.RUNNING,
+            started_at=now,
+            heartbeat_at=now,
+            message="Starting",
+        )
+    ).rowcount
+    db.session.commit()
     job = db.session.get(Job, job_id)
-    if job is None or job.status is not JobStatus.QUEUED:
+    if job is None or not claimed:
         logger.warning("Job %s is not waiting to run; skipped", job_id)
         return job
-    job.status, job.started_at, job.message = JobStatus.RUNNING, utcnow(), "Starting"
-    db.session.commit()
     logger.info("Job %s (%s) started", job_id, job.kind)
     try:
-        fn = _resolve(job.function)
-        result = fn(JobContext(job_id), *job.params.get("args", []))
+        with _heartbeat(job_id, job.backend):
+            fn = _resolve(job.function)
+            result = fn(JobContext(job_id), *job.params.get("args", []))
+            db.session.commit()  # what the job wrote itself, if anything
     except Exception as e:
         db.session.rollback()
         logger.exception("Job %s (%s) failed", job_id, job.kind)
-        job = db.session.get(Job, job_id)
-        assert job is not None  # noqa: S101 (it was there a moment ago)
-        job.status, job.finished_at = JobStatus.FAILED, utcnow()
-        job.error = _user_message(e)
-        job.message = "Failed"
+        db.session.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(
+                status=JobStatus.FAILED,
+                finished_at=utcnow(),
+                error=_user_message(e),
+                message="Failed",
+            )
+        )
         db.session.commit()
-        return job
+        return db.session.get(Job, job_id)
+    db.session.execute(
+        update(Job)
+        .where(Job.id == job_id)
+        .values(
+            status=JobStatus.DONE,
+            finished_at=utcnow(),
+            result=result if isinstance(result, dict) else {"value": result},
+            message="Done",
+        )
+    )
     job = db.session.get(Job, job_id)
     assert job is not None  # noqa: S101 (it was there before the job ran)
     db.session.refresh(job)
-    job.status, job.finished_at = JobStatus.DONE, utcnow()
-    job.result = result if isinstance(result, dict) else {"value": result}
     job.progress = job.total = max(job.total, job.progress)
-    job.message = "Done"
     db.session.commit()
     logger.info("Job %s (%s) done", job_id, job.kind)
     return job
+
+
+@contextmanager
+def _heartbeat(job_id: int, how: str) -> Iterator[None]:
+    """While the block runs, write ``heartbeat_at`` on the job's row every
+    :data:`HEARTBEAT_EVERY` seconds from a daemon thread (its own app context and
+    connection), so that the beat stops exactly when the process running the job dies.
+
+    An eager job runs inside the caller's request: it has no runner of its own to lose.
+    """
+    if how == "eager":
+        yield
+        return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    stopped = threading.Event()
+
+    def beat() -> None:
+        with app.app_context():
+            while not stopped.wait(HEARTBEAT_EVERY):
+                try:
+                    db.session.execute(
+                        update(Job)
+                        .where(Job.id == job_id, Job.status == JobStatus.RUNNING)
+                        .values(heartbeat_at=utcnow())
+                    )
+                    db.session.commit()
+                except SQLAlchemyError:
+                    db.session.rollback()
+                    logger.warning("Job %s: heartbeat not written", job_id)
+            db.session.remove()
+
+    thread = threading.Thread(target=beat, name=f"job-{job_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stopped.set()
+        thread.join(timeout=HEARTBEAT_EVERY)
 
 
 def _user_message(error: Exception) -> str:

@@ -138,6 +138,8 @@ def render_month(
     report = RenderReport(month, folder)
     (folder / "reps").mkdir(parents=True, exist_ok=True)
     (folder / "teams").mkdir(parents=True, exist_ok=True)
+    # A batch killed halfway left finished files (overwritten below) and maybe partial ones.
+    pdf_batch.remove_partials([folder, folder / "reps", folder / "teams"])
     # Start the workers before this process renders anything: a process forked after
     # large layouts runs slower, and "spawn" children start clean.
     pool = (
@@ -223,7 +225,7 @@ def render_one_by_one(
         rep = db.session.get(User, rep_id)
         card = scorecard_queries.rep_scorecard(rep, month)
         path = folder / "reps" / rep_filename(card)
-        path.write_bytes(rep_pdf(card))
+        pdf_batch.write_file(path, rep_pdf(card))
         report.files.append(str(path))
         report.reps += 1
     report.seconds = time.perf_counter() - started
@@ -231,11 +233,16 @@ def render_one_by_one(
 
 
 def zip_folder(folder: Path, target: Path) -> Path:
-    """Every file under ``folder`` in one zip (stored: PDFs are compressed already)."""
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
+    """Every file under ``folder`` in one zip (stored: PDFs are compressed already).
+
+    The zip is built under a partial name and renamed when complete.
+    """
+    partial = target.with_name(f".{target.name}{pdf_batch.PARTIAL_SUFFIX}")
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED) as archive:
         for path in sorted(folder.rglob("*")):
-            if path.is_file():
+            if path.is_file() and not path.name.endswith(pdf_batch.PARTIAL_SUFFIX):
                 archive.write(path, path.relative_to(folder).as_posix())
+    os.replace(partial, target)
     return target
 
 

@@ -91,6 +91,7 @@
     var done = box.querySelector(".job-done");
     var link = box.querySelector(".job-download");
     var summary = box.querySelector(".job-summary");
+    var restart = box.querySelector(".job-restart");
     var misses = 0;
 
     function show(data) {
@@ -106,6 +107,7 @@
       if (data.status === "failed") {
         error.textContent = data.error || "The job failed.";
         error.hidden = false;
+        if (restart) restart.hidden = false;
       }
       if (data.status === "done" && data.download) {
         link.href = data.download;

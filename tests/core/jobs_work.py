@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from core.errors import InvalidInput
@@ -21,3 +22,11 @@ def refuse(context: JobContext) -> None:
 
 def crash(context: JobContext) -> None:
     raise RuntimeError("internal detail that users must not see")
+
+
+def wait_for_go(context: JobContext, seconds: float) -> dict[str, Any]:
+    """Run until a file named ``go`` appears in the job's folder (or ``seconds`` pass)."""
+    deadline = time.monotonic() + seconds
+    while not (context.folder / "go").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return {"went": (context.folder / "go").exists()}

@@ -4,6 +4,7 @@ that a separate ``rq worker`` process serves."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -135,6 +136,73 @@ def run_rq_worker(
         timeout=180,
         check=False,
     )
+
+
+def test_a_running_job_beats_until_it_ends(
+    fresh_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jobs, "HEARTBEAT_EVERY", 0.05)
+    fresh_app.config["JOBS_STALE_AFTER"] = 5
+    with fresh_app.app_context():
+        job = jobs.enqueue(jobs_work.wait_for_go, 20, kind="test.wait")
+        db.session.commit()
+        job_id = job.id
+    deadline = time.monotonic() + 20
+    while True:
+        with fresh_app.app_context():
+            running = db.session.get(Job, job_id)
+            beats = (
+                running.status is JobStatus.RUNNING
+                and running.heartbeat_at > running.started_at
+            )
+            if beats or time.monotonic() > deadline:
+                assert beats, (running.status, running.heartbeat_at)
+                assert not running.interrupted
+                assert running.as_dict()["status"] == "running"
+                (jobs.job_dir(job_id) / "go").touch()
+                break
+        time.sleep(0.05)
+    done = wait_for(fresh_app, job_id)
+    assert done.status is JobStatus.DONE
+    assert done.result == {"went": True}
+
+
+def test_a_job_whose_runner_died_shows_as_interrupted(app_ctx) -> None:
+    now = jobs.utcnow()
+    quiet = dt.timedelta(seconds=jobs.STALE_AFTER + 1)
+    dead = Job(kind="test.dead", function="tests.core.jobs_work:count_to")
+    dead.status, dead.started_at, dead.heartbeat_at = (
+        JobStatus.RUNNING,
+        now - 2 * quiet,
+        now - quiet,
+    )
+    alive = Job(kind="test.alive", function="tests.core.jobs_work:count_to")
+    alive.status, alive.started_at, alive.heartbeat_at = (
+        JobStatus.RUNNING,
+        now - 2 * quiet,
+        now - dt.timedelta(seconds=5),
+    )
+    db.session.add_all([dead, alive])
+    db.session.flush()
+    assert dead.interrupted
+    assert dead.status is JobStatus.RUNNING  # nothing is written: it is how it looks
+    assert dead.as_dict() | {"id": 0} == {
+        "id": 0,
+        "kind": "test.dead",
+        "status": "failed",
+        "status_label": "Interrupted",
+        "progress": 0,
+        "total": 0,
+        "percent": 0,
+        "message": "",
+        "error": jobs.INTERRUPTED,
+        "finished": True,
+    }
+    assert not alive.interrupted
+    assert alive.as_dict()["finished"] is False
+    # Finished and waiting jobs are never interrupted, however old.
+    dead.status = JobStatus.DONE
+    assert not dead.interrupted
 
 
 @requires_redis()
