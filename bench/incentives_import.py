@@ -64,16 +64,29 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def generate(path: Path, rows: int, reps: int, seed: int = 7) -> None:
-    """Write ``rows`` tickets in Frontline's CSV format, ids growing with creation time."""
+def generate(
+    path: Path,
+    rows: int,
+    reps: int,
+    seed: int = 7,
+    *,
+    domain: str = "bench.example.com",
+    start: np.datetime64 = START,
+    first_id: int = 0,
+) -> None:
+    """Write ``rows`` tickets in Frontline's CSV format, ids growing with creation time.
+
+    Agents are ``rep0000@DOMAIN`` to ``rep{reps - 1}@DOMAIN``; tickets are created over
+    ``DAYS`` days from ``start``; ids run from ``T{first_id}``.
+    """
     rng = np.random.default_rng(seed)
     chunk = 100_000
     with path.open("w", encoding="utf-8", newline="") as out:
         out.write(",".join(FRONTLINE_COLUMNS) + "\n")
         created_all = np.sort(rng.integers(0, DAYS * 86400, rows))
-        for start in range(0, rows, chunk):
-            n = min(chunk, rows - start)
-            created = START + created_all[start : start + n].astype("timedelta64[s]")
+        for offset in range(0, rows, chunk):
+            n = min(chunk, rows - offset)
+            created = start + created_all[offset : offset + n].astype("timedelta64[s]")
             first = created + rng.lognormal(5.5, 1.4, n).astype("int64").astype(
                 "timedelta64[s]"
             )
@@ -83,14 +96,17 @@ def generate(path: Path, rows: int, reps: int, seed: int = 7) -> None:
             rated = rng.random(n) < 0.2
             frame = pd.DataFrame(
                 {
-                    "ticket_id": [f"T{i:07d}" for i in range(start, start + n)],
+                    "ticket_id": [
+                        f"T{i:07d}"
+                        for i in range(first_id + offset, first_id + offset + n)
+                    ],
                     "channel": rng.choice(CHANNELS, n, p=CHANNEL_P),
                     "agent_email": np.char.add(
                         np.char.add(
                             "rep",
                             np.char.zfill(rng.integers(0, reps, n).astype(str), 4),
                         ),
-                        "@bench.example.com",
+                        f"@{domain}",
                     ),
                     "priority": rng.choice(PRIORITIES, n, p=PRIORITY_P),
                     "created_at": np.char.add(
