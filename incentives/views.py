@@ -3,7 +3,6 @@ scores, month close, scorecards (web and PDF), batches, disputes, coaching and p
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +29,7 @@ from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput
 from core.forms import ConfirmForm, populate_errors
 from core.jobs import Job, JobStatus
+from core.pagination import Page, page_bounds
 from core.people import Team, User
 from core.settings import SettingSpec, get_setting
 from core.shell import NavItem, Panel, PanelProvider
@@ -240,7 +240,7 @@ def rep_tickets(rep_id: int) -> Any:
     measures = queries.month_tickets(month, rep_id=rep.id)
     summary = metrics.rep_metrics(measures, rep_ids=[rep.id]).loc[rep.id]
     tickets = queries.behind(measures, metric)
-    page = FramePage.of(tickets, request.args.get("page", 1, type=int))
+    page = frame_page(tickets, request.args.get("page", 1, type=int))
     return render_template(
         "incentives/rep_tickets.html",
         rep=rep,
@@ -268,47 +268,18 @@ def unattributed_tickets() -> Any:
     return render_template(
         "incentives/unattributed_tickets.html",
         month=month,
-        page=FramePage.of(tickets, request.args.get("page", 1, type=int)),
+        page=frame_page(tickets, request.args.get("page", 1, type=int)),
         month_before=metrics.shift_month(month, -1),
         month_after=metrics.shift_month(month, 1),
     )
 
 
-@dataclass
-class FramePage:
-    """A page of a DataFrame, shaped like Flask-SQLAlchemy's pagination for the macro."""
-
-    items: list[dict[str, Any]]
-    page: int
-    per_page: int
-    total: int
-
-    @classmethod
-    def of(cls, frame: Any, page: int, per_page: int = PER_PAGE) -> FramePage:
-        pages = max(1, math.ceil(len(frame) / per_page))
-        page = min(max(page, 1), pages)
-        part = frame.iloc[(page - 1) * per_page : page * per_page]
-        return cls(queries.metric_records(part), page, per_page, len(frame))
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
+def frame_page(frame: Any, page: int, per_page: int = PER_PAGE) -> Page:
+    """A page of a DataFrame's rows, as records for the templates."""
+    page, first, last = page_bounds(len(frame), page, per_page)
+    return Page(
+        queries.metric_records(frame.iloc[first:last]), page, per_page, len(frame)
+    )
 
 
 # --- imports -----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from sqlalchemy.orm import aliased
 from core import charts
 from core.access import Role, Viewer
 from core.db import db, utcnow
+from core.pagination import Page
 from core.people import User, hash_token
 from recruiting import assessment as rules
 from recruiting import pipeline
@@ -56,36 +57,6 @@ def can_manage(viewer: Viewer) -> bool:
 def is_interviewer(viewer: Viewer) -> bool:
     """Interviewers are hiring managers and admins; leadership only reads."""
     return viewer.has_any(MANAGERS)
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a list, shaped for the ``pagination`` macro."""
-
-    items: list[Any]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 # --- how a candidate appears ------------------------------------------------------------
