@@ -111,6 +111,7 @@ class DataSet:
     opening: int
     managers: list[str]
     supervisors: list[str]
+    supervisor_names: list[str]
     reps: list[str]
     rep_ids: list[int]
     questions: list[tuple[str, str]]
@@ -213,6 +214,7 @@ def build(scale: float, workdir: Path) -> DataSet:
         opening=ids["opening"],
         managers=managers,
         supervisors=supervisors,
+        supervisor_names=["Bench Supervisor", "Load Supervisor"],
         reps=reps,
         rep_ids=list(
             db.session.scalars(
@@ -565,7 +567,14 @@ def supervisor(
     while not stop.is_set():
         _, _, page = browser.get("sign-off list", "/training/signoffs")
         yield
-        waiting = [int(i) for i in _SIGNOFF.findall(page) if int(i) not in not_mine]
+        # Each row says who asked when it was not the rep; nobody approves their own.
+        mine = f"by {data.supervisor_names[k]}<"
+        waiting = [
+            int(found.group(1))
+            for row in page.split("<tr>")
+            if (found := _SIGNOFF.search(row)) and mine not in row
+        ]
+        waiting = [i for i in waiting if i not in not_mine]
         if waiting:
             request_id = rng.choice(waiting)
             _, _, page = browser.get(

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from core.access import Role, Viewer, visible_team_ids
 from core.db import db
@@ -306,8 +307,18 @@ def has_pending_request(rep_id: int, authority_id: int) -> bool:
 def list_signoffs(
     viewer: Viewer, *, status: SignoffStatus | None = SignoffStatus.PENDING
 ) -> list[SignoffRequest]:
-    """Requests for reps the viewer may see (their own, their teams', or all)."""
-    stmt = select(SignoffRequest).join(User, User.id == SignoffRequest.rep_id)
+    """Requests for reps the viewer may see (their own, their teams', or all).
+
+    The rep and whoever asked are loaded with the requests: lists show their names.
+    """
+    stmt = (
+        select(SignoffRequest)
+        .join(SignoffRequest.rep)
+        .options(
+            contains_eager(SignoffRequest.rep),
+            selectinload(SignoffRequest.requested_by),
+        )
+    )
     teams = visible_team_ids(viewer)
     if teams is not None:
         stmt = stmt.where(User.team_id.in_(teams) | (User.id == viewer.user_id))

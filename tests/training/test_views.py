@@ -14,6 +14,7 @@ from core.db import db
 from core.settings import get_setting, specs
 from tests.factories import make_team, make_user
 from tests.helpers import post_form, text
+from tests.recruiting.test_queries import counting
 from tests.training.factories import (
     load_small,
     make_authority,
@@ -394,3 +395,35 @@ def test_admin_sets_the_onboarding_due_days(client, org, login_as, app):
     assert response.status_code == 302
     with app.app_context():
         assert get_setting("training_onboarding_due_days") == 10
+
+
+def _ask_for_goodwill(seed, org, n: int) -> None:
+    """``n`` more reps in the team, each with a request ``sup2`` made for them."""
+    with seed():
+        goodwill = queries.get_authority_by_code("goodwill") or make_authority(
+            "goodwill", prerequisites=()
+        )
+        for _ in range(n):
+            rep = make_user(Role.REP, team=db.session.merge(org["team"]))
+            make_request(rep, goodwill, by=db.session.merge(org["sup2"]))
+
+
+def test_sign_off_pages_run_the_same_statements_for_two_requests_or_eight(
+    app, client, org, seed, login_as
+) -> None:
+    _ask_for_goodwill(seed, org, 2)
+    login_as(org["sup"])
+
+    def measure() -> dict[str, int]:
+        counts = {}
+        for url in ("/training/signoffs", "/training/signoffs?status=all", "/"):
+            client.get(url)
+            with counting(app) as statements:
+                assert client.get(url).status_code == 200, url
+            counts[url] = len(statements)
+        return counts
+
+    few = measure()
+    _ask_for_goodwill(seed, org, 6)
+    assert "8</span> sign-offs waiting" in text(client.get("/"))
+    assert measure() == few
