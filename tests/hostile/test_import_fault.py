@@ -35,7 +35,7 @@ from incentives.models import Ticket, TicketAgent, TicketImport
 from tests.conftest import make_test_app
 
 ROOT = Path(__file__).resolve().parents[2]
-ROWS = 200_000
+ROWS = 100_000
 #: Time limits (seconds): for the import to start writing, and for a whole import.
 START_LIMIT, RUN_LIMIT = 60.0, 120.0
 #: On SQLite: a write-ahead log this large holds ticket pages, not just the import record.
