@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import core.accounts
 import core.admin
@@ -104,6 +105,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # Debug and testing only (check() refuses otherwise): sessions last one process.
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     configure_logging(app)
+    if app.config.get("FRONTLINE_PROXIES"):
+        # Behind that many proxies, the client's address and scheme are the ones they
+        # forward: the login limits and the audit trail then see people, not the proxy.
+        hops = int(app.config["FRONTLINE_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     register_extensions(app)
     register_blueprints(app)
     register_shell(app)

@@ -38,12 +38,24 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_SSL": False,
     "SMTP_FROM": "Frontline <frontline@localhost>",
     "HSTS": False,
+    #: Reverse proxies in front whose X-Forwarded-For/-Proto/-Host are trusted (0: none).
+    "FRONTLINE_PROXIES": 0,
     "USER_INVITATION_MAX_AGE": timedelta(days=7),
 }
 
 
 def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _count(value: str, name: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= 5:
+        raise ConfigError(f"{name} must be a whole number from 0 to 5, not {value!r}")
+    return number
 
 
 def from_env(
@@ -76,6 +88,10 @@ def from_env(
         config["SESSION_COOKIE_SECURE"] = secure
         config["REMEMBER_COOKIE_SECURE"] = secure
         config["HSTS"] = secure
+    if env.get("FRONTLINE_PROXIES"):
+        config["FRONTLINE_PROXIES"] = _count(
+            env["FRONTLINE_PROXIES"], "FRONTLINE_PROXIES"
+        )
     for key in ("SMTP_HOST", "SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_FROM"):
         if env.get(key):
             config[key] = env[key]

@@ -8,6 +8,10 @@ import pytest
 
 from app import create_app
 from core.config import ConfigError, check, database_uri, from_env
+from core.db import db
+from core.extensions import limiter
+from tests.conftest import TEST_CONFIG
+from tests.helpers import csrf_token
 
 
 def test_defaults_to_sqlite_in_the_instance_folder(tmp_path: Path) -> None:
@@ -87,3 +91,48 @@ def test_create_app_refuses_without_secret_key(monkeypatch: pytest.MonkeyPatch) 
 def test_session_cookie_is_http_only_and_same_site(app) -> None:
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_the_number_of_trusted_proxies_is_read_and_checked(tmp_path: Path) -> None:
+    assert from_env(str(tmp_path), {})["FRONTLINE_PROXIES"] == 0
+    assert from_env(str(tmp_path), {"FRONTLINE_PROXIES": "1"})["FRONTLINE_PROXIES"] == 1
+    for bad in ("yes", "-1", "9"):
+        with pytest.raises(ConfigError, match="FRONTLINE_PROXIES"):
+            from_env(str(tmp_path), {"FRONTLINE_PROXIES": bad})
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_behind_a_trusted_proxy_the_login_limit_counts_each_client(
+    tmp_path: Path, proxies: int
+) -> None:
+    """Two people behind one proxy: with FRONTLINE_PROXIES=1 each has their own limit;
+    without it, the proxy's address is the only one seen and they share it."""
+    app = create_app(
+        {
+            **TEST_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'proxy.db'}",
+            "FRONTLINE_PROXIES": proxies,
+            "LOGIN_RATE_LIMIT": "2 per minute",
+        }
+    )
+    with app.app_context():
+        db.create_all()
+    limiter.reset()
+
+    def attempt(client, address: str) -> int:
+        return client.post(
+            "/auth/login",
+            data={
+                "csrf_token": csrf_token(client),
+                "email": f"nobody.{address}@example.com",
+                "password": "wrong password",
+            },
+            headers={"X-Forwarded-For": address},
+        ).status_code
+
+    first, second = app.test_client(), app.test_client()
+    assert [attempt(first, "203.0.113.7") for _ in range(3)] == [200, 200, 429]
+    assert attempt(second, "198.51.100.4") == (200 if proxies else 429)
+    limiter.reset()
+    with app.app_context():
+        db.engine.dispose()
