@@ -274,13 +274,38 @@ def _dispatch(app: Flask, job_id: int) -> None:
     thread = threading.Thread(
         target=_run_in_app, args=(app, job_id), name=f"job-{job_id}", daemon=True
     )
+    with _THREADS_LOCK:
+        _THREADS[job_id] = thread
     thread.start()
 
 
+#: Jobs running in threads of this process, so that a command can wait for them.
+_THREADS: dict[int, threading.Thread] = {}
+_THREADS_LOCK = threading.Lock()
+
+
+def wait(job_id: int, timeout: float | None = None) -> bool:
+    """Wait for a job that runs in a thread of this process (a command must, before it
+    exits, or its job stops with it); jobs running elsewhere are not waited for.
+
+    :return: ``False`` when the timeout passed first.
+    """
+    with _THREADS_LOCK:
+        thread = _THREADS.get(job_id)
+    if thread is None:
+        return True
+    thread.join(timeout)
+    return not thread.is_alive()
+
+
 def _run_in_app(app: Flask, job_id: int) -> None:
-    with app.app_context():
-        run(job_id)
-        db.session.remove()
+    try:
+        with app.app_context():
+            run(job_id)
+            db.session.remove()
+    finally:
+        with _THREADS_LOCK:
+            _THREADS.pop(job_id, None)
 
 
 _WORKER_APP: Flask | None = None
@@ -328,6 +353,10 @@ class JobContext:
             values["total"] = total
         if message is not None:
             values["message"] = message[:200]
+        # End the job's transaction first: on SQLite, one that has only read so far cannot
+        # write once another writer has committed; a new one that starts with this write
+        # waits its turn within the busy timeout instead.
+        db.session.commit()
         db.session.execute(update(Job).where(Job.id == self.job_id).values(**values))
         db.session.commit()
 

@@ -30,3 +30,19 @@ def wait_for_go(context: JobContext, seconds: float) -> dict[str, Any]:
     while not (context.folder / "go").exists() and time.monotonic() < deadline:
         time.sleep(0.02)
     return {"went": (context.folder / "go").exists()}
+
+
+def read_then_report(context: JobContext, seconds: float) -> dict[str, Any]:
+    """Read, wait for ``go`` (another writer commits meanwhile), then report progress."""
+    from sqlalchemy import func, select
+
+    from core.db import db
+    from core.people import Team
+
+    teams = db.session.scalar(select(func.count(Team.id)))
+    (context.folder / "read").touch()
+    deadline = time.monotonic() + seconds
+    while not (context.folder / "go").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    context.progress(1, 1, "Counted the teams")
+    return {"teams": teams}

@@ -19,6 +19,7 @@ from flask import Flask
 from core import jobs
 from core.db import db
 from core.jobs import Job, JobStatus
+from core.people import Team
 from tests.conftest import TEST_REDIS_URL, make_test_app, requires_redis
 from tests.core import jobs_work
 
@@ -224,3 +225,23 @@ def test_with_redis_a_job_goes_to_the_queue_and_an_rq_worker_runs_it(
     assert done.result == {"counted": 4}
     storage = Path(fresh_app.config["FRONTLINE_STORAGE_DIR"])
     assert (storage / "jobs" / str(job_id) / "count.txt").read_text() == "4"
+
+
+def test_progress_after_reading_survives_another_writer(fresh_app: Flask) -> None:
+    """On SQLite a transaction that has only read cannot write once someone else has
+    committed; a job's progress must still be recorded, not fail as "database is locked"."""
+    with fresh_app.app_context():
+        job = jobs.enqueue(jobs_work.read_then_report, 20, kind="test.read")
+        db.session.commit()
+        job_id = job.id
+        folder = jobs.job_dir(job_id)
+    deadline = time.monotonic() + 20
+    while not (folder / "read").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    with fresh_app.app_context():
+        db.session.add(Team(name="Written meanwhile"))
+        db.session.commit()
+    (folder / "go").touch()
+    done = wait_for(fresh_app, job_id)
+    assert done.status is JobStatus.DONE, done.error
+    assert done.result == {"teams": 0}
