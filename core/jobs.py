@@ -123,10 +123,15 @@ class Job(db.Model):
 
     @property
     def interrupted(self) -> bool:
-        """Running, but its runner has not been heard from for :func:`stale_after`."""
-        if self.status is not JobStatus.RUNNING:
+        """Running, but its runner has not been heard from for :func:`stale_after`; or
+        waiting that long for a thread of a web process that must have died before it
+        started (an RQ job may wait for a worker as long as it takes)."""
+        if self.status is JobStatus.RUNNING:
+            last = self.heartbeat_at or self.started_at
+        elif self.status is JobStatus.QUEUED and self.backend == "thread":
+            last = self.created_at
+        else:
             return False
-        last = self.heartbeat_at or self.started_at
         return last is not None and (utcnow() - last).total_seconds() > stale_after()
 
     @property

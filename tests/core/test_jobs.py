@@ -201,9 +201,20 @@ def test_a_job_whose_runner_died_shows_as_interrupted(app_ctx) -> None:
     }
     assert not alive.interrupted
     assert alive.as_dict()["finished"] is False
-    # Finished and waiting jobs are never interrupted, however old.
+    # Finished jobs are never interrupted, however old.
     dead.status = JobStatus.DONE
     assert not dead.interrupted
+    # A job long queued for a thread of a web process that died before starting it is;
+    # one queued for RQ waits for a worker as long as it takes.
+    for backend, lost in (("thread", True), ("rq", False)):
+        waiting = Job(kind="test.waiting", function="tests.core.jobs_work:count_to")
+        waiting.backend, waiting.created_at = backend, now - 2 * quiet
+        assert waiting.status is None or waiting.status is JobStatus.QUEUED
+        waiting.status = JobStatus.QUEUED
+        assert waiting.interrupted is lost, backend
+    fresh = Job(kind="test.fresh", function="tests.core.jobs_work:count_to")
+    fresh.backend, fresh.status, fresh.created_at = "thread", JobStatus.QUEUED, now
+    assert not fresh.interrupted
 
 
 @requires_redis()
