@@ -38,6 +38,7 @@ import os
 import platform
 import random
 import re
+import resource
 import secrets
 import signal
 import socket
@@ -777,6 +778,65 @@ def cpu_times() -> tuple[int, int]:
     return sum(fields) - idle, sum(fields)
 
 
+def process_ticks(pids: list[int]) -> dict[int, int]:
+    """User + system clock ticks used so far by each of ``pids`` still running."""
+    ticks = {}
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks[pid] = int(fields[11]) + int(fields[12])
+    return ticks
+
+
+def backends(database: str) -> list[int]:
+    """The PostgreSQL server processes serving ``database`` (by their process title)."""
+    title = f" {database} ".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                line = (entry / "cmdline").read_bytes()
+                if line.startswith(b"postgres: ") and title in line:
+                    found.append(int(entry.name))
+    return found
+
+
+@dataclass
+class CpuUse:
+    """Where the CPU went between two moments: the machine, and our own processes."""
+
+    machine: tuple[int, int]
+    workers: dict[int, int]
+    database: dict[int, int]
+    generator: float
+
+    @classmethod
+    def now(cls, server: Server, database: str) -> CpuUse:
+        return cls(
+            cpu_times(),
+            process_ticks(server.workers()),
+            process_ticks(backends(database)),
+            time.process_time(),
+        )
+
+    def since(self, start: CpuUse, seconds: float) -> str:
+        hz = os.sysconf("SC_CLK_TCK")
+
+        def cores(end: dict[int, int], begin: dict[int, int]) -> float:
+            used = sum(t - begin.get(pid, 0) for pid, t in end.items())
+            return used / hz / seconds
+
+        busy = (self.machine[0] - start.machine[0]) / max(
+            1, self.machine[1] - start.machine[1]
+        )
+        return (
+            f"gunicorn workers {cores(self.workers, start.workers):.2f} cores, "
+            f"PostgreSQL (this database) {cores(self.database, start.database):.2f}, "
+            f"load generator {(self.generator - start.generator) / seconds:.2f}; "
+            f"the machine's {os.cpu_count()} cores {busy:.0%} busy"
+        )
+
+
 def report(
     recorder: Recorder,
     server_times: dict[str, list[float]],
@@ -931,6 +991,7 @@ def main() -> None:
         recorder = Recorder()
         server = Server(env, workdir, args.workers)
         importer: subprocess.Popen | None = None
+        import_cpu = 0.0
         stop = threading.Event()
         threads: list[threading.Thread] = []
         try:
@@ -965,14 +1026,15 @@ def main() -> None:
                 thread.start()
                 threads.append(thread)
             loads: list[float] = []
-            cpu_start = None
+            cpu_start: CpuUse | None = None
+            database = sa.make_url(url).database or ""
             import_at = recorder.measuring_from + min(15.0, args.seconds / 4)
             import_started = import_took = None
             end = recorder.measuring_from + args.seconds
             while time.monotonic() < end:
                 now = time.monotonic()
                 if cpu_start is None and now >= recorder.measuring_from:
-                    cpu_start = cpu_times()
+                    cpu_start = CpuUse.now(server, database)
                 if importer is None and now >= import_at:
                     importer = start_import(
                         env, workdir / "tickets-during-load.csv", workdir
@@ -986,13 +1048,15 @@ def main() -> None:
                     import_took = now - import_started
                 loads.append(os.getloadavg()[0])
                 time.sleep(min(1.0, max(0.0, end - time.monotonic())))
-            cpu_end = cpu_times()
+            cpu_end = CpuUse.now(server, database)
             stop.set()
             for thread in threads:
                 thread.join(timeout=HTTP_TIMEOUT + 5)
             if importer is not None and importer.poll() is None:
                 importer.wait(timeout=600)
                 import_took = time.monotonic() - import_started
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
+            import_cpu = children.ru_utime + children.ru_stime
             if importer is not None and import_took is None:
                 import_took = time.monotonic() - import_started
             for _, browser, _, _ in browsers:
@@ -1014,11 +1078,11 @@ def main() -> None:
         )
         print("  " + "\n  ".join(imported.strip().splitlines()[-4:]))
         met = report(recorder, server_times, args.seconds)
-        busy = (cpu_end[0] - cpu_start[0]) / max(1, cpu_end[1] - cpu_start[1])
         print(
-            f"\nMachine: load average {min(loads):.2f}-{max(loads):.2f} during the run, "
-            f"CPU {busy:.0%} busy (both cores, everything on the machine); "
-            f"{len(browsers)} users ({logins} logged in, {args.api_clients} API)"
+            f"\n{len(browsers)} users ({logins} logged in, {args.api_clients} API). "
+            f"Load average {min(loads):.2f}-{max(loads):.2f} during the run.\n"
+            f"CPU over the measured time: {cpu_end.since(cpu_start, args.seconds)}; "
+            f"the import used {import_cpu:.1f} CPU-s."
         )
         if recorder.errors:
             print(f"\n{len(recorder.errors)} errors, the first ones:")
