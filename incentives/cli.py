@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from core import mail
+from core import jobs, mail
 from core.db import db
 from core.errors import Conflict, InvalidInput
 from core.tabular import csv_text
@@ -73,6 +73,10 @@ def tickets_import(
     else:
         db.session.commit()
     _report(outcome)
+    if outcome.warm_up is not None and jobs.backend() == "thread":
+        # A job in a thread of this command would stop when it exits: see it through.
+        click.echo("Computing the month metrics of the months imported...")
+        jobs.wait(outcome.warm_up.id)
     if outcome.rejected:
         raise click.ClickException(f"{file.name} was rejected; nothing was imported.")
 

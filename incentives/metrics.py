@@ -197,6 +197,14 @@ def month_of(moment: dt.datetime, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%Y-%m")
 
 
+def months_of(moments: pd.Series, tz: ZoneInfo) -> list[str]:
+    """The months (YYYY-MM, in ``tz``) aware datetimes fall in, oldest first; NaT counts
+    nowhere. Vectorised, for a whole import at once."""
+    local = moments.dropna().dt.tz_convert(tz)
+    codes = np.unique(local.dt.year.to_numpy() * 100 + local.dt.month.to_numpy())
+    return [f"{code // 100:04d}-{code % 100:02d}" for code in codes.tolist()]
+
+
 def shift_month(month: str, by: int) -> str:
     year, number = (int(part) for part in parse_month(month).split("-"))
     index = year * 12 + (number - 1) + by

@@ -224,6 +224,31 @@ class Holiday(db.Model):
     name: Mapped[str] = mapped_column(String(120), default="")
 
 
+class MonthMetricsSnapshot(db.Model):
+    """The organisation's month metrics as computed for one version of their inputs.
+
+    Any worker or host showing the month reads them here instead of computing them again
+    from every ticket. ``inputs_version`` is ``queries.inputs_version()``: once an import
+    or a setting changes it, the row is no longer read, and the next one stored for the
+    month replaces it. Kept figures, not a record: rows may be deleted at any time.
+    """
+
+    __tablename__ = "incentive_month_metrics"
+    __table_args__ = (UniqueConstraint("month", "inputs_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: YYYY-MM in the organisation's time zone.
+    month: Mapped[str] = mapped_column(String(7))
+    #: SHA-256 of everything the figures were computed from, bar the ticket rows.
+    inputs_version: Mapped[str] = mapped_column(String(64))
+    #: ``queries.MonthMetrics.to_data()``: plain JSON, every frame with its dtypes.
+    data: Mapped[dict[str, Any]]
+    #: When the computation began (inputs read from then on).
+    computed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: How long the computation took.
+    compute_ms: Mapped[int] = mapped_column(default=0)
+
+
 # --- plans, month close, disputes ---------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,12 +23,12 @@ import pandas as pd
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from core import audit
+from core import audit, jobs
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput
 from core.people import User
 from core.tabular import ErrorReport
-from incentives import bulk, importing, queries
+from incentives import bulk, importing, metrics, queries
 from incentives.clock import WEEKDAYS, InvalidHours, WeeklyHours, format_clock_time
 from incentives.importing import ParsedTickets, Source, SourceSpec
 from incentives.metrics import DEFAULT_SLA_TARGETS, Channel, Priority, SlaTarget
@@ -69,6 +70,8 @@ class ImportOutcome:
     report: ErrorReport | None = None
     notes: list[str] = field(default_factory=list)
     record: TicketImport | None = None
+    #: The job computing the figures of the months the import changed.
+    warm_up: jobs.Job | None = None
 
     @property
     def rejected(self) -> bool:
@@ -252,6 +255,16 @@ def _import(
         outcome, ImportStatus.IMPORTED, file_format, digest, by, via, started
     )
     outcome.record = record
+    # The months whose figures the import changes: where its tickets are solved now, and
+    # where the changed ones were solved before (read before they are overwritten).
+    months = set(metrics.months_of(tickets["solved_at"], queries.org_timezone()))
+    if changed.any():
+        months.update(
+            queries.solved_months(
+                stored["id"].to_numpy()[position[changed]].tolist(),
+                source=parsed.source,
+            )
+        )
     frame = tickets.assign(agent_id=agent_ids, fingerprint=prints)
     connection = db.session.connection()
     try:
@@ -286,6 +299,7 @@ def _import(
         },
     )
     db.session.flush()
+    outcome.warm_up = warm_up_metrics(sorted(months), by=by)
     logger.info(
         "Import %s of %s: %d rows, %d new, %d updated in %d ms",
         record.id,
@@ -398,6 +412,73 @@ def _resolve_agents(
     return ids[keys.codes], unknown
 
 
+# --- month metrics kept ready -----------------------------------------------------------
+
+#: The kind of the jobs that compute and store the organisation's month metrics.
+WARM_UP_KIND = "incentives.metrics"
+#: At most this many months (the newest) are computed ahead after one change.
+WARM_UP_MONTHS = queries.CACHE_MONTHS
+#: One warm-up at a time per process: they compete for the same cores as the pages.
+_WARM_UP_LOCK = threading.Lock()
+
+
+def warm_up_metrics(months: Sequence[str], *, by: Actor) -> jobs.Job | None:
+    """Have the organisation's metrics of ``months`` computed and stored in the background
+    once this transaction commits, so that even the first view after a change is quick.
+
+    Months asked for again in the same transaction join the job already waiting.
+
+    :return: the job, or ``None`` when there is nothing to compute.
+    """
+    wanted = sorted(set(months), reverse=True)
+    if not wanted:
+        return None
+    pending = db.session.info.get("incentives.warm_up")
+    if pending is not None and pending[0] is db.session().get_transaction():
+        job: jobs.Job = pending[1]
+        merged = sorted(set(job.params["args"][0]) | set(wanted), reverse=True)
+        job.params = {"args": [merged[:WARM_UP_MONTHS]]}
+        job.total = len(job.params["args"][0])
+        db.session.flush()
+        return job
+    wanted = wanted[:WARM_UP_MONTHS]
+    job = jobs.enqueue(
+        warm_up_job,
+        wanted,
+        kind=WARM_UP_KIND,
+        by=by if isinstance(by, User) else None,
+        total=len(wanted),
+        message="Month metrics: waiting to start",
+    )
+    db.session.info["incentives.warm_up"] = (db.session().get_transaction(), job)
+    return job
+
+
+def warm_up_recent_metrics(*, by: Actor) -> jobs.Job | None:
+    """After a setting that changes every month's figures: compute ahead this month and
+    the newest month with tickets (older months are computed when first shown)."""
+    newest = queries.months_with_tickets()[:1]
+    return warm_up_metrics([queries.current_month(), *newest], by=by)
+
+
+def warm_up_job(context: jobs.JobContext, months: list[str]) -> dict[str, Any]:
+    """The job: compute and store the organisation's figures of ``months`` for the inputs
+    current when it runs (months stored for them already are skipped)."""
+    computed = []
+    with _WARM_UP_LOCK:
+        for done, month in enumerate(months):
+            context.progress(done, len(months), f"Month metrics of {month}")
+            if queries.warm_month_metrics(month):
+                computed.append(month)
+            # End the transaction that read the inputs (the figures were stored in one
+            # of their own, unless run inside a request that writes), so that the next
+            # progress begins with its write: on SQLite a transaction that read before
+            # another writer committed could not write.
+            db.session.commit()
+    context.progress(len(months), len(months), "Month metrics ready")
+    return {"months": months, "computed": computed}
+
+
 # --- agents ------------------------------------------------------------------------------
 
 
@@ -430,6 +511,7 @@ def map_agent(
         after={"rep_id": agent.rep_id, "match": str(agent.match)},
     )
     db.session.flush()
+    warm_up_recent_metrics(by=by)
 
 
 def unmap_agent(agent: TicketAgent, *, by: User) -> None:
@@ -454,6 +536,7 @@ def unmap_agent(agent: TicketAgent, *, by: User) -> None:
         },
     )
     db.session.flush()
+    warm_up_recent_metrics(by=by)
 
 
 def attribute_agent_to_new_rep(user: User, **_: Any) -> None:
@@ -517,6 +600,8 @@ def save_sla_targets(targets: Mapping[tuple[str, str], SlaTarget], *, by: User) 
             after=after,
         )
     db.session.flush()
+    if after:
+        warm_up_recent_metrics(by=by)
     return len(after)
 
 
@@ -554,6 +639,7 @@ def save_opening_hours(
             before=before,
             after=after,
         )
+        warm_up_recent_metrics(by=by)
     return hours
 
 

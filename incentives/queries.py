@@ -9,32 +9,51 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from flask import current_app
-from sqlalchemy import Select, String, and_, cast, func, select, type_coerce
+from flask import current_app, has_request_context, request
+from sqlalchemy import (
+    Select,
+    String,
+    and_,
+    cast,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    type_coerce,
+)
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.sql.elements import ColumnElement
 
 from core.access import Role, Viewer
-from core.db import db
+from core.db import READ_ONLY_METHODS, db, utcnow
 from core.people import Team, User, UserRole
-from incentives import metrics
+from incentives import columnar, metrics
 from incentives.clock import Clock, WeeklyHours
 from incentives.metrics import DEFAULT_SLA_TARGETS, SlaTarget
 from incentives.models import (
     AgentMatch,
     Holiday,
+    MonthMetricsSnapshot,
     OpeningHours,
     SlaTargetSetting,
     Ticket,
     TicketAgent,
     TicketImport,
 )
+
+logger = logging.getLogger(__name__)
 
 #: Batches for ``IN (...)`` lists, well under every database's parameter limit.
 IN_BATCH = 500
@@ -309,6 +328,39 @@ def ticket_fingerprints(source: str, external_ids: pd.Series) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def solved_months(ticket_ids: list[int], *, source: str) -> list[str]:
+    """The months (in the organisation's zone) the stored tickets were solved in, oldest
+    first. For many tickets, every month from the source's first solve to its last."""
+    tz = org_timezone()
+    if len(ticket_ids) > 20 * IN_BATCH:
+        first, last = db.session.execute(
+            select(func.min(Ticket.solved_at), func.max(Ticket.solved_at)).where(
+                Ticket.source == source
+            )
+        ).one()
+        first, last = _aware(first), _aware(last)
+        if first is None or last is None:
+            return []
+        month, end = metrics.month_of(first, tz), metrics.month_of(last, tz)
+        months = [month]
+        while month < end:
+            month = metrics.shift_month(month, 1)
+            months.append(month)
+        return months
+    found: set[str] = set()
+    for start in range(0, len(ticket_ids), IN_BATCH):
+        found.update(
+            metrics.month_of(moment, tz)
+            for moment in db.session.scalars(
+                select(Ticket.solved_at).where(
+                    Ticket.id.in_(ticket_ids[start : start + IN_BATCH]),
+                    Ticket.solved_at.is_not(None),
+                )
+            )
+        )
+    return sorted(found)
+
+
 # --- month metrics -----------------------------------------------------------------------
 
 
@@ -330,11 +382,49 @@ class MonthMetrics:
             self.organisation is not None and self.organisation["tickets_solved"]
         )
 
+    def to_data(self) -> dict[str, Any]:
+        """Plain JSON data that :meth:`from_data` turns back into equal figures.
+
+        :raises ValueError: a frame holds something ``columnar`` cannot keep.
+        """
+        return {
+            "month": self.month,
+            "clock": self.clock.value,
+            "reps": columnar.frame_to_data(self.reps),
+            "teams": columnar.frame_to_data(self.teams),
+            "groups": None
+            if self.groups is None
+            else columnar.frame_to_data(self.groups),
+            "organisation": None
+            if self.organisation is None
+            else columnar.series_to_data(self.organisation),
+            "unattributed": self.unattributed,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> MonthMetrics:
+        """The figures :meth:`to_data` was given.
+
+        :raises ValueError, KeyError, TypeError: data of another shape or format.
+        """
+        groups, organisation = data["groups"], data["organisation"]
+        return cls(
+            month=str(data["month"]),
+            clock=Clock(data["clock"]),
+            reps=columnar.frame_from_data(data["reps"]),
+            teams=columnar.frame_from_data(data["teams"]),
+            groups=None if groups is None else columnar.frame_from_data(groups),
+            organisation=None
+            if organisation is None
+            else columnar.series_from_data(organisation),
+            unattributed=int(data["unattributed"]),
+        )
+
 
 #: Organisation-wide month metrics by (month, fingerprint of their inputs), newest last.
-#: Each worker process keeps its own few; the fingerprint is read from the database on
-#: every use, so no worker ever shows figures older than the data, and nothing here is the
-#: only copy of anything.
+#: Each worker process keeps its own few, in front of the copy every worker shares in the
+#: database (:class:`~incentives.models.MonthMetricsSnapshot`). The fingerprint is read
+#: from the database on every use, so no worker ever shows figures older than the data.
 _ORGANISATION_CACHE: OrderedDict[tuple[str, str], MonthMetrics] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 CACHE_MONTHS = 12
@@ -379,8 +469,9 @@ def month_metrics(
 ) -> MonthMetrics:
     """The month's metrics for what ``scope`` may see, optionally for one team.
 
-    Leadership's whole-organisation figures are kept (see :data:`_ORGANISATION_CACHE`);
-    a supervisor's or a rep's slice is cut from them when they are at hand, and otherwise
+    The organisation's figures are looked for in this process, then in the database; when
+    neither has them for the current inputs, leadership's view computes and stores them.
+    A supervisor's or a rep's slice is cut from them when they are at hand, and otherwise
     computed from their own tickets only.
     """
     if (
@@ -389,18 +480,181 @@ def month_metrics(
         and team_id not in scope.team_ids
     ):
         team_id = None
-    key = (month, inputs_version())
-    with _CACHE_LOCK:
-        whole = _ORGANISATION_CACHE.get(key)
-    if whole is None and scope.organisation:
-        whole = _compute(month, Scope(None, None, organisation=True), None)
-        with _CACHE_LOCK:
-            _ORGANISATION_CACHE[key] = whole
-            while len(_ORGANISATION_CACHE) > CACHE_MONTHS:
-                _ORGANISATION_CACHE.popitem(last=False)
+    whole = _organisation(month, inputs_version(), compute=scope.organisation)
     if whole is None:
         return _compute(month, scope, team_id)
     return _slice(whole, scope, team_id)
+
+
+def warm_month_metrics(month: str) -> bool:
+    """Compute and store the organisation's figures of ``month`` unless they are stored
+    for the current inputs already.
+
+    :return: whether they were computed here.
+    """
+    version = inputs_version()
+    if _kept(month, version) is not None or _snapshot_stored(month, version):
+        return False
+    _keep(month, version, _compute_and_store(month, version))
+    return True
+
+
+def _organisation(month: str, version: str, *, compute: bool) -> MonthMetrics | None:
+    """The organisation's figures for these inputs: kept here, stored, or (``compute``)
+    computed now and stored; ``None`` when not at hand and not to be computed."""
+    whole = _kept(month, version)
+    if whole is not None:
+        return whole
+    whole = _load_snapshot(month, version)
+    if whole is None and compute:
+        whole = _compute_and_store(month, version)
+    if whole is not None:
+        _keep(month, version, whole)
+    return whole
+
+
+def _kept(month: str, version: str) -> MonthMetrics | None:
+    with _CACHE_LOCK:
+        return _ORGANISATION_CACHE.get((month, version))
+
+
+def _keep(month: str, version: str, whole: MonthMetrics) -> None:
+    with _CACHE_LOCK:
+        _ORGANISATION_CACHE[(month, version)] = whole
+        _ORGANISATION_CACHE.move_to_end((month, version))
+        while len(_ORGANISATION_CACHE) > CACHE_MONTHS:
+            _ORGANISATION_CACHE.popitem(last=False)
+
+
+def _snapshot_stored(month: str, version: str) -> bool:
+    return (
+        db.session.scalar(
+            select(MonthMetricsSnapshot.id).where(
+                MonthMetricsSnapshot.month == month,
+                MonthMetricsSnapshot.inputs_version == version,
+            )
+        )
+        is not None
+    )
+
+
+def _load_snapshot(month: str, version: str) -> MonthMetrics | None:
+    """The stored figures for these inputs; ``None`` when there are none (or they cannot
+    be read, e.g. stored in an older format: they are then computed again)."""
+    data = db.session.scalar(
+        select(MonthMetricsSnapshot.data).where(
+            MonthMetricsSnapshot.month == month,
+            MonthMetricsSnapshot.inputs_version == version,
+        )
+    )
+    if data is None:
+        return None
+    try:
+        return MonthMetrics.from_data(data)
+    except (ValueError, KeyError, TypeError):
+        logger.warning("Stored metrics of %s not readable; computing them", month)
+        return None
+
+
+def _compute_and_store(month: str, version: str) -> MonthMetrics:
+    started, clock = utcnow(), time.perf_counter()
+    whole = _compute(month, Scope(None, None, organisation=True), None)
+    _store_snapshot(whole, version, started, int((time.perf_counter() - clock) * 1000))
+    return whole
+
+
+def _store_snapshot(
+    whole: MonthMetrics, version: str, started: dt.datetime, compute_ms: int
+) -> None:
+    """Store the organisation's figures for every worker and host.
+
+    Storing never fails the caller: a failure is logged, and the figures are computed again
+    where they are next needed.
+
+    A request that may write holds SQLite's write lock already: it stores in a savepoint of
+    its own transaction (kept if the request commits). A request that only reads (GET)
+    keeps its transaction a pure read and stores once that transaction has ended, in a
+    short one of its own that begins with the write (on SQLite, a transaction that reads
+    before it writes cannot write once another worker has committed). Jobs and commands
+    store at once, the same way.
+    """
+    try:
+        row = {
+            "month": whole.month,
+            "inputs_version": version,
+            "data": whole.to_data(),
+            "computed_at": started,
+            "compute_ms": compute_ms,
+        }
+    except ValueError:
+        logger.exception("Metrics of %s could not be stored", whole.month)
+        return
+    if not has_request_context():
+        _write_snapshot(row)
+    elif request.method in READ_ONLY_METHODS:
+        _write_after_transaction(row)
+    else:
+        _write_snapshot(row, session=db.session())
+
+
+def _write_snapshot(row: dict[str, Any], *, session: Session | None = None) -> bool:
+    """Insert the snapshot and delete the month's snapshots of other inputs stored before
+    this computation began (not newer ones: they may be of newer inputs).
+
+    :param session: write in a savepoint of this session; by default in a session and
+        transaction of its own (on a connection given in tests, a savepoint of that).
+    :return: ``False`` when not stored (logged).
+    """
+    statements = [
+        insert(MonthMetricsSnapshot).values(**row),
+        delete(MonthMetricsSnapshot).where(
+            MonthMetricsSnapshot.month == row["month"],
+            MonthMetricsSnapshot.inputs_version != row["inputs_version"],
+            MonthMetricsSnapshot.computed_at < row["computed_at"],
+        ),
+    ]
+    try:
+        if session is not None:
+            with session.begin_nested():
+                for statement in statements:
+                    session.execute(statement)
+        else:
+            with (
+                Session(db.engine, join_transaction_mode="create_savepoint") as own,
+                own.begin(),
+            ):
+                for statement in statements:
+                    own.execute(statement)
+    except IntegrityError:
+        logger.info("Metrics of %s were stored by another worker", row["month"])
+        return False
+    except SQLAlchemyError:
+        logger.warning("Metrics of %s not stored", row["month"], exc_info=True)
+        return False
+    return True
+
+
+def _write_after_transaction(row: dict[str, Any]) -> None:
+    """Write the snapshot once the current session's transaction has ended."""
+    session = db.session()
+    pending: list[dict[str, Any]] = session.info.setdefault(_PENDING, [])
+    pending.append(row)
+    if session.info.get(_LISTENING):
+        return
+    session.info[_LISTENING] = True
+
+    @event.listens_for(session, "after_transaction_end")
+    def _ended(ended: Session, transaction: SessionTransaction) -> None:
+        if transaction.parent is not None:
+            return
+        rows = list(ended.info.get(_PENDING, []))
+        ended.info[_PENDING] = []
+        for each in rows:
+            _write_snapshot(each)
+
+
+_PENDING = "incentives.snapshots"
+_LISTENING = "incentives.snapshots.listening"
 
 
 def _slice(whole: MonthMetrics, scope: Scope, team_id: int | None) -> MonthMetrics:

@@ -433,4 +433,4 @@ def test_a_batch_without_a_month_is_refused_politely(
         follow_redirects=True,
     )
     assert "Choose a month to render." in text(response)
-    assert scalar(select(Job.id)) is None
+    assert scalar(select(Job.id).where(Job.kind == "scorecards.render")) is None
