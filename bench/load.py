@@ -440,14 +440,17 @@ def hiring_manager(
     while not stop.is_set():
         if rng.random() < 0.1:
             browser.get("openings", "/recruiting/")
+            yield
         pick = rng.random()
         if pick < 0.08:
             browser.get("board", f"/recruiting/openings/{opening}/board")
+            yield
         elif pick < 0.14:
             browser.get(
                 "candidates search",
                 f"/recruiting/candidates?q=candidate+{rng.randint(1, 99)}",
             )
+            yield
         browser.get(
             "ranked list",
             f"/recruiting/openings/{opening}/ranked?page={rng.randint(1, min(pages, 40))}",
