@@ -11,12 +11,13 @@ limits), and runs virtual users in this process for ``--seconds`` after a warm-u
 - reps open the scenarios and play them to the end, one decision at a time;
 - supervisors ask for sign-offs for reps and approve each other's requests (grants);
 - API clients ask ``GET /api/v1/authority-check`` with a supervisor's token;
-- one ticket import (``flask tickets import``) runs during the load.
+- one ticket import (``flask tickets import``) runs during the load, and an ``rq worker``
+  runs the job it leaves (the month figures computed ahead).
 
 Each user logs in once through the login form and keeps its session cookie (the login
 limit is 10 a minute from one address). Every response is timed in this process; the
-server's own time per request comes from gunicorn's access log. Afterwards the database
-is counted against the writes the users saw succeed.
+server's own time per request comes from gunicorn's access log. Afterwards, once the
+background jobs are done, the database is counted against the writes the users saw succeed.
 
     .venv/bin/python -m bench.load [--seconds 120] [--scale 1.0]
         [--postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
@@ -60,6 +61,7 @@ from sqlalchemy import func, select, text
 
 from app import create_app
 from bench import incentives_import, recruiting_pages, training_authority
+from core import jobs
 from core.access import Role
 from core.audit import AuditEvent
 from core.db import db
@@ -158,8 +160,13 @@ def build(scale: float, workdir: Path) -> DataSet:
     )
     started = time.perf_counter()
     outcome = incentives_import.import_once(history)
+    if (
+        outcome.warm_up is not None
+    ):  # the month figures computed ahead, in a thread here
+        jobs.wait(outcome.warm_up.id, timeout=600)
     print(
-        f"  {outcome.inserted:,} tickets imported in {time.perf_counter() - started:.1f} s"
+        f"  {outcome.inserted:,} tickets imported (and the month figures computed ahead)"
+        f" in {time.perf_counter() - started:.1f} s"
     )
 
     # The users who log in: three hiring managers, two supervisors of every team, three reps.
@@ -268,6 +275,8 @@ def count_rows() -> dict[str, int]:
         "grants": count(Grant),
         "tickets": count(Ticket),
         "imports": count(TicketImport),
+        "background jobs": count(jobs.Job),
+        "background jobs done": count(jobs.Job, jobs.Job.status == jobs.JobStatus.DONE),
     }
     for action, n in db.session.execute(
         select(AuditEvent.action, func.count())
@@ -743,6 +752,60 @@ class Server:
                 self.process.wait(timeout=10)
 
 
+class JobRunner:
+    """``rq worker`` on the app's queue, as in production: it runs what imports start."""
+
+    def __init__(self, env: dict[str, str], workdir: Path, redis_url: str) -> None:
+        self.log = (workdir / "rq.log").open("w")
+        self.process = subprocess.Popen(  # noqa: S603 (our own arguments)
+            [
+                str(Path(sys.executable).with_name("rq")),
+                "worker",
+                "--url",
+                redis_url,
+                jobs.DEFAULT_QUEUE,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(
+                signal.SIGTERM
+            )  # a warm stop: the job in hand ends
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        self.log.close()
+
+
+def wait_for_jobs(app: Any, after_id: int, timeout: float) -> list[jobs.Job]:
+    """Wait until every job newer than ``after_id`` has finished (or ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    with app.app_context():
+        while True:
+            found = list(
+                db.session.scalars(
+                    select(jobs.Job).where(jobs.Job.id > after_id).order_by(jobs.Job.id)
+                )
+            )
+            finished = all(
+                j.status in {jobs.JobStatus.DONE, jobs.JobStatus.FAILED} for j in found
+            )
+            if finished or time.monotonic() > deadline:
+                db.session.expunge_all()
+                db.session.remove()
+                return found
+            db.session.remove()
+            time.sleep(1)
+
+
 def start_import(
     env: dict[str, str], csv_path: Path, workdir: Path
 ) -> subprocess.Popen:
@@ -892,6 +955,7 @@ def check_writes(
         "grants": did["approvals"],
         "tickets": did["tickets"],
         "imports": did["imports"],
+        "background jobs done": did["background jobs done"],
     }
     expected |= {f"audit {a}": did[w] for a, w in AUDITED.items()}
     print(f"\n{'write':<34}{'done':>8}{'found':>8}")
@@ -980,6 +1044,7 @@ def main() -> None:
                 "tickets": before["tickets"],
             }
             version = db.session.execute(text("SHOW server_version")).scalar()
+            last_job = db.session.scalar(select(func.max(jobs.Job.id))) or 0
             db.session.remove()
             for engine in db.engines.values():
                 engine.dispose()
@@ -993,8 +1058,9 @@ def main() -> None:
         }
         recorder = Recorder()
         server = Server(env, workdir, args.workers)
+        runner = JobRunner(env, workdir, args.redis_url)
         importer: subprocess.Popen | None = None
-        import_cpu = 0.0
+        import_cpu = jobs_cpu = 0.0
         stop = threading.Event()
         threads: list[threading.Thread] = []
         try:
@@ -1062,6 +1128,10 @@ def main() -> None:
             import_cpu = children.ru_utime + children.ru_stime
             if importer is not None and import_took is None:
                 import_took = time.monotonic() - import_started
+            background = wait_for_jobs(app, last_job, timeout=600)
+            runner.stop()
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
+            jobs_cpu = children.ru_utime + children.ru_stime - import_cpu
             for _, browser, _, _ in browsers:
                 browser.close()
             time.sleep(1)  # the access log's last lines
@@ -1074,18 +1144,26 @@ def main() -> None:
             if importer is not None and importer.poll() is None:
                 importer.kill()
                 importer.wait(timeout=10)
+            runner.stop()
             server.stop()
         imported = (workdir / "import.out").read_text()
         print(
             f"\nImport during the load ({data.import_rows:,} tickets), {import_took:.1f} s:"
         )
         print("  " + "\n  ".join(imported.strip().splitlines()[-4:]))
+        for job in background:
+            took = (
+                f"{(job.finished_at - job.started_at).total_seconds():.1f} s"
+                if job.finished_at and job.started_at
+                else "not finished"
+            )
+            print(f"  then the job {job.kind!r} on the RQ worker: {job.status}, {took}")
         met = report(recorder, server_times, args.seconds)
         print(
             f"\n{len(browsers)} users ({logins} logged in, {args.api_clients} API). "
             f"Load average {min(loads):.2f}-{max(loads):.2f} during the run.\n"
             f"CPU over the measured time: {cpu_end.since(cpu_start, args.seconds)}; "
-            f"the import used {import_cpu:.1f} CPU-s."
+            f"the import used {import_cpu:.1f} CPU-s, the RQ worker {jobs_cpu:.1f}."
         )
         if recorder.errors:
             print(f"\n{len(recorder.errors)} errors, the first ones:")
@@ -1099,6 +1177,7 @@ def main() -> None:
             data.import_rows if importer and importer.returncode == 0 else 0
         )
         did["imports"] = 1 if importer and importer.returncode == 0 else 0
+        did["background jobs done"] = len(background)
         for key in AUDITED.values():
             did.setdefault(key, 0)
         with app.app_context():
