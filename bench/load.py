@@ -124,7 +124,6 @@ class DataSet:
     interviewing: list[int]
     applied: list[int]
     tested: list[int]
-    candidates: int
     import_rows: int
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -245,7 +244,6 @@ def build(scale: float, workdir: Path) -> DataSet:
                 .order_by(AssessmentResult.candidate_id)
             )
         ),
-        candidates=n_candidates,
         import_rows=import_rows,
     )
 
@@ -329,7 +327,7 @@ class Browser:
     """One keep-alive connection, a cookie jar and the page's CSRF token."""
 
     def __init__(self, port: int, recorder: Recorder) -> None:
-        self.port, self.recorder = port, recorder
+        self.recorder = recorder
         self.connection = http.client.HTTPConnection(
             "127.0.0.1", port, timeout=HTTP_TIMEOUT
         )
