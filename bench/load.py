@@ -57,6 +57,8 @@ from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
+from redis import Redis
+from rq import Queue
 from sqlalchemy import func, select, text
 
 from app import create_app
@@ -1012,6 +1014,13 @@ def main() -> None:
     parser.add_argument("--database-url", help="an empty database to fill")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/3")
     args = parser.parse_args()
+    # Jobs left by something else would be run by this load's worker, on its database.
+    waiting = Queue(jobs.DEFAULT_QUEUE, connection=Redis.from_url(args.redis_url)).count
+    if waiting:
+        raise SystemExit(
+            f"{waiting} jobs wait in the queue on {args.redis_url}: give the load a Redis "
+            "database of its own (--redis-url)"
+        )
     print(
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, load {os.getloadavg()[0]:.2f}; "
