@@ -309,7 +309,8 @@ def assignment_create() -> Any:
         if t.id in viewer.supervised_team_ids
     ]
     people = [(f"team:{t.id}", f"Everyone in {t.name}") for t in teams] + [
-        (f"rep:{r.id}", r.name) for r in queries.supervised_reps(viewer)
+        (f"rep:{rep_id}", name)
+        for rep_id, name in queries.supervised_rep_choices(viewer)
     ]
     targets = [
         (f"c:{c.id}", f"Curriculum: {c.name}") for c in queries.list_curricula()
@@ -430,14 +431,17 @@ def signoff_list() -> Any:
 def signoff_create(code: str) -> Any:
     authority = queries.get_authority_by_code(code) or abort(404)
     me = _me()
-    reps = [me] if Role.REP in me.roles else []
-    reps += queries.supervised_reps(current_viewer())
-    form = SignoffRequestForm(reps=[(r.id, r.name) for r in reps])
+    choices = [(me.id, me.name)] if Role.REP in me.roles else []
+    choices += queries.supervised_rep_choices(current_viewer())
+    form = SignoffRequestForm(reps=choices)
     if request.method == "GET":
         form.rep_id.data = request.args.get("rep", type=record_id) or (
-            reps[0].id if reps else None
+            choices[0][0] if choices else None
         )
-    rep = next((r for r in reps if r.id == form.rep_id.data), None)
+    allowed = {rep_id for rep_id, _name in choices}
+    rep = (
+        db.session.get(User, form.rep_id.data) if form.rep_id.data in allowed else None
+    )
     if form.validate_on_submit() and rep is not None:
         try:
             operations.request_signoff(
