@@ -493,7 +493,11 @@ def warm_month_metrics(month: str) -> bool:
     :return: whether they were computed here.
     """
     version = inputs_version()
-    if _kept(month, version) is not None or _snapshot_stored(month, version):
+    if _snapshot_stored(month, version):
+        return False
+    kept = _kept(month, version)
+    if kept is not None:  # computed here, but not stored (the store failed)
+        _store_snapshot(kept, version, utcnow(), 0)
         return False
     _keep(month, version, _compute_and_store(month, version))
     return True

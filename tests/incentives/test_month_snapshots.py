@@ -362,3 +362,16 @@ def test_the_import_command_waits_for_its_months(org, runner, tmp_path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert (MARCH, queries.inputs_version()) in snapshots()
+
+
+def test_figures_kept_here_but_not_stored_are_stored_by_the_next_warm_up(
+    org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as failing:
+        failing.setattr(queries, "_write_snapshot", lambda *_args, **_kw: False)
+        queries.month_metrics(MARCH, WHOLE)
+    assert snapshots() == []
+    no_computing(monkeypatch)
+    assert queries.warm_month_metrics(MARCH) is False  # stored, not computed again
+    assert snapshots() == [(MARCH, queries.inputs_version())]
+    assert queries.warm_month_metrics(MARCH) is False
