@@ -470,11 +470,6 @@ def warm_up_job(context: jobs.JobContext, months: list[str]) -> dict[str, Any]:
             context.progress(done, len(months), f"Month metrics of {month}")
             if queries.warm_month_metrics(month):
                 computed.append(month)
-            # End the transaction that read the inputs (the figures were stored in one
-            # of their own, unless run inside a request that writes), so that the next
-            # progress begins with its write: on SQLite a transaction that read before
-            # another writer committed could not write.
-            db.session.commit()
     context.progress(len(months), len(months), "Month metrics ready")
     return {"months": months, "computed": computed}
 

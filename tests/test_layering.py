@@ -19,6 +19,7 @@ RULES = {
     "training/scenarios.py",
     "training/authority.py",
     "training/assignments.py",
+    "incentives/columnar.py",
     "incentives/importing.py",
     "incentives/metrics.py",
     "incentives/plans.py",
