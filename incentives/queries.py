@@ -787,7 +787,11 @@ def months_with_tickets() -> list[str]:
 
 
 def rep_month_summary(rep_id: int, month: str) -> pd.Series:
-    """One rep's metrics for the month (a row of zeros when they solved nothing)."""
+    """One rep's metrics for the month (a row of zeros when they solved nothing): cut from
+    the organisation's figures when they are at hand, else from the rep's own tickets."""
+    whole = _organisation(month, inputs_version(), compute=False)
+    if whole is not None and rep_id in whole.reps.index:
+        return whole.reps.loc[rep_id]
     tz = org_timezone()
     start, end = metrics.month_bounds(month, tz)
     tickets = load_tickets(start, end, rep_ids=[rep_id])
@@ -802,7 +806,11 @@ def rep_month_summary(rep_id: int, month: str) -> pd.Series:
 
 
 def team_month_summary(team_ids: list[int], month: str) -> pd.DataFrame:
-    """Metrics per team for the teams given."""
+    """Metrics per team for the teams given: cut from the organisation's figures when
+    they are at hand, else computed from those teams' tickets."""
+    whole = _organisation(month, inputs_version(), compute=False)
+    if whole is not None:
+        return whole.teams[whole.teams.index.isin(team_ids)].copy()
     scope = Scope(
         frozenset(_rep_ids_in(frozenset(team_ids))), frozenset(team_ids), False
     )

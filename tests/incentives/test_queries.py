@@ -234,3 +234,29 @@ def test_kept_figures_are_not_used_once_their_inputs_change(org) -> None:
     after = queries.month_metrics("2024-03", whole)
     assert after.unattributed == 1
     assert after.reps.loc[org["cy"].id, "tickets_solved"] == 2
+
+
+def test_summaries_cut_from_the_organisation_s_figures_match_those_computed_alone(
+    org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    month = "2024-03"
+    reps = [org[name].id for name in ("ana", "bo", "cy")]
+    teams = [org["chat"].id, org["phone"].id]
+    queries.organisation_month_summary(month)  # computed and kept
+    assert queries._kept(month, queries.inputs_version()) is not None
+    cut = {rep_id: queries.rep_month_summary(rep_id, month) for rep_id in reps}
+    cut_teams = queries.team_month_summary(teams, month)
+
+    monkeypatch.setattr(queries, "_organisation", lambda *args, **kwargs: None)
+    for rep_id in reps:
+        alone = queries.rep_month_summary(rep_id, month)
+        pd.testing.assert_series_equal(
+            cut[rep_id][alone.index], alone, check_dtype=False, check_names=False
+        )
+    alone_teams = queries.team_month_summary(teams, month)
+    pd.testing.assert_frame_equal(
+        cut_teams.loc[alone_teams.index, alone_teams.columns],
+        alone_teams,
+        check_dtype=False,
+    )
+    assert cut[org["bo"].id]["tickets_solved"] == 1
