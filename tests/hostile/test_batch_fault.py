@@ -17,11 +17,9 @@ Bounded: every wait has a limit and every process group is killed on the way out
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -41,9 +39,9 @@ from incentives import pdf_batch, scorecard_pdfs
 from tests.conftest import TEST_REDIS_URL, make_test_app
 from tests.core.test_jobs import wait_for
 from tests.helpers import post_form, text
+from tests.hostile.processes import ROOT, kill_group_when, process_group
 from tests.incentives import scoring_world
 
-ROOT = Path(__file__).resolve().parents[2]
 MARCH = "2024-03"
 #: 3 reps, 2 teams and the leadership pack.
 FILES = 6
@@ -109,49 +107,6 @@ def _environment(database_url: str, storage: Path) -> dict[str, str]:
     return env
 
 
-@contextlib.contextmanager
-def _group(command: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen]:
-    """``command`` in a process group of its own, killed on the way out."""
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    try:
-        yield process
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-        if process.stderr:
-            process.stderr.close()
-
-
-def _kill_when(process: subprocess.Popen, ready: Callable[[], bool]) -> None:
-    """SIGKILL ``process``'s group as soon as ``ready()``; fail if it ends first."""
-    deadline = time.monotonic() + HALFWAY_LIMIT
-    while not ready():
-        if process.poll() is not None:
-            output = process.stderr.read().decode()[-2000:] if process.stderr else ""
-            pytest.fail(f"the batch ended before it was halfway: {output}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"the batch was not halfway within {HALFWAY_LIMIT:.0f} s")
-        time.sleep(0.01)
-    os.killpg(process.pid, signal.SIGKILL)
-    assert process.wait(timeout=10) == -signal.SIGKILL
-    group_gone = time.monotonic() + 10
-    while time.monotonic() < group_gone:
-        try:
-            os.killpg(process.pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.05)
-    pytest.fail("processes of the killed batch are still running")
-
-
 def test_a_killed_render_command_starts_again_cleanly(
     world_url: str, tmp_path: Path
 ) -> None:
@@ -162,8 +117,8 @@ def test_a_killed_render_command_starts_again_cleanly(
     command += ["--out", str(out), "--workers", "0"]
     env = _environment(world_url, tmp_path / "storage")
 
-    with _group(command, env) as process:
-        _kill_when(process, halfway(out))
+    with process_group(command, env) as process:
+        kill_group_when(process, halfway(out), what="halfway", limit=HALFWAY_LIMIT)
     left = _pdfs(out)
     assert 0 < len(left) < FILES
     assert all(complete_pdf(data) for data in left.values()), sorted(left)
@@ -250,8 +205,8 @@ def test_a_batch_whose_runner_is_killed_shows_interrupted_and_starts_again(
 
     batch = storage / "jobs" / str(first_id) / scorecard_pdfs.batch_name(MARCH)
     command = _perform(first_id) if runner == "process" else _rq_worker(queue)
-    with _group(command, env) as process:
-        _kill_when(process, halfway(batch))
+    with process_group(command, env) as process:
+        kill_group_when(process, halfway(batch), what="halfway", limit=HALFWAY_LIMIT)
     left = _pdfs(batch)
     assert left
     assert all(complete_pdf(data) for data in left.values()), sorted(left)
@@ -300,7 +255,7 @@ def test_a_batch_whose_runner_is_killed_shows_interrupted_and_starts_again(
     second_id = int(match.group(1))
     assert second_id != first_id
     if runner == "rq":
-        with _group(_rq_worker(queue, burst=True), env) as worker:
+        with process_group(_rq_worker(queue, burst=True), env) as worker:
             worker.wait(timeout=RUN_LIMIT)
     done = _wait_done(app, second_id)
     assert done.status is JobStatus.DONE, done.error

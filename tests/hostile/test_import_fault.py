@@ -18,12 +18,11 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -33,8 +32,8 @@ from core.audit import AuditEvent
 from core.db import db
 from incentives.models import Ticket, TicketAgent, TicketImport
 from tests.conftest import make_test_app
+from tests.hostile.processes import ROOT, kill_group_when, process_group
 
-ROOT = Path(__file__).resolve().parents[2]
 ROWS = 100_000
 #: Time limits (seconds): for the import to start writing, and for a whole import.
 START_LIMIT, RUN_LIMIT = 60.0, 120.0
@@ -106,38 +105,15 @@ def _import(database_url: str, export: Path) -> str:
     return done.stdout
 
 
-@contextlib.contextmanager
-def _running_import(database_url: str, export: Path) -> Iterator[subprocess.Popen]:
+def _running_import(
+    database_url: str, export: Path
+) -> contextlib.AbstractContextManager[subprocess.Popen]:
     """The import in its own process group, killed on the way out if still running."""
-    process = subprocess.Popen(
-        _command(export),
-        cwd=ROOT,
-        env=_environment(database_url),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-        if process.stderr:
-            process.stderr.close()
+    return process_group(_command(export), _environment(database_url))
 
 
 def _kill_while_writing(process: subprocess.Popen, writing: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + START_LIMIT
-    while not writing():
-        if process.poll() is not None:
-            output = process.stderr.read().decode()[-2000:] if process.stderr else ""
-            pytest.fail(f"the import ended before it was seen writing: {output}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"the import did not start writing within {START_LIMIT:.0f} s")
-        time.sleep(0.01)
-    os.killpg(process.pid, signal.SIGKILL)
-    assert process.wait(timeout=10) == -signal.SIGKILL
+    kill_group_when(process, writing, what="seen writing", limit=START_LIMIT)
 
 
 def _counts(database_url: str) -> dict[str, int]:
