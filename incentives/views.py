@@ -1126,7 +1126,7 @@ def organisation_panel(user: User) -> Panel | None:
             "last_import": queries.last_import(),
             "is_admin": user.has_role(Role.ADMIN),
         },
-        order=30,
+        order=5,  # first: the month at a glance, across the whole width
         wide=True,
     )
 
