@@ -260,3 +260,25 @@ def test_summaries_cut_from_the_organisation_s_figures_match_those_computed_alon
         check_dtype=False,
     )
     assert cut[org["bo"].id]["tickets_solved"] == 1
+
+
+def test_a_page_works_out_the_inputs_fingerprint_once(
+    org, client, login_as, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    original = queries._inputs_version
+
+    def counted() -> str:
+        calls.append("called")
+        return original()
+
+    monkeypatch.setattr(queries, "_inputs_version", counted)
+    queries.inputs_version()
+    queries.inputs_version()
+    assert len(calls) == 2  # outside a request: every time
+
+    calls.clear()
+    response = login_as(org["ana"]).get("/")
+    assert response.status_code == 200
+    assert "Your month so far" in response.get_data(as_text=True)
+    assert len(calls) == 1
