@@ -143,4 +143,23 @@ def _takes_write_lock() -> bool:
     Requests that may write (POST and the like) therefore begin IMMEDIATE: writers queue
     up within the busy timeout instead of failing, while readers never wait.
     """
-    return has_request_context() and request.method not in READ_ONLY_METHODS
+    if not has_request_context():
+        return False
+    return request.method not in READ_ONLY_METHODS or bool(
+        request.environ.get(_WRITES_KEY)
+    )
+
+
+_WRITES_KEY = "frontline.db.writes"
+
+
+def will_write() -> None:
+    """Say that this request, which only reads as a rule (a GET), is about to write.
+
+    Its transactions from the next one on begin by taking SQLite's write lock, as a POST's
+    do: end the current one (commit) before reading what the write depends on, and the
+    write waits its turn within the busy timeout instead of failing with "database is
+    locked". On PostgreSQL nothing changes.
+    """
+    if has_request_context():
+        request.environ[_WRITES_KEY] = True

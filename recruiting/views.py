@@ -28,7 +28,7 @@ from flask_login import current_user
 
 from core import accounts, mail
 from core.auth import current_viewer, role_required
-from core.db import db, utcnow
+from core.db import db, utcnow, will_write
 from core.errors import Conflict, InvalidInput, wants_json
 from core.extensions import limiter
 from core.forms import ConfirmForm, populate_errors
@@ -697,12 +697,21 @@ def _conflict_page(invitation: Invitation, error: Conflict) -> Any:
 
 
 def _state_now(invitation: Invitation) -> LinkState:
-    """The link's state, scoring the saved answers first if time has run out."""
+    """The link's state, scoring the saved answers first if time has run out.
+
+    Opening a timed-out link (a GET) writes: the read so far ends, and the state is read
+    again in a transaction that holds the write lock, so that the score is written once
+    even when the candidate's last answer or another tab's request got there first.
+    """
     state = invitation.state()
     if state is LinkState.TIMED_OUT:
-        operations.submit_test(invitation)
+        will_write()
         db.session.commit()
-        state = LinkState.SUBMITTED
+        state = invitation.state()
+        if state is LinkState.TIMED_OUT:
+            operations.submit_test(invitation)
+            db.session.commit()
+            state = LinkState.SUBMITTED
     return state
 
 

@@ -4,8 +4,10 @@ time limit, and that the page shows nothing but this candidate's test."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
+import sqlite3
 
 import pytest
 from flask import Flask
@@ -15,7 +17,8 @@ from core.access import Role
 from core.db import db, utcnow
 from recruiting import operations
 from recruiting.models import AssessmentResult, Candidate, Invitation
-from recruiting.pipeline import Stage
+from recruiting.pipeline import LinkState, Stage
+from tests.conftest import TEST_DATABASE_URL, make_test_app
 from tests.factories import make_user
 from tests.helpers import csrf_token, text
 from tests.recruiting.factories import make_candidate, make_opening
@@ -254,3 +257,58 @@ def test_the_test_pages_are_rate_limited(client, link) -> None:
     statuses = [client.get(link["url"]).status_code for _ in range(121)]
     assert set(statuses[:120]) == {200}
     assert statuses[120] == 429
+
+
+@pytest.mark.skipif(
+    bool(TEST_DATABASE_URL), reason="about SQLite's locking; PostgreSQL has row locks"
+)
+def test_a_timed_out_link_is_scored_though_another_writer_commits_meanwhile(
+    scratch_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening a timed-out link writes the score from a GET: someone else's commit
+    between its reads and that write must not end in "database is locked"."""
+    app = make_test_app(scratch_database_url)
+    with app.app_context():
+        db.create_all()
+        manager = make_user(Role.HIRING_MANAGER)
+        opening = make_opening(manager, title="Phone rep")
+        candidate = make_candidate(
+            opening, manager, name="Tess Taker", stage=Stage.SCREENING
+        )
+        invitation, token = operations.create_invitation(candidate, by=manager)
+        operations.start_test(invitation, at=utcnow() - dt.timedelta(hours=2))
+        db.session.commit()
+        manager_id, invitation_id = manager.id, invitation.id
+        assert invitation.state() is LinkState.TIMED_OUT
+        db.engine.dispose()
+
+    database = scratch_database_url.removeprefix("sqlite:///")
+    original = Invitation.state
+    meanwhile: list[int] = []
+
+    def state_then_someone_writes(self: Invitation, *args, **kwargs) -> LinkState:
+        found = original(self, *args, **kwargs)
+        if not meanwhile:  # once, while the request's first transaction is open
+            with contextlib.closing(sqlite3.connect(database)) as other:
+                other.execute(
+                    "UPDATE users SET session_version = session_version + 1"
+                    " WHERE id = ?",
+                    (manager_id,),
+                )
+                other.commit()
+            meanwhile.append(1)
+        return found
+
+    monkeypatch.setattr(Invitation, "state", state_then_someone_writes)
+    response = app.test_client().get(f"/recruiting/test/{token}")
+    assert meanwhile
+    assert response.status_code == 200, response.get_data(as_text=True)[-500:]
+    with app.app_context():
+        result = db.session.scalar(
+            select(AssessmentResult).where(
+                AssessmentResult.invitation_id == invitation_id
+            )
+        )
+        assert result is not None
+        assert result.timed_out
+        db.engine.dispose()
