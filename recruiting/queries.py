@@ -131,15 +131,36 @@ class Populations:
     def percentile(self, assessment_id: int, value: float) -> float:
         population = self._loaded.get(assessment_id)
         if population is None:
-            values = db.session.scalars(
-                select(weighted_total_sql(self.weights)).where(
-                    AssessmentResult.assessment_id == assessment_id
-                )
-            )
-            population = self._loaded[assessment_id] = sorted(
-                round(v, 1) for v in values
-            )
+            population = self._loaded[assessment_id] = self._population(assessment_id)
         return rules.percentile(value, population)
+
+    def _population(self, assessment_id: int) -> list[float]:
+        """The version's sorted totals, kept by this process while the results' count,
+        newest id and sum of totals stay the same (summing in SQL is much cheaper than
+        reading every total)."""
+        of_version = AssessmentResult.assessment_id == assessment_id
+        total = weighted_total_sql(self.weights)
+        count, last, summed = db.session.execute(
+            select(func.count(), func.max(AssessmentResult.id), func.sum(total)).where(
+                of_version
+            )
+        ).one()
+        weights = tuple(sorted((str(c), w) for c, w in self.weights.items()))
+        key = (assessment_id, weights, count, last, round(summed or 0.0, 6))
+        population = _POPULATIONS.get(key)
+        if population is None:
+            values = db.session.scalars(select(total).where(of_version))
+            population = sorted(round(v, 1) for v in values)
+            _POPULATIONS[key] = population
+            while len(_POPULATIONS) > POPULATIONS_KEPT:
+                _POPULATIONS.pop(next(iter(_POPULATIONS)))
+        return population
+
+
+#: Sorted totals by (version, weights, how many results, the newest result's id, their
+#: sum): a ranked list of 10,000 candidates would otherwise read them all on every page.
+_POPULATIONS: dict[tuple[Any, ...], list[float]] = {}
+POPULATIONS_KEPT = 64
 
 
 @dataclass(frozen=True)

@@ -205,3 +205,27 @@ def test_search_finds_by_id(app_ctx) -> None:
         queries.CandidateFilter(q=f"#{candidate.id}"), manager.viewer()
     )
     assert [row.person.name for row in found.items] == ["Quentin Query"]
+
+
+def test_a_percentile_follows_new_results_though_totals_are_kept(app_ctx) -> None:
+    manager = make_user(Role.HIRING_MANAGER)
+    opening = make_opening(manager)
+    first = answer_all(make_candidate(opening, manager), manager, pick="a")
+    total = rules.weighted_total(first.scores, opening.weight_map)
+    alone = queries.Populations(opening.weight_map)
+    assert alone.percentile(first.assessment_id, total) == 50.0  # the only one
+
+    answer_all(make_candidate(opening, manager), manager, pick="b")
+    answer_all(make_candidate(opening, manager), manager, pick="c")
+    later = queries.Populations(opening.weight_map)  # a new page, kept totals or not
+    population = sorted(
+        round(t, 1)
+        for t in db.session.scalars(
+            select(queries.weighted_total_sql(opening.weight_map))
+        )
+    )
+    assert len(population) == 3
+    assert rules.percentile(total, population) != 50.0
+    assert later.percentile(first.assessment_id, total) == rules.percentile(
+        total, population
+    )
