@@ -62,19 +62,24 @@ def teams_panel(user: User) -> Panel | None:
         return Panel("Teams", "main/_panel_teams.html", {"teams": rows}, order=60)
     if user.has_role(Role.SUPERVISOR) and user.supervised_teams:
         team_ids = [t.id for t in user.supervised_teams]
-        reps = db.session.scalars(
-            select(User)
+        reps = (
+            select(User.name, User.email)
             .join(UserRole, (UserRole.user_id == User.id) & (UserRole.role == Role.REP))
             .where(User.team_id.in_(team_ids), User.is_active.is_(True))
-            .order_by(User.name)
-        ).all()
+        )
+        count = db.session.scalar(select(func.count()).select_from(reps.subquery()))
+        shown = db.session.execute(reps.order_by(User.name).limit(TEAM_LISTED)).all()
         return Panel(
             "Your team",
             "main/_panel_my_team.html",
-            {"teams": user.supervised_teams, "reps": reps},
+            {"teams": user.supervised_teams, "reps": shown, "more": count - len(shown)},
             order=60,
         )
     return None
+
+
+#: Reps named on a supervisor's dashboard; a supervisor of many teams sees a count of the rest.
+TEAM_LISTED = 20
 
 
 def activity_panel(user: User) -> Panel | None:

@@ -1172,12 +1172,12 @@ def team_scores_panel(user: User) -> Panel | None:
         return None
     month = metrics.shift_month(queries.current_month(), -1)
     scores = scoring_queries.month_scores(month)
+    by_team: dict[int | None, list[Any]] = {}
+    for rep_id, score in scores.scores.items():
+        by_team.setdefault(scores.people[rep_id].team_id, []).append(score)
     teams = []
     for team in user.supervised_teams:
-        members = [
-            s for r, s in scores.scores.items() if scores.people[r].team_id == team.id
-        ]
-        summary = scorecards.summarise(members, scores.currency)
+        summary = scorecards.summarise(by_team.get(team.id, []), scores.currency)
         teams.append(
             (team.id, team.name, summary.average, summary.eligible, summary.reps)
         )
