@@ -38,6 +38,7 @@ def _send_test_link(page, name: str, email: str) -> str:
 
 def _answer_current(page, *, keyboard: bool = False) -> None:
     """Answer the question on screen and wait until the page says it is saved."""
+    page.wait_for_load_state()  # answers save themselves once the page's script has run
     if page.locator("fieldset.most-least").count():
         page.locator('input[name="best"]').nth(0).check()
         expect(page.locator("#save-status")).to_have_text("Saved.", timeout=SAVED)

@@ -108,6 +108,7 @@ def test_the_player_works_on_a_phone(browser, live_server) -> None:
     page.goto("/training/scenarios/lost-shipment")
     page.get_by_role("button", name="Start").click()
     expect(page.locator(".player-progress")).to_contain_text("Decision 1")
+    page.wait_for_load_state()  # the keys work once the page's script has run
     page.keyboard.press("1")
     expect(page.locator("input[type=radio]").first).to_be_checked()
     page.get_by_role("button", name="Answer").click()
