@@ -407,27 +407,13 @@ def run(job_id: int) -> Job | None:
     except Exception as e:
         db.session.rollback()
         logger.exception("Job %s (%s) failed", job_id, job.kind)
-        db.session.execute(
-            update(Job)
-            .where(Job.id == job_id)
-            .values(
-                status=JobStatus.FAILED,
-                finished_at=utcnow(),
-                error=_user_message(e),
-                message="Failed",
-            )
-        )
+        _finish(job_id, JobStatus.FAILED, error=_user_message(e))
         db.session.commit()
         return db.session.get(Job, job_id)
-    db.session.execute(
-        update(Job)
-        .where(Job.id == job_id)
-        .values(
-            status=JobStatus.DONE,
-            finished_at=utcnow(),
-            result=result if isinstance(result, dict) else {"value": result},
-            message="Done",
-        )
+    _finish(
+        job_id,
+        JobStatus.DONE,
+        result=result if isinstance(result, dict) else {"value": result},
     )
     job = db.session.get(Job, job_id)
     assert job is not None  # noqa: S101 (it was there before the job ran)
@@ -436,6 +422,20 @@ def run(job_id: int) -> Job | None:
     db.session.commit()
     logger.info("Job %s (%s) done", job_id, job.kind)
     return job
+
+
+def _finish(job_id: int, status: JobStatus, **values: Any) -> None:
+    """Write how job ``job_id`` ended (a write first, as every change of state is)."""
+    db.session.execute(
+        update(Job)
+        .where(Job.id == job_id)
+        .values(
+            status=status,
+            finished_at=utcnow(),
+            message="Done" if status is JobStatus.DONE else "Failed",
+            **values,
+        )
+    )
 
 
 @contextmanager

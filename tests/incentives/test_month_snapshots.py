@@ -22,6 +22,7 @@ from incentives.clock import Clock
 from incentives.metrics import SlaTarget
 from incentives.models import MonthMetricsSnapshot, TicketAgent
 from tests.factories import make_team, make_user
+from tests.incentives import tickets
 
 UTC = ZoneInfo("UTC")
 MARCH = "2024-03"
@@ -29,15 +30,9 @@ WHOLE = queries.Scope(None, None, organisation=True)
 
 
 def ticket(ticket_id: str, agent: str, solved: str | None, **extra) -> dict:
-    return {
-        "ticket_id": ticket_id,
-        "channel": extra.pop("channel", "chat"),
-        "agent_email": agent,
-        "created_at": extra.pop("created", "2024-03-04T09:00:00Z"),
-        "first_response_at": extra.pop("first", "2024-03-04T09:05:00Z"),
-        "solved_at": solved,
-        **extra,
-    }
+    """A ticket answered five minutes after it came in, unless ``first=`` says otherwise."""
+    first = extra.pop("first", "2024-03-04T09:05:00Z")
+    return tickets.ticket(ticket_id, agent, solved, first_response_at=first, **extra)
 
 
 TICKETS = [

@@ -14,21 +14,11 @@ from core.db import db
 from incentives import operations, queries
 from incentives.models import TicketAgent
 from tests.factories import make_team, make_user
+from tests.incentives.tickets import ticket
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
 
 UTC = ZoneInfo("UTC")
-
-
-def ticket(ticket_id: str, agent: str, solved: str | None, **extra) -> dict:
-    return {
-        "ticket_id": ticket_id,
-        "channel": extra.pop("channel", "chat"),
-        "agent_email": agent,
-        "created_at": extra.pop("created", "2024-03-04T09:00:00Z"),
-        "solved_at": solved,
-        **extra,
-    }
 
 
 @pytest.fixture
