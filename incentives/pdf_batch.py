@@ -9,18 +9,51 @@ file, found by the anchor (``id``) its first page carries.
 Every file is written whole or not at all (:func:`write_file`): a batch killed halfway
 leaves finished PDFs and, at worst, a hidden ``.partial`` file, never a cut-off PDF under
 its final name.
+
+Laying out a document allocates millions of small objects (boxes that point at their
+parents), and Python's default cycle collector runs a full pass over all of them again and
+again as they pile up: about a fifth of a batch's CPU. Batch work therefore runs with the
+collector far less eager (:func:`fewer_collections`); memory stays bounded, as it still
+runs, just less often.
 """
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from core import pdf
 
 #: What a file being written is called until it is complete.
 PARTIAL_SUFFIX = ".partial"
+
+#: Cycle-collector thresholds for batch work (Python's default is 700, 10, 10). Measured
+#: on a 40-scorecard document: about 95 ms of CPU per scorecard instead of 120, and a
+#: worker's peak memory about 450 MB instead of 180 MB.
+BATCH_GC_THRESHOLDS = (100_000, 50, 100)
+
+
+def prepare_worker() -> None:
+    """Set up a worker process that does nothing but batch work (the pool's initializer):
+    what was imported is kept out of every collection, which then runs less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*BATCH_GC_THRESHOLDS)
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Batch work in a process that does other things too (a batch with no workers):
+    the collector's thresholds are relaxed for the duration, then restored."""
+    before = gc.get_threshold()
+    gc.set_threshold(*BATCH_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def write_file(path: str | Path, data: bytes) -> None:

@@ -143,7 +143,11 @@ def render_month(
     # Start the workers before this process renders anything: a process forked after
     # large layouts runs slower, and "spawn" children start clean.
     pool = (
-        ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+        ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=get_context("spawn"),
+            initializer=pdf_batch.prepare_worker,
+        )
         if workers > 1
         else None
     )
@@ -153,7 +157,9 @@ def render_month(
     def run(size: int, fn: Callable[..., Any], *args: Any) -> None:
         """Lay out now (no workers), or hand to the pool and collect what is finished."""
         if pool is None:
-            _collect(size, fn(*args))
+            with pdf_batch.fewer_collections():
+                written = fn(*args)
+            _collect(size, written)
             return
         pending.append((size, pool.submit(fn, *args)))
         while pending and pending[0][1].done():

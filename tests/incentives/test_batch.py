@@ -3,16 +3,20 @@ and as a background job on an RQ queue served by ``rq worker``."""
 
 from __future__ import annotations
 
+import gc
 import uuid
 import zipfile
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
+import pytest
 from flask import Flask
 
 from core import jobs
 from core.db import db
 from core.jobs import Job, JobStatus
-from incentives import scorecard_pdfs, scoring_operations
+from incentives import pdf_batch, scorecard_pdfs, scoring_operations
 from tests.conftest import TEST_REDIS_URL, requires_redis
 from tests.core.test_jobs import fresh_app, run_rq_worker, wait_for  # noqa: F401
 from tests.core.test_pdf import pdf_text
@@ -61,6 +65,30 @@ def test_worker_processes_write_the_same_files(app_ctx, tmp_path: Path) -> None:
         (tmp_path / f"reps/ann-example-{world.ann.id}.pdf").read_bytes(), tmp_path
     )
     assert "20.0" in ann
+
+
+def test_batch_work_relaxes_the_cycle_collector_and_restores_it() -> None:
+    before = gc.get_threshold()
+    with pdf_batch.fewer_collections():
+        assert gc.get_threshold() == pdf_batch.BATCH_GC_THRESHOLDS
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError), pdf_batch.fewer_collections():
+        raise RuntimeError("a failed layout")
+    assert gc.get_threshold() == before
+
+
+def test_a_worker_is_prepared_for_batch_work() -> None:
+    """In a process of its own, as the pool starts it: what was imported is frozen out of
+    collections and the thresholds are the batch's."""
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        threshold, frozen = pool.submit(_prepared_state).result()
+    assert threshold == pdf_batch.BATCH_GC_THRESHOLDS
+    assert frozen > 0
+
+
+def _prepared_state() -> tuple[tuple[int, int, int], int]:
+    pdf_batch.prepare_worker()
+    return gc.get_threshold(), gc.get_freeze_count()
 
 
 def test_a_bad_month_is_refused(runner, tmp_path: Path) -> None:
