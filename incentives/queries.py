@@ -503,6 +503,12 @@ def month_metrics(
     return _slice(whole, scope, team_id)
 
 
+def stored_month_metrics(month: str) -> MonthMetrics | None:
+    """The organisation's figures of ``month`` for the current inputs if this process or
+    the database has them; ``None`` otherwise (never computed here)."""
+    return _organisation(month, inputs_version(), compute=False)
+
+
 def warm_month_metrics(month: str) -> bool:
     """Compute and store the organisation's figures of ``month`` unless they are stored
     for the current inputs already.

@@ -360,17 +360,39 @@ def month_measures(month: str) -> pd.DataFrame:
 
 
 def compute_month(month: str, version: PlanVersion | None) -> MonthScores:
-    """Score ``month`` now under ``version`` (no scores without a plan)."""
-    measures = month_measures(month)
+    """Score ``month`` now under ``version`` (no scores without a plan).
+
+    The figures behind the scores are the organisation's stored month metrics when they
+    are at hand for the current inputs and no accepted dispute moves a ticket of the month
+    (they count every ticket as imported); otherwise every ticket of the month is read and
+    measured with the disputes applied. Both give the same scores.
+    """
     reps = queries.list_reps(queries.Scope(None, None, organisation=True))
     active = reps.index[reps["is_active"].astype(bool)].tolist()
-    per_rep = metrics.rep_metrics(measures, rep_ids=active)
-    per_rep = per_rep[per_rep.index.isin(reps.index)]
-    per_rep = per_rep[(per_rep["tickets_solved"] > 0) | per_rep.index.isin(active)]
-    organisation = metrics.organisation_metrics(measures)
-    org_csat = _clean(organisation["csat_raw"])
     team_rows = queries.team_choices(queries.Scope(None, None, organisation=True))
-    per_team = metrics.team_metrics(measures, team_ids=[t[0] for t in team_rows])
+    stored = (
+        None
+        if _month_has_accepted_disputes(month)
+        else (queries.stored_month_metrics(month))
+    )
+    if stored is not None and stored.organisation is not None:
+        per_rep = stored.reps[metrics.METRIC_COLUMNS]
+        per_rep = per_rep[per_rep.index.isin(reps.index)]
+        per_rep = per_rep[(per_rep["tickets_solved"] > 0) | per_rep.index.isin(active)]
+        per_team = stored.teams[metrics.METRIC_COLUMNS]
+        organisation = stored.organisation
+        unattributed = stored.unattributed
+        ticket_count = int(organisation["tickets_solved"])
+    else:
+        measures = month_measures(month)
+        per_rep = metrics.rep_metrics(measures, rep_ids=active)
+        per_rep = per_rep[per_rep.index.isin(reps.index)]
+        per_rep = per_rep[(per_rep["tickets_solved"] > 0) | per_rep.index.isin(active)]
+        per_team = metrics.team_metrics(measures, team_ids=[t[0] for t in team_rows])
+        organisation = metrics.organisation_metrics(measures)
+        unattributed = int(measures["rep_id"].isna().sum())
+        ticket_count = len(measures)
+    org_csat = _clean(organisation["csat_raw"])
     names = dict(team_rows)
     plan = version.rules if version is not None else None
     result = MonthScores(
@@ -386,9 +408,9 @@ def compute_month(month: str, version: PlanVersion | None) -> MonthScores:
             for team_id, row in per_team.iterrows()
             if int(team_id) in names
         },
-        ticket_count=len(measures),
+        ticket_count=ticket_count,
     )
-    result.organisation["unattributed"] = int(measures["rep_id"].isna().sum())
+    result.organisation["unattributed"] = unattributed
     for rep_id, row in per_rep.iterrows():
         info = reps.loc[rep_id]
         team_id = _clean(info["team_id"])
@@ -409,6 +431,24 @@ def compute_month(month: str, version: PlanVersion | None) -> MonthScores:
                 org_csat=org_csat,
             )
     return result
+
+
+def _month_has_accepted_disputes(month: str) -> bool:
+    """Whether an accepted dispute moves or excludes a ticket solved in ``month``."""
+    start, end = metrics.month_bounds(month, queries.org_timezone())
+    return (
+        db.session.scalar(
+            select(TicketDispute.id)
+            .join(Ticket, Ticket.id == TicketDispute.ticket_id)
+            .where(
+                TicketDispute.status == DisputeStatus.ACCEPTED,
+                Ticket.solved_at >= start,
+                Ticket.solved_at < end,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def ticket_fingerprint(month: str) -> tuple[str, int]:

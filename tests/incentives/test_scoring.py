@@ -9,14 +9,17 @@ import io
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
+from core.access import Role
 from core.audit import AuditEvent
 from core.db import db
 from core.errors import Conflict, InvalidInput, NotAllowed
-from incentives import scorecard_queries, scoring_operations, scoring_queries
+from core.people import User
+from incentives import queries, scorecard_queries, scoring_operations, scoring_queries
 from incentives.disputes import DisputeStatus, Resolution
-from incentives.models import MonthScore, PlanVersion, Ticket
+from incentives.models import MonthMetricsSnapshot, MonthScore, PlanVersion, Ticket
+from tests.factories import make_user
 from tests.incentives import scoring_world
 from tests.incentives.scoring_world import ticket
 
@@ -53,6 +56,57 @@ def test_an_open_month_is_scored_from_its_tickets(world) -> None:
     assert scores.metrics[world.ann.id]["tickets_solved"] == 4
     assert scores.people[world.cat.id].team_name == "Other"  # active, no tickets
     assert scores.scores[world.cat.id].score is None
+
+
+def forget_month_metrics() -> None:
+    """No organisation figures kept in this process or stored for any worker."""
+    queries._ORGANISATION_CACHE.clear()
+    db.session.execute(delete(MonthMetricsSnapshot))
+    scoring_queries.forget_cached_scores()
+
+
+def test_open_month_scores_come_from_the_stored_figures_alike(
+    world, monkeypatch
+) -> None:
+    """When the organisation's month metrics are stored, an open month is scored from
+    them, without reading the tickets again, and the scores are the same."""
+    make_user(Role.REP, name="Gone Example", email="gone@example.com", is_active=False)
+    scoring_world.reimport(
+        ticket(
+            "G1",
+            db.session.scalar(select(User).filter_by(name="Gone Example")),
+            "2024-03-08T09:00:00Z",
+            "2024-03-08T10:00:00Z",
+            "good",
+        ),
+    )
+    forget_month_metrics()
+    from_tickets = scoring_queries.compute_month(MARCH, world.version)
+    assert queries.warm_month_metrics(MARCH)
+    queries._ORGANISATION_CACHE.clear()  # read back what was stored, as another worker
+
+    def read_tickets(month: str) -> None:
+        raise AssertionError(f"the tickets of {month} were read again")
+
+    monkeypatch.setattr(scoring_queries, "month_measures", read_tickets)
+    from_store = scoring_queries.compute_month(MARCH, world.version)
+    assert from_store == from_tickets
+    assert from_store.ticket_count == 7
+    assert from_store.people[world.ann.id].name == "Ann Example"
+    assert from_store.scores[world.ann.id].score == pytest.approx(20.0)
+
+
+def test_stored_figures_are_not_used_once_a_dispute_moves_a_ticket(world) -> None:
+    """The stored metrics count tickets as imported; an accepted dispute in the month
+    means its scores are worked out from the tickets, with the dispute applied."""
+    forget_month_metrics()
+    assert queries.warm_month_metrics(MARCH)
+    dispute = dispute_a3(world)
+    scoring_operations.decide_dispute(
+        dispute, by=world.sam, accept=True, resolution=Resolution.EXCLUDE
+    )
+    assert queries.stored_month_metrics(MARCH) is not None
+    assert score_of(world, "ann").tickets_solved == 3
 
 
 def test_without_a_plan_there_are_metrics_but_no_scores(world) -> None:
