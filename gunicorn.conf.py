@@ -4,7 +4,6 @@ Every value can be overridden from the environment, e.g. WEB_CONCURRENCY=5.
 """
 
 import os
-import sys
 
 wsgi_app = "app:create_app()"
 bind = os.environ.get("FRONTLINE_BIND", "127.0.0.1:8000")
@@ -12,11 +11,6 @@ bind = os.environ.get("FRONTLINE_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 worker_class = "gthread"
 threads = int(os.environ.get("FRONTLINE_THREADS", "4"))
-# A worker's threads share one interpreter lock, which a thread laying out a long page
-# hands over only every switch interval (Python's default: 5 ms). A short request that
-# waits for the database several times, like the authority check, waits that long again
-# after each answer; 1 ms keeps it quick beside long pages.
-switch_interval = float(os.environ.get("FRONTLINE_SWITCH_INTERVAL", "0.001"))
 # Each worker builds its own app and database pool after the fork (no shared connections).
 preload_app = False
 timeout = int(os.environ.get("FRONTLINE_TIMEOUT", "60"))
@@ -32,7 +26,3 @@ errorlog = "-"
 loglevel = os.environ.get("FRONTLINE_LOG_LEVEL", "info")
 # Trust X-Forwarded-* only from the proxy in front (set to its address).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-
-
-def post_worker_init(worker):
-    sys.setswitchinterval(switch_interval)
