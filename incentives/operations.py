@@ -299,7 +299,7 @@ def _import(
         },
     )
     db.session.flush()
-    outcome.warm_up = warm_up_metrics(sorted(months), by=by)
+    outcome.warm_up = warm_up_metrics([*months, *months_on_dashboards()], by=by)
     logger.info(
         "Import %s of %s: %d rows, %d new, %d updated in %d ms",
         record.id,
@@ -452,6 +452,16 @@ def warm_up_metrics(months: Sequence[str], *, by: Actor) -> jobs.Job | None:
     )
     db.session.info["incentives.warm_up"] = (db.session().get_transaction(), job)
     return job
+
+
+def months_on_dashboards() -> list[str]:
+    """This month and the last: the months every dashboard shows scores of.
+
+    Any import changes the fingerprint of every month's inputs, so these are computed
+    ahead after each import too, whichever months its tickets were solved in.
+    """
+    current = queries.current_month()
+    return [current, metrics.shift_month(current, -1)]
 
 
 def warm_up_recent_metrics(*, by: Actor) -> jobs.Job | None:

@@ -257,9 +257,9 @@ def test_the_leadership_page_stores_the_figures_on_a_get_and_reads_them_back(
     with seed():
         people = build_org()
     with app.app_context():
-        # The import's months were computed when it was committed; play the first view
-        # of a month nobody computed ahead.
-        assert len(snapshots()) == 2
+        # The import's months and the dashboards' two were computed when it was
+        # committed; play the first view of a month nobody computed ahead.
+        assert len(snapshots()) == 4
         db.session.execute(delete(MonthMetricsSnapshot))
         db.session.commit()
     queries._ORGANISATION_CACHE.clear()
@@ -295,13 +295,16 @@ def test_an_import_computes_its_months_in_the_background(
     )
     job = outcome.warm_up
     assert job is not None
-    assert job.params["args"] == [["2024-05", MARCH]]
+    # Its months, and this month and the last, which dashboards show (every import
+    # changes the inputs of every month).
+    shown = operations.months_on_dashboards()
+    assert job.params["args"] == [sorted({"2024-05", MARCH, *shown}, reverse=True)]
     db.session.commit()  # the job runs (eagerly in tests) once the import is committed
     job = db.session.get(Job, job.id)
     assert job.status is JobStatus.DONE, job.error
-    assert job.result["computed"] == ["2024-05", MARCH]
+    assert set(job.result["computed"]) == {"2024-05", MARCH, *shown}
     version = queries.inputs_version()
-    assert {(MARCH, version), ("2024-05", version)} <= set(snapshots())
+    assert {(m, version) for m in ("2024-05", MARCH, *shown)} <= set(snapshots())
     queries._ORGANISATION_CACHE.clear()
     no_computing(monkeypatch)
     result = queries.month_metrics(MARCH, queries.scope_for(org["sup"].viewer()))
@@ -321,7 +324,10 @@ def test_a_ticket_solved_again_later_warms_the_month_it_left(org) -> None:
         tz=UTC,
     )
     assert outcome.updated == 1
-    assert outcome.warm_up.params["args"] == [["2024-05", MARCH]]
+    shown = operations.months_on_dashboards()
+    assert outcome.warm_up.params["args"] == [
+        sorted({"2024-05", MARCH, *shown}, reverse=True)
+    ]
 
 
 def test_settings_changes_compute_recent_months_in_one_job(org) -> None:
