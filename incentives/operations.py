@@ -415,7 +415,7 @@ def _resolve_agents(
 # --- month metrics kept ready -----------------------------------------------------------
 
 #: The kind of the jobs that compute and store the organisation's month metrics.
-WARM_UP_KIND = "incentives.metrics"
+WARM_UP_KIND = queries.WARM_UP_KIND
 #: At most this many months (the newest) are computed ahead after one change.
 WARM_UP_MONTHS = queries.CACHE_MONTHS
 #: One warm-up at a time per process: they compete for the same cores as the pages.

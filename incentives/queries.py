@@ -38,6 +38,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from core.access import Role, Viewer
 from core.db import READ_ONLY_METHODS, db, utcnow
+from core.jobs import Job, JobStatus
 from core.people import Team, User, UserRole
 from incentives import columnar, metrics
 from incentives.clock import Clock, WeeklyHours
@@ -507,6 +508,26 @@ def stored_month_metrics(month: str) -> MonthMetrics | None:
     """The organisation's figures of ``month`` for the current inputs if this process or
     the database has them; ``None`` otherwise (never computed here)."""
     return _organisation(month, inputs_version(), compute=False)
+
+
+#: The kind of the background job that computes month metrics ahead.
+WARM_UP_KIND = "incentives.metrics"
+
+
+def months_being_computed() -> set[str]:
+    """Months a background job is about to compute ahead (waiting or running, and its
+    runner alive)."""
+    waiting = db.session.scalars(
+        select(Job).where(
+            Job.kind == WARM_UP_KIND,
+            Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]),
+        )
+    )
+    months: set[str] = set()
+    for job in waiting:
+        if not job.interrupted:
+            months.update(job.params.get("args", [[]])[0])
+    return months
 
 
 def warm_month_metrics(month: str) -> bool:

@@ -17,7 +17,7 @@ import hashlib
 import math
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Literal, overload
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -271,6 +271,23 @@ def month_scores(month: str, *, close: MonthClose | bool | None = True) -> Month
 
     :param close: the month's close when the caller has it, ``True`` to look it up.
     """
+    scores = _month_scores(month, close=close, read_tickets=True)
+    if scores is None:  # reading the tickets always scores the month
+        raise RuntimeError(f"no scores for {month}")
+    return scores
+
+
+def month_scores_at_hand(month: str) -> MonthScores | None:
+    """The month's scores if they can be had without reading its tickets: the month is
+    closed, or its scores are kept here, or they can be worked out from the stored month
+    metrics. ``None`` otherwise (say, just after an import, before its figures are
+    computed ahead)."""
+    return _month_scores(month, close=True, read_tickets=False)
+
+
+def _month_scores(
+    month: str, *, close: MonthClose | bool | None, read_tickets: bool
+) -> MonthScores | None:
     found = get_close(month) if close is True else close
     if isinstance(found, MonthClose):
         key = (month, f"close:{found.id}")
@@ -293,7 +310,9 @@ def month_scores(month: str, *, close: MonthClose | bool | None = True) -> Month
     key = (month, fingerprint)
     cached = _cached(key)
     if cached is None:
-        cached = compute_month(month, version)
+        cached = compute_month(month, version, read_tickets=read_tickets)
+        if cached is None:
+            return None
         _keep(key, cached)
     return cached
 
@@ -359,13 +378,28 @@ def month_measures(month: str) -> pd.DataFrame:
     )
 
 
-def compute_month(month: str, version: PlanVersion | None) -> MonthScores:
+@overload
+def compute_month(
+    month: str, version: PlanVersion | None, *, read_tickets: Literal[True] = True
+) -> MonthScores: ...
+
+
+@overload
+def compute_month(
+    month: str, version: PlanVersion | None, *, read_tickets: bool
+) -> MonthScores | None: ...
+
+
+def compute_month(
+    month: str, version: PlanVersion | None, *, read_tickets: bool = True
+) -> MonthScores | None:
     """Score ``month`` now under ``version`` (no scores without a plan).
 
     The figures behind the scores are the organisation's stored month metrics when they
     are at hand for the current inputs and no accepted dispute moves a ticket of the month
     (they count every ticket as imported); otherwise every ticket of the month is read and
-    measured with the disputes applied. Both give the same scores.
+    measured with the disputes applied (or, ``read_tickets`` false, ``None`` is returned).
+    Both give the same scores.
     """
     reps = queries.list_reps(queries.Scope(None, None, organisation=True))
     active = reps.index[reps["is_active"].astype(bool)].tolist()
@@ -383,6 +417,8 @@ def compute_month(month: str, version: PlanVersion | None) -> MonthScores:
         organisation = stored.organisation
         unattributed = stored.unattributed
         ticket_count = int(organisation["tickets_solved"])
+    elif not read_tickets:
+        return None
     else:
         measures = month_measures(month)
         per_rep = metrics.rep_metrics(measures, rep_ids=active)

@@ -1132,13 +1132,27 @@ def organisation_panel(user: User) -> Panel | None:
 
 
 def scorecard_panel(user: User) -> Panel | None:
-    """A rep's last closed month and the month so far, with their payouts."""
+    """A rep's last closed month and the month so far, with their payouts.
+
+    A dashboard never waits for a month to be scored from its tickets while a background
+    job is about to compute its figures (just after an import): that month says so
+    instead, and its scorecard page has the scores at once.
+    """
     if not user.has_role(Role.REP):
         return None
     current = queries.current_month()
     months = []
+    updating = []
+    being_computed: set[str] | None = None
     for month in (metrics.shift_month(current, -1), current):
-        scores = scoring_queries.month_scores(month)
+        scores = scoring_queries.month_scores_at_hand(month)
+        if scores is None:
+            if being_computed is None:
+                being_computed = queries.months_being_computed()
+            if month in being_computed:
+                updating.append(month)
+                continue
+            scores = scoring_queries.month_scores(month)
         score = scores.scores.get(user.id)
         if score is not None:
             months.append(
@@ -1151,7 +1165,7 @@ def scorecard_panel(user: User) -> Panel | None:
                     scores.is_closed,
                 )
             )
-    if not months:
+    if not months and not updating:
         return None
     open_disputes = sum(
         1
@@ -1161,7 +1175,12 @@ def scorecard_panel(user: User) -> Panel | None:
     return Panel(
         "Your scores",
         "incentives/_panel_scorecard.html",
-        {"rep_id": user.id, "months": months, "open_disputes": open_disputes},
+        {
+            "rep_id": user.id,
+            "months": months,
+            "updating": updating,
+            "open_disputes": open_disputes,
+        },
         order=21,
     )
 

@@ -15,8 +15,16 @@ from core.access import Role
 from core.audit import AuditEvent
 from core.db import db
 from core.errors import Conflict, InvalidInput, NotAllowed
+from core.jobs import Job, JobStatus
 from core.people import User
-from incentives import queries, scorecard_queries, scoring_operations, scoring_queries
+from incentives import (
+    metrics,
+    queries,
+    scorecard_queries,
+    scoring_operations,
+    scoring_queries,
+    views,
+)
 from incentives.disputes import DisputeStatus, Resolution
 from incentives.models import MonthMetricsSnapshot, MonthScore, PlanVersion, Ticket
 from tests.factories import make_user
@@ -107,6 +115,42 @@ def test_stored_figures_are_not_used_once_a_dispute_moves_a_ticket(world) -> Non
     )
     assert queries.stored_month_metrics(MARCH) is not None
     assert score_of(world, "ann").tickets_solved == 3
+
+
+def test_a_reps_dashboard_does_not_wait_for_months_being_computed(
+    world, monkeypatch
+) -> None:
+    """Just after an import, while its job computes the figures ahead, the rep's panel
+    says the months are being updated instead of reading every ticket of them."""
+    forget_month_metrics()
+    current = queries.current_month()
+    shown = [metrics.shift_month(current, -1), current]
+    # The world's import is flushed, not committed: its job has not run yet.
+    (job,) = db.session.scalars(select(Job).where(Job.kind == queries.WARM_UP_KIND))
+    assert job.status is JobStatus.QUEUED
+    assert set(shown) <= queries.months_being_computed()
+
+    def read_tickets(month: str) -> None:
+        raise AssertionError(f"the tickets of {month} were read")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(scoring_queries, "month_measures", read_tickets)
+        assert scoring_queries.month_scores_at_hand(current) is None
+        panel = views.scorecard_panel(world.ann)
+        assert panel is not None
+        assert (panel.context["updating"], panel.context["months"]) == (shown, [])
+        # Once the job has stored them, the scores come from the stored figures.
+        for month in shown:
+            assert queries.warm_month_metrics(month)
+        job.status = JobStatus.DONE
+        panel = views.scorecard_panel(world.ann)
+        assert panel.context["updating"] == []
+        assert [m[0] for m in panel.context["months"]] == shown
+    # No job on its way: the months are scored from their tickets, as ever.
+    forget_month_metrics()
+    panel = views.scorecard_panel(world.ann)
+    assert panel.context["updating"] == []
+    assert [m[0] for m in panel.context["months"]] == shown
 
 
 def test_without_a_plan_there_are_metrics_but_no_scores(world) -> None:
