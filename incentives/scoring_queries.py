@@ -404,15 +404,11 @@ def compute_month(
     reps = queries.list_reps(queries.Scope(None, None, organisation=True))
     active = reps.index[reps["is_active"].astype(bool)].tolist()
     team_rows = queries.team_choices(queries.Scope(None, None, organisation=True))
-    stored = (
-        None
-        if _month_has_accepted_disputes(month)
-        else (queries.stored_month_metrics(month))
-    )
+    stored = None
+    if not _month_has_accepted_disputes(month):
+        stored = queries.stored_month_metrics(month)
     if stored is not None and stored.organisation is not None:
         per_rep = stored.reps[metrics.METRIC_COLUMNS]
-        per_rep = per_rep[per_rep.index.isin(reps.index)]
-        per_rep = per_rep[(per_rep["tickets_solved"] > 0) | per_rep.index.isin(active)]
         per_team = stored.teams[metrics.METRIC_COLUMNS]
         organisation = stored.organisation
         unattributed = stored.unattributed
@@ -422,12 +418,12 @@ def compute_month(
     else:
         measures = month_measures(month)
         per_rep = metrics.rep_metrics(measures, rep_ids=active)
-        per_rep = per_rep[per_rep.index.isin(reps.index)]
-        per_rep = per_rep[(per_rep["tickets_solved"] > 0) | per_rep.index.isin(active)]
         per_team = metrics.team_metrics(measures, team_ids=[t[0] for t in team_rows])
         organisation = metrics.organisation_metrics(measures)
         unattributed = int(measures["rep_id"].isna().sum())
         ticket_count = len(measures)
+    per_rep = per_rep[per_rep.index.isin(reps.index)]
+    per_rep = per_rep[(per_rep["tickets_solved"] > 0) | per_rep.index.isin(active)]
     org_csat = _clean(organisation["csat_raw"])
     names = dict(team_rows)
     plan = version.rules if version is not None else None
