@@ -772,7 +772,8 @@ class RepScore:
 
     @property
     def reason(self) -> str:
-        return "; ".join(self.reasons)
+        """Every reason, each a sentence of its own."""
+        return " ".join(self.reasons)
 
     @property
     def below_threshold(self) -> frozenset[str]:
@@ -903,13 +904,15 @@ def score_rep(month: RepMonth, plan: Plan, *, org_csat: float | None) -> RepScor
     if score is None:
         reasons.append("No rewarded metric has a value this month.")
     if month.tickets_solved < plan.min_solved:
+        solved = "ticket" if month.tickets_solved == 1 else "tickets"
         reasons.append(
-            f"{month.tickets_solved} tickets solved; the plan needs at least "
+            f"{month.tickets_solved} {solved} solved; the plan needs at least "
             f"{plan.min_solved}."
         )
     if month.rated < plan.min_rated:
+        rated = "ticket" if month.rated == 1 else "tickets"
         reasons.append(
-            f"{month.rated} rated tickets; the plan needs at least {plan.min_rated}."
+            f"{month.rated} rated {rated}; the plan needs at least {plan.min_rated}."
         )
     eligible = not reasons
     bonus = plan.bonus_for(month.team_id)

@@ -344,8 +344,12 @@ def test_gates_say_why_a_month_does_not_pay() -> None:
     )  # shown even so
     assert not score.eligible
     assert score.reasons == (
-        "1 tickets solved; the plan needs at least 2.",
+        "1 ticket solved; the plan needs at least 2.",
         "2 rated tickets; the plan needs at least 3.",
+    )
+    assert score.reason == (
+        "1 ticket solved; the plan needs at least 2. "
+        "2 rated tickets; the plan needs at least 3."
     )
     assert score.payout == Decimal("0.00")
     assert score.payout_note == "Not eligible this month."
