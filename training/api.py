@@ -51,17 +51,14 @@ def authority_check() -> Any:
     if missing:
         raise InvalidInput(missing)
     amount = _amount(request.args.get("amount"))
-    rep = queries.get_rep_by_email(email)
+    rep = queries.rep_standing(email)
     if rep is None:
         abort(404, f"No rep with the e-mail {email}.")
-    if queries.get_authority_by_code(code) is None:
+    if not queries.authority_exists(code):
         abort(404, f"No authority with the code {code}.")
+    rep_id, active = rep
     decision = decide(
-        queries.grant_facts(rep.id, code),
-        code,
-        amount,
-        utcnow(),
-        holder_active=rep.is_active,
+        queries.grant_facts(rep_id, code), code, amount, utcnow(), holder_active=active
     )
     return jsonify(decision.as_dict())
 

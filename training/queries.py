@@ -173,6 +173,19 @@ def get_rep_by_email(email: str) -> User | None:
     return user if user is not None and Role.REP in user.roles else None
 
 
+def rep_standing(email: str) -> tuple[int, bool] | None:
+    """The id of the rep with ``email`` and whether their account is active, or None.
+
+    The authority check's path: one row, no user object with its roles and teams.
+    """
+    row = db.session.execute(
+        select(User.id, User.is_active)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.email == normalize_email(email), UserRole.role == Role.REP)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
 def list_visible_teams(viewer: Viewer) -> list[Team]:
     teams = visible_team_ids(viewer)
     stmt = select(Team).order_by(Team.name)
@@ -287,6 +300,13 @@ def list_authorities(*, active_only: bool = False) -> list[Authority]:
 
 def get_authority_by_code(code: str) -> Authority | None:
     return db.session.scalar(select(Authority).where(Authority.code == code))
+
+
+def authority_exists(code: str) -> bool:
+    return (
+        db.session.scalar(select(Authority.id).where(Authority.code == code))
+        is not None
+    )
 
 
 def has_pending_request(rep_id: int, authority_id: int) -> bool:

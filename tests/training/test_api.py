@@ -84,6 +84,21 @@ def test_revocation_is_seen_by_the_api_at_once(app: Flask, client, world) -> Non
     assert "Under review" in body["reason"]
 
 
+def test_a_deactivated_rep_may_do_nothing(app: Flask, client, world) -> None:
+    with app.app_context():
+        db.session.get(type(world["rep"]), world["rep"].id).is_active = False
+        db.session.commit()
+    body = check(client, world, rep="rita@example.com", authority="refund").json
+    assert body["allowed"] is False
+    assert "deactivated" in body["reason"]
+
+
+def test_only_reps_are_answered_for(client, world) -> None:
+    response = check(client, world, rep=world["sup"].email, authority="refund")
+    assert response.status_code == 404
+    assert response.json["error"]["message"].startswith("No rep with the e-mail")
+
+
 @pytest.mark.parametrize(
     ("params", "status", "message"),
     [
