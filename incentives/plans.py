@@ -820,6 +820,45 @@ def _value(value: Any) -> float | None:
     return None if math.isnan(number) else number
 
 
+def shortfalls(
+    score: float | None, solved: int, rated: int, plan: Plan
+) -> list[tuple[str, str]]:
+    """The eligibility gates a month misses: (a sentence, a few words for a table) each."""
+    missed = []
+    if score is None:
+        missed.append(
+            ("No rewarded metric has a value this month.", "no metric has a value")
+        )
+    if solved < plan.min_solved:
+        tickets = "ticket" if solved == 1 else "tickets"
+        missed.append(
+            (
+                f"{solved} {tickets} solved, under the {plan.min_solved} needed.",
+                f"{solved}/{plan.min_solved} solved",
+            )
+        )
+    if rated < plan.min_rated:
+        tickets = "ticket" if rated == 1 else "tickets"
+        missed.append(
+            (
+                f"{rated} rated {tickets}, under the {plan.min_rated} needed.",
+                f"{rated}/{plan.min_rated} rated",
+            )
+        )
+    return missed
+
+
+def brief_reason(score: RepScore, plan: Plan) -> str:
+    """Why ``score`` is not eligible, in a few words for a table: "12/60 solved, 4/15 rated"."""
+    briefs = [
+        brief
+        for _sentence, brief in shortfalls(
+            score.score, score.tickets_solved, score.rated, plan
+        )
+    ]
+    return ", ".join(briefs) if briefs else score.reason
+
+
 def score_rep(month: RepMonth, plan: Plan, *, org_csat: float | None) -> RepScore:
     """Score one rep's month under ``plan``, every step kept.
 
@@ -900,20 +939,12 @@ def score_rep(month: RepMonth, plan: Plan, *, org_csat: float | None) -> RepScor
         )
     score = sum(line.contribution for line in lines) if weighed else None
 
-    reasons = []
-    if score is None:
-        reasons.append("No rewarded metric has a value this month.")
-    if month.tickets_solved < plan.min_solved:
-        solved = "ticket" if month.tickets_solved == 1 else "tickets"
-        reasons.append(
-            f"{month.tickets_solved} {solved} solved; the plan needs at least "
-            f"{plan.min_solved}."
+    reasons = [
+        sentence
+        for sentence, _brief in shortfalls(
+            score, month.tickets_solved, month.rated, plan
         )
-    if month.rated < plan.min_rated:
-        rated = "ticket" if month.rated == 1 else "tickets"
-        reasons.append(
-            f"{month.rated} rated {rated}; the plan needs at least {plan.min_rated}."
-        )
+    ]
     eligible = not reasons
     bonus = plan.bonus_for(month.team_id)
     tier, payout, payout_note = payout_for(score if eligible else None, plan, bonus)

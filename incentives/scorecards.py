@@ -476,6 +476,7 @@ class TeamRow:
     score_text: str
     rank: int | None
     eligible: bool
+    #: Why not eligible, in a few words.
     reason: str
     payout: str
     #: (value text, below threshold) per plan metric.
@@ -605,7 +606,7 @@ def team_card(
                 score_text=score_text(score.score),
                 rank=ranks.get(rep_id),
                 eligible=score.eligible,
-                reason=score.reason,
+                reason=plans.brief_reason(score, plan) if plan else score.reason,
                 payout=money(score.payout, currency),
                 values=values,
                 change=change,

@@ -344,13 +344,14 @@ def test_gates_say_why_a_month_does_not_pay() -> None:
     )  # shown even so
     assert not score.eligible
     assert score.reasons == (
-        "1 ticket solved; the plan needs at least 2.",
-        "2 rated tickets; the plan needs at least 3.",
+        "1 ticket solved, under the 2 needed.",
+        "2 rated tickets, under the 3 needed.",
     )
     assert score.reason == (
-        "1 ticket solved; the plan needs at least 2. "
-        "2 rated tickets; the plan needs at least 3."
+        "1 ticket solved, under the 2 needed. "
+        "2 rated tickets, under the 3 needed."
     )
+    assert plans.brief_reason(score, plan()) == "1/2 solved, 2/3 rated"
     assert score.payout == Decimal("0.00")
     assert score.payout_note == "Not eligible this month."
 

@@ -140,7 +140,7 @@ def test_an_ineligible_reps_pdf_says_why(
     response = client.get(url(f"/scorecards/reps/{world.bob.id}.pdf", month=MARCH))
     layout = pdf_text(response.data, tmp_path)
     assert has_line(layout, "62.9", "0.00 USD", "Not eligible")
-    assert has_line(layout, "2 rated tickets; the plan needs")
+    assert has_line(layout, "2 rated tickets, under the 3")
 
 
 # --- plans ------------------------------------------------------------------------------------

@@ -60,7 +60,7 @@ def test_an_open_month_is_scored_from_its_tickets(world) -> None:
     assert ann.payout == Decimal("100.00")
     assert bob.score == pytest.approx(22.857 + 40, abs=1e-3)
     assert not bob.eligible
-    assert bob.reason == "2 rated tickets; the plan needs at least 3."
+    assert bob.reason == "2 rated tickets, under the 3 needed."
     assert scores.metrics[world.ann.id]["tickets_solved"] == 4
     assert scores.people[world.cat.id].team_name == "Other"  # active, no tickets
     assert scores.scores[world.cat.id].score is None
@@ -494,7 +494,7 @@ def test_scores_compute_writes_score_eligible_payout_and_reason(world, runner) -
     assert by_email["ann@example.com"]["timely_rate"] == "0.75"
     assert by_email["bob@example.com"]["eligible"] == "no"
     assert by_email["bob@example.com"]["reason"] == (
-        "2 rated tickets; the plan needs at least 3."
+        "2 rated tickets, under the 3 needed."
     )
 
 
