@@ -17,6 +17,7 @@ import hashlib
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Any, Literal, overload
 
 import pandas as pd
@@ -359,7 +360,7 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _record(row: pd.Series) -> dict[str, Any]:
+def _record(row: pd.Series | Mapping[str, Any]) -> dict[str, Any]:
     return {column: _clean(row.get(column)) for column in metrics.METRIC_COLUMNS}
 
 
@@ -443,8 +444,10 @@ def compute_month(
         ticket_count=ticket_count,
     )
     result.organisation["unattributed"] = unattributed
-    for rep_id, row in per_rep.iterrows():
-        info = reps.loc[rep_id]
+    # Plain dicts, not a pandas row per rep: a thousand reps are scored here.
+    people = reps.to_dict("index")
+    for rep_id, row in per_rep.to_dict("index").items():
+        info = people[rep_id]
         team_id = _clean(info["team_id"])
         result.people[int(rep_id)] = Person(
             int(rep_id),
