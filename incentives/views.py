@@ -1131,28 +1131,29 @@ def organisation_panel(user: User) -> Panel | None:
     )
 
 
-def scorecard_panel(user: User) -> Panel | None:
-    """A rep's last closed month and the month so far, with their payouts.
+def _scores_unless_updating(month: str) -> scorecards.MonthScores | None:
+    """The month's scores for a dashboard panel, or ``None`` while a background job is
+    computing the month's figures (just after an import): a dashboard never waits for a
+    month to be scored from its tickets; its scorecard pages still score it at once."""
+    scores = scoring_queries.month_scores_at_hand(month)
+    if scores is None and month not in queries.months_being_computed():
+        scores = scoring_queries.month_scores(month)
+    return scores
 
-    A dashboard never waits for a month to be scored from its tickets while a background
-    job is about to compute its figures (just after an import): that month says so
-    instead, and its scorecard page has the scores at once.
-    """
+
+def scorecard_panel(user: User) -> Panel | None:
+    """A rep's last closed month and the month so far, with their payouts; a month whose
+    figures are being computed says so (:func:`_scores_unless_updating`)."""
     if not user.has_role(Role.REP):
         return None
     current = queries.current_month()
     months = []
     updating = []
-    being_computed: set[str] | None = None
     for month in (metrics.shift_month(current, -1), current):
-        scores = scoring_queries.month_scores_at_hand(month)
+        scores = _scores_unless_updating(month)
         if scores is None:
-            if being_computed is None:
-                being_computed = queries.months_being_computed()
-            if month in being_computed:
-                updating.append(month)
-                continue
-            scores = scoring_queries.month_scores(month)
+            updating.append(month)
+            continue
         score = scores.scores.get(user.id)
         if score is not None:
             months.append(
@@ -1190,29 +1191,35 @@ def team_scores_panel(user: User) -> Panel | None:
     if not user.has_role(Role.SUPERVISOR) or not user.supervised_teams:
         return None
     month = metrics.shift_month(queries.current_month(), -1)
-    scores = scoring_queries.month_scores(month)
-    by_team: dict[int | None, list[Any]] = {}
-    for rep_id, score in scores.scores.items():
-        by_team.setdefault(scores.people[rep_id].team_id, []).append(score)
-    teams = []
-    for team in user.supervised_teams:
-        summary = scorecards.summarise(by_team.get(team.id, []), scores.currency)
-        teams.append(
-            (team.id, team.name, summary.average, summary.eligible, summary.reps)
-        )
+    scores = _scores_unless_updating(month)
     viewer = user.viewer()
+    teams = []
+    coaching = None
+    if scores is not None:
+        by_team: dict[int | None, list[Any]] = {}
+        for rep_id, score in scores.scores.items():
+            by_team.setdefault(scores.people[rep_id].team_id, []).append(score)
+        for team in user.supervised_teams:
+            summary = scorecards.summarise(by_team.get(team.id, []), scores.currency)
+            teams.append(
+                (team.id, team.name, summary.average, summary.eligible, summary.reps)
+            )
+        coaching = scorecard_queries.count_to_coach(
+            scorecard_queries.rep_ids_in_teams(viewer.supervised_team_ids), month
+        )
     return Panel(
         "Team scorecards",
         "incentives/_panel_team_scores.html",
         {
             "month": month,
             "teams": teams,
+            "updating": [(team.id, team.name) for team in user.supervised_teams]
+            if scores is None
+            else [],
             "open_disputes": sum(
                 1 for d in scoring_queries.list_disputes(viewer) if d.rep_id != user.id
             ),
-            "coaching": scorecard_queries.count_to_coach(
-                scorecard_queries.rep_ids_in_teams(viewer.supervised_team_ids), month
-            ),
+            "coaching": coaching,
         },
         order=26,
     )
@@ -1223,16 +1230,22 @@ def close_panel(user: User) -> Panel | None:
     if not user.has_role(*ORG_ROLES):
         return None
     month = metrics.shift_month(queries.current_month(), -1)
-    scores = scoring_queries.month_scores(month)
-    summary = scorecards.summarise(list(scores.scores.values()), scores.currency)
+    scores = _scores_unless_updating(month)
+    summary = (
+        scorecards.summarise(list(scores.scores.values()), scores.currency)
+        if scores is not None
+        else None
+    )
     return Panel(
         "Scores and month close",
         "incentives/_panel_close.html",
         {
             "month": month,
-            "closed": scores.is_closed,
-            "average": summary.average,
-            "payout": summary.payout,
+            # A closed month's scores are always at hand.
+            "closed": scores is not None and scores.is_closed,
+            "updating": scores is None,
+            "average": summary.average if summary else "…",
+            "payout": summary.payout if summary else "…",
             "open_disputes": scoring_queries.count_open_disputes(),
             "is_admin": user.has_role(Role.ADMIN),
         },

@@ -117,11 +117,11 @@ def test_stored_figures_are_not_used_once_a_dispute_moves_a_ticket(world) -> Non
     assert score_of(world, "ann").tickets_solved == 3
 
 
-def test_a_reps_dashboard_does_not_wait_for_months_being_computed(
+def test_dashboards_do_not_wait_for_months_being_computed(
     world, monkeypatch
 ) -> None:
-    """Just after an import, while its job computes the figures ahead, the rep's panel
-    says the months are being updated instead of reading every ticket of them."""
+    """Just after an import, while its job computes the figures ahead, the score panels
+    say the months are being updated instead of reading every ticket of them."""
     forget_month_metrics()
     current = queries.current_month()
     shown = [metrics.shift_month(current, -1), current]
@@ -139,6 +139,16 @@ def test_a_reps_dashboard_does_not_wait_for_months_being_computed(
         panel = views.scorecard_panel(world.ann)
         assert panel is not None
         assert (panel.context["updating"], panel.context["months"]) == (shown, [])
+        # So do the supervisor's and leadership's panels of last month.
+        team = views.team_scores_panel(world.sam)
+        assert team is not None
+        assert team.context["teams"] == []
+        assert [name for _id, name in team.context["updating"]] == ["Desk"]
+        assert team.context["coaching"] is None
+        close = views.close_panel(world.leader)
+        assert close is not None
+        assert close.context["updating"]
+        assert (close.context["average"], close.context["payout"]) == ("…", "…")
         # Once the job has stored them, the scores come from the stored figures.
         for month in shown:
             assert queries.warm_month_metrics(month)
@@ -146,6 +156,11 @@ def test_a_reps_dashboard_does_not_wait_for_months_being_computed(
         panel = views.scorecard_panel(world.ann)
         assert panel.context["updating"] == []
         assert [m[0] for m in panel.context["months"]] == shown
+        assert not views.close_panel(world.leader).context["updating"]
+    # The coaching count also reads the month before last, not computed ahead.
+    team = views.team_scores_panel(world.sam)
+    assert team.context["updating"] == []
+    assert [t[1] for t in team.context["teams"]] == ["Desk"]
     # No job on its way: the months are scored from their tickets, as ever.
     forget_month_metrics()
     panel = views.scorecard_panel(world.ann)
