@@ -18,6 +18,7 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Literal, overload
 
 import pandas as pd
@@ -284,6 +285,48 @@ def month_scores_at_hand(month: str) -> MonthScores | None:
     metrics. ``None`` otherwise (say, just after an import, before its figures are
     computed ahead)."""
     return _month_scores(month, close=True, read_tickets=False)
+
+
+@dataclass(frozen=True)
+class RepMonthScore:
+    """One rep's score of a month (``None``: not scored that month)."""
+
+    score: plans.RepScore | None
+    currency: str
+    is_closed: bool
+
+
+def rep_month_score(
+    month: str, rep_id: int, *, read_tickets: bool = True
+) -> RepMonthScore | None:
+    """One rep's score of ``month``, for a dashboard.
+
+    A closed month's kept score is read alone, unless its whole snapshot is kept here
+    already (a worker's first dashboard after a close need not rebuild a thousand scores).
+    An open month is scored as :func:`month_scores` does; with ``read_tickets`` false,
+    ``None`` when that would mean reading its tickets (see :func:`month_scores_at_hand`).
+    """
+    close = get_close(month)
+    if close is not None:
+        kept = _cached((month, f"close:{close.id}"))
+        if kept is not None:
+            return RepMonthScore(kept.scores.get(rep_id), kept.currency, True)
+        detail = db.session.scalar(
+            select(MonthScore.detail).where(
+                MonthScore.rep_id == rep_id,
+                MonthScore.month == month,
+                MonthScore.close_id == close.id,
+            )
+        )
+        return RepMonthScore(
+            None if detail is None else plans.score_from_data(detail),
+            close.plan_version.rules.currency,
+            True,
+        )
+    scores = _month_scores(month, close=None, read_tickets=read_tickets)
+    if scores is None:
+        return None
+    return RepMonthScore(scores.scores.get(rep_id), scores.currency, False)
 
 
 def _month_scores(

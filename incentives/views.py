@@ -1143,27 +1143,29 @@ def _scores_unless_updating(month: str) -> scorecards.MonthScores | None:
 
 def scorecard_panel(user: User) -> Panel | None:
     """A rep's last closed month and the month so far, with their payouts; a month whose
-    figures are being computed says so (:func:`_scores_unless_updating`)."""
+    figures are being computed says so (as :func:`_scores_unless_updating` does)."""
     if not user.has_role(Role.REP):
         return None
     current = queries.current_month()
     months = []
     updating = []
     for month in (metrics.shift_month(current, -1), current):
-        scores = _scores_unless_updating(month)
-        if scores is None:
-            updating.append(month)
-            continue
-        score = scores.scores.get(user.id)
-        if score is not None:
+        found = scoring_queries.rep_month_score(month, user.id, read_tickets=False)
+        if found is None:
+            if month in queries.months_being_computed():
+                updating.append(month)
+                continue
+            found = scoring_queries.rep_month_score(month, user.id)
+        score = found.score if found is not None else None
+        if found is not None and score is not None:
             months.append(
                 (
                     month,
                     scorecards.score_text(score.score),
-                    scorecards.money(score.payout, scores.currency)
+                    scorecards.money(score.payout, found.currency)
                     if score.eligible
                     else "not eligible",
-                    scores.is_closed,
+                    found.is_closed,
                 )
             )
     if not months and not updating:

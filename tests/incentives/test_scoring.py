@@ -117,9 +117,7 @@ def test_stored_figures_are_not_used_once_a_dispute_moves_a_ticket(world) -> Non
     assert score_of(world, "ann").tickets_solved == 3
 
 
-def test_dashboards_do_not_wait_for_months_being_computed(
-    world, monkeypatch
-) -> None:
+def test_dashboards_do_not_wait_for_months_being_computed(world, monkeypatch) -> None:
     """Just after an import, while its job computes the figures ahead, the score panels
     say the months are being updated instead of reading every ticket of them."""
     forget_month_metrics()
@@ -206,6 +204,24 @@ def test_closing_freezes_the_month_against_later_imports(world) -> None:
     actions = audit_actions()
     assert actions.index("month.close") < actions.index("month.reopen")
     assert scoring_queries.close_history(MARCH)[0].reopen_reason == "Late CSAT export"
+
+
+def test_one_reps_score_of_a_month_for_a_dashboard(world) -> None:
+    """A closed month's kept score is read alone; an open month's comes from its scores."""
+    live = scoring_queries.rep_month_score(MARCH, world.bob.id)
+    assert live is not None
+    assert (live.is_closed, live.currency) == (False, "USD")
+    assert live.score == scoring_queries.month_scores(MARCH).scores[world.bob.id]
+    scoring_operations.close_month(MARCH, by=world.admin)
+    scoring_queries.forget_cached_scores()
+    alone = scoring_queries.rep_month_score(MARCH, world.bob.id)
+    assert alone is not None
+    assert (alone.is_closed, alone.currency) == (True, "USD")
+    assert alone.score == scoring_queries.month_scores(MARCH).scores[world.bob.id]
+    # Kept whole in this process now: the same score from there.
+    assert scoring_queries.rep_month_score(MARCH, world.bob.id) == alone
+    # Someone not scored that month.
+    assert scoring_queries.rep_month_score(MARCH, world.sam.id).score is None
 
 
 @pytest.mark.parametrize(
