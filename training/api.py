@@ -51,15 +51,13 @@ def authority_check() -> Any:
     if missing:
         raise InvalidInput(missing)
     amount = _amount(request.args.get("amount"))
-    rep = queries.rep_standing(email)
-    if rep is None:
+    found = queries.check_facts(email, code)
+    if found is None:
         abort(404, f"No rep with the e-mail {email}.")
-    if not queries.authority_exists(code):
+    _rep_id, active, facts = found
+    if not facts and not queries.authority_exists(code):
         abort(404, f"No authority with the code {code}.")
-    rep_id, active = rep
-    decision = decide(
-        queries.grant_facts(rep_id, code), code, amount, utcnow(), holder_active=active
-    )
+    decision = decide(facts, code, amount, utcnow(), holder_active=active)
     return jsonify(decision.as_dict())
 
 

@@ -173,17 +173,27 @@ def get_rep_by_email(email: str) -> User | None:
     return user if user is not None and Role.REP in user.roles else None
 
 
-def rep_standing(email: str) -> tuple[int, bool] | None:
-    """The id of the rep with ``email`` and whether their account is active, or None.
-
-    The authority check's path: one row, no user object with its roles and teams.
-    """
-    row = db.session.execute(
-        select(User.id, User.is_active)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(User.email == normalize_email(email), UserRole.role == Role.REP)
-    ).first()
-    return None if row is None else (row[0], row[1])
+def check_facts(email: str, code: str) -> tuple[int, bool, list[GrantFact]] | None:
+    """The rep with ``email`` (their id, whether their account is active) and their grants
+    of authority ``code``, in one query: the authority check's path. ``None`` when no rep
+    has that e-mail."""
+    authority_id = select(Authority.id).where(Authority.code == code).scalar_subquery()
+    # Joins one after another, none nested: SQLite would read a nested join whole.
+    rows = db.session.execute(
+        select(User.id, User.is_active, *_fact_query().selected_columns)
+        .select_from(User)
+        .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == Role.REP))
+        .outerjoin(
+            Grant, and_(Grant.rep_id == User.id, Grant.authority_id == authority_id)
+        )
+        .outerjoin(Authority, Authority.id == Grant.authority_id)
+        .outerjoin(GrantRevocation, GrantRevocation.grant_id == Grant.id)
+        .where(User.email == normalize_email(email))
+    ).all()
+    if not rows:
+        return None
+    facts = [_fact(row[2:]) for row in rows if row[2] is not None]
+    return rows[0][0], rows[0][1], facts
 
 
 def list_visible_teams(viewer: Viewer) -> list[Team]:
