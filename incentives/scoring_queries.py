@@ -24,9 +24,9 @@ from typing import Any, Literal, overload
 import pandas as pd
 from sqlalchemy import func, select
 
-from core.access import Viewer, visible_team_ids
+from core.access import Role, Viewer, visible_team_ids
 from core.db import db
-from core.people import Team, User
+from core.people import Team, User, UserRole
 from incentives import disputes, metrics, plans, queries, scorecards
 from incentives.disputes import DisputeStatus
 from incentives.models import (
@@ -301,10 +301,11 @@ def rep_month_score(
 ) -> RepMonthScore | None:
     """One rep's score of ``month``, for a dashboard.
 
-    A closed month's kept score is read alone, unless its whole snapshot is kept here
-    already (a worker's first dashboard after a close need not rebuild a thousand scores).
-    An open month is scored as :func:`month_scores` does; with ``read_tickets`` false,
-    ``None`` when that would mean reading its tickets (see :func:`month_scores_at_hand`).
+    Unless the whole month is kept here already, the rep's score is worked out alone (a
+    worker's first dashboard need not build a thousand scores): a closed month's kept
+    score is read, an open month's is scored from the stored month metrics. Failing that,
+    the month is scored as :func:`month_scores` does; with ``read_tickets`` false, ``None``
+    when that would mean reading its tickets (see :func:`month_scores_at_hand`).
     """
     close = get_close(month)
     if close is not None:
@@ -323,7 +324,13 @@ def rep_month_score(
             close.plan_version.rules.currency,
             True,
         )
-    scores = _month_scores(month, close=None, read_tickets=read_tickets)
+    key, version = _open_month_key(month)
+    kept = _cached(key)
+    if kept is None:
+        alone = _one_rep_from_store(month, rep_id, version)
+        if alone is not None:
+            return alone
+    scores = kept or _month_scores(month, close=None, read_tickets=read_tickets)
     if scores is None:
         return None
     return RepMonthScore(scores.scores.get(rep_id), scores.currency, False)
@@ -340,6 +347,19 @@ def _month_scores(
             cached = _from_close(found)
             _keep(key, cached)
         return cached
+    key, version = _open_month_key(month)
+    cached = _cached(key)
+    if cached is None:
+        cached = compute_month(month, version, read_tickets=read_tickets)
+        if cached is None:
+            return None
+        _keep(key, cached)
+    return cached
+
+
+def _open_month_key(month: str) -> tuple[tuple[str, str], PlanVersion | None]:
+    """What an open month's scores are kept under here: a fingerprint of everything they
+    are worked out from; and the plan version in force."""
     version = get_active_version()
     fingerprint = hashlib.sha256(
         repr(
@@ -351,14 +371,38 @@ def _month_scores(
             )
         ).encode()
     ).hexdigest()
-    key = (month, fingerprint)
-    cached = _cached(key)
-    if cached is None:
-        cached = compute_month(month, version, read_tickets=read_tickets)
-        if cached is None:
-            return None
-        _keep(key, cached)
-    return cached
+    return (month, fingerprint), version
+
+
+def _one_rep_from_store(
+    month: str, rep_id: int, version: PlanVersion | None
+) -> RepMonthScore | None:
+    """One rep's score of an open month from the stored month metrics, as
+    :func:`compute_month` scores everyone; ``None`` when it would read tickets."""
+    if version is None:
+        return RepMonthScore(None, "", False)
+    if _month_has_accepted_disputes(month):
+        return None
+    stored = queries.stored_month_metrics(month)
+    if stored is None or stored.organisation is None:
+        return None
+    plan = version.rules
+    rep = db.session.execute(
+        select(User.team_id, User.is_active)
+        .join(UserRole, (UserRole.user_id == User.id) & (UserRole.role == Role.REP))
+        .where(User.id == rep_id)
+    ).first()
+    if rep is None or rep_id not in stored.reps.index:
+        return RepMonthScore(None, plan.currency, False)
+    values = _record(stored.reps.loc[rep_id])
+    if not (values["tickets_solved"] or rep.is_active):
+        return RepMonthScore(None, plan.currency, False)
+    score = plans.score_rep(
+        plans.RepMonth.from_row(rep_id, rep.team_id, values),
+        plan,
+        org_csat=_clean(stored.organisation["csat_raw"]),
+    )
+    return RepMonthScore(score, plan.currency, False)
 
 
 def _from_close(close: MonthClose) -> MonthScores:

@@ -206,12 +206,27 @@ def test_closing_freezes_the_month_against_later_imports(world) -> None:
     assert scoring_queries.close_history(MARCH)[0].reopen_reason == "Late CSAT export"
 
 
-def test_one_reps_score_of_a_month_for_a_dashboard(world) -> None:
-    """A closed month's kept score is read alone; an open month's comes from its scores."""
+def test_one_reps_score_of_a_month_for_a_dashboard(world, monkeypatch) -> None:
+    """A rep's score is worked out alone: from the stored month metrics in an open
+    month, from the kept scores in a closed one; the same score as the whole month's."""
+    whole = scoring_queries.month_scores(MARCH)
+    scoring_queries.forget_cached_scores()
+    queries.warm_month_metrics(MARCH)
+    assert queries.stored_month_metrics(MARCH) is not None
+
+    def everyone(*args, **kwargs) -> None:
+        raise AssertionError("the whole month was scored")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(scoring_queries, "compute_month", everyone)
+        for user in (world.ann, world.bob, world.cat, world.sam):
+            live = scoring_queries.rep_month_score(MARCH, user.id)
+            assert live is not None
+            assert (live.is_closed, live.currency) == (False, "USD")
+            assert live.score == whole.scores.get(user.id)
+    assert whole.scores.get(world.sam.id) is None
     live = scoring_queries.rep_month_score(MARCH, world.bob.id)
     assert live is not None
-    assert (live.is_closed, live.currency) == (False, "USD")
-    assert live.score == scoring_queries.month_scores(MARCH).scores[world.bob.id]
     scoring_operations.close_month(MARCH, by=world.admin)
     scoring_queries.forget_cached_scores()
     alone = scoring_queries.rep_month_score(MARCH, world.bob.id)
