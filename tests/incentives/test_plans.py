@@ -348,8 +348,7 @@ def test_gates_say_why_a_month_does_not_pay() -> None:
         "2 rated tickets, under the 3 needed.",
     )
     assert score.reason == (
-        "1 ticket solved, under the 2 needed. "
-        "2 rated tickets, under the 3 needed."
+        "1 ticket solved, under the 2 needed. 2 rated tickets, under the 3 needed."
     )
     assert plans.brief_reason(score, plan()) == "1/2 solved, 2/3 rated"
     assert score.payout == Decimal("0.00")
