@@ -4,6 +4,7 @@ Every value can be overridden from the environment, e.g. WEB_CONCURRENCY=5.
 """
 
 import os
+from typing import Any
 
 wsgi_app = "app:create_app()"
 bind = os.environ.get("FRONTLINE_BIND", "127.0.0.1:8000")
@@ -26,3 +27,10 @@ errorlog = "-"
 loglevel = os.environ.get("FRONTLINE_LOG_LEVEL", "info")
 # Trust X-Forwarded-* only from the proxy in front (set to its address).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker: Any) -> None:
+    """Compile every template before this worker serves its first request."""
+    from core.templating import compile_templates
+
+    compile_templates(worker.wsgi)

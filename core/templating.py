@@ -43,6 +43,19 @@ def url_with(**changes: Any) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def compile_templates(app: Flask) -> int:
+    """Compile every template now; returns how many.
+
+    A web worker does this before it serves (``gunicorn.conf.py``), so that the first
+    visitor of each page in each worker does not wait while its templates are compiled
+    (about 50 ms for the authority register).
+    """
+    names = app.jinja_env.list_templates()
+    for name in names:
+        app.jinja_env.get_template(name)
+    return len(names)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date

@@ -1,0 +1,30 @@
+"""Templates compiled before a web worker serves: every one of them compiles."""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+from types import SimpleNamespace
+
+from tests.conftest import make_test_app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _templates_on_disk() -> set[str]:
+    folder = ROOT / "templates"
+    return {
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob("*")
+        if path.is_file()
+    }
+
+
+def test_a_worker_compiles_every_template_before_serving(tmp_path: Path) -> None:
+    app = make_test_app(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    assert len(app.jinja_env.cache) == 0
+    hooks = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    hooks["post_worker_init"](SimpleNamespace(wsgi=app))
+    compiled = {name for _loader, name in app.jinja_env.cache}
+    assert compiled == _templates_on_disk()
+    assert len(compiled) > 100
