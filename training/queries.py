@@ -528,23 +528,27 @@ def count_overdue(viewer: Viewer, today: dt.date) -> int:
 
 
 def coverage(at: dt.datetime) -> list[tuple[Authority, int, int]]:
-    """Per active authority: reps holding it today, and active reps in all."""
-    reps = list(
-        db.session.scalars(
-            select(User)
-            .join(
-                UserRole, and_(UserRole.user_id == User.id, UserRole.role == Role.REP)
-            )
-            .where(User.is_active.is_(True))
-        )
+    """Per active authority: reps holding it today, and active reps in all.
+
+    Every active rep's grants come in one query, and each rep's grants of each authority
+    are decided once (``decide``), without loading the reps themselves.
+    """
+    active_reps = (
+        select(User.id)
+        .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == Role.REP))
+        .where(User.is_active.is_(True))
     )
-    authorities = list_authorities(active_only=True)
-    register = register_for(reps, authorities, at)
+    reps = db.session.scalar(select(func.count()).select_from(active_reps.subquery()))
+    by_rep_and_code: dict[tuple[int, str], list[GrantFact]] = defaultdict(list)
+    for row in db.session.execute(
+        _fact_query().where(Grant.rep_id.in_(active_reps.scalar_subquery()))
+    ):
+        by_rep_and_code[(row[0], row[1])].append(_fact(row))
+    holders: dict[str, int] = defaultdict(int)
+    for (_rep_id, code), facts in by_rep_and_code.items():
+        if decide(facts, code, None, at).allowed:
+            holders[code] += 1
     return [
-        (
-            authority,
-            sum(1 for rep in reps if register[rep.id][i].decision.allowed),
-            len(reps),
-        )
-        for i, authority in enumerate(authorities)
+        (authority, holders[authority.code], reps or 0)
+        for authority in list_authorities(active_only=True)
     ]

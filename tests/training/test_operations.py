@@ -501,3 +501,35 @@ def test_the_onboarding_due_date_follows_the_setting(org) -> None:
     user = make_user(Role.REP)
     assignment = operations.assign_onboarding(user, by="test")
     assert assignment.due_on == utcnow().date() + dt.timedelta(days=7)
+
+
+def test_coverage_counts_active_reps_holding_each_authority_today() -> None:
+    """Only the newest grant counts, and only while neither revoked nor expired; a
+    deactivated rep is neither a holder nor counted among the reps."""
+    sup = make_user(Role.SUPERVISOR)
+    team = make_team(supervisors=[sup])
+    load_small()
+    refund = make_authority()
+    replies = make_authority(
+        "public_reply", unit="level", max_limit=2, two_person_limit=1
+    )
+    holds, expired, revoked, replaced, gone, none = (
+        make_user(Role.REP, team=team) for _ in range(6)
+    )
+    long_ago = utcnow() - dt.timedelta(days=400)
+    make_grant(holds, refund, sup)
+    make_grant(holds, replies, sup, limit=1)
+    make_grant(expired, refund, sup, granted_at=long_ago)
+    operations.revoke_grant(make_grant(revoked, refund, sup), by=sup, reason="Audit")
+    make_grant(replaced, refund, sup, granted_at=utcnow() - dt.timedelta(days=9))
+    newer = make_grant(
+        replaced, refund, sup, granted_at=utcnow() - dt.timedelta(days=2)
+    )
+    operations.revoke_grant(newer, by=sup, reason="Audit")
+    make_grant(gone, refund, sup)
+    accounts.deactivate_user(gone, by="test")
+    make_user(Role.SUPERVISOR)  # not a rep
+    assert none.id  # a rep with no grant at all
+    db.session.flush()
+    counts = {a.code: (held, reps) for a, held, reps in queries.coverage(utcnow())}
+    assert counts == {"refund": (1, 5), "public_reply": (1, 5)}
