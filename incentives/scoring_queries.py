@@ -24,9 +24,9 @@ from typing import Any, Literal, overload
 import pandas as pd
 from sqlalchemy import func, select
 
-from core.access import Role, Viewer, visible_team_ids
+from core.access import Viewer, visible_team_ids
 from core.db import db
-from core.people import Team, User, UserRole
+from core.people import Team, User
 from incentives import disputes, metrics, plans, queries, scorecards
 from incentives.disputes import DisputeStatus
 from incentives.models import (
@@ -309,7 +309,7 @@ def rep_month_score(
     """
     close = get_close(month)
     if close is not None:
-        kept = _cached((month, f"close:{close.id}"))
+        kept = _cached(_close_key(close))
         if kept is not None:
             return RepMonthScore(kept.scores.get(rep_id), kept.currency, True)
         detail = db.session.scalar(
@@ -341,7 +341,7 @@ def _month_scores(
 ) -> MonthScores | None:
     found = get_close(month) if close is True else close
     if isinstance(found, MonthClose):
-        key = (month, f"close:{found.id}")
+        key = _close_key(found)
         cached = _cached(key)
         if cached is None:
             cached = _from_close(found)
@@ -355,6 +355,11 @@ def _month_scores(
             return None
         _keep(key, cached)
     return cached
+
+
+def _close_key(close: MonthClose) -> tuple[str, str]:
+    """What a closed month's scores are kept under here."""
+    return (close.month, f"close:{close.id}")
 
 
 def _open_month_key(month: str) -> tuple[tuple[str, str], PlanVersion | None]:
@@ -386,23 +391,20 @@ def _one_rep_from_store(
     stored = queries.stored_month_metrics(month)
     if stored is None or stored.organisation is None:
         return None
-    plan = version.rules
-    rep = db.session.execute(
-        select(User.team_id, User.is_active)
-        .join(UserRole, (UserRole.user_id == User.id) & (UserRole.role == Role.REP))
-        .where(User.id == rep_id)
-    ).first()
-    if rep is None or rep_id not in stored.reps.index:
-        return RepMonthScore(None, plan.currency, False)
-    values = _record(stored.reps.loc[rep_id])
-    if not (values["tickets_solved"] or rep.is_active):
-        return RepMonthScore(None, plan.currency, False)
-    score = plans.score_rep(
-        plans.RepMonth.from_row(rep_id, rep.team_id, values),
-        plan,
+    one = MonthScores(
+        month=month,
+        close=None,
+        plan_version_id=version.id,
+        plan_label=version.label,
+        plan=version.rules,
         org_csat=_clean(stored.organisation["csat_raw"]),
     )
-    return RepMonthScore(score, plan.currency, False)
+    _add_reps(
+        one,
+        stored.reps.loc[stored.reps.index == rep_id, metrics.METRIC_COLUMNS],
+        queries.list_reps(queries.Scope(frozenset({rep_id}), None, organisation=False)),
+    )
+    return RepMonthScore(one.scores.get(rep_id), one.currency, False)
 
 
 def _from_close(close: MonthClose) -> MonthScores:
@@ -510,8 +512,6 @@ def compute_month(
         organisation = metrics.organisation_metrics(measures)
         unattributed = int(measures["rep_id"].isna().sum())
         ticket_count = len(measures)
-    per_rep = per_rep[per_rep.index.isin(reps.index)]
-    per_rep = per_rep[(per_rep["tickets_solved"] > 0) | per_rep.index.isin(active)]
     org_csat = _clean(organisation["csat_raw"])
     names = dict(team_rows)
     plan = version.rules if version is not None else None
@@ -531,6 +531,17 @@ def compute_month(
         ticket_count=ticket_count,
     )
     result.organisation["unattributed"] = unattributed
+    _add_reps(result, per_rep, reps)
+    return result
+
+
+def _add_reps(result: MonthScores, per_rep: pd.DataFrame, reps: pd.DataFrame) -> None:
+    """Add to ``result`` the reps scored in its month, with their figures and, under a
+    plan, their scores: reps of ``reps`` (``queries.list_reps``) who are active or solved
+    a ticket. ``per_rep``: month metrics by rep id (``metrics.METRIC_COLUMNS``)."""
+    active = reps.index[reps["is_active"].astype(bool)]
+    per_rep = per_rep[per_rep.index.isin(reps.index)]
+    per_rep = per_rep[(per_rep["tickets_solved"] > 0) | per_rep.index.isin(active)]
     # Plain dicts, not a pandas row per rep: a thousand reps are scored here.
     people = reps.to_dict("index")
     for rep_id, row in per_rep.to_dict("index").items():
@@ -546,13 +557,12 @@ def compute_month(
         )
         values = _record(row)
         result.metrics[int(rep_id)] = values
-        if plan is not None:
+        if result.plan is not None:
             result.scores[int(rep_id)] = plans.score_rep(
                 plans.RepMonth.from_row(int(rep_id), team_id, values),
-                plan,
-                org_csat=org_csat,
+                result.plan,
+                org_csat=result.org_csat,
             )
-    return result
 
 
 def _month_has_accepted_disputes(month: str) -> bool:

@@ -3,8 +3,9 @@ scores, month close, scorecards (web and PDF), batches, disputes, coaching and p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import (
     Blueprint,
@@ -1131,33 +1132,51 @@ def organisation_panel(user: User) -> Panel | None:
     )
 
 
+_Found = TypeVar("_Found")
+
+
+def _unless_updating(month: str, get: Callable[[bool], _Found | None]) -> _Found | None:
+    """What a dashboard panel shows of ``month``: ``get(False)`` (without reading the
+    month's tickets), else ``get(True)``, unless a background job is computing the month's
+    figures (just after an import): then ``None``, and the panel says the month is being
+    updated. A dashboard never waits for a month to be scored from its tickets; its
+    scorecard pages still score it at once."""
+    found = get(False)
+    if found is None and month not in queries.months_being_computed():
+        found = get(True)
+    return found
+
+
 def _scores_unless_updating(month: str) -> scorecards.MonthScores | None:
-    """The month's scores for a dashboard panel, or ``None`` while a background job is
-    computing the month's figures (just after an import): a dashboard never waits for a
-    month to be scored from its tickets; its scorecard pages still score it at once."""
-    scores = scoring_queries.month_scores_at_hand(month)
-    if scores is None and month not in queries.months_being_computed():
-        scores = scoring_queries.month_scores(month)
-    return scores
+    return _unless_updating(
+        month,
+        lambda read_tickets: (
+            scoring_queries.month_scores(month)
+            if read_tickets
+            else scoring_queries.month_scores_at_hand(month)
+        ),
+    )
 
 
 def scorecard_panel(user: User) -> Panel | None:
     """A rep's last closed month and the month so far, with their payouts; a month whose
-    figures are being computed says so (as :func:`_scores_unless_updating` does)."""
+    figures are being computed says so (:func:`_unless_updating`)."""
     if not user.has_role(Role.REP):
         return None
     current = queries.current_month()
     months = []
     updating = []
     for month in (metrics.shift_month(current, -1), current):
-        found = scoring_queries.rep_month_score(month, user.id, read_tickets=False)
+        found = _unless_updating(
+            month,
+            lambda read_tickets, month=month: scoring_queries.rep_month_score(
+                month, user.id, read_tickets=read_tickets
+            ),
+        )
         if found is None:
-            if month in queries.months_being_computed():
-                updating.append(month)
-                continue
-            found = scoring_queries.rep_month_score(month, user.id)
-        score = found.score if found is not None else None
-        if found is not None and score is not None:
+            updating.append(month)
+        elif found.score is not None:
+            score = found.score
             months.append(
                 (
                     month,

@@ -54,8 +54,8 @@ def authority_check() -> Any:
     found = queries.check_facts(email, code)
     if found is None:
         abort(404, f"No rep with the e-mail {email}.")
-    _rep_id, active, facts = found
-    if not facts and not queries.authority_exists(code):
+    active, facts = found
+    if not facts and queries.get_authority_by_code(code) is None:
         abort(404, f"No authority with the code {code}.")
     decision = decide(facts, code, amount, utcnow(), holder_active=active)
     return jsonify(decision.as_dict())

@@ -173,14 +173,14 @@ def get_rep_by_email(email: str) -> User | None:
     return user if user is not None and Role.REP in user.roles else None
 
 
-def check_facts(email: str, code: str) -> tuple[int, bool, list[GrantFact]] | None:
-    """The rep with ``email`` (their id, whether their account is active) and their grants
-    of authority ``code``, in one query: the authority check's path. ``None`` when no rep
-    has that e-mail."""
+def check_facts(email: str, code: str) -> tuple[bool, list[GrantFact]] | None:
+    """Whether the rep with ``email`` has an active account, and their grants of authority
+    ``code``, in one query: the authority check's path. ``None`` when no rep has that
+    e-mail."""
     authority_id = select(Authority.id).where(Authority.code == code).scalar_subquery()
     # Joins one after another, none nested: SQLite would read a nested join whole.
     rows = db.session.execute(
-        select(User.id, User.is_active, *_fact_query().selected_columns)
+        select(User.is_active, *_fact_query().selected_columns)
         .select_from(User)
         .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == Role.REP))
         .outerjoin(
@@ -192,8 +192,8 @@ def check_facts(email: str, code: str) -> tuple[int, bool, list[GrantFact]] | No
     ).all()
     if not rows:
         return None
-    facts = [_fact(row[2:]) for row in rows if row[2] is not None]
-    return rows[0][0], rows[0][1], facts
+    facts = [_fact(row[1:]) for row in rows if row[1] is not None]
+    return rows[0][0], facts
 
 
 def list_visible_teams(viewer: Viewer) -> list[Team]:
@@ -310,13 +310,6 @@ def list_authorities(*, active_only: bool = False) -> list[Authority]:
 
 def get_authority_by_code(code: str) -> Authority | None:
     return db.session.scalar(select(Authority).where(Authority.code == code))
-
-
-def authority_exists(code: str) -> bool:
-    return (
-        db.session.scalar(select(Authority.id).where(Authority.code == code))
-        is not None
-    )
 
 
 def has_pending_request(rep_id: int, authority_id: int) -> bool:
