@@ -7,19 +7,25 @@ from sqlalchemy import func, select
 from core.access import Role
 from core.audit import AuditEvent
 from core.db import db
-from core.people import Team, User, UserRole, count_users_by_role
+from core.people import (
+    Team,
+    User,
+    UserRole,
+    count_users_by_role,
+    team_and_supervisors,
+)
 from core.shell import Panel
 
 
 def account_panel(user: User) -> Panel:
-    supervisors = user.team.supervisors if user.team else []
+    team, supervisors = team_and_supervisors(user)
     return Panel(
         "Your account",
         "main/_panel_account.html",
         {
             "user": user,
-            "team": user.team,
-            "supervisors": [s for s in supervisors if s.id != user.id],
+            "team": team,
+            "supervisors": supervisors,
             "supervised": user.supervised_teams,
         },
         order=900,

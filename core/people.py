@@ -18,7 +18,7 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from core.access import Role, Viewer
 from core.db import db, enum_column, utcnow
@@ -197,6 +197,37 @@ class ApiToken(db.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+def get_user_for_session(user_id: int) -> User | None:
+    """The user with their roles and supervised teams, in one statement: every request
+    loads its user, so the two collections are joined rather than selected after."""
+    return (
+        db.session.scalars(
+            select(User)
+            .where(User.id == user_id)
+            .options(joinedload(User.role_rows), joinedload(User.supervised_teams))
+        )
+        .unique()
+        .one_or_none()
+    )
+
+
+def team_and_supervisors(user: User) -> tuple[str | None, list[str]]:
+    """The name of ``user``'s team and its supervisors' names but theirs, in one query."""
+    if user.team_id is None:
+        return None, []
+    rows = db.session.execute(
+        select(Team.name, User.name)
+        .select_from(Team)
+        .outerjoin(team_supervisors, team_supervisors.c.team_id == Team.id)
+        .outerjoin(User, (User.id == team_supervisors.c.user_id) & (User.id != user.id))
+        .where(Team.id == user.team_id)
+        .order_by(User.name)
+    ).all()
+    if not rows:
+        return None, []
+    return rows[0][0], [name for _team, name in rows if name is not None]
 
 
 def get_user_by_email(email: str) -> User | None:

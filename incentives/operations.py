@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core import audit, jobs
@@ -625,8 +625,12 @@ def save_opening_hours(
     except InvalidHours as e:
         raise InvalidInput({"": [str(e)]}) from e
     before = _hours_summary()
-    db.session.execute(delete(OpeningHours))
-    db.session.execute(delete(Holiday))
+    # Row by row (a week and the holidays), so that the inputs token sees them go.
+    for row in db.session.scalars(select(OpeningHours)):
+        db.session.delete(row)
+    for row in db.session.scalars(select(Holiday)):
+        db.session.delete(row)
+    db.session.flush()
     for weekday, (opens, closes) in sorted(days.items()):
         db.session.add(
             OpeningHours(weekday=weekday, opens_min=opens, closes_min=closes)

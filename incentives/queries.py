@@ -14,6 +14,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -40,7 +41,7 @@ from core.access import Role, Viewer
 from core.db import READ_ONLY_METHODS, db, utcnow
 from core.jobs import Job, JobStatus
 from core.people import Team, User, UserRole
-from incentives import columnar, metrics, people_version
+from incentives import columnar, inputs_token, metrics
 from incentives.clock import Clock, WeeklyHours
 from incentives.metrics import DEFAULT_SLA_TARGETS, SlaTarget
 from incentives.models import (
@@ -146,12 +147,8 @@ def _rep_ids_in(team_ids: frozenset[int]) -> list[int]:
     )
 
 
-def list_reps(scope: Scope, team_id: int | None = None) -> pd.DataFrame:
-    """Reps in scope (active ones, and anyone who was a rep), indexed by ``rep_id``.
-
-    Columns: ``name``, ``email``, ``team_id``, ``team_name``, ``is_active``.
-    """
-    stmt = (
+def _reps_statement() -> Select[Any]:
+    return (
         select(
             User.id.label("rep_id"),
             User.name,
@@ -162,8 +159,15 @@ def list_reps(scope: Scope, team_id: int | None = None) -> pd.DataFrame:
         )
         .join(UserRole, (UserRole.user_id == User.id) & (UserRole.role == Role.REP))
         .outerjoin(Team, Team.id == User.team_id)
-        .order_by(User.name)
     )
+
+
+def list_reps(scope: Scope, team_id: int | None = None) -> pd.DataFrame:
+    """Reps in scope (active ones, and anyone who was a rep), indexed by ``rep_id``.
+
+    Columns: ``name``, ``email``, ``team_id``, ``team_name``, ``is_active``.
+    """
+    stmt = _reps_statement().order_by(User.name)
     if scope.rep_ids is not None:
         stmt = stmt.where(User.id.in_(scope.rep_ids or {-1}))
     if team_id is not None:
@@ -173,6 +177,12 @@ def list_reps(scope: Scope, team_id: int | None = None) -> pd.DataFrame:
     )
     frame["team_id"] = frame["team_id"].astype("Int64")
     return frame.set_index("rep_id")
+
+
+def get_rep(rep_id: int) -> dict[str, Any] | None:
+    """One rep as a row of :func:`list_reps` (a plain dict), or ``None`` if never a rep."""
+    row = db.session.execute(_reps_statement().where(User.id == rep_id)).first()
+    return None if row is None else row._asdict()
 
 
 def team_choices(scope: Scope) -> list[tuple[int, str]]:
@@ -377,6 +387,12 @@ class MonthMetrics:
     organisation: pd.Series | None = None
     unattributed: int = 0
 
+    @cached_property
+    def rep_rows(self) -> dict[int, dict[str, Any]]:
+        """Each rep's metrics (``metrics.METRIC_COLUMNS``) as a plain dict, made once:
+        a dashboard reads one rep's at a time, and a pandas lookup costs milliseconds."""
+        return self.reps[metrics.METRIC_COLUMNS].to_dict("index")
+
     @property
     def has_tickets(self) -> bool:
         return bool(self.reps["tickets_solved"].sum()) or bool(
@@ -434,9 +450,10 @@ CACHE_MONTHS = 12
 def inputs_version() -> str:
     """A fingerprint of everything month metrics read, bar the ticket rows themselves.
 
-    Tickets change only through imports, so the last import stands for them; then who is
-    a rep in which team, which agent is whom (:mod:`incentives.people_version`), the SLA
-    targets, opening hours, holidays and the time zone. Any change gives a new fingerprint.
+    Tickets change only through imports, so the last import stands for them; who is a rep
+    in which team, which agent is whom, the SLA targets, opening hours and holidays are
+    stood for by a token every change to them renews (:mod:`incentives.inputs_token`);
+    then the time zone. Any change gives a new fingerprint, read in one query.
 
     A request that only reads changes none of these, so it works the fingerprint out once
     however many figures it shows.
@@ -454,16 +471,15 @@ _VERSION_KEY = "frontline.incentives.inputs_version"
 
 
 def _inputs_version() -> str:
-    parts = [
-        org_timezone().key,
-        db.session.scalar(
-            select(func.max(TicketImport.id)).where(TicketImport.status == "imported")
-        ),
-        # Reps, their teams and the agent mapping: a token every change to them renews.
-        people_version.current(db.session),
-        sorted(get_sla_targets().items()),
-        get_opening_hours(),
-    ]
+    last_import, token = db.session.execute(
+        select(
+            select(func.max(TicketImport.id))
+            .where(TicketImport.status == "imported")
+            .scalar_subquery(),
+            inputs_token.stored(),
+        )
+    ).one()
+    parts = [org_timezone().key, last_import, token]
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 

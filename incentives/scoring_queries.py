@@ -399,11 +399,9 @@ def _one_rep_from_store(
         plan=version.rules,
         org_csat=_clean(stored.organisation["csat_raw"]),
     )
-    _add_reps(
-        one,
-        stored.reps.loc[stored.reps.index == rep_id, metrics.METRIC_COLUMNS],
-        queries.list_reps(queries.Scope(frozenset({rep_id}), None, organisation=False)),
-    )
+    row, person = stored.rep_rows.get(rep_id), queries.get_rep(rep_id)
+    if row is not None and person is not None and _counts(row, person):
+        _add_rep(one, rep_id, row, person)
     return RepMonthScore(one.scores.get(rep_id), one.currency, False)
 
 
@@ -539,30 +537,44 @@ def _add_reps(result: MonthScores, per_rep: pd.DataFrame, reps: pd.DataFrame) ->
     """Add to ``result`` the reps scored in its month, with their figures and, under a
     plan, their scores: reps of ``reps`` (``queries.list_reps``) who are active or solved
     a ticket. ``per_rep``: month metrics by rep id (``metrics.METRIC_COLUMNS``)."""
-    active = reps.index[reps["is_active"].astype(bool)]
-    per_rep = per_rep[per_rep.index.isin(reps.index)]
-    per_rep = per_rep[(per_rep["tickets_solved"] > 0) | per_rep.index.isin(active)]
     # Plain dicts, not a pandas row per rep: a thousand reps are scored here.
     people = reps.to_dict("index")
     for rep_id, row in per_rep.to_dict("index").items():
-        info = people[rep_id]
-        team_id = _clean(info["team_id"])
-        result.people[int(rep_id)] = Person(
-            int(rep_id),
-            str(info["name"]),
-            str(info["email"]),
-            None if team_id is None else int(team_id),
-            str(info["team_name"] or "") if _clean(info["team_name"]) else "",
-            bool(info["is_active"]),
+        person = people.get(rep_id)
+        if person is not None and _counts(row, person):
+            _add_rep(result, int(rep_id), row, person)
+
+
+def _counts(row: Mapping[str, Any], person: Mapping[str, Any]) -> bool:
+    """Whether a rep is scored in a month: they are active, or solved a ticket in it."""
+    return bool(person["is_active"]) or (_clean(row["tickets_solved"]) or 0) > 0
+
+
+def _add_rep(
+    result: MonthScores,
+    rep_id: int,
+    row: Mapping[str, Any],
+    person: Mapping[str, Any],
+) -> None:
+    """Add one rep's figures (``row``) and score to ``result``; ``person`` is their row
+    of ``queries.list_reps``."""
+    team_id = _clean(person["team_id"])
+    result.people[rep_id] = Person(
+        rep_id,
+        str(person["name"]),
+        str(person["email"]),
+        None if team_id is None else int(team_id),
+        str(person["team_name"] or "") if _clean(person["team_name"]) else "",
+        bool(person["is_active"]),
+    )
+    values = _record(row)
+    result.metrics[rep_id] = values
+    if result.plan is not None:
+        result.scores[rep_id] = plans.score_rep(
+            plans.RepMonth.from_row(rep_id, team_id, values),
+            result.plan,
+            org_csat=result.org_csat,
         )
-        values = _record(row)
-        result.metrics[int(rep_id)] = values
-        if result.plan is not None:
-            result.scores[int(rep_id)] = plans.score_rep(
-                plans.RepMonth.from_row(int(rep_id), team_id, values),
-                result.plan,
-                org_csat=result.org_csat,
-            )
 
 
 def _month_has_accepted_disputes(month: str) -> bool:

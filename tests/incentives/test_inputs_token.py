@@ -1,8 +1,10 @@
-"""The people part of the month metrics' inputs: every change that the figures read renews
-the token (and so the fingerprint); logins and the like do not."""
+"""The month metrics' inputs besides tickets: every change to people, agents, SLA targets or
+opening hours that the figures read renews the token (and so the fingerprint); logins and
+the like do not."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +13,8 @@ import pytest
 from core import accounts
 from core.access import Role
 from core.db import db, utcnow
-from incentives import operations, people_version, queries
+from incentives import inputs_token, operations, queries
+from incentives.metrics import SlaTarget
 from incentives.models import TicketAgent
 from tests.factories import make_team, make_user
 
@@ -71,6 +74,31 @@ def _new_agent(o: dict[str, Any]) -> None:
     db.session.add(TicketAgent(key="agent9", label="Agent 9", first_seen_at=utcnow()))
 
 
+def _sla_target(o: dict[str, Any]) -> None:
+    operations.save_sla_targets({("email", "high"): SlaTarget(45, 6)}, by=o["admin"])
+
+
+def _opening_hours(o: dict[str, Any]) -> None:
+    operations.save_opening_hours({0: (540, 1020)}, {}, by=o["admin"])
+
+
+def _holiday_only(o: dict[str, Any]) -> None:
+    # Hours set first (committed), then a holiday added: the second change counts too.
+    operations.save_opening_hours({0: (540, 1020)}, {}, by=o["admin"])
+    db.session.commit()
+    o["before"] = (inputs_token.current(db.session), queries.inputs_version())
+    operations.save_opening_hours(
+        {0: (540, 1020)}, {dt.date(2026, 12, 25): "Christmas"}, by=o["admin"]
+    )
+
+
+def _no_hours_again(o: dict[str, Any]) -> None:
+    operations.save_opening_hours({0: (540, 1020)}, {}, by=o["admin"])
+    db.session.commit()
+    o["before"] = (inputs_token.current(db.session), queries.inputs_version())
+    operations.save_opening_hours({}, {}, by=o["admin"])
+
+
 CHANGES: list[Callable[[dict[str, Any]], None]] = [
     _rename,
     _new_email,
@@ -82,15 +110,20 @@ CHANGES: list[Callable[[dict[str, Any]], None]] = [
     _rename_team,
     _map_agent,
     _new_agent,
+    _sla_target,
+    _opening_hours,
+    _holiday_only,
+    _no_hours_again,
 ]
 
 
 @pytest.mark.parametrize("change", CHANGES, ids=lambda c: c.__name__.strip("_"))
 def test_a_change_the_metrics_read_gives_a_new_fingerprint(org, change) -> None:
-    before = (people_version.current(db.session), queries.inputs_version())
+    before = (inputs_token.current(db.session), queries.inputs_version())
     change(org)
     db.session.commit()
-    after = (people_version.current(db.session), queries.inputs_version())
+    before = org.get("before", before)
+    after = (inputs_token.current(db.session), queries.inputs_version())
     assert after[0] != before[0]
     assert after[1] != before[1]
 
@@ -107,9 +140,9 @@ def test_logins_and_passwords_leave_it_alone(org) -> None:
 
 
 def test_a_change_rolled_back_keeps_the_token(org) -> None:
-    before = people_version.current(db.session)
+    before = inputs_token.current(db.session)
     org["ana"].name = "Someone else"
     db.session.flush()
-    assert people_version.current(db.session) != before
+    assert inputs_token.current(db.session) != before
     db.session.rollback()
-    assert people_version.current(db.session) == before
+    assert inputs_token.current(db.session) == before
