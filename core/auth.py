@@ -29,7 +29,7 @@ from core.forms import ConfirmForm, LoginForm, PasswordChangeForm, PasswordSetFo
 from core.people import (
     User,
     get_user_by_email,
-    get_user_for_session,
+    get_user_with_roles,
     hash_password,
     password_needs_rehash,
     verify_password,
@@ -64,7 +64,7 @@ def _load_user(session_id: str) -> User | None:
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = get_user_for_session(int(user_id))
+    user = get_user_with_roles(int(user_id))
     if user is None or not user.is_active or user.session_version != int(version):
         return None
     return user

@@ -18,7 +18,7 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, lazyload, mapped_column, relationship
 
 from core.access import Role, Viewer
 from core.db import db, enum_column, utcnow
@@ -199,9 +199,14 @@ class ApiToken(db.Model):
         return self.revoked_at is not None
 
 
-def get_user_for_session(user_id: int) -> User | None:
-    """The user with their roles and supervised teams, in one statement: every request
-    loads its user, so the two collections are joined rather than selected after."""
+#: Loader options for users listed by name beside other records: their roles and teams,
+#: which the mapping loads with every user, are loaded only if something reads them.
+NAMES_ONLY = (lazyload(User.role_rows), lazyload(User.supervised_teams))
+
+
+def get_user_with_roles(user_id: int) -> User | None:
+    """The user with their roles and supervised teams, in one statement (every request
+    loads its user): the two collections are joined rather than selected after."""
     return (
         db.session.scalars(
             select(User)

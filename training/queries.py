@@ -12,7 +12,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from core.access import Role, Viewer, visible_team_ids
 from core.db import db
-from core.people import Team, User, UserRole, normalize_email
+from core.people import NAMES_ONLY, Team, User, UserRole, normalize_email
 from training import assignments as assignment_rules
 from training.authority import (
     EXPIRY_WARNING,
@@ -338,8 +338,8 @@ def list_signoffs(
         select(SignoffRequest)
         .join(SignoffRequest.rep)
         .options(
-            contains_eager(SignoffRequest.rep),
-            selectinload(SignoffRequest.requested_by),
+            contains_eager(SignoffRequest.rep).options(*NAMES_ONLY),
+            selectinload(SignoffRequest.requested_by).options(*NAMES_ONLY),
         )
     )
     teams = visible_team_ids(viewer)

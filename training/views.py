@@ -25,7 +25,7 @@ from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.forms import ConfirmForm, populate_errors
 from core.input_checks import record_id
-from core.people import Team, User
+from core.people import Team, User, get_user_with_roles
 from core.settings import SettingSpec
 from core.shell import NavItem, Panel, PanelProvider
 from core.tabular import csv_response
@@ -439,9 +439,7 @@ def signoff_create(code: str) -> Any:
             choices[0][0] if choices else None
         )
     allowed = {rep_id for rep_id, _name in choices}
-    rep = (
-        db.session.get(User, form.rep_id.data) if form.rep_id.data in allowed else None
-    )
+    rep = get_user_with_roles(form.rep_id.data) if form.rep_id.data in allowed else None
     if form.validate_on_submit() and rep is not None:
         try:
             operations.request_signoff(
