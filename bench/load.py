@@ -1072,7 +1072,8 @@ def main() -> None:
         threads: list[threading.Thread] = []
         try:
             server.wait_ready()
-            print(f"gunicorn on 127.0.0.1:{server.port}, workers {server.workers()}")
+            first_workers = server.workers()
+            print(f"gunicorn on 127.0.0.1:{server.port}, workers {first_workers}")
             users: list[tuple[Callable[..., Iterator[None]], str, int]] = []
             users += [(hiring_manager, e, k) for k, e in enumerate(data.managers)]
             users += [(rep, e, k) for k, e in enumerate(data.reps)]
@@ -1125,6 +1126,8 @@ def main() -> None:
                 loads.append(os.getloadavg()[0])
                 time.sleep(min(1.0, max(0.0, end - time.monotonic())))
             cpu_end = CpuUse.now(server, database)
+            # A worker gunicorn replaced (max_requests) started cold during the run.
+            replaced = len(set(first_workers) - set(server.workers()))
             stop.set()
             for thread in threads:
                 thread.join(timeout=HTTP_TIMEOUT + 5)
@@ -1170,7 +1173,8 @@ def main() -> None:
             f"\n{len(browsers)} users ({logins} logged in, {args.api_clients} API). "
             f"Load average {min(loads):.2f}-{max(loads):.2f} during the run.\n"
             f"CPU over the measured time: {cpu_end.since(cpu_start, args.seconds)}; "
-            f"the import used {import_cpu:.1f} CPU-s, the RQ worker {jobs_cpu:.1f}."
+            f"the import used {import_cpu:.1f} CPU-s, the RQ worker {jobs_cpu:.1f}.\n"
+            f"Workers gunicorn replaced during the run: {replaced}."
         )
         if recorder.errors:
             print(f"\n{len(recorder.errors)} errors, the first ones:")
