@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from core.access import Role, Viewer, visible_team_ids
@@ -177,9 +178,26 @@ def check_facts(email: str, code: str) -> tuple[bool, list[GrantFact]] | None:
     """Whether the rep with ``email`` has an active account, and their grants of authority
     ``code``, in one query: the authority check's path. ``None`` when no rep has that
     e-mail."""
-    authority_id = select(Authority.id).where(Authority.code == code).scalar_subquery()
-    # Joins one after another, none nested: SQLite would read a nested join whole.
     rows = db.session.execute(
+        _check_statement(), {"email": normalize_email(email), "code": code}
+    ).all()
+    if not rows:
+        return None
+    facts = [_fact(row[1:]) for row in rows if row[1] is not None]
+    return rows[0][0], facts
+
+
+@functools.cache
+def _check_statement() -> Select:
+    """:func:`check_facts`'s query, built once: building it took a third of a millisecond
+    on every check, the query itself about as long."""
+    authority_id = (
+        select(Authority.id)
+        .where(Authority.code == bindparam("code"))
+        .scalar_subquery()
+    )
+    # Joins one after another, none nested: SQLite would read a nested join whole.
+    return (
         select(User.is_active, *_fact_query().selected_columns)
         .select_from(User)
         .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == Role.REP))
@@ -188,12 +206,8 @@ def check_facts(email: str, code: str) -> tuple[bool, list[GrantFact]] | None:
         )
         .outerjoin(Authority, Authority.id == Grant.authority_id)
         .outerjoin(GrantRevocation, GrantRevocation.grant_id == Grant.id)
-        .where(User.email == normalize_email(email))
-    ).all()
-    if not rows:
-        return None
-    facts = [_fact(row[1:]) for row in rows if row[1] is not None]
-    return rows[0][0], facts
+        .where(User.email == bindparam("email"))
+    )
 
 
 def list_visible_teams(viewer: Viewer) -> list[Team]:
