@@ -55,7 +55,7 @@ def _changed(obj: Any, fields: tuple[str, ...]) -> bool:
     return any(attrs[name].history.has_changes() for name in fields)
 
 
-def changes_people(session: Session) -> bool:
+def changes_inputs(session: Session) -> bool:
     """Whether this flush adds, removes or changes something the metrics read."""
     watched = (User, Team, *WATCHED_ROWS)
     if any(isinstance(obj, watched) for obj in (*session.new, *session.deleted)):
@@ -72,7 +72,7 @@ def changes_people(session: Session) -> bool:
 
 @event.listens_for(Session, "before_flush")
 def _new_token(session: Session, _context: Any, _instances: Any) -> None:
-    if not changes_people(session):
+    if not changes_inputs(session):
         return
     token = {"token": uuid.uuid4().hex}
     with session.no_autoflush:
