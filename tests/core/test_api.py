@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask import Flask
 from openapi_spec_validator import validate
+from sqlalchemy import event
 
 from core import accounts
 from core.access import Role
 from core.db import db
 from core.people import ApiToken
+from tests.conftest import make_test_app
 from tests.factories import make_api_token, make_user
 
 
@@ -43,6 +45,44 @@ def test_a_valid_token_is_accepted_and_its_use_noted(app: Flask, client, seed) -
             db.select(ApiToken).where(ApiToken.name == "ATS sync")
         )
         assert token.last_used_at is not None
+
+
+def test_reads_run_outside_a_transaction_on_postgresql_writes_inside(
+    scratch_postgres_url: str,
+) -> None:
+    app = make_test_app(scratch_postgres_url)
+    with app.app_context():
+        db.create_all()
+        secret = make_api_token(Role.ADMIN, name="Helpdesk")
+        db.session.commit()
+        engine = db.engine
+    # Whether the driver ran each statement in autocommit mode (sending no BEGIN).
+    autocommit: list[bool] = []
+
+    def before(connection, _cursor, _statement, *_args) -> None:
+        autocommit.append(connection.connection.dbapi_connection.autocommit)
+
+    event.listen(engine, "before_cursor_execute", before)
+    client = app.test_client()
+    assert client.get("/api/v1/me", headers=bearer(secret)).status_code == 200
+    reads, autocommit[:] = autocommit[:], []
+    response = client.post(
+        "/api/v1/tickets?source=frontline", json={}, headers=bearer(secret)
+    )
+    assert 400 <= response.status_code < 500
+    writes = autocommit[:]
+    with app.app_context():
+        # The read stamped the token's last use all the same, committed as it was made.
+        token = db.session.scalar(
+            db.select(ApiToken).where(ApiToken.name == "Helpdesk")
+        )
+        assert token.last_used_at is not None
+        db.session.remove()
+        engine.dispose()
+    assert len(reads) >= 2  # the token lookup, its last-use stamp, the read itself
+    assert all(reads)
+    assert writes
+    assert not any(writes)
 
 
 def test_unknown_and_malformed_tokens_are_refused(client) -> None:
