@@ -93,10 +93,11 @@ def _token_statement() -> Select[tuple[ApiToken]]:
 
 
 def _touch(token: ApiToken) -> None:
-    """Record use, at most every few minutes, in a short transaction of its own.
+    """Record use, at most every few minutes, committed at once (on PostgreSQL a read-only
+    call makes the stamp outside any transaction: :func:`_read_without_transaction`).
 
-    It commits before the view runs, so the view's own work starts a fresh transaction and
-    still commits once.
+    It commits before the view runs, so the view's own work starts afresh (a read-only
+    call again outside a transaction) and still commits once.
     """
     now = utcnow()
     if (
