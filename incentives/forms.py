@@ -12,7 +12,6 @@ from wtforms import (
     BooleanField,
     IntegerField,
     RadioField,
-    SelectField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -26,7 +25,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from core.forms import AmountField, choices
+from core.forms import AmountField, SelectField, choices
 from incentives.clock import WEEKDAYS, InvalidHours, parse_clock_time
 from incentives.importing import Source
 from incentives.metrics import Channel, Priority, SlaTarget

@@ -14,7 +14,6 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
-    SelectField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -28,7 +27,7 @@ from wtforms.validators import (
     Optional,
 )
 
-from core.forms import MultiCheckboxField, choices, strip
+from core.forms import MultiCheckboxField, SelectField, choices, strip
 from recruiting.assessment import COMPETENCIES, INTERVIEW_LEVELS
 from recruiting.models import CHANNELS
 from recruiting.pipeline import BOARD_STAGES, Recommendation, Stage

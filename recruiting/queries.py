@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import ColumnElement, and_, false, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from core import charts
@@ -295,27 +295,31 @@ class BoardColumn:
 def board(
     opening: Opening, viewer: Viewer, per_stage: int = BOARD_CARDS
 ) -> list[BoardColumn]:
-    """The pipeline board: every stage with its count and its most recently moved cards."""
+    """The pipeline board: every stage with its count and its most recently moved cards.
+
+    Each stage's newest cards come from its own short index scan (``opening_id, stage,
+    stage_changed_at``), not from numbering every candidate of the opening.
+    """
     counts = stage_counts([opening.id]).get(opening.id, {})
-    position = (
-        func.row_number()
-        .over(partition_by=Candidate.stage, order_by=Candidate.stage_changed_at.desc())
-        .label("position")
-    )
-    ranked = (
-        select(Candidate.id, position)
-        .where(Candidate.opening_id == opening.id)
-        .subquery()
-    )
-    rating, mine = _my_rating(viewer)
-    rows = db.session.execute(
-        select(Candidate, AssessmentResult, rating.id)
-        .join(ranked, ranked.c.id == Candidate.id)
-        .outerjoin(AssessmentResult, AssessmentResult.candidate_id == Candidate.id)
-        .outerjoin(rating, mine)
-        .where(ranked.c.position <= per_stage)
+    newest = [
+        select(Candidate.id)
+        .where(Candidate.opening_id == opening.id, Candidate.stage == stage)
         .order_by(Candidate.stage_changed_at.desc())
-    ).all()
+        .limit(per_stage)
+        .subquery()
+        for stage in pipeline.BOARD_STAGES
+        if counts.get(stage)
+    ]
+    rows = []
+    if newest:
+        rating, mine = _my_rating(viewer)
+        rows = db.session.execute(
+            select(Candidate, AssessmentResult, rating.id)
+            .outerjoin(AssessmentResult, AssessmentResult.candidate_id == Candidate.id)
+            .outerjoin(rating, mine)
+            .where(Candidate.id.in_(union_all(*(select(ids.c.id) for ids in newest))))
+            .order_by(Candidate.stage_changed_at.desc())
+        ).all()
     weights = opening.weight_map
     cards: dict[Stage, list[Card]] = defaultdict(list)
     for candidate, result, rating_id in rows:
@@ -359,25 +363,45 @@ def ranked(
     page: int = 1,
     per_page: int = PER_PAGE,
 ) -> Page:
-    """Candidates of ``opening`` with a result, best weighted total first."""
+    """Candidates of ``opening`` with a result, best weighted total first.
+
+    The ranking sorts only ids and totals, and counts them in the same pass; the page's
+    rows are then loaded whole, by id (sorting every candidate's full row cost twice as
+    much, and a count of its own as much again).
+    """
     weights = opening.weight_map
     total = weighted_total_sql(weights).label("total")
-    rating, mine = _my_rating(viewer)
-    base = (
-        select(Candidate, AssessmentResult, Assessment.version, rating.rating)
+    ranking = (
+        select(Candidate.id, func.count().over())
         .join(AssessmentResult, AssessmentResult.candidate_id == Candidate.id)
-        .join(Assessment, Assessment.id == AssessmentResult.assessment_id)
-        .outerjoin(rating, mine)
         .where(Candidate.opening_id == opening.id, Candidate.stage.in_(list(stages)))
-    )
-    count = db.session.scalar(select(func.count()).select_from(base.subquery()))
-    page = max(1, min(page, max(1, math.ceil(count / per_page))))
-    rows = db.session.execute(
-        base.add_columns(total)
         .order_by(total.desc(), AssessmentResult.submitted_at, Candidate.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
+    )
+
+    def ids_on(number: int) -> list[Any]:
+        offset = (number - 1) * per_page
+        return list(db.session.execute(ranking.limit(per_page).offset(offset)))
+
+    page = max(1, page)
+    ids = ids_on(page)
+    if ids:
+        count = ids[0][1]
+    else:  # past the last page (or nothing to rank): count, then show the last page
+        count = db.session.scalar(select(func.count()).select_from(ranking.subquery()))
+        page = max(1, math.ceil(count / per_page))
+        ids = ids_on(page) if count else []
+    rating, mine = _my_rating(viewer)
+    loaded = {
+        candidate.id: (candidate, result, version, my_rating)
+        for candidate, result, version, my_rating in db.session.execute(
+            select(Candidate, AssessmentResult, Assessment.version, rating.rating)
+            .join(AssessmentResult, AssessmentResult.candidate_id == Candidate.id)
+            .join(Assessment, Assessment.id == AssessmentResult.assessment_id)
+            .outerjoin(rating, mine)
+            .where(Candidate.id.in_([candidate_id for candidate_id, _count in ids]))
+        )
+    }
+    rows = [loaded[candidate_id] for candidate_id, _count in ids]
     populations = Populations(weights)
     items = [
         RankedRow(
@@ -392,9 +416,7 @@ def ranked(
             result=_result_view(result, version, opening, populations),
             my_rating=my_rating,
         )
-        for index, (candidate, result, version, my_rating, _total) in enumerate(
-            rows, start=1
-        )
+        for index, (candidate, result, version, my_rating) in enumerate(rows, start=1)
     ]
     return Page(items, page, per_page, count)
 

@@ -13,7 +13,6 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
-    SelectField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -27,7 +26,7 @@ from wtforms.validators import (
     Regexp,
 )
 
-from core.forms import AmountField, MultiCheckboxField, choices, strip
+from core.forms import AmountField, MultiCheckboxField, SelectField, choices, strip
 
 MAX_CURRICULUM_STEPS = 8
 

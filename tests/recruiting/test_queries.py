@@ -67,6 +67,36 @@ def test_ranked_list_orders_by_total_and_percentiles_stay_within_a_version(
     assert [r.rank for r in page.items] == [1, 2, 3]
 
 
+def test_ranked_pages_count_everyone_and_a_page_past_the_end_shows_the_last(
+    app_ctx,
+) -> None:
+    manager = make_user(Role.HIRING_MANAGER)
+    opening = make_opening(manager)
+    for number, pick in enumerate("abcda", start=1):
+        answer_all(
+            make_candidate(opening, manager, name=f"C{number}"), manager, pick=pick
+        )
+    viewer = manager.viewer()
+    whole = queries.ranked(opening, viewer, per_page=10)
+    order = [row.person.name for row in whole.items]
+    totals = [row.result.total for row in whole.items]
+    assert totals == sorted(totals, reverse=True)
+    assert len(order) == 5
+
+    second = queries.ranked(opening, viewer, page=2, per_page=2)
+    assert (second.page, second.total) == (2, 5)
+    assert [(r.rank, r.person.name) for r in second.items] == [
+        (3, order[2]),
+        (4, order[3]),
+    ]
+    past = queries.ranked(opening, viewer, page=9, per_page=2)
+    assert (past.page, past.total) == (3, 5)
+    assert [(r.rank, r.person.name) for r in past.items] == [(5, order[4])]
+
+    nobody = queries.ranked(make_opening(manager), viewer, page=4)
+    assert (nobody.page, nobody.total, nobody.items) == (1, 0, [])
+
+
 def test_ranked_list_hides_closed_candidates_unless_asked(app_ctx) -> None:
     manager = make_user(Role.HIRING_MANAGER)
     opening = make_opening(manager)
