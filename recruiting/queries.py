@@ -9,7 +9,6 @@ built with a fixed number of statements, whatever their length.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from sqlalchemy.orm import aliased
 from core import charts
 from core.access import Role, Viewer
 from core.db import db, utcnow
-from core.pagination import Page
+from core.pagination import Page, counted_rows
 from core.people import User, hash_token
 from recruiting import assessment as rules
 from recruiting import pipeline
@@ -372,24 +371,12 @@ def ranked(
     weights = opening.weight_map
     total = weighted_total_sql(weights).label("total")
     ranking = (
-        select(Candidate.id, func.count().over())
+        select(Candidate.id)
         .join(AssessmentResult, AssessmentResult.candidate_id == Candidate.id)
         .where(Candidate.opening_id == opening.id, Candidate.stage.in_(list(stages)))
         .order_by(total.desc(), AssessmentResult.submitted_at, Candidate.id)
     )
-
-    def ids_on(number: int) -> list[Any]:
-        offset = (number - 1) * per_page
-        return list(db.session.execute(ranking.limit(per_page).offset(offset)))
-
-    page = max(1, page)
-    ids = ids_on(page)
-    if ids:
-        count = ids[0][1]
-    else:  # past the last page (or nothing to rank): count, then show the last page
-        count = db.session.scalar(select(func.count()).select_from(ranking.subquery()))
-        page = max(1, math.ceil(count / per_page))
-        ids = ids_on(page) if count else []
+    ids, count, page = counted_rows(ranking, page, per_page)
     rating, mine = _my_rating(viewer)
     loaded = {
         candidate.id: (candidate, result, version, my_rating)
@@ -398,10 +385,10 @@ def ranked(
             .join(AssessmentResult, AssessmentResult.candidate_id == Candidate.id)
             .join(Assessment, Assessment.id == AssessmentResult.assessment_id)
             .outerjoin(rating, mine)
-            .where(Candidate.id.in_([candidate_id for candidate_id, _count in ids]))
+            .where(Candidate.id.in_([candidate_id for (candidate_id,) in ids]))
         )
     }
-    rows = [loaded[candidate_id] for candidate_id, _count in ids]
+    rows = [loaded[candidate_id] for (candidate_id,) in ids]
     populations = Populations(weights)
     items = [
         RankedRow(
@@ -641,13 +628,11 @@ def search_candidates(
         stmt = stmt.where(Candidate.stage == f.stage)
     if f.duplicates_only:
         stmt = stmt.where(Candidate.duplicate_of_id.is_not(None))
-    count = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    page = max(1, min(page, max(1, math.ceil(count / per_page))))
-    rows = db.session.execute(
-        stmt.order_by(Candidate.created_at.desc(), Candidate.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
+    rows, count, page = counted_rows(
+        stmt.order_by(Candidate.created_at.desc(), Candidate.id.desc()),
+        page,
+        per_page,
+    )
     items = [
         ListedCandidate(
             person=_person(
@@ -687,11 +672,9 @@ def opening_candidates(
     )
     if stage is not None:
         stmt = stmt.where(Candidate.stage == stage)
-    count = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    page = max(1, page)
-    rows = db.session.execute(
-        stmt.order_by(Candidate.id).limit(per_page).offset((page - 1) * per_page)
-    ).all()
+    rows, count, page = counted_rows(
+        stmt.order_by(Candidate.id), page, per_page, clamp=False
+    )
     populations = Populations(opening.weight_map)
     items = [
         (
