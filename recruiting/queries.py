@@ -388,7 +388,8 @@ def ranked(
             .where(Candidate.id.in_([candidate_id for (candidate_id,) in ids]))
         )
     }
-    rows = [loaded[candidate_id] for (candidate_id,) in ids]
+    # A row gone between the two reads is left out rather than failing the page.
+    rows = [loaded[candidate_id] for (candidate_id,) in ids if candidate_id in loaded]
     populations = Populations(weights)
     items = [
         RankedRow(
