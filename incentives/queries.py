@@ -30,6 +30,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    or_,
     select,
     type_coerce,
 )
@@ -273,7 +274,17 @@ def load_tickets(
         )
         stmt = stmt.where(Ticket.agent_id.in_(agent_ids or [-1]))
     if unattributed_only:
-        stmt = stmt.where(TicketAgent.rep_id.is_(None))
+        # By agent, not by joined rep: the (agent_id, solved_at) index then finds the few
+        # unattributed tickets instead of the month's every ticket being read to drop them.
+        unmapped = list(
+            db.session.scalars(
+                select(TicketAgent.id).where(TicketAgent.rep_id.is_(None))
+            )
+        )
+        no_rep = Ticket.agent_id.is_(None)
+        stmt = stmt.where(
+            or_(no_rep, Ticket.agent_id.in_(unmapped)) if unmapped else no_rep
+        )
     frame = pd.read_sql(stmt, db.session.connection())
     return _typed(frame)
 

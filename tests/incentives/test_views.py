@@ -196,6 +196,23 @@ def test_unattributed_tickets_list_the_unknown_agent(org, login_as) -> None:
     assert "A-1" not in page
 
 
+def test_unattributed_tickets_include_those_no_agent_handled(
+    org, login_as, seed
+) -> None:
+    with seed():
+        operations.import_ticket_records(
+            [_ticket("N-1", ""), _ticket("N-2", "", solved_at="2024-04-02T10:00:00Z")],
+            source="web-test-unassigned",
+            by="test",
+            tz=ZoneInfo("UTC"),
+        )
+    page = text(login_as(org["lead"]).get(f"/incentives/unattributed?month={MONTH}"))
+    assert "N-1" in page
+    assert "U-1" in page
+    assert "N-2" not in page  # solved in April
+    assert "A-1" not in page
+
+
 # --- dashboard panels --------------------------------------------------------------------
 
 
