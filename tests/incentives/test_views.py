@@ -117,6 +117,23 @@ def test_a_supervisor_sees_their_team_and_no_other(org, login_as) -> None:
     assert "Organisation" not in page
 
 
+def test_each_figure_links_to_the_tickets_behind_it(org, login_as) -> None:
+    response = login_as(org["lead"]).get(f"/incentives/metrics?month={MONTH}")
+    html = response.get_data(as_text=True)
+    ana = org["ana"].id
+    tickets = f"/incentives/reps/{ana}/tickets?month={MONTH}"
+    assert f'<a href="{tickets}">Ana Rep</a>' in html
+    for metric in ("tickets_solved", "csat_raw", "timely_rate"):
+        assert f'href="{tickets}&amp;metric={metric}"' in html
+    # Cy's CSAT has no value (nothing rated): no link on it.
+    assert (
+        f"/incentives/reps/{org['cy'].id}/tickets?month={MONTH}&amp;metric=csat_raw"
+        not in html
+    )
+    # Team and group rows have no drill-down.
+    assert html.count("&amp;metric=tickets_solved") == 3
+
+
 def test_rows_sort_by_any_metric(org, login_as) -> None:
     page = metrics_page(login_as(org["admin"]), sort="csat_raw", dir="desc")
     assert page.index("Ana Rep") < page.index("Bo Rep")  # 50% before no ratings
