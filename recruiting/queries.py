@@ -588,10 +588,14 @@ def _identity_searchable(
 def search_candidates(
     f: CandidateFilter, viewer: Viewer, *, page: int = 1, per_page: int = PER_PAGE
 ) -> Page:
-    """Candidates matching ``f``, most recently added first."""
+    """Candidates matching ``f``, most recently added first.
+
+    The matching ids are read a page at a time with their count, then the page's rows
+    whole (see :func:`ranked`).
+    """
     rating, mine = _my_rating(viewer)
     stmt = (
-        select(Candidate, Opening, AssessmentResult, rating.id)
+        select(Candidate.id)
         .join(Opening, Opening.id == Candidate.opening_id)
         .outerjoin(AssessmentResult, AssessmentResult.candidate_id == Candidate.id)
         .outerjoin(rating, mine)
@@ -629,11 +633,20 @@ def search_candidates(
         stmt = stmt.where(Candidate.stage == f.stage)
     if f.duplicates_only:
         stmt = stmt.where(Candidate.duplicate_of_id.is_not(None))
-    rows, count, page = counted_rows(
-        stmt.order_by(Candidate.created_at.desc(), Candidate.id.desc()),
-        page,
-        per_page,
+    ids, count, page = counted_rows(
+        stmt.order_by(Candidate.created_at.desc(), Candidate.id.desc()), page, per_page
     )
+    loaded = {
+        row[0].id: row
+        for row in db.session.execute(
+            select(Candidate, Opening, AssessmentResult, rating.id)
+            .join(Opening, Opening.id == Candidate.opening_id)
+            .outerjoin(AssessmentResult, AssessmentResult.candidate_id == Candidate.id)
+            .outerjoin(rating, mine)
+            .where(Candidate.id.in_([candidate_id for (candidate_id,) in ids]))
+        )
+    }
+    rows = [loaded[candidate_id] for (candidate_id,) in ids if candidate_id in loaded]
     items = [
         ListedCandidate(
             person=_person(
@@ -665,17 +678,19 @@ def opening_candidates(
     per_page: int = PER_PAGE,
 ) -> Page:
     """An opening's candidates, oldest first, each with their result (for the API)."""
-    stmt = (
+    stmt = select(Candidate.id).where(Candidate.opening_id == opening.id)
+    if stage is not None:
+        stmt = stmt.where(Candidate.stage == stage)
+    ids, count, page = counted_rows(
+        stmt.order_by(Candidate.id), page, per_page, clamp=False
+    )
+    rows = db.session.execute(
         select(Candidate, AssessmentResult, Assessment.version)
         .outerjoin(AssessmentResult, AssessmentResult.candidate_id == Candidate.id)
         .outerjoin(Assessment, Assessment.id == AssessmentResult.assessment_id)
-        .where(Candidate.opening_id == opening.id)
-    )
-    if stage is not None:
-        stmt = stmt.where(Candidate.stage == stage)
-    rows, count, page = counted_rows(
-        stmt.order_by(Candidate.id), page, per_page, clamp=False
-    )
+        .where(Candidate.id.in_([candidate_id for (candidate_id,) in ids]))
+        .order_by(Candidate.id)
+    ).all()
     populations = Populations(opening.weight_map)
     items = [
         (
@@ -904,17 +919,31 @@ class AssessmentView:
 
 def assessment_view(assessment: Assessment) -> AssessmentView:
     """An assessment version with its items and how each behaved across its results."""
-    invitation_ids = list(
-        db.session.scalars(
-            select(AssessmentResult.invitation_id).where(
-                AssessmentResult.assessment_id == assessment.id
+    count, last, summed = db.session.execute(
+        select(
+            func.count(),
+            func.max(AssessmentResult.id),
+            func.sum(AssessmentResult.overall),
+        ).where(AssessmentResult.assessment_id == assessment.id)
+    ).one()
+    key = (assessment.id, count, last, round(summed or 0.0, 6))
+    stats = _ITEM_STATISTICS.get(key)
+    if stats is None:
+        invitation_ids = list(
+            db.session.scalars(
+                select(AssessmentResult.invitation_id).where(
+                    AssessmentResult.assessment_id == assessment.id
+                )
             )
         )
-    )
-    answers = _answers_by_invitation(invitation_ids) if invitation_ids else {}
-    results = [answers.get(i, {}) for i in invitation_ids]
-    spec = assessment.parsed
-    stats = {s.item_key: s for s in rules.item_statistics(spec, results)}
+        answers = _answers_by_invitation(invitation_ids) if invitation_ids else {}
+        results = [answers.get(i, {}) for i in invitation_ids]
+        stats = {
+            s.item_key: s for s in rules.item_statistics(assessment.parsed, results)
+        }
+        _ITEM_STATISTICS[key] = stats
+        while len(_ITEM_STATISTICS) > ITEM_STATISTICS_KEPT:
+            _ITEM_STATISTICS.pop(next(iter(_ITEM_STATISTICS)))
     openings = list(
         db.session.scalars(
             select(Opening)
@@ -922,7 +951,16 @@ def assessment_view(assessment: Assessment) -> AssessmentView:
             .order_by(Opening.title)
         )
     )
-    return AssessmentView(assessment, spec, stats, len(invitation_ids), openings)
+    return AssessmentView(assessment, assessment.parsed, stats, count, openings)
+
+
+#: Each version's item statistics by (version, how many results, the newest result's id,
+#: the sum of their overall scores). A submitted result and its answers never change, so
+#: only a new result changes them (the sum also tells apart results written and rolled
+#: back, whose ids SQLite may hand out again). Computing them reads every answer of the
+#: version (75,000 rows for 5,000 results), so this process keeps them.
+_ITEM_STATISTICS: dict[tuple[Any, ...], dict[str, rules.ItemStatistics]] = {}
+ITEM_STATISTICS_KEPT = 16
 
 
 def option_bars(item: rules.Item, stats: rules.ItemStatistics) -> Markup:

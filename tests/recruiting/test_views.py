@@ -363,6 +363,24 @@ def test_assessment_page_shows_items_and_statistics(seed, client, login_as) -> N
     assert 'aria-label="How often each option was chosen: a 2, b 1' in page
 
 
+def test_assessment_statistics_follow_each_new_result(seed, client, login_as) -> None:
+    with seed():
+        manager = make_user(Role.HIRING_MANAGER)
+        opening = make_opening(manager)
+        for pick in ("a", "b", "a"):
+            answer_all(make_candidate(opening, manager), manager, pick=pick)
+        assessment_id = opening.assessment_id
+    login_as(manager)
+    url = f"/recruiting/assessments/{assessment_id}"
+    assert "a 2, b 1" in text(client.get(url))
+    assert "a 2, b 1" in text(client.get(url))  # the same, kept
+    with seed():
+        answer_all(make_candidate(opening, manager), manager, pick="b")
+    page = text(client.get(url))
+    assert "4 result(s) on this version" in page
+    assert 'aria-label="How often each option was chosen: a 2, b 2' in page
+
+
 def test_recommendation_labels_read_well() -> None:
     assert Recommendation.STRONG_NO_HIRE.label == "Strong no hire"
     assert operations.ERASE_REASONS["request"] == "the candidate asked"
