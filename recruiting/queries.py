@@ -15,7 +15,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import ColumnElement, and_, false, func, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from core import charts
@@ -345,6 +355,19 @@ def board(
 # --- the ranked list and comparison -----------------------------------------------------
 
 
+def _in_order(ids: Sequence[Any], stmt: Select[Any]) -> list[Any]:
+    """The rows of ``stmt`` (its first entity a :class:`Candidate`) for the candidate ids
+    a :func:`counted_rows` page read, in that order. A list reads its page of ids first,
+    with their count, then only that page's rows whole; a row gone between the two reads
+    is left out rather than failing the page."""
+    wanted = [candidate_id for (candidate_id,) in ids]
+    loaded = {
+        row[0].id: row
+        for row in db.session.execute(stmt.where(Candidate.id.in_(wanted)))
+    }
+    return [loaded[candidate_id] for candidate_id in wanted if candidate_id in loaded]
+
+
 @dataclass(frozen=True)
 class RankedRow:
     rank: int
@@ -378,18 +401,13 @@ def ranked(
     )
     ids, count, page = counted_rows(ranking, page, per_page)
     rating, mine = _my_rating(viewer)
-    loaded = {
-        candidate.id: (candidate, result, version, my_rating)
-        for candidate, result, version, my_rating in db.session.execute(
-            select(Candidate, AssessmentResult, Assessment.version, rating.rating)
-            .join(AssessmentResult, AssessmentResult.candidate_id == Candidate.id)
-            .join(Assessment, Assessment.id == AssessmentResult.assessment_id)
-            .outerjoin(rating, mine)
-            .where(Candidate.id.in_([candidate_id for (candidate_id,) in ids]))
-        )
-    }
-    # A row gone between the two reads is left out rather than failing the page.
-    rows = [loaded[candidate_id] for (candidate_id,) in ids if candidate_id in loaded]
+    rows = _in_order(
+        ids,
+        select(Candidate, AssessmentResult, Assessment.version, rating.rating)
+        .join(AssessmentResult, AssessmentResult.candidate_id == Candidate.id)
+        .join(Assessment, Assessment.id == AssessmentResult.assessment_id)
+        .outerjoin(rating, mine),
+    )
     populations = Populations(weights)
     items = [
         RankedRow(
@@ -591,7 +609,7 @@ def search_candidates(
     """Candidates matching ``f``, most recently added first.
 
     The matching ids are read a page at a time with their count, then the page's rows
-    whole (see :func:`ranked`).
+    whole (:func:`_in_order`).
     """
     rating, mine = _my_rating(viewer)
     stmt = (
@@ -636,17 +654,13 @@ def search_candidates(
     ids, count, page = counted_rows(
         stmt.order_by(Candidate.created_at.desc(), Candidate.id.desc()), page, per_page
     )
-    loaded = {
-        row[0].id: row
-        for row in db.session.execute(
-            select(Candidate, Opening, AssessmentResult, rating.id)
-            .join(Opening, Opening.id == Candidate.opening_id)
-            .outerjoin(AssessmentResult, AssessmentResult.candidate_id == Candidate.id)
-            .outerjoin(rating, mine)
-            .where(Candidate.id.in_([candidate_id for (candidate_id,) in ids]))
-        )
-    }
-    rows = [loaded[candidate_id] for (candidate_id,) in ids if candidate_id in loaded]
+    rows = _in_order(
+        ids,
+        select(Candidate, Opening, AssessmentResult, rating.id)
+        .join(Opening, Opening.id == Candidate.opening_id)
+        .outerjoin(AssessmentResult, AssessmentResult.candidate_id == Candidate.id)
+        .outerjoin(rating, mine),
+    )
     items = [
         ListedCandidate(
             person=_person(
@@ -684,13 +698,12 @@ def opening_candidates(
     ids, count, page = counted_rows(
         stmt.order_by(Candidate.id), page, per_page, clamp=False
     )
-    rows = db.session.execute(
+    rows = _in_order(
+        ids,
         select(Candidate, AssessmentResult, Assessment.version)
         .outerjoin(AssessmentResult, AssessmentResult.candidate_id == Candidate.id)
-        .outerjoin(Assessment, Assessment.id == AssessmentResult.assessment_id)
-        .where(Candidate.id.in_([candidate_id for (candidate_id,) in ids]))
-        .order_by(Candidate.id)
-    ).all()
+        .outerjoin(Assessment, Assessment.id == AssessmentResult.assessment_id),
+    )
     populations = Populations(opening.weight_map)
     items = [
         (

@@ -361,19 +361,9 @@ def test_assessment_page_shows_items_and_statistics(seed, client, login_as) -> N
     assert "Refund without approval" in page
     assert "needs 20 results" in page
     assert 'aria-label="How often each option was chosen: a 2, b 1' in page
-
-
-def test_assessment_statistics_follow_each_new_result(seed, client, login_as) -> None:
-    with seed():
-        manager = make_user(Role.HIRING_MANAGER)
-        opening = make_opening(manager)
-        for pick in ("a", "b", "a"):
-            answer_all(make_candidate(opening, manager), manager, pick=pick)
-        assessment_id = opening.assessment_id
-    login_as(manager)
+    # Kept by the process, and worked out again when a new result arrives.
     url = f"/recruiting/assessments/{assessment_id}"
     assert "a 2, b 1" in text(client.get(url))
-    assert "a 2, b 1" in text(client.get(url))  # the same, kept
     with seed():
         answer_all(make_candidate(opening, manager), manager, pick="b")
     page = text(client.get(url))
