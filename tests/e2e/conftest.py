@@ -94,3 +94,10 @@ def log_in(page, email: str, password: str = demo.DEFAULT_PASSWORD) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state()
+
+
+def page_width(page) -> int:
+    """How wide the page lays out, once its style sheets have loaded: measured earlier,
+    an unstyled page is as wide as its widest chart."""
+    page.wait_for_load_state("load")
+    return page.evaluate("document.documentElement.scrollWidth")

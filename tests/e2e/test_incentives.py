@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, page_width
 
 pytestmark = pytest.mark.e2e
 
@@ -83,7 +83,7 @@ def test_a_rep_follows_a_figure_to_the_tickets_behind_it_on_a_phone(
     expect(page.locator('.tabs a[aria-current="page"]')).to_have_text("Rated tickets")
     rows = page.locator("table.ticket-table tbody tr")
     expect(rows.first).to_contain_text("satisfied")
-    width = page.evaluate("document.documentElement.scrollWidth")
+    width = page_width(page)
     assert width <= PHONE["width"], f"the page scrolls sideways on a phone ({width}px)"
     # the next rep's tickets (Ben Fischer, her teammate) are not hers to see
     own_id = int(re.search(r"/reps/(\d+)/", page.url).group(1))

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, page_width
 
 pytestmark = pytest.mark.e2e
 
@@ -45,7 +45,7 @@ def test_a_rep_disputes_a_ticket_on_a_phone_and_the_supervisor_decides(
     page.goto("/incentives/scores")
     page.get_by_role("link", name="Farah Haddad").first.click()
     expect(page.locator(".sc-name")).to_have_text("Farah Haddad")
-    width = page.evaluate("document.documentElement.scrollWidth")
+    width = page_width(page)
     assert width <= PHONE["width"], f"the scorecard scrolls sideways ({width}px)"
     page.get_by_role("link", name="The tickets behind these figures").click()
     page.locator("a[rel=next]").first.click()  # the current month, still open

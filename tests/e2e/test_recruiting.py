@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, page_width
 
 pytestmark = pytest.mark.e2e
 
@@ -75,7 +75,7 @@ def test_candidate_takes_the_test_on_a_phone_and_the_result_is_ranked(
         _answer_current(candidate, keyboard=number == 1)
         if number < 7:
             candidate.get_by_role("button", name="Next →").click()
-    width = candidate.evaluate("document.documentElement.scrollWidth")
+    width = page_width(candidate)
     assert width <= PHONE["width"], f"the test page scrolls sideways ({width}px)"
 
     # Half-way the candidate reloads: the question and the answer given are still there.

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, page_width
 
 pytestmark = pytest.mark.e2e
 
@@ -81,6 +81,6 @@ def test_the_layout_works_on_a_phone(browser, live_server) -> None:
     page = context.new_page()
     log_in(page, "grace.lee@example.com")
     expect(page.get_by_role("heading", name="Your team")).to_be_visible()
-    width = page.evaluate("document.documentElement.scrollWidth")
+    width = page_width(page)
     assert width <= 390, f"page scrolls sideways on a phone ({width}px)"
     context.close()

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, page_width
 
 pytestmark = pytest.mark.e2e
 
@@ -113,6 +113,6 @@ def test_the_player_works_on_a_phone(browser, live_server) -> None:
     expect(page.locator("input[type=radio]").first).to_be_checked()
     page.get_by_role("button", name="Answer").click()
     expect(page.locator(".feedback-box")).to_be_visible()
-    width = page.evaluate("document.documentElement.scrollWidth")
+    width = page_width(page)
     assert width <= 390, f"the player scrolls sideways on a phone ({width}px)"
     context.close()
