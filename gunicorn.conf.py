@@ -5,6 +5,7 @@ Every value can be overridden from the environment, e.g. WEB_CONCURRENCY=5.
 
 import gc
 import os
+import sys
 from typing import Any
 
 wsgi_app = "app:create_app()"
@@ -15,6 +16,13 @@ worker_class = "gthread"
 threads = int(os.environ.get("FRONTLINE_THREADS", "4"))
 # Each worker builds its own app and database pool after the fork (no shared connections).
 preload_app = False
+# How long a thread may keep the interpreter while another waits for it (Python's default
+# is 5 ms). A page's thread gives it up at every database round trip and then waits for it
+# again; beside a thread busy laying out a large page, each of those waits took up to 5 ms,
+# so a quick request (the authority check) took many times its own work. 0.5 ms keeps the
+# waits short: measured with one worker, two users loading the ranked list without pause
+# and one asking the check, the check's p95 went from 29-35 ms to 17-24 ms.
+switch_interval = float(os.environ.get("FRONTLINE_SWITCH_INTERVAL", "0.0005"))
 timeout = int(os.environ.get("FRONTLINE_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5
@@ -42,3 +50,4 @@ def post_worker_init(worker: Any) -> None:
     compile_templates(worker.wsgi)
     gc.collect()
     gc.freeze()
+    sys.setswitchinterval(switch_interval)

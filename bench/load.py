@@ -326,10 +326,16 @@ _CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 
 class Browser:
-    """One keep-alive connection, a cookie jar and the page's CSRF token."""
+    """A connection, a cookie jar and the page's CSRF token.
 
-    def __init__(self, port: int, recorder: Recorder) -> None:
+    With ``keep_alive`` the connection stays open between requests, as a browser's to a
+    server it reaches directly; without it each request comes on a new connection, as
+    from the reverse proxy of the production set-up (nginx's default towards the app).
+    """
+
+    def __init__(self, port: int, recorder: Recorder, *, keep_alive: bool) -> None:
         self.recorder = recorder
+        self.keep_alive = keep_alive
         self.connection = http.client.HTTPConnection(
             "127.0.0.1", port, timeout=HTTP_TIMEOUT
         )
@@ -355,6 +361,8 @@ class Browser:
             "X-Load-Page": name if self.recorder.measuring() else "warm-up",
             **(headers or {}),
         }
+        if not self.keep_alive:
+            sent["Connection"] = "close"
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
@@ -419,8 +427,8 @@ class Browser:
         )
         if status == 429:
             raise SystemExit(
-                "The login limit (10 a minute from one address) was reached on this Redis "
-                "database; wait a minute or give another --redis-url database number."
+                "The login limit (10 a minute from one address) was reached: wait a "
+                "minute before running the load again."
             )
         if status != 302:
             raise SystemExit(f"{email} could not log in ({status})")
@@ -667,6 +675,14 @@ def run_user(
 # --- gunicorn and the import --------------------------------------------------------------
 
 
+def reset_login_limits(redis_url: str) -> None:
+    """Forget the rate limits' counts on the load's Redis database: every run logs its
+    users in from one address, and the login limit also counts 50 an hour."""
+    connection = Redis.from_url(redis_url)
+    for key in connection.scan_iter("LIMITS:*"):
+        connection.delete(key)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -895,8 +911,12 @@ class CpuUse:
         busy = (self.machine[0] - start.machine[0]) / max(
             1, self.machine[1] - start.machine[1]
         )
+        each = " + ".join(
+            f"{(t - start.workers.get(pid, 0)) / hz / seconds:.2f}"
+            for pid, t in sorted(self.workers.items())
+        )
         return (
-            f"gunicorn workers {cores(self.workers, start.workers):.2f} cores, "
+            f"gunicorn workers {cores(self.workers, start.workers):.2f} cores ({each}), "
             f"PostgreSQL (this database) {cores(self.database, start.database):.2f}, "
             f"load generator {(self.generator - start.generator) / seconds:.2f}; "
             f"the machine's {os.cpu_count()} cores {busy:.0%} busy"
@@ -1008,6 +1028,13 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=0.2, help="mean seconds")
     parser.add_argument("--api-clients", type=int, default=2)
     parser.add_argument(
+        "--keep-alive",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="each user keeps one connection open (default: a new one per request, "
+        "as a reverse proxy sends them)",
+    )
+    parser.add_argument(
         "--postgres-url",
         default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
     )
@@ -1064,6 +1091,7 @@ def main() -> None:
             "PYTHONPATH": str(ROOT),
         }
         recorder = Recorder()
+        reset_login_limits(args.redis_url)
         server = Server(env, workdir, args.workers)
         runner = JobRunner(env, workdir, args.redis_url)
         importer: subprocess.Popen | None = None
@@ -1080,12 +1108,17 @@ def main() -> None:
             users += [(supervisor, e, k) for k, e in enumerate(data.supervisors)]
             browsers = []
             for behaviour, email, k in users:
-                browser = Browser(server.port, recorder)
+                browser = Browser(server.port, recorder, keep_alive=args.keep_alive)
                 browser.log_in(email)
                 browsers.append((behaviour, browser, k, args.think))
             for _ in range(args.api_clients):
                 browsers.append(
-                    (None, Browser(server.port, recorder), 0, args.think / 4)
+                    (
+                        None,
+                        Browser(server.port, recorder, keep_alive=args.keep_alive),
+                        0,
+                        args.think / 4,
+                    )
                 )
             logins = len(users)
             began = time.monotonic()

@@ -158,7 +158,7 @@ class Candidate(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: A likely earlier record of the same person (same e-mail or phone).
     duplicate_of_id: Mapped[int | None] = mapped_column(
-        ForeignKey("candidates.id", ondelete="SET NULL")
+        ForeignKey("candidates.id", ondelete="SET NULL"), index=True
     )
     duplicate_reason: Mapped[str | None] = mapped_column(String(40))
     #: Set when the candidacy closed (hired, rejected, withdrawn); starts retention.

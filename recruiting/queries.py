@@ -26,7 +26,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from core import charts
 from core.access import Role, Viewer
@@ -892,6 +892,19 @@ def candidate_view(
         and candidate.closed_at
         and not candidate.is_erased
         else None,
+    )
+
+
+def get_candidate_for_page(candidate_id: int) -> Candidate | None:
+    """The candidate with their opening, test result and its assessment, in one query
+    (the candidate page needs all four)."""
+    return db.session.scalar(
+        select(Candidate)
+        .where(Candidate.id == candidate_id)
+        .options(
+            joinedload(Candidate.opening),
+            joinedload(Candidate.result).joinedload(AssessmentResult.assessment),
+        )
     )
 
 

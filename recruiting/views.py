@@ -396,7 +396,9 @@ def _render_detail(candidate: Candidate, status: int = 200, **forms: Any) -> Any
 @bp.route("/candidates/<int:candidate_id>")
 @readers_only
 def candidate_detail(candidate_id: int) -> Any:
-    candidate = db.get_or_404(Candidate, candidate_id)
+    candidate = queries.get_candidate_for_page(candidate_id)
+    if candidate is None:
+        abort(404)
     if operations.close_overdue_tests(opening_id=candidate.opening_id):
         db.session.commit()
     return _render_detail(candidate)
