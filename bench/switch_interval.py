@@ -49,7 +49,9 @@ def setting_up(database_url: str) -> tuple[int, str, str, str]:
     from core.people import Role
     from recruiting.models import Candidate
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET_KEY}
+    )
     with app.app_context():
         opening = db.session.scalar(
             select(Candidate.opening_id)
