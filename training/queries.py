@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, bindparam, func, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, lazyload, selectinload
 
 from core.access import Role, Viewer, visible_team_ids
 from core.db import db
@@ -136,12 +136,16 @@ def best_results(rep_id: int) -> dict[str, Attempt]:
 
 
 def rep_query(viewer: Viewer) -> Select[tuple[User]]:
-    """Active reps the viewer may see, by name."""
+    """Active reps the viewer may see, by name.
+
+    Without their roles and supervised teams, which a user otherwise brings along (two
+    more queries for every list): the lists of reps show names and teams."""
     stmt = (
         select(User)
         .join(UserRole, (UserRole.user_id == User.id) & (UserRole.role == Role.REP))
         .where(User.is_active.is_(True))
         .order_by(User.name)
+        .options(lazyload(User.role_rows), lazyload(User.supervised_teams))
     )
     teams = visible_team_ids(viewer)
     if teams is not None:

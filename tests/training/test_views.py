@@ -185,6 +185,28 @@ def test_a_supervisor_sees_only_their_teams_in_the_register(client, org, login_a
     assert client.get(f"/training/register/teams/{org['other'].id}").status_code == 403
 
 
+def test_the_register_reads_no_roles_or_supervised_teams_of_the_reps_it_lists(
+    app, client, org, seed, login_as
+) -> None:
+    login_as(org["sup"])
+    client.get("/training/register")
+    with counting(app) as statements:
+        page = text(client.get("/training/register"))
+    assert "Rita Rep" in page
+    assert "Ray Rep" in page
+    with seed():
+        for n in range(6):
+            make_user(Role.REP, team=db.session.merge(org["team"]), name=f"New Rep {n}")
+    with counting(app) as more:
+        page = text(client.get("/training/register"))
+    assert "New Rep 5" in page
+    assert len(more) == len(statements)
+    # The viewer's own roles come with their user (a join); nobody else's are read.
+    assert not [
+        s for s in more if "FROM user_roles" in s or "FROM team_supervisors" in s
+    ]
+
+
 # --- sign-offs ----------------------------------------------------------------------------
 
 
