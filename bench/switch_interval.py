@@ -41,7 +41,7 @@ RANKED = "ranked list"
 WARM_UP = 3.0
 
 
-def setting_up(database_url: str) -> tuple[int, str, str, str]:
+def setting_up(database_url: str) -> tuple[int, str, tuple[str, str]]:
     """The opening with most candidates, a supervisor's API token, a rep and authority."""
     from app import create_app
     from core.accounts import create_api_token
@@ -71,7 +71,7 @@ def setting_up(database_url: str) -> tuple[int, str, str, str]:
                 "LIMIT 1"
             )
         ).one()
-    return opening, secret, rep, code
+    return opening, secret, (rep, code)
 
 
 def one_run(
@@ -141,7 +141,6 @@ def main() -> None:
     parser.add_argument("--intervals", nargs="+", default=["0.005", "0.001", "0.0005"])
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    os.environ["DATABASE_URL"] = args.database_url
     env = {
         **os.environ,
         "DATABASE_URL": args.database_url,
@@ -149,7 +148,7 @@ def main() -> None:
         "SECRET_KEY": SECRET_KEY,
         "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
     }
-    opening, token, *question = setting_up(args.database_url)
+    opening, token, question = setting_up(args.database_url)
     print(
         f"{'interval':>9}  {'check p50':>9}  {'check p95':>9}  {'ranked p50':>10}  "
         f"{'ranked p95':>10}  {'ranked/s':>8}"
@@ -157,9 +156,7 @@ def main() -> None:
     for _round in range(args.rounds):
         for interval in args.intervals:
             reset_login_limits(args.redis_url)
-            times = one_run(
-                env, interval, args.seconds, opening, token, tuple(question)
-            )
+            times = one_run(env, interval, args.seconds, opening, token, question)
             check, ranked = times[CHECK], times[RANKED]
             print(
                 f"{float(interval) * 1000:>7.1f}ms  {statistics.median(check):>9.1f}  "
