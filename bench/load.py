@@ -12,7 +12,8 @@ limits), and runs virtual users in this process for ``--seconds`` after a warm-u
 - supervisors ask for sign-offs for reps and approve each other's requests (grants);
 - API clients ask ``GET /api/v1/authority-check`` with a supervisor's token;
 - one ticket import (``flask tickets import``) runs during the load, and an ``rq worker``
-  runs the job it leaves (the month figures computed ahead).
+  runs the job it leaves (the month figures computed ahead), at the lower CPU priority
+  jobs take in production (``--niceness 0``: at the web's).
 
 Each user logs in once through the login form and keeps its session cookie (the login
 limit is 10 a minute from one address). Every response is timed in this process; the
@@ -959,6 +960,34 @@ def report(
     return met
 
 
+def busy_window(recorder: Recorder, start: float, end: float) -> str:
+    """Pages and checks while the import and the job it started ran, against the rest of
+    the measured time: where the slowest requests come from."""
+    measured = [s for s in recorder.samples if s.at >= recorder.measuring_from]
+    lines = [
+        f"\nWhile the import and its job ran ({end - start:.0f} s of the run) and the "
+        "rest of the time (ms):"
+    ]
+    for label, wanted in (
+        ("pages", lambda n: n != CHECK),
+        ("check", lambda n: n == CHECK),
+    ):
+        parts = []
+        for when, inside in (("during", True), ("rest", False)):
+            ms = [
+                s.ms
+                for s in measured
+                if wanted(s.name) and (start <= s.at <= end) is inside
+            ]
+            if ms:
+                parts.append(
+                    f"{when}: {len(ms)} requests, p50 {percentile(ms, 50):.1f}, "
+                    f"p95 {percentile(ms, 95):.1f}"
+                )
+        lines.append(f"  {label:<6} " + "; ".join(parts))
+    return "\n".join(lines)
+
+
 def check_writes(
     before: dict[str, int], after: dict[str, int], did: dict[str, int]
 ) -> bool:
@@ -1035,6 +1064,12 @@ def main() -> None:
         "as a reverse proxy sends them)",
     )
     parser.add_argument(
+        "--niceness",
+        type=int,
+        default=jobs.JOB_NICENESS,
+        help="CPU niceness of the RQ worker's jobs",
+    )
+    parser.add_argument(
         "--postgres-url",
         default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
     )
@@ -1089,6 +1124,7 @@ def main() -> None:
             "REDIS_URL": args.redis_url,
             "SECRET_KEY": SECRET_KEY,
             "PYTHONPATH": str(ROOT),
+            "FRONTLINE_JOB_NICENESS": str(args.niceness),
         }
         recorder = Recorder()
         reset_login_limits(args.redis_url)
@@ -1122,6 +1158,7 @@ def main() -> None:
                 )
             logins = len(users)
             began = time.monotonic()
+            wall_offset = time.time() - time.monotonic()
             recorder.measuring_from = began + args.warm_up
             for n, (behaviour, browser, k, mean) in enumerate(browsers):
                 rng = random.Random(100 + n)
@@ -1202,6 +1239,16 @@ def main() -> None:
             )
             print(f"  then the job {job.kind!r} on the RQ worker: {job.status}, {took}")
         met = report(recorder, server_times, args.seconds)
+        if import_started is not None:
+            busy_until = max(
+                [import_started + import_took]
+                + [
+                    job.finished_at.replace(tzinfo=dt.UTC).timestamp() - wall_offset
+                    for job in background
+                    if job.finished_at
+                ]
+            )
+            print(busy_window(recorder, import_started, busy_until))
         print(
             f"\n{len(browsers)} users ({logins} logged in, {args.api_clients} API). "
             f"Load average {min(loads):.2f}-{max(loads):.2f} during the run.\n"

@@ -57,6 +57,10 @@ PROGRESS_EVERY = 0.5
 HEARTBEAT_EVERY = 10.0
 #: A running job not heard from for this long (seconds) has lost its runner.
 STALE_AFTER = 60.0
+#: How much lower than the web's requests an RQ worker's jobs run on the CPU (a Unix
+#: niceness, 0-19; ``FRONTLINE_JOB_NICENESS``): a month's metrics or scorecards then use
+#: the cores the requests leave idle, instead of slowing every page while they run.
+JOB_NICENESS = 10
 #: Shown for a job whose runner died.
 INTERRUPTED = (
     "The job stopped before it finished: the process running it ended "
@@ -326,11 +330,37 @@ def perform(job_id: int) -> None:
     if has_app_context():
         run(job_id)
         return
+    yield_to_requests(int(os.environ.get("FRONTLINE_JOB_NICENESS", JOB_NICENESS)))
     if _WORKER_APP is None:
         _WORKER_APP = importlib.import_module("app").create_app()
     with _WORKER_APP.app_context():
         run(job_id)
         db.session.remove()
+
+
+def yield_to_requests(niceness: int) -> None:
+    """Lower this process's CPU priority to ``niceness`` (never raising it: only root may).
+
+    RQ runs each job in a process forked for it, and the processes a job starts (a
+    scorecard batch's) inherit the priority. On Linux a niceness only weighs against
+    processes of the same session, and a service (gunicorn, ``rq worker``) runs in a
+    session of its own, so the session's own niceness (its "autogroup") is lowered too:
+    that is what weighs the worker's jobs against the web's requests.
+    """
+    niceness = min(niceness, 19)
+    try:
+        if niceness > os.getpriority(os.PRIO_PROCESS, 0):
+            os.setpriority(os.PRIO_PROCESS, 0, niceness)
+    except (AttributeError, OSError):  # no priorities on this platform
+        logger.warning("Jobs run at the same CPU priority as the web")
+        return
+    autogroup = Path("/proc/self/autogroup")
+    try:
+        # "/autogroup-123 nice 0"
+        if niceness > int(autogroup.read_text().split()[-1]):
+            autogroup.write_text(str(niceness))
+    except (OSError, ValueError, IndexError):  # no autogroups here
+        pass
 
 
 class JobContext:

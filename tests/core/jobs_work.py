@@ -46,3 +46,17 @@ def read_then_report(context: JobContext, seconds: float) -> dict[str, Any]:
         time.sleep(0.02)
     context.progress(1, 1, "Counted the teams")
     return {"teams": teams}
+
+
+def report_priority(context: JobContext) -> dict[str, Any]:
+    """The CPU niceness the job runs at, and its session's (``None``: no autogroups)."""
+    import os
+    from pathlib import Path
+
+    autogroup = Path("/proc/self/autogroup")
+    return {
+        "niceness": os.getpriority(os.PRIO_PROCESS, 0),
+        "session": int(autogroup.read_text().split()[-1])
+        if autogroup.exists()
+        else None,
+    }

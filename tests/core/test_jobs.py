@@ -136,6 +136,7 @@ def run_rq_worker(
         text=True,
         timeout=180,
         check=False,
+        start_new_session=True,  # as a service runs: the jobs' priority is its own
     )
 
 
@@ -236,6 +237,88 @@ def test_with_redis_a_job_goes_to_the_queue_and_an_rq_worker_runs_it(
     assert done.result == {"counted": 4}
     storage = Path(fresh_app.config["FRONTLINE_STORAGE_DIR"])
     assert (storage / "jobs" / str(job_id) / "count.txt").read_text() == "4"
+
+
+def _own_niceness() -> int:
+    return os.getpriority(os.PRIO_PROCESS, 0)
+
+
+def _lowered(niceness: int) -> dict[str, int | None]:
+    """What a job in a session of its own reports after lowering its priority."""
+    wanted = max(niceness, _own_niceness())
+    return {
+        "niceness": wanted,
+        "session": wanted if Path("/proc/self/autogroup").exists() else None,
+    }
+
+
+def test_a_job_in_a_thread_of_the_web_keeps_the_web_s_priority(
+    fresh_app: Flask,
+) -> None:
+    before = _own_niceness()
+    with fresh_app.app_context():
+        job = jobs.enqueue(jobs_work.report_priority, kind="test.priority")
+        db.session.commit()
+        job_id = job.id
+    done = wait_for(fresh_app, job_id)
+    assert done.status is JobStatus.DONE, done.error
+    assert done.result["niceness"] == before
+    assert _own_niceness() == before
+
+
+def test_a_job_in_a_process_of_its_own_runs_below_the_web(
+    fresh_app: Flask, scratch_database_url: str
+) -> None:
+    """``perform``, as an RQ work horse calls it, lowers its process's CPU priority and its
+    session's to ``FRONTLINE_JOB_NICENESS`` (a process already nicer stays as it is)."""
+    with fresh_app.app_context():
+        job = Job(
+            kind="test.priority",
+            function="tests.core.jobs_work:report_priority",
+            params={"args": []},
+            backend="rq",
+        )
+        db.session.add(job)
+        db.session.commit()
+        job_id = job.id
+    env = {
+        **os.environ,
+        "DATABASE_URL": scratch_database_url,
+        "SECRET_KEY": "priority-test",
+        "FRONTLINE_STORAGE_DIR": fresh_app.config["FRONTLINE_STORAGE_DIR"],
+        "FRONTLINE_JOB_NICENESS": "7",
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("REDIS_URL", None)
+    code = "import sys; from core import jobs; jobs.perform(int(sys.argv[1]))"
+    subprocess.run(
+        [sys.executable, "-c", code, str(job_id)],
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+        check=True,
+        start_new_session=True,
+    )
+    done = wait_for(fresh_app, job_id, seconds=0)
+    assert done.status is JobStatus.DONE, done.error
+    assert done.result == _lowered(7)
+
+
+@requires_redis()
+def test_an_rq_worker_runs_jobs_at_niceness_10_by_default(
+    fresh_app: Flask, scratch_database_url: str
+) -> None:
+    queue = f"frontline-test-{uuid.uuid4().hex[:8]}"
+    fresh_app.config.update(REDIS_URL=TEST_REDIS_URL, RQ_QUEUE=queue)
+    with fresh_app.app_context():
+        job = jobs.enqueue(jobs_work.report_priority, kind="test.priority")
+        db.session.commit()
+        job_id = job.id
+    worker = run_rq_worker(fresh_app, queue, scratch_database_url)
+    assert worker.returncode == 0, worker.stderr[-2000:]
+    done = wait_for(fresh_app, job_id)
+    assert done.status is JobStatus.DONE, done.error
+    assert done.result == _lowered(jobs.JOB_NICENESS)
 
 
 def test_progress_after_reading_survives_another_writer(fresh_app: Flask) -> None:
