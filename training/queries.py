@@ -447,9 +447,12 @@ def register_for(
     facts = grant_facts_by_rep(rep.id for rep in reps)
     register: dict[int, list[RegisterEntry]] = {}
     for rep in reps:
-        mine = facts.get(rep.id, [])
+        by_code: dict[str, list[GrantFact]] = defaultdict(list)
+        for fact in facts.get(rep.id, ()):
+            by_code[fact.code].append(fact)
         entries = []
         for authority in authorities:
+            mine = by_code.get(authority.code, [])
             decision = decide(
                 mine, authority.code, None, at, holder_active=rep.is_active
             )
