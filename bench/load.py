@@ -960,28 +960,32 @@ def report(
     return met
 
 
-def busy_window(recorder: Recorder, start: float, end: float) -> str:
-    """Pages and checks while the import and the job it started ran, against the rest of
+def busy_windows(recorder: Recorder, windows: dict[str, tuple[float, float]]) -> str:
+    """Pages and checks in each window (the import, the job it left) and in the rest of
     the measured time: where the slowest requests come from."""
     measured = [s for s in recorder.samples if s.at >= recorder.measuring_from]
-    lines = [
-        f"\nWhile the import and its job ran ({end - start:.0f} s of the run) and the "
-        "rest of the time (ms):"
-    ]
-    for label, wanted in (
-        ("pages", lambda n: n != CHECK),
-        ("check", lambda n: n == CHECK),
-    ):
+
+    def window_of(at: float) -> str:
+        for name, (start, end) in windows.items():
+            if start <= at <= end:
+                return name
+        return "rest"
+
+    spans = ", ".join(
+        f"{name} {end - start:.0f} s" for name, (start, end) in windows.items()
+    )
+    lines = [f"\nBy when they ran ({spans}; the rest of the time), ms:"]
+    for label, is_check in (("pages", False), ("check", True)):
         parts = []
-        for when, inside in (("during", True), ("rest", False)):
+        for when in [*windows, "rest"]:
             ms = [
                 s.ms
                 for s in measured
-                if wanted(s.name) and (start <= s.at <= end) is inside
+                if (s.name == CHECK) is is_check and window_of(s.at) == when
             ]
             if ms:
                 parts.append(
-                    f"{when}: {len(ms)} requests, p50 {percentile(ms, 50):.1f}, "
+                    f"{when}: {len(ms)}, p50 {percentile(ms, 50):.1f}, "
                     f"p95 {percentile(ms, 95):.1f}"
                 )
         lines.append(f"  {label:<6} " + "; ".join(parts))
@@ -1239,16 +1243,16 @@ def main() -> None:
             )
             print(f"  then the job {job.kind!r} on the RQ worker: {job.status}, {took}")
         met = report(recorder, server_times, args.seconds)
-        if import_started is not None:
-            busy_until = max(
-                [import_started + import_took]
-                + [
-                    job.finished_at.replace(tzinfo=dt.UTC).timestamp() - wall_offset
-                    for job in background
-                    if job.finished_at
-                ]
-            )
-            print(busy_window(recorder, import_started, busy_until))
+        if import_started is not None and import_took is not None:
+            windows = {"import": (import_started, import_started + import_took)}
+            for job in background:
+                if job.started_at and job.finished_at:
+                    windows[f"{job.kind} job"] = (
+                        job.started_at.replace(tzinfo=dt.UTC).timestamp() - wall_offset,
+                        job.finished_at.replace(tzinfo=dt.UTC).timestamp()
+                        - wall_offset,
+                    )
+            print(busy_windows(recorder, windows))
         print(
             f"\n{len(browsers)} users ({logins} logged in, {args.api_clients} API). "
             f"Load average {min(loads):.2f}-{max(loads):.2f} during the run.\n"
