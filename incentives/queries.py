@@ -22,9 +22,11 @@ import numpy as np
 import pandas as pd
 from flask import current_app, has_request_context, request
 from sqlalchemy import (
+    ARRAY,
     Select,
     String,
     and_,
+    any_,
     cast,
     delete,
     event,
@@ -60,6 +62,11 @@ logger = logging.getLogger(__name__)
 
 #: Batches for ``IN (...)`` lists, well under every database's parameter limit.
 IN_BATCH = 500
+#: Batches for one array parameter (PostgreSQL).
+ARRAY_BATCH = 10_000
+#: A file of at least 1/WHOLE_INDEX_SHARE of the tickets its source has stored reads the
+#: source's whole key index instead of looking its tickets up.
+WHOLE_INDEX_SHARE = 4
 
 
 def org_timezone() -> ZoneInfo:
@@ -325,28 +332,40 @@ def _utc(values: pd.Series) -> pd.Series:
 def ticket_fingerprints(source: str, external_ids: pd.Series) -> pd.DataFrame:
     """``id``, ``external_id``, ``fingerprint`` of the stored tickets among ``external_ids``.
 
-    Small batches are looked up by id; big ones read the source's whole key index, which
-    is faster than thousands of lookups.
+    When the file is large next to what the source has stored (a first import, a file
+    imported again), the source's whole key index is read: faster than a lookup per
+    ticket. Otherwise the tickets are looked up: 50,000 new tickets beside 1,000,000
+    stored took 2.7 s to read the whole index on PostgreSQL, and 0.1 s to look up.
     """
     columns = [Ticket.id, Ticket.external_id, Ticket.fingerprint]
-    if len(external_ids) > 20 * IN_BATCH:
+    ids = external_ids.dropna().tolist()
+    if not ids:
+        return pd.DataFrame({"id": [], "external_id": [], "fingerprint": []})
+    stored = db.session.scalar(
+        select(func.count()).select_from(Ticket).where(Ticket.source == source)
+    )
+    if len(ids) * WHOLE_INDEX_SHARE >= (stored or 0):
         stmt = select(*columns).where(Ticket.source == source)
         return pd.read_sql(stmt, db.session.connection())
+    on_postgres = db.session.get_bind().dialect.name == "postgresql"
+    # PostgreSQL takes a whole batch as one array parameter; elsewhere, an IN list.
+    batch = ARRAY_BATCH if on_postgres else IN_BATCH
     parts = []
-    ids = external_ids.dropna().tolist()
-    for start in range(0, len(ids), IN_BATCH):
-        stmt = select(*columns).where(
-            Ticket.source == source,
-            Ticket.external_id.in_(ids[start : start + IN_BATCH]),
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        wanted = (
+            Ticket.external_id == any_(cast(chunk, ARRAY(String)))
+            if on_postgres
+            else Ticket.external_id.in_(chunk)
         )
         parts.append(
             pd.DataFrame(
-                db.session.execute(stmt).all(),
+                db.session.execute(
+                    select(*columns).where(Ticket.source == source, wanted)
+                ).all(),
                 columns=["id", "external_id", "fingerprint"],
             )
         )
-    if not parts:
-        return pd.DataFrame({"id": [], "external_id": [], "fingerprint": []})
     return pd.concat(parts, ignore_index=True)
 
 

@@ -123,7 +123,13 @@ def test_tickets_written_in_bulk_read_back_as_aware_utc_through_the_orm(reps) ->
     assert march == 0
 
 
-def test_importing_the_same_file_again_changes_nothing(reps) -> None:
+@pytest.mark.parametrize("share", [0, 1000], ids=["looked-up", "whole-index"])
+def test_importing_the_same_file_again_changes_nothing(
+    reps, monkeypatch, share
+) -> None:
+    monkeypatch.setattr(queries, "WHOLE_INDEX_SHARE", share)
+    monkeypatch.setattr(queries, "IN_BATCH", 2)
+    monkeypatch.setattr(queries, "ARRAY_BATCH", 2)
     import_file("frontline_tickets.csv")
     first_ids = set(db.session.scalars(select(Ticket.id)))
     again = import_file("frontline_tickets.csv")
@@ -132,7 +138,13 @@ def test_importing_the_same_file_again_changes_nothing(reps) -> None:
     assert count(TicketImport) == 2
 
 
-def test_a_changed_ticket_is_updated_in_place(reps) -> None:
+@pytest.mark.parametrize("share", [0, 1000], ids=["looked-up", "whole-index"])
+def test_a_changed_ticket_is_updated_in_place(reps, monkeypatch, share) -> None:
+    """Found either way: a file small next to what its source has stored looks its
+    tickets up, in batches; a large one reads the source's whole key index."""
+    monkeypatch.setattr(queries, "WHOLE_INDEX_SHARE", share)
+    monkeypatch.setattr(queries, "IN_BATCH", 2)
+    monkeypatch.setattr(queries, "ARRAY_BATCH", 2)
     first = import_file("frontline_tickets.csv")
     text = (DATA / "frontline_tickets.csv").read_text()
     changed = text.replace(
