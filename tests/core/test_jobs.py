@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -113,6 +114,17 @@ def test_without_redis_a_job_runs_in_a_thread(fresh_app: Flask) -> None:
     done = wait_for(fresh_app, job_id)
     assert done.status is JobStatus.DONE, done.error
     assert done.result == {"counted": 5}
+
+
+def enqueue_for_rq(app: Flask, fn: Any, *args: Any, **kwargs: Any) -> tuple[str, int]:
+    """Enqueue ``fn`` on an RQ queue of its own; returns the queue's name and the job's id."""
+    queue = f"frontline-test-{uuid.uuid4().hex[:8]}"
+    app.config.update(REDIS_URL=TEST_REDIS_URL, RQ_QUEUE=queue)
+    with app.app_context():
+        job = jobs.enqueue(fn, *args, **kwargs)
+        assert job.backend == "rq"
+        db.session.commit()
+        return queue, job.id
 
 
 def run_rq_worker(
@@ -222,13 +234,9 @@ def test_a_job_whose_runner_died_shows_as_interrupted(app_ctx) -> None:
 def test_with_redis_a_job_goes_to_the_queue_and_an_rq_worker_runs_it(
     fresh_app: Flask, scratch_database_url: str
 ) -> None:
-    queue = f"frontline-test-{uuid.uuid4().hex[:8]}"
-    fresh_app.config.update(REDIS_URL=TEST_REDIS_URL, RQ_QUEUE=queue)
-    with fresh_app.app_context():
-        job = jobs.enqueue(jobs_work.count_to, 4, kind="test.count", total=4)
-        assert job.backend == "rq"
-        db.session.commit()
-        job_id = job.id
+    queue, job_id = enqueue_for_rq(
+        fresh_app, jobs_work.count_to, 4, kind="test.count", total=4
+    )
     assert wait_for(fresh_app, job_id, seconds=0).status is JobStatus.QUEUED
     worker = run_rq_worker(fresh_app, queue, scratch_database_url)
     assert worker.returncode == 0, worker.stderr[-2000:]
@@ -308,12 +316,9 @@ def test_a_job_in_a_process_of_its_own_runs_below_the_web(
 def test_an_rq_worker_runs_jobs_at_niceness_10_by_default(
     fresh_app: Flask, scratch_database_url: str
 ) -> None:
-    queue = f"frontline-test-{uuid.uuid4().hex[:8]}"
-    fresh_app.config.update(REDIS_URL=TEST_REDIS_URL, RQ_QUEUE=queue)
-    with fresh_app.app_context():
-        job = jobs.enqueue(jobs_work.report_priority, kind="test.priority")
-        db.session.commit()
-        job_id = job.id
+    queue, job_id = enqueue_for_rq(
+        fresh_app, jobs_work.report_priority, kind="test.priority"
+    )
     worker = run_rq_worker(fresh_app, queue, scratch_database_url)
     assert worker.returncode == 0, worker.stderr[-2000:]
     done = wait_for(fresh_app, job_id)
