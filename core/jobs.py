@@ -61,6 +61,8 @@ STALE_AFTER = 60.0
 #: niceness, 0-19; ``FRONTLINE_JOB_NICENESS``): a month's metrics or scorecards then use
 #: the cores the requests leave idle, instead of slowing every page while they run.
 JOB_NICENESS = 10
+#: Where Linux shows the niceness of this process's session.
+AUTOGROUP = Path("/proc/self/autogroup")
 #: Shown for a job whose runner died.
 INTERRUPTED = (
     "The job stopped before it finished: the process running it ended "
@@ -354,13 +356,24 @@ def yield_to_requests(niceness: int) -> None:
     except (AttributeError, OSError):  # no priorities on this platform
         logger.warning("Jobs run at the same CPU priority as the web")
         return
-    autogroup = Path("/proc/self/autogroup")
+    session = session_niceness()
+    if session is not None and niceness > session:
+        try:
+            AUTOGROUP.write_text(str(niceness))
+        except OSError:
+            logger.warning("Jobs run at their session's CPU priority")
+
+
+def session_niceness() -> int | None:
+    """The niceness of this process's session ("autogroup"), or ``None`` when it has none.
+
+    Linux shows ``/autogroup-123 nice 0``; the file is empty for a process still in the
+    first session, the one PID 1 started in, and absent where there are no autogroups.
+    """
     try:
-        # "/autogroup-123 nice 0"
-        if niceness > int(autogroup.read_text().split()[-1]):
-            autogroup.write_text(str(niceness))
-    except (OSError, ValueError, IndexError):  # no autogroups here
-        pass
+        return int(AUTOGROUP.read_text().split()[-1])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 class JobContext:

@@ -51,12 +51,10 @@ def read_then_report(context: JobContext, seconds: float) -> dict[str, Any]:
 def report_priority(context: JobContext) -> dict[str, Any]:
     """The CPU niceness the job runs at, and its session's (``None``: no autogroups)."""
     import os
-    from pathlib import Path
 
-    autogroup = Path("/proc/self/autogroup")
+    from core.jobs import session_niceness
+
     return {
         "niceness": os.getpriority(os.PRIO_PROCESS, 0),
-        "session": int(autogroup.read_text().split()[-1])
-        if autogroup.exists()
-        else None,
+        "session": session_niceness(),
     }

@@ -251,13 +251,47 @@ def _own_niceness() -> int:
     return os.getpriority(os.PRIO_PROCESS, 0)
 
 
+def _new_sessions_have_autogroups() -> bool:
+    """Whether a process started in a session of its own gets an autogroup here.
+
+    Not the same as asking this process: one that never left the first session (a
+    child of PID 1, as CI's may be) shows none, while the sessions it starts do.
+    """
+    code = "from core.jobs import session_niceness; print(session_niceness())"
+    shown = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        start_new_session=True,
+    ).stdout.strip()
+    return shown != "None"
+
+
 def _lowered(niceness: int) -> dict[str, int | None]:
     """What a job in a session of its own reports after lowering its priority."""
     wanted = max(niceness, _own_niceness())
     return {
         "niceness": wanted,
-        "session": wanted if Path("/proc/self/autogroup").exists() else None,
+        "session": wanted if _new_sessions_have_autogroups() else None,
     }
+
+
+@pytest.mark.parametrize(
+    ("shown", "niceness"),
+    [("/autogroup-85 nice 0\n", 0), ("/autogroup-7 nice 10\n", 10), ("", None)],
+)
+def test_a_session_s_niceness_is_read_and_an_empty_file_means_none(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shown: str, niceness: int | None
+) -> None:
+    """Linux leaves the file empty for a process in the first session (PID 1's)."""
+    autogroup = tmp_path / "autogroup"
+    autogroup.write_text(shown)
+    monkeypatch.setattr(jobs, "AUTOGROUP", autogroup)
+    assert jobs.session_niceness() == niceness
+    monkeypatch.setattr(jobs, "AUTOGROUP", tmp_path / "absent")
+    assert jobs.session_niceness() is None
 
 
 def test_a_job_in_a_thread_of_the_web_keeps_the_web_s_priority(
