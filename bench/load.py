@@ -11,9 +11,10 @@ limits), and runs virtual users in this process for ``--seconds`` after a warm-u
 - reps open the scenarios and play them to the end, one decision at a time;
 - supervisors ask for sign-offs for reps and approve each other's requests (grants);
 - API clients ask ``GET /api/v1/authority-check`` with a supervisor's token;
-- one ticket import (``flask tickets import``) runs during the load, and an ``rq worker``
-  runs the job it leaves (the month figures computed ahead), at the lower CPU priority
-  jobs take in production (``--niceness 0``: at the web's).
+- one ticket import (``flask tickets import``, in a session of its own as cron's
+  ``setsid`` starts it) runs during the load, and an ``rq worker`` runs the job it leaves
+  (the month figures computed ahead), both at the lower CPU priority that jobs and bulk
+  commands take in production (``--niceness 0``: at the web's).
 
 Each user logs in once through the login form and keeps its session cookie (the login
 limit is 10 a minute from one address). Every response is timed in this process; the
@@ -842,6 +843,7 @@ def start_import(
         env=env,
         stdout=out,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # as cron's `setsid flask ...`: it then yields to the web
     )
 
 
@@ -1071,7 +1073,7 @@ def main() -> None:
         "--niceness",
         type=int,
         default=jobs.JOB_NICENESS,
-        help="CPU niceness of the RQ worker's jobs",
+        help="CPU niceness of the RQ worker's jobs and of the import",
     )
     parser.add_argument(
         "--postgres-url",

@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from core import accounts, backup
+from core import accounts, backup, jobs
 from core import demo as demo_data
 from core.access import Role
 from core.db import db
@@ -130,6 +130,7 @@ def api_tokens_create(name: str, role: str) -> None:
 )
 def backup_command(out: Path) -> None:
     """Take a consistent backup of the database, safe while people are working."""
+    jobs.command_yields_to_requests()
     try:
         backup.backup(current_app.config["SQLALCHEMY_DATABASE_URI"], out)
     except backup.BackupError as e:

@@ -332,12 +332,17 @@ def perform(job_id: int) -> None:
     if has_app_context():
         run(job_id)
         return
-    yield_to_requests(int(os.environ.get("FRONTLINE_JOB_NICENESS", JOB_NICENESS)))
+    yield_to_requests(job_niceness())
     if _WORKER_APP is None:
         _WORKER_APP = importlib.import_module("app").create_app()
     with _WORKER_APP.app_context():
         run(job_id)
         db.session.remove()
+
+
+def job_niceness() -> int:
+    """``FRONTLINE_JOB_NICENESS``, else ``JOB_NICENESS``."""
+    return int(os.environ.get("FRONTLINE_JOB_NICENESS", JOB_NICENESS))
 
 
 def yield_to_requests(niceness: int) -> None:
@@ -362,6 +367,20 @@ def yield_to_requests(niceness: int) -> None:
             AUTOGROUP.write_text(str(niceness))
         except OSError:
             logger.warning("Jobs run at their session's CPU priority")
+
+
+def command_yields_to_requests() -> bool:
+    """Run a bulk command (an import, a batch of PDFs) below the web, as a job runs.
+
+    Only a command that leads its own session (started under ``setsid``, as the cron
+    lines in the README are, or as a systemd service) lowers its priority: the session is
+    then the command's alone. Typed in a shell, a command runs at full speed for whoever
+    waits on it, and the shell's session keeps its priority. Returns whether it yielded.
+    """
+    if not hasattr(os, "getsid") or os.getsid(0) != os.getpid():
+        return False
+    yield_to_requests(job_niceness())
+    return True
 
 
 def session_niceness() -> int | None:

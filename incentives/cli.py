@@ -48,6 +48,7 @@ def tickets_import(
     file: Path, file_format: str, mapping: Path | None, dry_run: bool
 ) -> None:
     """Import FILE. A file with any bad row is rejected whole, with a report."""
+    jobs.command_yields_to_requests()
     if mapping is not None and file_format != Source.MAPPED:
         raise click.BadParameter(
             "only used with --source mapped", param_hint="--mapping"
@@ -268,6 +269,7 @@ scorecards_cli = AppGroup("scorecards", help="Scorecard PDFs: render and e-mail.
 )
 def scorecards_render(month: str, out: Path, workers: int | None) -> None:
     """Write one PDF per rep (reps/), one per team (teams/) and leadership.pdf."""
+    jobs.command_yields_to_requests()
     month = _month(month)
     report = scorecard_pdfs.render_month(
         month, out, workers=workers, progress=_echo_progress()
@@ -300,6 +302,7 @@ def _echo_progress() -> scorecard_pdfs.Progress:
 )
 def scorecards_send(month: str, dry_run: bool, include_open: bool) -> None:
     """E-mail each leader the leadership pack and each supervisor their teams' scorecards."""
+    jobs.command_yields_to_requests()
     month = _month(month)
     plan = delivery.plan_delivery(month)
     if not plan.closed and not include_open and not dry_run:

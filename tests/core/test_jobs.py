@@ -5,6 +5,7 @@ that a separate ``rq worker`` process serves."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -358,6 +359,66 @@ def test_an_rq_worker_runs_jobs_at_niceness_10_by_default(
     done = wait_for(fresh_app, job_id)
     assert done.status is JobStatus.DONE, done.error
     assert done.result == _lowered(jobs.JOB_NICENESS)
+
+
+def _command_in(session_of_its_own: bool) -> dict[str, Any]:
+    """What ``command_yields_to_requests`` does in a process started as cron or a shell would."""
+    code = (
+        "import json, os; from core import jobs; "
+        "yielded = jobs.command_yields_to_requests(); "
+        "print(json.dumps({'yielded': yielded, "
+        "'niceness': os.getpriority(os.PRIO_PROCESS, 0), "
+        "'session': jobs.session_niceness()}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, "FRONTLINE_JOB_NICENESS": "7", "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        start_new_session=session_of_its_own,
+    )
+    return json.loads(done.stdout)
+
+
+def test_a_command_leading_its_own_session_runs_below_the_web() -> None:
+    """As cron runs ``setsid flask ...``, or systemd a service: the session is its own."""
+    assert _command_in(session_of_its_own=True) == {"yielded": True, **_lowered(7)}
+
+
+def test_a_command_typed_in_a_shell_keeps_its_priority_and_the_shell_s() -> None:
+    before = {"niceness": _own_niceness(), "session": jobs.session_niceness()}
+    assert _command_in(session_of_its_own=False) == {"yielded": False, **before}
+    assert jobs.session_niceness() == before["session"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["tickets", "import", "{file}", "--source", "frontline", "--dry-run"],
+        ["scorecards", "render", "--month", "2024-05", "--out", "{folder}"],
+        ["scorecards", "send", "--month", "2024-05", "--dry-run"],
+        ["backup", "--out", "{folder}/frontline.backup"],
+    ],
+    ids=["tickets import", "scorecards render", "scorecards send", "backup"],
+)
+def test_bulk_commands_yield_to_requests(
+    fresh_app: Flask, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, args: list[str]
+) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr(
+        jobs, "command_yields_to_requests", lambda: calls.append("yielded") or False
+    )
+    tickets = tmp_path / "tickets.csv"
+    tickets.write_text("ticket_id,channel,created_at\nT1,email,2024-05-02T10:00:00Z\n")
+    args = [a.format(file=tickets, folder=tmp_path) for a in args]
+    result = fresh_app.test_cli_runner().invoke(args=args)
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        result.output
+    )
+    assert calls == ["yielded"]
 
 
 def test_progress_after_reading_survives_another_writer(fresh_app: Flask) -> None:
