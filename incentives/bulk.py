@@ -21,6 +21,7 @@ rows written here and rows written by the ORM compare and sort alike.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -184,8 +185,15 @@ def _drop_checks(connection: Connection) -> None:
 
 
 def _restore_checks(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # SQLite sorts for an index build in helper threads when allowed (off by default).
+        threads = connection.exec_driver_sql("PRAGMA threads").scalar()
+        connection.exec_driver_sql(f"PRAGMA threads={min(os.cpu_count() or 1, 4)}")
     for index in Ticket.__table__.indexes:
         index.create(connection)
+    if sqlite:
+        connection.exec_driver_sql(f"PRAGMA threads={int(threads or 0)}")
     if connection.dialect.name == "postgresql":
         for key in Ticket.__table__.foreign_key_constraints:
             connection.execute(AddConstraint(key))

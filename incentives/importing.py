@@ -1027,11 +1027,12 @@ def _normalise(
     ids, label = column(Field.TICKET_ID)
     if ids is None:
         raise ValueError("the ticket id column is required")  # _read_headers checked it
-    ids = _unwrap_excel(ids).str.strip()
+    ids = _clean_column(ids)
     problems.add_where(ids == "", label, ids, "no ticket id")
-    problems.add_where(
-        ids.str.len() > MAX_ID, label, ids, f"longer than {MAX_ID} characters"
-    )
+    if max(map(len, ids.tolist()), default=0) > MAX_ID:
+        problems.add_where(
+            ids.str.len() > MAX_ID, label, ids, f"longer than {MAX_ID} characters"
+        )
     out["external_id"] = ids.where(ids != "", None)
 
     agents, _ = column(Field.AGENT)
@@ -1165,6 +1166,19 @@ def clean_cell(value: str) -> str:
     if text.startswith('="') and text.endswith('"'):
         text = text[2:-1].strip()
     return text
+
+
+def _clean_column(values: pd.Series) -> pd.Series:
+    """:func:`clean_cell` on every cell of a column of text.
+
+    A column that needs nothing done (a million plain ticket ids: no space anywhere, no
+    Excel ``="`` wrapper) is recognised in one pass over its joined text, instead of
+    three calls a cell.
+    """
+    joined = "\x00".join(values.tolist())
+    if '="' not in joined and joined.split(maxsplit=1) == [joined]:
+        return values
+    return _unwrap_excel(values).str.strip()
 
 
 def _unwrap_excel(values: pd.Series) -> pd.Series:

@@ -594,3 +594,23 @@ def test_fingerprints_of_a_file_and_of_the_same_tickets_by_api_agree() -> None:
         importing.fingerprints(from_file.tickets).iloc[0]
         == (importing.fingerprints(from_api.tickets).iloc[0])
     )
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["T1", "T2", "T3"],
+        ["a", " b", "c"],
+        ["a ", "b"],
+        ['="007"', "x"],
+        ["a b", "c"],
+        ["", "x"],
+        [""],
+        ["a\tb", "c\n"],
+        ["\u00a0x", "y"],
+    ],
+)
+def test_a_column_is_cleaned_as_each_cell_would_be(cells: list[str]) -> None:
+    """The shortcut for a column of plain ids gives what cleaning each cell gives."""
+    cleaned = importing._clean_column(pd.Series(cells, dtype=object))
+    assert cleaned.tolist() == [importing.clean_cell(c) for c in cells]
