@@ -100,6 +100,8 @@ class RenderReport:
     teams: int = 0
     files: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: When the last rep scorecard was written (the teams' and the pack follow).
+    reps_seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -170,6 +172,8 @@ def render_month(
         nonlocal done
         report.files.extend(path for path, _pages in written)
         done += size
+        if done == report.reps:
+            report.reps_seconds = time.perf_counter() - started
         if progress:
             progress(done, total, f"{done} of {total} scorecards written")
 

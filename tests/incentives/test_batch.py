@@ -61,6 +61,7 @@ def test_worker_processes_write_the_same_files(app_ctx, tmp_path: Path) -> None:
     world = scoring_world.build()
     report = scorecard_pdfs.render_month(MARCH, tmp_path, workers=2, chunk=2)
     assert (report.reps, report.teams, len(report.files)) == (3, 2, 6)
+    assert 0 < report.reps_seconds <= report.seconds
     ann = pdf_text(
         (tmp_path / f"reps/ann-example-{world.ann.id}.pdf").read_bytes(), tmp_path
     )
