@@ -103,6 +103,11 @@ def test_creating_an_opening_through_the_form(app, client, login_as, org) -> Non
         )
         assert opening.weights["empathy"] == 4
         assert opening.channels == ["chat", "social"]
+    listed = text(client.get("/recruiting/"))
+    assert "Weekend chat rep" in listed
+    # every stage's column says which stage it counts, in full
+    headers = re.findall(r"<th[^>]*>([^<]*)</th>", listed)
+    assert [s.label for s in Stage] == headers[2 : 2 + len(Stage)]
 
 
 def test_a_bad_candidate_form_is_shown_again_with_messages(
