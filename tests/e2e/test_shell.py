@@ -84,3 +84,16 @@ def test_the_layout_works_on_a_phone(browser, live_server) -> None:
     width = page_width(page)
     assert width <= 390, f"page scrolls sideways on a phone ({width}px)"
     context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_login_page_shows_its_message_above_the_card(page, width) -> None:
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto("/training/")
+    flash = page.locator(".flash").bounding_box()
+    card = page.locator(".auth-card").bounding_box()
+    assert flash is not None
+    assert card is not None
+    assert flash["y"] + flash["height"] <= card["y"]
+    assert abs(flash["x"] - card["x"]) < 1
+    assert abs(flash["width"] - card["width"]) < 1
