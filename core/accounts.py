@@ -15,7 +15,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from core import audit
+from core import audit, passwords
 from core.access import Role
 from core.db import db, utcnow
 from core.errors import InvalidInput, NotAllowed
@@ -63,6 +63,12 @@ def _check_unique_email(email: str, *, except_id: int | None = None) -> None:
         raise InvalidInput({"email": [f"{email} already has an account."]})
 
 
+def _check_password(password: str, *, email: str, name: str) -> None:
+    found = passwords.problems(password, email=email, name=name)
+    if found:
+        raise InvalidInput({"password": found})
+
+
 def _check_team(team_id: int | None) -> None:
     if team_id is not None and db.session.get(Team, team_id) is None:
         raise InvalidInput({"team_id": ["That team does not exist."]})
@@ -76,11 +82,14 @@ def create_user(
     :param data: e-mail, name, roles, team.
     :param by: the admin (or ``"cli"``) creating the account.
     :param password: an initial password, or ``None`` for an invitation link.
-    :raises InvalidInput: the e-mail is taken, no role is given or the team is unknown.
+    :raises InvalidInput: the e-mail is taken, no role is given, the team is unknown or
+        the password breaks :func:`core.passwords.problems` (under ``"password"``).
     :return: the new user, flushed.
     """
     email = normalize_email(data.email)
     _check_unique_email(email)
+    if password:
+        _check_password(password, email=email, name=data.name)
     _check_team(data.team_id)
     if not data.roles:
         raise InvalidInput({"roles": ["Choose at least one role."]})
@@ -226,7 +235,12 @@ def revoke_sessions(user: User, *, by: User | str) -> None:
 
 
 def set_password(user: User, password: str, *, by: User | str) -> None:
-    """Set a new password and end every existing session of ``user``."""
+    """Set a new password and end every existing session of ``user``.
+
+    :raises InvalidInput: the password breaks :func:`core.passwords.problems` (under
+        ``"password"``); nothing is changed.
+    """
+    _check_password(password, email=user.email, name=user.name)
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
     user.session_version += 1

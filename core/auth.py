@@ -24,8 +24,15 @@ from flask_login import current_user, login_required, login_user, logout_user
 from core import accounts
 from core.access import Role, Viewer
 from core.db import db
+from core.errors import InvalidInput
 from core.extensions import limiter, login_manager
-from core.forms import ConfirmForm, LoginForm, PasswordChangeForm, PasswordSetForm
+from core.forms import (
+    ConfirmForm,
+    LoginForm,
+    PasswordChangeForm,
+    PasswordSetForm,
+    populate_errors,
+)
 from core.people import (
     User,
     get_user_by_email,
@@ -167,17 +174,23 @@ def logout() -> Any:
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account() -> Any:
-    form = PasswordChangeForm()
+    form = PasswordChangeForm(email=current_user.email, name=current_user.name)
     if form.validate_on_submit():
         if not verify_password(current_user.password_hash, form.current_password.data):
             form.current_password.errors.append("That is not your current password.")
         else:
             user = current_user._get_current_object()
-            accounts.set_password(user, form.new_password.data, by=user)
-            db.session.commit()
-            login_user(user)  # this session carries on with the new version; others end
-            flash("Password changed. Other devices have been logged out.", "success")
-            return redirect(url_for("auth.account"))
+            try:
+                accounts.set_password(user, form.new_password.data, by=user)
+            except InvalidInput as e:
+                populate_errors(form, e, rename={"password": "new_password"})
+            else:
+                db.session.commit()
+                login_user(user)  # this session carries on with the new version
+                flash(
+                    "Password changed. Other devices have been logged out.", "success"
+                )
+                return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form, signout_form=ConfirmForm())
 
 
@@ -200,9 +213,13 @@ def password_set(token: str) -> Any:
     user = accounts.load_password_token(token)
     if user is None:
         return render_template("auth/password_link_invalid.html"), 404
-    form = PasswordSetForm()
+    form = PasswordSetForm(email=user.email, name=user.name)
     if form.validate_on_submit():
-        accounts.set_password(user, form.new_password.data, by=user)
+        try:
+            accounts.set_password(user, form.new_password.data, by=user)
+        except InvalidInput as e:
+            populate_errors(form, e, rename={"password": "new_password"})
+            return render_template("auth/password_set.html", form=form, user=user)
         accounts.record_login(user)
         db.session.commit()
         session.clear()

@@ -9,12 +9,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from core import accounts, backup, jobs
+from core import accounts, backup, jobs, passwords
 from core import demo as demo_data
 from core.access import Role
 from core.db import db
 from core.errors import InvalidInput
-from core.forms import MIN_PASSWORD_LENGTH
 
 ROLE_NAMES = [role.value for role in Role]
 
@@ -28,11 +27,13 @@ ROLE_NAMES = [role.value for role in Role]
 )
 def demo_command(password: str | None) -> None:
     """Create realistic demo data. Safe to run again: it only adds what is missing."""
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise click.BadParameter(
-            f"use at least {MIN_PASSWORD_LENGTH} characters", param_hint="--password"
-        )
-    result = demo_data.build(password)
+    found = passwords.problems(password) if password is not None else []
+    if found:
+        raise click.BadParameter(" ".join(found), param_hint="--password")
+    try:
+        result = demo_data.build(password)
+    except InvalidInput as e:  # the password is one demo person's e-mail or name
+        raise click.ClickException(_messages(e)) from e
     db.session.commit()
     click.secho(
         f"Demo organisation ready: {len(result.users)} people in {len(result.teams)} teams "
@@ -49,6 +50,10 @@ def demo_command(password: str | None) -> None:
         click.echo(
             f"  {', '.join(user.role_labels):<16} {user.email:<{width}}  {secret}"
         )
+
+
+def _messages(error: InvalidInput) -> str:
+    return " ".join(m for messages in error.errors.values() for m in messages)
 
 
 def _rank(user: object) -> int:
@@ -77,10 +82,6 @@ def users_create(
     email: str, roles: tuple[str, ...], name: str | None, password: str | None
 ) -> None:
     """Create a user who can log in at once."""
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise click.BadParameter(
-            f"use at least {MIN_PASSWORD_LENGTH} characters", param_hint="--password"
-        )
     generated = password is None
     password = password or secrets.token_urlsafe(12)
     display_name = name or email.split("@")[0].replace(".", " ").title()
@@ -91,7 +92,7 @@ def users_create(
             password=password,
         )
     except InvalidInput as e:
-        raise click.ClickException(e.message) from e
+        raise click.ClickException(_messages(e)) from e
     db.session.commit()
     click.secho(f"Created {user.email} ({', '.join(user.role_labels)}).", fg="green")
     if generated:

@@ -31,19 +31,27 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     StopValidation,
-    ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget, Select
 
+from core import passwords
 from core.access import Role
 from core.errors import InvalidInput
 
-MIN_PASSWORD_LENGTH = 10
+PASSWORD_HINT = (
+    f"At least {passwords.MIN_LENGTH} characters; not a common password, your e-mail "
+    "or your name. A few unrelated words are easy to remember and hard to guess."
+)
 
 
 def _password_rules(form: Any, field: Any) -> None:
-    if field.data and len(field.data) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+    """The rules of :mod:`core.passwords`, for the person ``form.password_owner()`` names."""
+    if field.data:
+        email, name = form.password_owner()
+        found = passwords.problems(field.data, email=email, name=name)
+        if found:
+            field.errors.extend(found)
+            raise StopValidation
 
 
 def strip(value: Any) -> Any:
@@ -51,9 +59,16 @@ def strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-def populate_errors(form: FlaskForm, error: InvalidInput) -> None:
-    """Show an operation's :class:`InvalidInput` on the form: on its fields, or above it."""
+def populate_errors(
+    form: FlaskForm, error: InvalidInput, *, rename: dict[str, str] | None = None
+) -> None:
+    """Show an operation's :class:`InvalidInput` on the form: on its fields, or above it.
+
+    :param rename: the form's name for a field the operation names otherwise
+        (``{"password": "new_password"}``).
+    """
     for name, messages in error.errors.items():
+        name = (rename or {}).get(name, name)
         field = form._fields.get(name) if name else None
         if field is None:
             form.form_errors.extend(messages)
@@ -143,7 +158,20 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Log in")
 
 
-class PasswordChangeForm(FlaskForm):
+class _PasswordForm(FlaskForm):
+    """A form that sets the password of a known person (``email``, ``name``)."""
+
+    def __init__(
+        self, *args: Any, email: str = "", name: str = "", **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._owner = (email, name)
+
+    def password_owner(self) -> tuple[str, str]:
+        return self._owner
+
+
+class PasswordChangeForm(_PasswordForm):
     current_password = PasswordField(
         "Current password",
         validators=[DataRequired()],
@@ -151,8 +179,8 @@ class PasswordChangeForm(FlaskForm):
     )
     new_password = PasswordField(
         "New password",
-        validators=[DataRequired(), Length(max=256), _password_rules],
-        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
+        validators=[DataRequired(), _password_rules],
+        description=PASSWORD_HINT,
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
@@ -166,10 +194,11 @@ class PasswordChangeForm(FlaskForm):
     submit = SubmitField("Change password")
 
 
-class PasswordSetForm(FlaskForm):
+class PasswordSetForm(_PasswordForm):
     new_password = PasswordField(
         "Choose a password",
-        validators=[DataRequired(), Length(max=256), _password_rules],
+        validators=[DataRequired(), _password_rules],
+        description=PASSWORD_HINT,
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
@@ -226,11 +255,16 @@ class UserCreateForm(UserForm):
     )
     password = PasswordField(
         "Password",
-        validators=[Optional(), Length(max=256), _password_rules],
-        description="Only when setting a password now; they can change it later.",
+        validators=[Optional(), _password_rules],
+        description="Only when setting a password now; they can change it later. "
+        f"At least {passwords.MIN_LENGTH} characters; not a common password, nor their "
+        "e-mail or name.",
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField("Create user")
+
+    def password_owner(self) -> tuple[str, str]:
+        return self.email.data or "", self.name.data or ""
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)

@@ -14,6 +14,7 @@ BOUNDARIES = {"views.py", "api.py", "cli.py", "admin.py", "auth.py"}
 #: Pure rules modules: no Flask, no database, no models.
 RULES = {
     "core/access.py",
+    "core/passwords.py",
     "recruiting/assessment.py",
     "recruiting/pipeline.py",
     "training/scenarios.py",

@@ -170,7 +170,7 @@ def test_password_change_checks_the_current_password_and_the_rules(client, rep) 
     )
     body = text(response)
     assert response.status_code == 200
-    assert "Use at least 10 characters." in body
+    assert "Use at least 10 characters" in body
     assert "The two passwords differ." in body
     response = post_form(
         client,
