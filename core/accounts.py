@@ -20,6 +20,7 @@ from core.access import Role
 from core.db import db, utcnow
 from core.errors import InvalidInput, NotAllowed
 from core.people import (
+    TOKEN_ROLES,
     ApiToken,
     Team,
     User,
@@ -29,6 +30,7 @@ from core.people import (
     hash_token,
     new_token,
     normalize_email,
+    retired_token_role_message,
 )
 
 logger = logging.getLogger(__name__)
@@ -386,8 +388,11 @@ def save_team(
 def create_api_token(name: str, role: Role, *, by: User | str) -> tuple[ApiToken, str]:
     """Make an API token; the secret is returned once and only its hash is stored.
 
+    :raises InvalidInput: a role tokens may not act with (rep: a token is not one person).
     :return: the token row and the secret to hand over.
     """
+    if role not in TOKEN_ROLES:
+        raise InvalidInput({"role": [retired_token_role_message(role)]})
     secret = new_token("fl")
     token = ApiToken(
         name=name.strip(),

@@ -36,7 +36,7 @@ from core.forms import (
     settings_form,
 )
 from core.input_checks import record_id
-from core.people import ApiToken, Team, User
+from core.people import RETIRED_TOKEN_ROLES, ApiToken, Team, User
 from core.queries import (
     AuditFilter,
     UserFilter,
@@ -327,6 +327,7 @@ def api_token_list() -> Any:
         form=form,
         secret=secret,
         tokens=list_api_tokens(),
+        retired_roles=RETIRED_TOKEN_ROLES,
         revoke_form=ConfirmForm(),
     )
 

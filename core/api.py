@@ -22,7 +22,12 @@ from sqlalchemy.exc import OperationalError
 
 from core.access import Role
 from core.db import READ_ONLY_METHODS, db, utcnow
-from core.people import ApiToken, hash_token
+from core.people import (
+    RETIRED_TOKEN_ROLES,
+    ApiToken,
+    hash_token,
+    token_role_names,
+)
 
 API_PREFIX = "/api/v1"
 logger = logging.getLogger(__name__)
@@ -65,7 +70,20 @@ def _authenticate() -> Any:
         return _unauthorized("That API token is unknown or has been revoked.")
     g.api_token = token
     _touch(token)
+    if token.role in RETIRED_TOKEN_ROLES:
+        return _forbidden(
+            f"API tokens acting as {token.role.label.lower()} are no longer supported: "
+            "a token is not one person, so it cannot read anyone's own records. Ask an "
+            f"admin for a token acting as {token_role_names()} (Admin > API tokens), "
+            "and revoke this one."
+        )
     return None
+
+
+def _forbidden(message: str) -> Any:
+    response = jsonify({"error": {"status": 403, "message": message}})
+    response.status_code = 403
+    return response
 
 
 def _read_without_transaction() -> None:

@@ -14,8 +14,10 @@ from core import demo as demo_data
 from core.access import Role
 from core.db import db
 from core.errors import InvalidInput
+from core.people import TOKEN_ROLES, retired_token_role_message
 
 ROLE_NAMES = [role.value for role in Role]
+TOKEN_ROLE_NAMES = [role.value for role in TOKEN_ROLES]
 
 
 @click.command("demo")
@@ -102,13 +104,25 @@ def users_create(
 api_tokens_cli = AppGroup("api-tokens", help="Manage API tokens.")
 
 
+def _token_role(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """A role a token may act with; rep gets the reason it is not offered."""
+    if value in TOKEN_ROLE_NAMES:
+        return value
+    if value in ROLE_NAMES:
+        raise click.BadParameter(retired_token_role_message(Role(value)))
+    raise click.BadParameter(
+        f"{value!r} is not a role; choose one of {', '.join(TOKEN_ROLE_NAMES)}."
+    )
+
+
 @api_tokens_cli.command("create")
 @click.argument("name")
 @click.option(
     "--role",
     required=True,
-    type=click.Choice(ROLE_NAMES),
-    help="The role the token acts with.",
+    metavar="[" + "|".join(TOKEN_ROLE_NAMES) + "]",
+    callback=_token_role,
+    help="The role the token acts with (a token is not one person, so not rep).",
 )
 def api_tokens_create(name: str, role: str) -> None:
     """Create an API token and print it once; only its hash is kept."""

@@ -37,6 +37,7 @@ from wtforms.widgets import CheckboxInput, ListWidget, Select
 from core import passwords
 from core.access import Role
 from core.errors import InvalidInput
+from core.people import TOKEN_ROLES
 
 PASSWORD_HINT = (
     f"At least {passwords.MIN_LENGTH} characters; not a common password, your e-mail "
@@ -305,7 +306,12 @@ class ApiTokenForm(FlaskForm):
         validators=[DataRequired(), Length(max=120)],
         description="For example: Zendesk nightly export, Help-centre widget.",
     )
-    role = SelectField("Acts as", choices=ROLE_CHOICES, validators=[DataRequired()])
+    role = SelectField(
+        "Acts as",
+        choices=choices((role.value, role.label) for role in TOKEN_ROLES),
+        validators=[DataRequired()],
+        description="A token is not one person, so it cannot act as a rep.",
+    )
     submit = SubmitField("Create token")
 
 

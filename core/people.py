@@ -172,6 +172,27 @@ class User(db.Model):
         return f"<User {self.id} {self.email}>"
 
 
+#: The roles a new API token may act with. A token is not one person, so it cannot act
+#: as a rep (a rep's endpoints would be their own records); tokens made as rep before
+#: get a 403 that says so on every call (:data:`RETIRED_TOKEN_ROLES`).
+TOKEN_ROLES = (Role.ADMIN, Role.HIRING_MANAGER, Role.SUPERVISOR, Role.LEADERSHIP)
+RETIRED_TOKEN_ROLES = frozenset(Role) - frozenset(TOKEN_ROLES)
+
+
+def token_role_names() -> str:
+    """The roles a token may act with, in words: "admin, hiring manager, ... or leadership"."""
+    labels = [role.label.lower() for role in TOKEN_ROLES]
+    return ", ".join(labels[:-1]) + " or " + labels[-1]
+
+
+def retired_token_role_message(role: Role) -> str:
+    """Why no new token may act as ``role``, and what to choose instead."""
+    return (
+        f"A token cannot act as {role.label.lower()}: it is not one person, so it could "
+        f"not read a {role.label.lower()}'s own records. Choose {token_role_names()}."
+    )
+
+
 class ApiToken(db.Model):
     """A bearer token for the JSON API, acting with one role; only its hash is stored."""
 

@@ -48,5 +48,10 @@ MATRIX: dict[str, Access] = {
     ),
     "admin.audit_list": Access(roles(Role.ADMIN, Role.LEADERSHIP), "/admin/audit"),
     "api.openapi": Access(PUBLIC, "/api/v1/openapi.json", api=True),
-    "api.me": Access(ANYONE_LOGGED_IN, "/api/v1/me", api=True),
+    # A token made as rep is refused everywhere (a token is not one person).
+    "api.me": Access(
+        roles(Role.ADMIN, Role.HIRING_MANAGER, Role.SUPERVISOR, Role.LEADERSHIP),
+        "/api/v1/me",
+        api=True,
+    ),
 }

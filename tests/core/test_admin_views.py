@@ -12,7 +12,7 @@ from core.access import Role
 from core.audit import AuditEvent
 from core.db import db
 from core.people import ApiToken, Team, User, hash_token
-from tests.factories import make_team, make_user
+from tests.factories import make_api_token, make_team, make_user
 from tests.helpers import post_form, text
 
 
@@ -203,7 +203,7 @@ def test_api_token_is_shown_once_and_stored_hashed(app: Flask, client, admin) ->
     response = post_form(
         client,
         "/admin/api-tokens",
-        {"name": "Help centre", "role": "rep"},
+        {"name": "Help centre", "role": "supervisor"},
         token_from="/admin/api-tokens",
     )
     secret = re.search(r'value="(fl_[^"]+)"', text(response)).group(1)
@@ -213,6 +213,36 @@ def test_api_token_is_shown_once_and_stored_hashed(app: Flask, client, admin) ->
         )
         assert token.token_hash == hash_token(secret)
     assert secret not in text(client.get("/admin/api-tokens"))
+
+
+def test_the_token_form_does_not_offer_the_rep_role(app: Flask, client, admin) -> None:
+    page = text(client.get("/admin/api-tokens"))
+    assert 'value="supervisor"' in page
+    assert 'value="rep"' not in page
+    assert "cannot act as a rep" in page
+    response = post_form(
+        client,
+        "/admin/api-tokens",
+        {"name": "Help centre", "role": "rep"},
+        token_from="/admin/api-tokens",
+    )
+    assert response.status_code == 200
+    assert "Not a valid choice" in text(response)
+    with app.app_context():
+        assert db.session.scalar(select(ApiToken)) is None
+
+
+def test_a_rep_token_made_before_is_marked_as_no_longer_working(
+    client, admin, seed
+) -> None:
+    with seed():
+        make_api_token(Role.REP, name="Old help centre")
+        make_api_token(Role.SUPERVISOR, name="Helpdesk")
+    rows = text(client.get("/admin/api-tokens")).split("<tr")
+    old = next(row for row in rows if "Old help centre" in row)
+    current = next(row for row in rows if "Helpdesk" in row)
+    assert "No longer supported" in old
+    assert "No longer supported" not in current
 
 
 def test_audit_page_filters_by_action_and_record(client, admin, seed) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from flask import Flask
 from openapi_spec_validator import validate
 from sqlalchemy import event
@@ -9,7 +12,8 @@ from sqlalchemy import event
 from core import accounts
 from core.access import Role
 from core.db import db
-from core.people import ApiToken
+from core.errors import InvalidInput
+from core.people import TOKEN_ROLES, ApiToken
 from tests.conftest import make_test_app
 from tests.factories import make_api_token, make_user
 
@@ -99,7 +103,7 @@ def test_unknown_and_malformed_tokens_are_refused(client) -> None:
 
 def test_revocation_takes_effect_at_once(app: Flask, client, seed) -> None:
     with seed():
-        secret = make_api_token(Role.REP, name="soon gone")
+        secret = make_api_token(Role.SUPERVISOR, name="soon gone")
     assert client.get("/api/v1/me", headers=bearer(secret)).status_code == 200
     with app.app_context():
         token = db.session.scalar(
@@ -143,3 +147,56 @@ def test_openapi_document_is_valid_and_lists_every_api_route(
         if rule.rule.startswith("/api/v1")
     }
     assert routes == documented
+
+
+def _api_calls(app: Flask) -> list[tuple[str, str]]:
+    """One (method, path) per API route that needs a token, parameters filled in."""
+    calls = []
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        if not rule.rule.startswith("/api/v1") or getattr(view, "is_public_api", False):
+            continue
+        path = rule.rule
+        for argument in rule.arguments:
+            path = re.sub(rf"<(\w+:)?{argument}>", "1", path)
+        calls.extend((method, path) for method in rule.methods - {"HEAD", "OPTIONS"})
+    return sorted(calls)
+
+
+def test_a_token_made_as_rep_is_refused_everywhere_with_what_to_do(
+    app: Flask, client, seed
+) -> None:
+    """Tokens made as rep before the role was withdrawn: a clear 403 on every call."""
+    with seed():
+        secret = make_api_token(Role.REP, name="old rep token")
+    calls = _api_calls(app)
+    assert ("GET", "/api/v1/me") in calls
+    assert ("GET", "/api/v1/authority-check") in calls
+    for method, path in calls:
+        response = client.open(path, method=method, headers=bearer(secret), json={})
+        assert response.status_code == 403, (method, path)
+        message = response.json["error"]["message"]
+        assert "acting as rep are no longer supported" in message, (method, path)
+        assert "supervisor" in message
+        assert "revoke this one" in message
+    # The public document still answers, and other roles are not affected.
+    assert client.get("/api/v1/openapi.json").status_code == 200
+    with seed():
+        other = make_api_token(Role.SUPERVISOR)
+    assert client.get("/api/v1/me", headers=bearer(other)).status_code == 200
+
+
+def test_no_new_token_may_act_as_rep(app: Flask) -> None:
+    with app.app_context():
+        with pytest.raises(InvalidInput) as raised:
+            accounts.create_api_token("Help centre", Role.REP, by="test")
+        assert "cannot act as rep" in raised.value.errors["role"][0]
+        assert db.session.scalar(db.select(db.func.count()).select_from(ApiToken)) == 0
+        db.session.rollback()
+
+
+def test_the_documented_token_roles_are_the_ones_offered(client) -> None:
+    spec = client.get("/api/v1/openapi.json").json
+    me = spec["paths"]["/me"]["get"]["responses"]["200"]
+    roles = me["content"]["application/json"]["schema"]["properties"]["role"]["enum"]
+    assert roles == [role.value for role in TOKEN_ROLES]

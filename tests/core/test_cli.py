@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -104,6 +105,23 @@ def test_users_create_refuses_bad_input(runner) -> None:
     result = runner.invoke(args=["users", "create", "DUP@example.com", "--role", "rep"])
     assert result.exit_code == 1
     assert "already has an account" in result.output
+
+
+@pytest.mark.parametrize(
+    ("role", "message"),
+    [
+        ("rep", "A token cannot act as rep: it is not one person"),
+        ("boss", "'boss' is not a role; choose one of admin, hiring_manager"),
+    ],
+)
+def test_api_tokens_create_refuses_roles_a_token_cannot_act_with(
+    app: Flask, runner, role: str, message: str
+) -> None:
+    result = runner.invoke(args=["api-tokens", "create", "Help centre", "--role", role])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+    with app.app_context():
+        assert db.session.scalar(select(ApiToken)) is None
 
 
 def test_api_tokens_create_prints_the_token_once(app: Flask, runner) -> None:
