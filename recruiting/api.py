@@ -1,8 +1,10 @@
 """Recruiting endpoints of the JSON API (token auth, under /api/v1).
 
 Tokens acting as admin or hiring manager add candidates and make test links; leadership
-tokens read. Blind review is a way for people to review in the app; the API returns
-candidates' identities to any token allowed to read them.
+tokens read. A token never rates a test, so in a blind opening it gets no candidate's
+identity (name, e-mail, phone, source) until the candidate is hired, as for a reviewer
+who has not rated (``recruiting.identity``); the call that adds a candidate answers with
+what it sent.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from core.api import api_actor, api_blueprint, token_required
 from core.db import db
 from core.errors import InvalidInput
 from core.input_checks import MAX_ID
-from recruiting import operations, queries
+from core.params import int_arg
+from recruiting import identity, operations, queries
 from recruiting.importing import check_email
 from recruiting.models import Candidate, Invitation, Opening
 from recruiting.pipeline import Stage
@@ -46,22 +49,6 @@ def _int(value: Any, name: str, *, required: bool = False) -> int | None:
     if abs(value) > MAX_ID:
         # No record has such an id, and the database could not even compare it.
         raise InvalidInput({name: [f"Send a whole number up to {MAX_ID}."]})
-    return value
-
-
-def _query_int(
-    name: str, default: int | None = None, *, low: int = 1, high: int = MAX_ID
-) -> int | None:
-    """A whole number from the query string, from ``low`` to ``high``, or 400."""
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = None
-    if value is None or not low <= value <= high:
-        raise InvalidInput({name: [f"Send a whole number from {low} to {high}."]})
     return value
 
 
@@ -95,15 +82,24 @@ def _opening_json(opening: Opening) -> dict[str, Any]:
 
 
 def _candidate_json(
-    candidate: Candidate, result: queries.ResultView | None = None
+    candidate: Candidate,
+    result: queries.ResultView | None = None,
+    *,
+    as_added: bool = False,
 ) -> dict[str, Any]:
+    """A candidate as the calling token may see them; ``as_added`` for the answer to the
+    call that added them (it sent the details itself)."""
+    person = identity.person(
+        candidate, blind=candidate.opening.blind_review, has_seen=as_added
+    )
     return {
         "id": candidate.id,
         "opening_id": candidate.opening_id,
-        "name": candidate.name or None,
-        "email": candidate.email,
-        "phone": candidate.phone,
-        "source": candidate.source,
+        "name": person.name or None,
+        "email": person.email,
+        "phone": person.phone,
+        "source": person.source,
+        "identity_hidden": person.hidden,
         "stage": str(candidate.stage),
         "created_at": _iso(candidate.created_at),
         "stage_changed_at": _iso(candidate.stage_changed_at),
@@ -137,14 +133,14 @@ def opening_list() -> Any:
 @bp.route("/candidates")
 @token_required(*READERS)
 def candidate_list() -> Any:
-    opening_id = _query_int("opening")
+    opening_id = int_arg("opening")
     if opening_id is None:
         raise InvalidInput({"opening": ["Say which opening: ?opening=ID."]})
     stage = request.args.get("stage")
     if stage is not None and stage not in set(Stage):
         raise InvalidInput({"stage": [f"Use one of {', '.join(Stage)}."]})
-    page = _query_int("page", 1)
-    per_page = _query_int("per_page", 50, high=MAX_PER_PAGE)
+    page = int_arg("page", 1)
+    per_page = int_arg("per_page", 50, high=MAX_PER_PAGE)
     opening = db.get_or_404(Opening, opening_id)
     listed = queries.opening_candidates(
         opening, stage=Stage(stage) if stage else None, page=page, per_page=per_page
@@ -196,7 +192,7 @@ def candidate_create() -> Any:
         if existing is None:
             raise
         return jsonify(_candidate_json(existing)), 200
-    response = jsonify(_candidate_json(candidate))
+    response = jsonify(_candidate_json(candidate, as_added=True))
     response.status_code = 201
     response.headers["Location"] = url_for(
         "recruiting.candidate_detail", candidate_id=candidate.id
@@ -227,12 +223,34 @@ def invitation_create(candidate_id: int) -> Any:
         abort(400, "Send a JSON object, or nothing.")
     days = _int(body.get("days"), "days")
     limit = _int(body.get("time_limit_minutes"), "time_limit_minutes")
-    invitation, token = operations.create_invitation(
-        candidate,
-        by=api_actor(),
-        days=operations.DEFAULT_LINK_DAYS if days is None else days,
-        time_limit_minutes=limit,
-    )
+    replace = body.get("replace", False)
+    if not isinstance(replace, bool):
+        raise InvalidInput({"replace": ["Send true or false."]})
+    try:
+        invitation, token = operations.create_invitation(
+            candidate,
+            by=api_actor(),
+            days=operations.DEFAULT_LINK_DAYS if days is None else days,
+            time_limit_minutes=limit,
+            replace=replace,
+        )
+    except operations.LinkAlreadyOpen as e:
+        db.session.rollback()
+        working = e.invitation
+        return jsonify(
+            {
+                "error": {
+                    "status": 409,
+                    "message": "This candidate already has a test link that works; "
+                    'send "replace": true to stop it and make a new one.',
+                    "invitation": {
+                        "id": working.id,
+                        "expires_at": _iso(working.expires_at),
+                        "started_at": _iso(working.started_at),
+                    },
+                }
+            }
+        ), 409
     db.session.commit()
     return jsonify(_invitation_json(invitation, token)), 201
 

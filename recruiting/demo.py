@@ -30,7 +30,7 @@ from recruiting.assessment import (
     Item,
     ItemType,
 )
-from recruiting.models import Candidate, Opening
+from recruiting.models import Candidate, Opening, RevealReason
 from recruiting.pipeline import Recommendation, Stage
 
 DEFAULT_ASSESSMENT = Path(__file__).parent / "assessments" / "default.yaml"
@@ -312,7 +312,9 @@ class _Builder:
         }.get(stage, [])
         if candidate.result is not None:
             for reviewer in self.managers:
-                if rng.random() < 0.6:
+                # In a blind opening whoever moves a candidate to interview has rated.
+                mover = reviewer is self.manager and candidate.opening.blind_review
+                if rng.random() < 0.6 or (mover and path):
                     self.rate(candidate, person, reviewer)
         for step in path:
             at = min(self.now - DAY, at + rng.randint(3, 9) * DAY)
@@ -372,6 +374,23 @@ class _Builder:
         )
         card.submitted_at = min(at, self.now)
 
+    def seen_first(self, openings: list[Opening]) -> None:
+        """In the blind opening, a manager saw one candidate's details before rating,
+        to send the test link by hand (recorded, and shown on the candidate page)."""
+        blind = next((o for o in openings if o.blind_review), None)
+        if blind is None or len(self.managers) < 2:
+            return
+        candidate = db.session.scalar(
+            select(Candidate).where(
+                Candidate.opening_id == blind.id,
+                Candidate.email == _email("Hamid Karimi"),
+            )
+        )
+        if candidate is not None:
+            operations.reveal_candidate(
+                candidate, by=self.managers[1], reason=RevealReason.SEND_LINK
+            )
+
     def hired(self, openings: list[Opening]) -> int:
         """Link the first demo reps to candidacies that ended in a hire months ago."""
         by_team = {o.team_id: o for o in openings}
@@ -427,6 +446,7 @@ def build(result: DemoResult) -> None:
         if builder.candidate(openings[index], name, stage, "none") is not None:
             added += 1
     hires = builder.hired(openings)
+    builder.seen_first(openings)
     db.session.flush()
     if added or hires:
         result.notes.append(

@@ -29,7 +29,7 @@ from wtforms.validators import (
 
 from core.forms import MultiCheckboxField, SelectField, choices, strip
 from recruiting.assessment import COMPETENCIES, INTERVIEW_LEVELS
-from recruiting.models import CHANNELS
+from recruiting.models import CHANNELS, RevealReason
 from recruiting.pipeline import BOARD_STAGES, Recommendation, Stage
 
 #: Weights a new opening starts with.
@@ -188,7 +188,20 @@ class InvitationForm(FlaskForm):
         validators=[Optional(), NumberRange(1, 240)],
         description="Leave empty for the assessment's own limit.",
     )
+    replace = BooleanField(
+        "Replace the working link",
+        description="The link the candidate has stops working, even mid-test.",
+    )
     submit = SubmitField("Create test link")
+
+
+class RevealForm(FlaskForm):
+    reason = SelectField(
+        "Why you need the details now",
+        choices=choices((r.value, r.label.capitalize()) for r in RevealReason),
+        validators=[DataRequired()],
+    )
+    submit = SubmitField("Show the details")
 
 
 class HireForm(FlaskForm):

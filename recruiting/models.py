@@ -1,5 +1,5 @@
 """Recruiting's tables: openings, candidates and their stage history, assessments, test
-links, answers and results, blind-review ratings and interview scorecards."""
+links, answers and results, blind-review ratings and reveals, and interview scorecards."""
 
 from __future__ import annotations
 
@@ -327,6 +327,45 @@ class ResultRating(db.Model):
     rated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     reviewer: Mapped[User] = relationship()
+
+
+class RevealReason(enum.StrEnum):
+    """Why someone chose to see a blind candidate's details before rating the test."""
+
+    SEND_LINK = "send_link"
+    DATA_REQUEST = "data_request"
+    CONTACT = "contact"
+
+    @property
+    def label(self) -> str:
+        return {
+            RevealReason.SEND_LINK: "to send the test link by hand",
+            RevealReason.DATA_REQUEST: "for the candidate's request about their data",
+            RevealReason.CONTACT: "to contact the candidate",
+        }[self]
+
+
+class CandidateReveal(db.Model):
+    """Someone saw a blind candidate's details before rating the test. Append-only.
+
+    Blind review then no longer hides the candidate from them; the candidate page says
+    who saw the details, when and why, and their rating shows it was not given blind.
+    """
+
+    __tablename__ = "candidate_reveals"
+    __table_args__ = (UniqueConstraint("candidate_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[RevealReason] = mapped_column(enum_column(RevealReason, 20))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
 
 
 class InterviewScorecard(db.Model):

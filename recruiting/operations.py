@@ -21,21 +21,23 @@ from sqlalchemy.exc import IntegrityError
 from core import accounts, audit, settings
 from core.access import Role
 from core.db import db, utcnow
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput, NotAllowed
 from core.people import Team, User, get_user_by_email, hash_token
 from recruiting import assessment as rules
-from recruiting import pipeline
+from recruiting import identity, pipeline
 from recruiting.importing import CandidateRow, check_email
 from recruiting.models import (
     Assessment,
     AssessmentResult,
     Candidate,
     CandidateAnswer,
+    CandidateReveal,
     InterviewScorecard,
     Invitation,
     Opening,
     OpeningStatus,
     ResultRating,
+    RevealReason,
     StageChange,
 )
 from recruiting.pipeline import LinkState, Recommendation, Stage
@@ -57,6 +59,30 @@ def _label(by: audit.Actor) -> str:
 
 def _user_id(by: audit.Actor) -> int | None:
     return by.id if isinstance(by, User) else None
+
+
+def lock_candidate(candidate: Candidate) -> Candidate:
+    """Take ``candidate``'s row for this transaction and read it afresh.
+
+    Writes about one candidate (moves, hiring, test links, ratings, scorecards) queue up
+    behind each other, so that two tabs or a double click posting the same action see
+    each other's result instead of both acting on what they read first. On PostgreSQL
+    this is ``SELECT ... FOR UPDATE``; SQLite's write transactions are already one at a
+    time (``BEGIN IMMEDIATE``).
+    """
+    db.session.scalars(
+        select(Candidate)
+        .where(Candidate.id == candidate.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    return candidate
+
+
+def _blind_check(candidate: Candidate, to: Stage, by: audit.Actor) -> None:
+    check = identity.blind_move_check(candidate, to, _user_id(by))
+    if not check:
+        raise InvalidInput({"to_stage": [check.reason]})
 
 
 # --- assessments ------------------------------------------------------------------------
@@ -522,14 +548,18 @@ def move_candidate(
 ) -> StageChange:
     """Move a candidate to another stage, recording who, when and why.
 
-    Rejecting or withdrawing closes the candidate's open test links.
+    Rejecting or withdrawing closes the candidate's open test links. In a blind opening,
+    interview and offer follow the mover's own rating of the test result.
 
-    :raises InvalidInput: the pipeline does not allow the move (the message says why).
+    :raises InvalidInput: the pipeline or blind review does not allow the move (the
+        message says why).
     """
+    lock_candidate(candidate)
     before = candidate.stage
     check = pipeline.check_move(before, to, reason)
     if not check:
         raise InvalidInput({check.field or "to_stage": [check.reason]})
+    _blind_check(candidate, to, by)
     change = _record_stage(candidate, to, reason, by=by, at=at)
     if to.is_closed:
         candidate.closed_at = change.at
@@ -556,8 +586,13 @@ def hire_candidate(
     Creating the account sends ``core.accounts.rep_created``, on which training assigns
     onboarding. The candidate's open test links close.
 
-    :raises InvalidInput: not at offer, an account exists for the e-mail, unknown team.
+    :raises Conflict: the candidate is already hired (a second post of the same hire).
+    :raises InvalidInput: not at offer, an account exists for the e-mail, unknown team,
+        or blind review wants the hirer's rating first.
     """
+    lock_candidate(candidate)
+    if candidate.stage is Stage.HIRED:
+        raise Conflict("This candidate is already hired.")
     has_account = (
         bool(candidate.email) and get_user_by_email(candidate.email) is not None
     )
@@ -566,6 +601,9 @@ def hire_candidate(
         raise InvalidInput(check.reason)
     if candidate.is_erased or not candidate.email:
         raise InvalidInput("This candidate's personal data was erased.")
+    check = identity.blind_move_check(candidate, Stage.HIRED, by.id)
+    if not check:
+        raise InvalidInput(check.reason)
     user = accounts.create_user(
         accounts.UserInput(
             email=candidate.email,
@@ -616,22 +654,56 @@ def record_hire(
 # --- test links -------------------------------------------------------------------------
 
 
+class LinkAlreadyOpen(Conflict):
+    """The candidate has a test link that still works; a new one needs ``replace``."""
+
+    def __init__(self, invitation: Invitation) -> None:
+        self.invitation = invitation
+        super().__init__(
+            "This candidate already has a test link that works, so Frontline did not "
+            "make another: the link they have still works. To send a new one, tick "
+            "'Replace the working link'."
+        )
+
+
+def open_link(candidate: Candidate, at: dt.datetime | None = None) -> Invitation | None:
+    """The candidate's test link that still works (not yet started, or under way)."""
+    at = at or utcnow()
+    links = db.session.scalars(
+        select(Invitation)
+        .where(
+            Invitation.candidate_id == candidate.id,
+            Invitation.submitted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+        .order_by(Invitation.id.desc())
+    )
+    return next((i for i in links if i.state(at).is_open), None)
+
+
 def create_invitation(
     candidate: Candidate,
     *,
     by: audit.Actor,
     days: int = DEFAULT_LINK_DAYS,
     time_limit_minutes: int | None = None,
+    replace: bool = False,
     at: dt.datetime | None = None,
 ) -> tuple[Invitation, str]:
-    """Make a test link for ``candidate``; an earlier unused link stops working.
+    """Make a test link for ``candidate``.
+
+    A link that still works is replaced only when asked (``replace``): a repeated post
+    (a reload, a second tab, a double click) must not void the link the candidate has.
 
     :param days: how long the link may be started, 1 to :data:`MAX_LINK_DAYS`.
     :param time_limit_minutes: overrides the assessment's time limit.
+    :param replace: stop the working link, if any, and make a new one.
     :return: the invitation and its token (shown once; only its hash is stored).
+    :raises LinkAlreadyOpen: a link works and ``replace`` was not asked.
     :raises InvalidInput: the candidate may not get a link (closed, done, erased) or the
         opening is closed.
     """
+    lock_candidate(candidate)
     check = pipeline.check_invite(
         candidate.stage,
         has_result=candidate.result is not None,
@@ -657,6 +729,10 @@ def create_invitation(
                 ]
             }
         )
+    if not replace:
+        working = open_link(candidate, at)
+        if working is not None:
+            raise LinkAlreadyOpen(working)
     at = at or utcnow()
     replaced = _close_links(candidate, "Replaced by a new link")
     token = secrets.token_urlsafe(32)
@@ -889,6 +965,7 @@ def rate_result(candidate: Candidate, *, by: User, rating: int, note: str = "") 
 
     :raises InvalidInput: no result yet, or a rating outside 1-5.
     """
+    lock_candidate(candidate)
     if candidate.result is None:
         raise InvalidInput("There is no test result to rate yet.")
     if not 1 <= rating <= 5:
@@ -914,6 +991,33 @@ def rate_result(candidate: Candidate, *, by: User, rating: int, note: str = "") 
     db.session.flush()
 
 
+def reveal_candidate(
+    candidate: Candidate, *, by: User, reason: RevealReason
+) -> CandidateReveal | None:
+    """Let ``by`` see a blind candidate's details before rating the test (recorded).
+
+    Blind review then no longer hides the candidate from them, and the candidate page
+    says who saw the details first, when and why.
+
+    :return: the new record, or ``None`` when nothing was hidden from ``by``.
+    """
+    lock_candidate(candidate)
+    if not identity.person_for(candidate, by.viewer()).hidden:
+        return None
+    reveal = CandidateReveal(candidate_id=candidate.id, user_id=by.id, reason=reason)
+    db.session.add(reveal)
+    db.session.flush()
+    audit.record(
+        by,
+        "recruiting.candidate.reveal",
+        candidate,
+        summary=f"Saw the details of {candidate.reference} before rating the test "
+        f"({reason.label})",
+        data={"reason": reason},
+    )
+    return reveal
+
+
 def submit_scorecard(
     candidate: Candidate,
     *,
@@ -924,16 +1028,19 @@ def submit_scorecard(
 ) -> InterviewScorecard:
     """Submit ``by``'s interview scorecard; it is final once submitted.
 
-    :raises InvalidInput: not at interview or offer, already submitted, or a rating
-        outside 1-5.
+    :raises Conflict: ``by`` has already submitted theirs (a second post of the form).
+    :raises InvalidInput: not at interview or offer, or a rating outside 1-5.
     """
+    lock_candidate(candidate)
     existing = db.session.scalar(
         select(func.count()).where(
             InterviewScorecard.candidate_id == candidate.id,
             InterviewScorecard.interviewer_id == by.id,
         )
     )
-    check = pipeline.check_scorecard(candidate.stage, already_submitted=bool(existing))
+    if existing:
+        raise Conflict("You have already submitted your scorecard for this candidate.")
+    check = pipeline.check_scorecard(candidate.stage, already_submitted=False)
     if not check:
         raise InvalidInput(check.reason)
     bad = [c for c in rules.COMPETENCIES if not 1 <= ratings.get(c, 0) <= 5]
@@ -965,8 +1072,26 @@ def _iso(value: dt.datetime | dt.date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+#: Why an export is refused while blind review hides the candidate from the exporter.
+EXPORT_HIDDEN = (
+    "Blind review: this candidate's details stay hidden from you until you have rated "
+    "the test result, and an export would show them. Rate the result first, or choose "
+    "to see the details (that is recorded)."
+)
+
+
 def export_candidate(candidate: Candidate, *, by: User) -> dict[str, Any]:
-    """Everything Frontline holds about a candidate, as plain JSON-ready data (audited)."""
+    """Everything about a candidate that ``by`` may see, as JSON-ready data (audited).
+
+    The export follows the candidate page: other reviewers' ratings and interviewers'
+    scorecards appear once ``by`` has given theirs (they are counted otherwise).
+
+    :raises NotAllowed: blind review hides the candidate from ``by`` (the details are
+        the export's first part).
+    """
+    seen = identity.sight(candidate, by.viewer())
+    if seen.person.hidden:
+        raise NotAllowed(EXPORT_HIDDEN)
     history = db.session.scalars(
         select(StageChange)
         .where(StageChange.candidate_id == candidate.id)
@@ -979,14 +1104,8 @@ def export_candidate(candidate: Candidate, *, by: User) -> dict[str, Any]:
             .order_by(Invitation.id)
         )
     )
-    ratings = db.session.scalars(
-        select(ResultRating).where(ResultRating.candidate_id == candidate.id)
-    )
-    cards = db.session.scalars(
-        select(InterviewScorecard).where(
-            InterviewScorecard.candidate_id == candidate.id
-        )
-    )
+    ratings = [r for r in seen.ratings if seen.ratings_visible or r is seen.mine]
+    cards = [c for c in seen.cards if seen.cards_visible or c is seen.my_card]
     result = candidate.result
     data = {
         "exported_at": _iso(utcnow()),
@@ -1039,6 +1158,7 @@ def export_candidate(candidate: Candidate, *, by: User) -> dict[str, Any]:
             {"rating": r.rating, "note": r.note, "at": _iso(r.rated_at)}
             for r in ratings
         ],
+        "result_ratings_withheld": len(seen.ratings) - len(ratings),
         "interview_scorecards": [
             {
                 "ratings": {str(c): v for c, v in s.ratings.items()},
@@ -1048,6 +1168,7 @@ def export_candidate(candidate: Candidate, *, by: User) -> dict[str, Any]:
             }
             for s in cards
         ],
+        "interview_scorecards_withheld": len(seen.cards) - len(cards),
     }
     audit.record(
         by,

@@ -291,22 +291,40 @@ def find_duplicate(
 # --- blind review and interview scorecards ----------------------------------------------
 
 
-def identity_hidden(
-    *, blind: bool, has_result: bool, stage: Stage, has_rated: bool
-) -> bool:
-    """Hide a candidate's name, e-mail, phone and source from this viewer?
+def identity_hidden(*, blind: bool, stage: Stage, has_seen: bool) -> bool:
+    """Hide a candidate's identity (name, e-mail, phone, source, notes) from this viewer?
 
-    In a blind opening a reviewer judges the test result first: identity stays hidden until
-    they have recorded their rating. Before a result exists there is nothing to judge blind
-    (people need the contact details to send the link), and from the interview on the
-    candidate is met in person.
+    In a blind opening every reviewer judges the test result before knowing who took it:
+    the identity stays hidden from the moment the candidate is added until the viewer has
+    rated the result (``has_seen``; also true once they chose to see the details, which
+    is recorded). A hired candidate is a colleague, named everywhere else: no longer hidden.
     """
-    return (
-        blind
-        and has_result
-        and stage in (Stage.APPLIED, Stage.SCREENING, Stage.ASSESSED)
-        and not has_rated
-    )
+    return blind and not has_seen and stage is not Stage.HIRED
+
+
+#: Stages a blind candidate reaches only through a reviewer who has rated the test.
+BLIND_GATED_STAGES: tuple[Stage, ...] = (Stage.INTERVIEW, Stage.OFFER)
+
+
+def check_blind_move(
+    target: Stage, *, blind: bool, has_result: bool, has_rated: bool
+) -> Check:
+    """In a blind opening, may this person move the candidate to ``target``?
+
+    Interview, offer and hire meet the person, so they follow the mover's own rating of
+    the test result; rejecting, withdrawing and moves before the test need none.
+    """
+    if not blind or has_rated:
+        return YES
+    if target not in (*BLIND_GATED_STAGES, Stage.HIRED):
+        return YES
+    if not has_result:
+        return _no(
+            "Blind review: this candidate moves on once they have taken the test and "
+            "you have rated the result."
+        )
+    step = "hire them" if target is Stage.HIRED else f"move them to {target.value}"
+    return _no(f"Blind review: rate the test result before you {step}.")
 
 
 class Recommendation(enum.StrEnum):

@@ -2,7 +2,7 @@
 assessment statistics and the dashboard panel.
 
 Every function that shows candidates takes the viewer, because in a blind opening a
-candidate's identity depends on who is looking (``pipeline.identity_hidden``). Lists are
+candidate's identity depends on who is looking (``recruiting.identity``). Lists are
 built with a fixed number of statements, whatever their length.
 """
 
@@ -31,11 +31,13 @@ from sqlalchemy.orm import aliased, joinedload
 from core import charts
 from core.access import Role, Viewer
 from core.db import db, utcnow
+from core.input_checks import MAX_ID
 from core.pagination import Page, counted_rows
 from core.people import User, hash_token
 from recruiting import assessment as rules
-from recruiting import pipeline
+from recruiting import identity, pipeline
 from recruiting.assessment import COMPETENCIES, Competency
+from recruiting.identity import Person
 from recruiting.models import (
     Assessment,
     AssessmentResult,
@@ -46,12 +48,13 @@ from recruiting.models import (
     Opening,
     OpeningStatus,
     ResultRating,
+    RevealReason,
     StageChange,
 )
 from recruiting.pipeline import Stage
 
 #: Roles that manage recruiting and interview candidates.
-MANAGERS = frozenset({Role.ADMIN, Role.HIRING_MANAGER})
+MANAGERS = identity.REVIEWERS
 #: Roles that may read recruiting.
 READERS = MANAGERS | {Role.LEADERSHIP}
 #: Cards shown per board column; the rest are counted and listed on the candidates page.
@@ -69,43 +72,7 @@ def is_interviewer(viewer: Viewer) -> bool:
 
 
 # --- how a candidate appears ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Person:
-    """A candidate's identity as one viewer may see it."""
-
-    id: int
-    name: str
-    email: str | None
-    phone: str | None
-    source: str | None
-    #: Blind review keeps the identity from this viewer for now.
-    hidden: bool
-    erased: bool
-
-    @property
-    def label(self) -> str:
-        if self.hidden or self.erased or not self.name:
-            return f"Candidate #{self.id}"
-        return self.name
-
-
-def _person(
-    candidate: Candidate, *, blind: bool, has_result: bool, has_rated: bool
-) -> Person:
-    hidden = pipeline.identity_hidden(
-        blind=blind, has_result=has_result, stage=candidate.stage, has_rated=has_rated
-    )
-    return Person(
-        id=candidate.id,
-        name="" if hidden else candidate.name,
-        email=None if hidden else candidate.email,
-        phone=None if hidden else candidate.phone,
-        source=None if hidden else candidate.source,
-        hidden=hidden,
-        erased=candidate.is_erased,
-    )
+# ``recruiting.identity`` decides what a viewer may see of a candidate (blind review).
 
 
 def _my_rating(viewer: Viewer) -> tuple[Any, ColumnElement[bool]]:
@@ -321,24 +288,19 @@ def board(
     ]
     rows = []
     if newest:
-        rating, mine = _my_rating(viewer)
         rows = db.session.execute(
-            select(Candidate, AssessmentResult, rating.id)
+            select(Candidate, AssessmentResult, identity.has_seen(viewer))
             .outerjoin(AssessmentResult, AssessmentResult.candidate_id == Candidate.id)
-            .outerjoin(rating, mine)
             .where(Candidate.id.in_(union_all(*(select(ids.c.id) for ids in newest))))
             .order_by(Candidate.stage_changed_at.desc())
         ).all()
     weights = opening.weight_map
     cards: dict[Stage, list[Card]] = defaultdict(list)
-    for candidate, result, rating_id in rows:
+    for candidate, result, seen in rows:
         cards[candidate.stage].append(
             Card(
-                person=_person(
-                    candidate,
-                    blind=opening.blind_review,
-                    has_result=result is not None,
-                    has_rated=rating_id is not None,
+                person=identity.person(
+                    candidate, blind=opening.blind_review, has_seen=seen
                 ),
                 stage=candidate.stage,
                 stage_changed_at=candidate.stage_changed_at,
@@ -403,7 +365,13 @@ def ranked(
     rating, mine = _my_rating(viewer)
     rows = _in_order(
         ids,
-        select(Candidate, AssessmentResult, Assessment.version, rating.rating)
+        select(
+            Candidate,
+            AssessmentResult,
+            Assessment.version,
+            rating.rating,
+            identity.has_seen(viewer),
+        )
         .join(AssessmentResult, AssessmentResult.candidate_id == Candidate.id)
         .join(Assessment, Assessment.id == AssessmentResult.assessment_id)
         .outerjoin(rating, mine),
@@ -412,17 +380,16 @@ def ranked(
     items = [
         RankedRow(
             rank=(page - 1) * per_page + index,
-            person=_person(
-                candidate,
-                blind=opening.blind_review,
-                has_result=True,
-                has_rated=my_rating is not None,
+            person=identity.person(
+                candidate, blind=opening.blind_review, has_seen=seen
             ),
             stage=candidate.stage,
             result=_result_view(result, version, opening, populations),
             my_rating=my_rating,
         )
-        for index, (candidate, result, version, my_rating) in enumerate(rows, start=1)
+        for index, (candidate, result, version, my_rating, seen) in enumerate(
+            rows, start=1
+        )
     ]
     return Page(items, page, per_page, count)
 
@@ -535,29 +502,24 @@ def compare(
     Ids of candidates in other openings, or without a result, are left out.
     """
     ids = list(dict.fromkeys(candidate_ids))[:MAX_COMPARED]
-    rating, mine = _my_rating(viewer)
     rows = db.session.execute(
-        select(Candidate, AssessmentResult, Assessment, rating.id)
+        select(Candidate, AssessmentResult, Assessment, identity.has_seen(viewer))
         .join(AssessmentResult, AssessmentResult.candidate_id == Candidate.id)
         .join(Assessment, Assessment.id == AssessmentResult.assessment_id)
-        .outerjoin(rating, mine)
         .where(Candidate.opening_id == opening.id, Candidate.id.in_(ids))
     ).all()
     answers = _answers_by_invitation([r.invitation_id for _, r, _, _ in rows])
     populations = Populations(opening.weight_map)
     compared = [
         Compared(
-            person=_person(
-                candidate,
-                blind=opening.blind_review,
-                has_result=True,
-                has_rated=rating_id is not None,
+            person=identity.person(
+                candidate, blind=opening.blind_review, has_seen=seen
             ),
             stage=candidate.stage,
             result=_result_view(result, version.version, opening, populations),
             items=review_answers(version.parsed, answers.get(result.invitation_id, {})),
         )
-        for candidate, result, version, rating_id in rows
+        for candidate, result, version, seen in rows
     ]
     return sorted(compared, key=lambda c: -c.result.total)
 
@@ -590,61 +552,33 @@ def _like(text: str) -> str:
     return f"%{escaped.lower()}%"
 
 
-def _identity_searchable(
-    *, has_result: ColumnElement[bool], rated: ColumnElement[bool]
-) -> ColumnElement[bool]:
-    """SQL twin of ``pipeline.identity_hidden`` negated: whose name or e-mail may match a
-    search, so a blind candidate cannot be found (and so named) by searching."""
-    return or_(
-        Opening.blind_review.is_(False),
-        ~has_result,
-        Candidate.stage.not_in([Stage.APPLIED, Stage.SCREENING, Stage.ASSESSED]),
-        rated,
-    )
-
-
 def search_candidates(
     f: CandidateFilter, viewer: Viewer, *, page: int = 1, per_page: int = PER_PAGE
 ) -> Page:
     """Candidates matching ``f``, most recently added first.
 
-    The matching ids are read a page at a time with their count, then the page's rows
-    whole (:func:`_in_order`).
+    A search by name, e-mail or phone finds only candidates whose identity the viewer may
+    see (``identity.searchable``): blind review is not read around by typing a name or an
+    address in. ``#N`` finds candidate N. The matching ids are read a page at a time with
+    their count, then the page's rows whole (:func:`_in_order`).
     """
-    rating, mine = _my_rating(viewer)
-    stmt = (
-        select(Candidate.id)
-        .join(Opening, Opening.id == Candidate.opening_id)
-        .outerjoin(AssessmentResult, AssessmentResult.candidate_id == Candidate.id)
-        .outerjoin(rating, mine)
-    )
+    stmt = select(Candidate.id).join(Opening, Opening.id == Candidate.opening_id)
     if f.q:
         pattern = _like(f.q)
-        identity = or_(
+        matches = [
             func.lower(Candidate.name).like(pattern, escape="\\"),
             Candidate.email.like(pattern, escape="\\"),
-        )
+        ]
+        key = pipeline.phone_key(f.q)
+        if key:
+            matches.append(Candidate.phone_key.like(f"%{key}%"))
+        number = f.q.strip().lstrip("#")
         by_id = (
-            Candidate.id == int(f.q.lstrip("#"))
-            if f.q.lstrip("#").isdigit()
+            Candidate.id == int(number)
+            if number.isdigit() and int(number) <= MAX_ID
             else false()
         )
-        # A whole e-mail address finds anyone, blind or not: whoever types it already
-        # knows who they are looking for (a data request, a reply to answer).
-        by_email = Candidate.email == pipeline.normalize_email(f.q)
-        stmt = stmt.where(
-            or_(
-                and_(
-                    identity,
-                    _identity_searchable(
-                        has_result=AssessmentResult.id.is_not(None),
-                        rated=rating.id.is_not(None),
-                    ),
-                ),
-                by_id,
-                by_email,
-            )
-        )
+        stmt = stmt.where(or_(and_(or_(*matches), identity.searchable(viewer)), by_id))
     if f.opening_id:
         stmt = stmt.where(Candidate.opening_id == f.opening_id)
     if f.stage is not None:
@@ -656,18 +590,14 @@ def search_candidates(
     )
     rows = _in_order(
         ids,
-        select(Candidate, Opening, AssessmentResult, rating.id)
+        select(Candidate, Opening, AssessmentResult, identity.has_seen(viewer))
         .join(Opening, Opening.id == Candidate.opening_id)
-        .outerjoin(AssessmentResult, AssessmentResult.candidate_id == Candidate.id)
-        .outerjoin(rating, mine),
+        .outerjoin(AssessmentResult, AssessmentResult.candidate_id == Candidate.id),
     )
     items = [
         ListedCandidate(
-            person=_person(
-                candidate,
-                blind=opening.blind_review,
-                has_result=result is not None,
-                has_rated=rating_id is not None,
+            person=identity.person(
+                candidate, blind=opening.blind_review, has_seen=seen
             ),
             opening=opening,
             stage=candidate.stage,
@@ -679,7 +609,7 @@ def search_candidates(
             duplicate_of_id=candidate.duplicate_of_id,
             duplicate_reason=candidate.duplicate_reason,
         )
-        for candidate, opening, result, rating_id in rows
+        for candidate, opening, result, seen in rows
     ]
     return Page(items, page, per_page, count)
 
@@ -732,28 +662,69 @@ class LinkView:
 
 
 @dataclass(frozen=True)
+class HistoryEntry:
+    """One stage move as this viewer may read it (free text redacted when blind)."""
+
+    at: dt.datetime
+    from_stage: Stage | None
+    to_stage: Stage
+    by_label: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RatingEntry:
+    rating: int
+    note: str
+    reviewer: User
+    rated_at: dt.datetime
+    #: The reviewer had chosen to see the candidate's details before rating.
+    not_blind: bool = False
+
+
+@dataclass(frozen=True)
 class RatingsView:
     mine: ResultRating | None
-    #: Everyone's ratings, once the viewer has rated (or reads without rating).
-    others: list[ResultRating]
+    #: Everyone else's ratings, once the viewer has rated (or reads without rating).
+    others: list[RatingEntry]
     count: int
+
+
+@dataclass(frozen=True)
+class CardEntry:
+    """An interview scorecard as this viewer may read it."""
+
+    interviewer: User
+    recommendation: pipeline.Recommendation
+    submitted_at: dt.datetime
+    ratings: dict[Competency, int]
+    notes: str
 
 
 @dataclass(frozen=True)
 class ScorecardsView:
     mine: InterviewScorecard | None
-    visible: list[InterviewScorecard]
+    visible: list[CardEntry]
     count: int
     #: Others' scorecards are hidden until the viewer submits theirs.
     hidden: bool
     may_submit: pipeline.Check
 
 
+@dataclass(frozen=True)
+class SeenEntry:
+    """Someone who chose to see a blind candidate's details before rating."""
+
+    user: User
+    at: dt.datetime
+    reason: RevealReason
+
+
 @dataclass
 class CandidateView:
     candidate: Candidate
     person: Person
-    history: list[StageChange]
+    history: list[HistoryEntry]
     links: list[LinkView]
     result: ResultView | None
     answers: list[ReviewedItem]
@@ -762,8 +733,12 @@ class CandidateView:
     moves: list[Stage]
     may_invite: pipeline.Check
     may_hire: pipeline.Check
+    #: Why the viewer may not move the candidate on (blind review), if so.
+    move_note: str = ""
     duplicates: list[tuple[int, str]] = field(default_factory=list)
     erase_after: dt.datetime | None = None
+    #: Who chose to see the details of this blind candidate before rating.
+    seen_first: list[SeenEntry] = field(default_factory=list)
     #: The users the page names (reviewers, interviewers, link senders).
     people: list[User] = field(default_factory=list)
 
@@ -773,13 +748,22 @@ def candidate_view(
 ) -> CandidateView:
     """Everything the candidate page shows, for this viewer."""
     opening = candidate.opening
-    history = list(
-        db.session.scalars(
+    seen = identity.sight(candidate, viewer)
+    person = seen.person
+    history = [
+        HistoryEntry(
+            at=c.at,
+            from_stage=c.from_stage,
+            to_stage=c.to_stage,
+            by_label=c.by_label,
+            reason=person.redact(c.reason),
+        )
+        for c in db.session.scalars(
             select(StageChange)
             .where(StageChange.candidate_id == candidate.id)
             .order_by(StageChange.at.desc(), StageChange.id.desc())
         )
-    )
+    ]
     now = utcnow()
     links = [
         LinkView(i, pipeline.link_state(i.facts(candidate.stage), now))
@@ -789,21 +773,7 @@ def candidate_view(
             .order_by(Invitation.id.desc())
         )
     ]
-    ratings = list(
-        db.session.scalars(
-            select(ResultRating)
-            .where(ResultRating.candidate_id == candidate.id)
-            .order_by(ResultRating.rated_at)
-        )
-    )
-    mine = next((r for r in ratings if r.reviewer_id == viewer.user_id), None)
     result_row = candidate.result
-    person = _person(
-        candidate,
-        blind=opening.blind_review,
-        has_result=result_row is not None,
-        has_rated=mine is not None,
-    )
     result = answers = None
     if result_row is not None:
         result = _result_view(
@@ -818,28 +788,18 @@ def candidate_view(
                 result_row.invitation_id, {}
             ),
         )
-    cards = list(
-        db.session.scalars(
-            select(InterviewScorecard)
-            .where(InterviewScorecard.candidate_id == candidate.id)
-            .order_by(InterviewScorecard.submitted_at)
-        )
-    )
     # Everyone the page names, in one query: later ``.reviewer``, ``.interviewer`` and
     # ``.created_by`` lookups then come from the session without a query each (the view
     # keeps them referenced, so the session's weak identity map keeps them too).
-    user_ids = {r.reviewer_id for r in ratings} | {c.interviewer_id for c in cards}
+    user_ids = {r.reviewer_id for r in seen.ratings} | {
+        c.interviewer_id for c in seen.cards
+    }
     user_ids |= {link.invitation.created_by_id for link in links}
-    user_ids |= {candidate.hired_user_id}
+    user_ids |= {r.user_id for r in seen.reveals} | {candidate.hired_user_id}
     people = list(
         db.session.scalars(select(User).where(User.id.in_(user_ids - {None})))
     )
-    my_card = next((c for c in cards if c.interviewer_id == viewer.user_id), None)
-    visible = pipeline.scorecards_visible(
-        is_interviewer=is_interviewer(viewer),
-        has_submitted=my_card is not None,
-        stage=candidate.stage,
-    )
+    revealed_at = {r.user_id: r.at for r in seen.reveals}
     duplicates = [
         (other_id, reason or "")
         for other_id, reason in db.session.execute(
@@ -855,6 +815,29 @@ def candidate_view(
     has_account = bool(candidate.email) and db.session.scalar(
         select(func.count()).where(User.email == candidate.email)
     )
+    blind_gate = pipeline.check_blind_move(
+        Stage.INTERVIEW,
+        blind=opening.blind_review,
+        has_result=result_row is not None,
+        has_rated=seen.mine is not None,
+    )
+    moves = pipeline.moves_from(candidate.stage)
+    gated = [m for m in moves if m in pipeline.BLIND_GATED_STAGES]
+    if not blind_gate:
+        moves = [m for m in moves if m not in gated]
+    may_hire = pipeline.check_hire(candidate.stage, has_account=bool(has_account))
+    if may_hire:
+        may_hire = pipeline.check_blind_move(
+            Stage.HIRED,
+            blind=opening.blind_review,
+            has_result=result_row is not None,
+            has_rated=seen.mine is not None,
+        )
+    visible_cards = (
+        seen.cards
+        if seen.cards_visible
+        else [c for c in seen.cards if c is seen.my_card]
+    )
     return CandidateView(
         candidate=candidate,
         person=person,
@@ -863,30 +846,55 @@ def candidate_view(
         result=result,
         answers=answers or [],
         ratings=RatingsView(
-            mine=mine,
-            others=[r for r in ratings if r is not mine]
-            if (mine is not None or not can_manage(viewer))
+            mine=seen.mine,
+            others=[
+                RatingEntry(
+                    rating=r.rating,
+                    note=person.redact(r.note),
+                    reviewer=r.reviewer,
+                    rated_at=r.rated_at,
+                    not_blind=opening.blind_review
+                    and r.reviewer_id in revealed_at
+                    and revealed_at[r.reviewer_id] <= r.rated_at,
+                )
+                for r in seen.ratings
+                if r is not seen.mine
+            ]
+            if seen.ratings_visible
             else [],
-            count=len(ratings),
+            count=len(seen.ratings),
         ),
         scorecards=ScorecardsView(
-            mine=my_card,
-            visible=cards if visible else ([my_card] if my_card else []),
-            count=len(cards),
-            hidden=not visible,
+            mine=seen.my_card,
+            visible=[
+                CardEntry(
+                    interviewer=c.interviewer,
+                    recommendation=c.recommendation,
+                    submitted_at=c.submitted_at,
+                    ratings=c.ratings,
+                    notes=person.redact(c.notes),
+                )
+                for c in visible_cards
+            ],
+            count=len(seen.cards),
+            hidden=not seen.cards_visible,
             may_submit=pipeline.check_scorecard(
-                candidate.stage, already_submitted=my_card is not None
+                candidate.stage, already_submitted=seen.my_card is not None
             ),
         ),
-        moves=pipeline.moves_from(candidate.stage),
+        moves=moves,
+        move_note=blind_gate.reason if gated else "",
         may_invite=pipeline.check_invite(
             candidate.stage,
             has_result=result_row is not None,
             is_erased=candidate.is_erased,
         ),
-        may_hire=pipeline.check_hire(candidate.stage, has_account=bool(has_account)),
+        may_hire=may_hire,
         duplicates=duplicates,
         people=people,
+        seen_first=[
+            SeenEntry(user=r.user, at=r.at, reason=r.reason) for r in seen.reveals
+        ],
         erase_after=pipeline.erase_after(candidate.closed_at, retention_months)
         if candidate.stage in pipeline.RETAINED_STAGES
         and candidate.closed_at
@@ -910,18 +918,7 @@ def get_candidate_for_page(candidate_id: int) -> Candidate | None:
 
 def is_hidden_from(candidate: Candidate, viewer: Viewer) -> bool:
     """Does blind review keep this candidate's identity from ``viewer`` right now?"""
-    has_rated = db.session.scalar(
-        select(func.count()).where(
-            ResultRating.candidate_id == candidate.id,
-            ResultRating.reviewer_id == viewer.user_id,
-        )
-    )
-    return pipeline.identity_hidden(
-        blind=candidate.opening.blind_review,
-        has_result=candidate.result is not None,
-        stage=candidate.stage,
-        has_rated=bool(has_rated),
-    )
+    return identity.person_for(candidate, viewer).hidden
 
 
 def get_invitation_by_token(token: str) -> Invitation | None:
@@ -1062,7 +1059,7 @@ def hiring_panel(viewer: Viewer) -> PanelData:
             )
         )
         rows = db.session.execute(
-            select(Candidate, Opening)
+            select(Candidate, Opening, identity.has_seen(viewer))
             .join(Opening, Opening.id == Candidate.opening_id)
             .where(
                 Candidate.stage == Stage.INTERVIEW,
@@ -1077,7 +1074,14 @@ def hiring_panel(viewer: Viewer) -> PanelData:
             .order_by(Candidate.stage_changed_at)
             .limit(5)
         ).all()
-        pending = [(c.id, c.name or c.reference, o.title) for c, o in rows]
+        pending = [
+            (
+                c.id,
+                identity.person(c, blind=o.blind_review, has_seen=seen).label,
+                o.title,
+            )
+            for c, o, seen in rows
+        ]
     return PanelData(counts, open_openings, awaiting, pending, manager)
 
 

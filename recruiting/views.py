@@ -22,14 +22,16 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user
 
 from core import accounts, mail
+from core.access import Role
 from core.auth import current_viewer, role_required
 from core.db import db, utcnow, will_write
-from core.errors import Conflict, InvalidInput, wants_json
+from core.errors import Conflict, InvalidInput, NotAllowed, wants_json
 from core.extensions import limiter
 from core.forms import ConfirmForm, populate_errors
 from core.input_checks import record_id
@@ -38,7 +40,8 @@ from core.queries import team_choices
 from core.settings import SettingSpec
 from core.shell import NavItem, Panel, PanelProvider
 from core.tabular import decode_upload, error_report
-from recruiting import operations, queries
+from core.templating import format_datetime
+from recruiting import identity, operations, queries
 from recruiting.assessment import COMPETENCIES, ItemType, is_complete, option_order
 from recruiting.forms import (
     DEFAULT_WEIGHTS,
@@ -51,11 +54,19 @@ from recruiting.forms import (
     InvitationForm,
     OpeningForm,
     RatingForm,
+    RevealForm,
     ScorecardForm,
     StageMoveForm,
 )
 from recruiting.importing import parse_candidates
-from recruiting.models import Assessment, Candidate, Invitation, Opening, OpeningStatus
+from recruiting.models import (
+    Assessment,
+    Candidate,
+    Invitation,
+    Opening,
+    OpeningStatus,
+    RevealReason,
+)
 from recruiting.pipeline import (
     ACTIVE_STAGES,
     BOARD_STAGES,
@@ -346,13 +357,25 @@ def candidate_create() -> Any:
             populate_errors(form, e)
         else:
             db.session.commit()
-            flash(f"Added {candidate.name} to {opening.title}.", "success")
             if candidate.duplicate_of_id:
                 flash(
                     f"Possible duplicate of Candidate #{candidate.duplicate_of_id} "
                     f"({candidate.duplicate_reason}).",
                     "warning",
                 )
+            if opening.blind_review:
+                # What the adder typed, once; from now on the candidate is a number to
+                # every reviewer until they have rated the test result.
+                flash(
+                    f"Added {form.name.data.strip()} to {opening.title}. Blind review: "
+                    "from now on reviewers, you included, see this candidate by number "
+                    "until they have rated the test result.",
+                    "success",
+                )
+                return redirect(
+                    url_for("recruiting.opening_board", opening_id=opening.id)
+                )
+            flash(f"Added {candidate.name} to {opening.title}.", "success")
             return redirect(
                 url_for("recruiting.candidate_detail", candidate_id=candidate.id)
             )
@@ -371,6 +394,7 @@ def _render_detail(candidate: Candidate, status: int = 200, **forms: Any) -> Any
         ),
     )
     forms.setdefault("invite_form", InvitationForm(formdata=None))
+    forms.setdefault("reveal_form", RevealForm(formdata=None))
     forms.setdefault(
         "rating_form",
         RatingForm(
@@ -467,6 +491,24 @@ def candidate_move(candidate_id: int) -> Any:
     return _render_detail(candidate, 400, move_form=form)
 
 
+#: Where a test link waits, in the maker's session, for the one page that shows it.
+_SHOWN_ONCE = "frontline.shown_once"
+
+
+def _show_once(kind: str, record_id: int, **values: Any) -> None:
+    """Keep a secret (a link) for the next page only: post/redirect/get, and a reload
+    of that page does not show it again."""
+    session[_SHOWN_ONCE] = {"kind": kind, "id": record_id, **values}
+
+
+def _take_shown(kind: str, record_id: int) -> dict[str, Any] | None:
+    kept = session.get(_SHOWN_ONCE)
+    if not kept or kept.get("kind") != kind or kept.get("id") != record_id:
+        return None
+    session.pop(_SHOWN_ONCE)
+    return kept
+
+
 @bp.route("/candidates/<int:candidate_id>/invitations", methods=["POST"])
 @manage_only
 def candidate_invite(candidate_id: int) -> Any:
@@ -479,6 +521,21 @@ def candidate_invite(candidate_id: int) -> Any:
                 by=_me(),
                 days=form.days.data,
                 time_limit_minutes=form.time_limit_minutes.data,
+                replace=bool(form.replace.data),
+            )
+        except operations.LinkAlreadyOpen as e:
+            db.session.rollback()
+            flash(
+                f"{e.message} (The working link was made "
+                f"{format_datetime(e.invitation.created_at)}.)",
+                "warning",
+            )
+            return redirect(
+                url_for(
+                    "recruiting.candidate_detail",
+                    candidate_id=candidate.id,
+                    _anchor="test",
+                )
             )
         except InvalidInput as e:
             db.session.rollback()
@@ -496,14 +553,29 @@ def candidate_invite(candidate_id: int) -> Any:
                     link=link,
                 ),
             )
-            return render_template(
-                "recruiting/invitation_link.html",
-                candidate=candidate,
-                invitation=invitation,
-                link=link,
-                emailed=emailed,
+            _show_once("test-link", invitation.id, link=link, emailed=emailed)
+            return redirect(
+                url_for("recruiting.invitation_link", invitation_id=invitation.id)
             )
     return _render_detail(candidate, 400, invite_form=form)
+
+
+@bp.route("/invitations/<int:invitation_id>/link")
+@manage_only
+def invitation_link(invitation_id: int) -> Any:
+    """The test link just made, shown once to its maker (reloading does not show it)."""
+    invitation = db.get_or_404(Invitation, invitation_id)
+    candidate = invitation.candidate
+    kept = _take_shown("test-link", invitation.id)
+    return render_template(
+        "recruiting/invitation_link.html",
+        candidate=candidate,
+        person=identity.person_for(candidate, current_viewer()),
+        invitation=invitation,
+        link=kept["link"] if kept else None,
+        emailed=bool(kept and kept["emailed"]),
+        reveal_form=RevealForm(formdata=None),
+    )
 
 
 @bp.route("/invitations/<int:invitation_id>/revoke", methods=["POST"])
@@ -542,10 +614,18 @@ def candidate_rate(candidate_id: int) -> Any:
     return _render_detail(candidate, 400, rating_form=form)
 
 
+def _to_candidate(candidate: Candidate) -> Any:
+    return redirect(url_for("recruiting.candidate_detail", candidate_id=candidate.id))
+
+
 @bp.route("/candidates/<int:candidate_id>/scorecard", methods=["GET", "POST"])
 @manage_only
 def candidate_scorecard(candidate_id: int) -> Any:
     candidate = db.get_or_404(Candidate, candidate_id)
+    sight = identity.sight(candidate, current_viewer())
+    if sight.my_card is not None:
+        flash("You have already submitted your scorecard for this candidate.", "info")
+        return _to_candidate(candidate)
     form = ScorecardForm()
     if form.validate_on_submit():
         try:
@@ -556,6 +636,10 @@ def candidate_scorecard(candidate_id: int) -> Any:
                 recommendation=Recommendation(form.recommendation.data),
                 notes=form.notes.data or "",
             )
+        except Conflict as e:
+            db.session.rollback()
+            flash(e.message, "info")
+            return _to_candidate(candidate)
         except InvalidInput as e:
             db.session.rollback()
             populate_errors(form, e)
@@ -565,18 +649,36 @@ def candidate_scorecard(candidate_id: int) -> Any:
                 "Scorecard submitted. You can now read the other interviewers'.",
                 "success",
             )
-            return redirect(
-                url_for("recruiting.candidate_detail", candidate_id=candidate.id)
-            )
+            return _to_candidate(candidate)
     return render_template(
-        "recruiting/scorecard_form.html", form=form, candidate=candidate
+        "recruiting/scorecard_form.html",
+        form=form,
+        candidate=candidate,
+        person=sight.person,
     )
+
+
+def _hire_refused(candidate: Candidate) -> str:
+    """Why the viewer may not hire ``candidate`` from the hire page, or ``""``."""
+    if candidate.stage is Stage.HIRED:
+        return ""
+    check = identity.blind_move_check(candidate, Stage.HIRED, _me().id)
+    return "" if check else check.reason
 
 
 @bp.route("/candidates/<int:candidate_id>/hire", methods=["GET", "POST"])
 @manage_only
 def candidate_hire(candidate_id: int) -> Any:
     candidate = db.get_or_404(Candidate, candidate_id)
+    if candidate.stage is Stage.HIRED:
+        flash(f"{candidate.name or candidate.reference} is already hired.", "info")
+        return redirect(
+            url_for("recruiting.candidate_hired", candidate_id=candidate.id)
+        )
+    refused = _hire_refused(candidate)
+    if refused:
+        flash(refused, "warning")
+        return _to_candidate(candidate)
     form = HireForm(teams=team_choices())
     if request.method == "GET":
         form.team_id.data = candidate.opening.team_id
@@ -587,6 +689,13 @@ def candidate_hire(candidate_id: int) -> Any:
                 by=_me(),
                 team_id=form.team_id.data,
                 note=form.note.data or "",
+            )
+        except Conflict as e:
+            # The same hire posted twice (a second tab, a double click): it is done.
+            db.session.rollback()
+            flash(e.message, "info")
+            return redirect(
+                url_for("recruiting.candidate_hired", candidate_id=candidate.id)
             )
         except InvalidInput as e:
             db.session.rollback()
@@ -601,16 +710,37 @@ def candidate_hire(candidate_id: int) -> Any:
                 f"Hello {user.name},\n\nWelcome aboard. Use this link to set up your "
                 f"Frontline account:\n\n{link}\n",
             )
+            _show_once("password-link", candidate.id, link=link, emailed=emailed)
             flash(f"{user.name} is hired and has a rep account.", "success")
-            return render_template(
-                "recruiting/hired.html",
-                candidate=candidate,
-                user=user,
-                link=link,
-                emailed=emailed,
+            return redirect(
+                url_for("recruiting.candidate_hired", candidate_id=candidate.id)
             )
     return render_template(
-        "recruiting/candidate_hire.html", form=form, candidate=candidate
+        "recruiting/candidate_hire.html",
+        form=form,
+        candidate=candidate,
+        person=identity.person_for(candidate, current_viewer()),
+    )
+
+
+@bp.route("/candidates/<int:candidate_id>/hired")
+@manage_only
+def candidate_hired(candidate_id: int) -> Any:
+    """After a hire: the new rep's account, and the link to set their password for whoever
+    must pass it on: shown once, only when it could not be e-mailed (or to an admin)."""
+    candidate = db.get_or_404(Candidate, candidate_id)
+    if candidate.stage is not Stage.HIRED or candidate.hired_user is None:
+        return _to_candidate(candidate)
+    kept = _take_shown("password-link", candidate.id)
+    emailed = bool(kept and kept["emailed"])
+    show_link = kept is not None and (not emailed or _me().has_role(Role.ADMIN))
+    return render_template(
+        "recruiting/hired.html",
+        candidate=candidate,
+        user=candidate.hired_user,
+        link=kept["link"] if show_link else None,
+        emailed=emailed,
+        just_hired=kept is not None,
     )
 
 
@@ -620,7 +750,12 @@ def candidate_export(candidate_id: int) -> Any:
     candidate = db.get_or_404(Candidate, candidate_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    data = operations.export_candidate(candidate, by=_me())
+    try:
+        data = operations.export_candidate(candidate, by=_me())
+    except NotAllowed as e:
+        db.session.rollback()
+        flash(e.message, "warning")
+        return _to_candidate(candidate)
     db.session.commit()
     return Response(
         json.dumps(data, indent=2, ensure_ascii=False),
@@ -629,6 +764,26 @@ def candidate_export(candidate_id: int) -> Any:
             "Content-Disposition": f'attachment; filename="candidate-{candidate.id}.json"'
         },
     )
+
+
+@bp.route("/candidates/<int:candidate_id>/reveal", methods=["POST"])
+@manage_only
+def candidate_reveal(candidate_id: int) -> Any:
+    """See a blind candidate's details before rating the test; recorded and shown."""
+    candidate = db.get_or_404(Candidate, candidate_id)
+    form = RevealForm()
+    if not form.validate_on_submit():
+        flash("Say why you need the details now.", "error")
+        return _to_candidate(candidate)
+    reason = RevealReason(form.reason.data)
+    if operations.reveal_candidate(candidate, by=_me(), reason=reason) is not None:
+        flash(
+            "You see this candidate's details now. The candidate page shows that you "
+            "saw them before rating the test.",
+            "info",
+        )
+    db.session.commit()
+    return _to_candidate(candidate)
 
 
 @bp.route("/candidates/<int:candidate_id>/erase", methods=["GET", "POST"])

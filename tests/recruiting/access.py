@@ -115,6 +115,18 @@ MATRIX: dict[str, Access] = {
         "POST",
         data={"days": "7"},
     ),
+    "recruiting.invitation_link": Access(
+        MANAGE, _url("/recruiting/invitations/{invitation}/link")
+    ),
+    "recruiting.candidate_hired": Access(
+        MANAGE, _url("/recruiting/candidates/{offer}/hired")
+    ),
+    "recruiting.candidate_reveal": Access(
+        MANAGE,
+        _url("/recruiting/candidates/{tested}/reveal"),
+        "POST",
+        data={"reason": "data_request"},
+    ),
     "recruiting.invitation_revoke": Access(
         MANAGE, _url("/recruiting/invitations/{invitation}/revoke"), "POST"
     ),

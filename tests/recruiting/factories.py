@@ -85,6 +85,10 @@ def make_candidate(
         by=by,
     )
     for step in ROAD[stage]:
+        if step is Stage.INTERVIEW and opening.blind_review:
+            # Blind review: the mover rates the test result before the interview.
+            answer_all(candidate, by)
+            operations.rate_result(candidate, by=by, rating=3)
         operations.move_candidate(candidate, step, "test move", by=by)
     return candidate
 

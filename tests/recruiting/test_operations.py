@@ -227,14 +227,29 @@ def test_only_the_tokens_hash_is_stored(manager, opening) -> None:
     assert queries.get_invitation_by_token(tampered) is None
 
 
-def test_a_new_link_revokes_the_unused_one(manager, opening) -> None:
+def test_a_new_link_replaces_the_working_one_only_when_asked(manager, opening) -> None:
     candidate = make_candidate(opening, manager)
     old, _ = operations.create_invitation(candidate, by=manager)
-    new, _ = operations.create_invitation(candidate, by=manager)
+    with pytest.raises(operations.LinkAlreadyOpen) as refused:
+        operations.create_invitation(candidate, by=manager)
+    assert refused.value.invitation is old
+    assert old.state() is LinkState.READY
+    new, _ = operations.create_invitation(candidate, by=manager, replace=True)
     db.session.refresh(old)
     assert old.state() is LinkState.REVOKED
     assert new.state() is LinkState.READY
     assert old.revoke_reason == "Replaced by a new link"
+
+
+def test_a_link_that_no_longer_works_is_replaced_without_asking(
+    manager, opening
+) -> None:
+    candidate = make_candidate(opening, manager)
+    made = utcnow() - dt.timedelta(days=8)
+    old, _ = operations.create_invitation(candidate, by=manager, at=made, days=7)
+    new, _ = operations.create_invitation(candidate, by=manager)
+    assert old.state() is LinkState.REVOKED
+    assert new.state() is LinkState.READY
 
 
 def test_an_expired_link_cannot_be_started(manager, opening) -> None:
@@ -392,7 +407,7 @@ def test_a_scorecard_is_final_and_only_for_interviews(manager, opening) -> None:
     operations.submit_scorecard(
         candidate, by=manager, ratings=_levels(4), recommendation=Recommendation.HIRE
     )
-    with pytest.raises(InvalidInput, match="already submitted"):
+    with pytest.raises(Conflict, match="already submitted"):
         operations.submit_scorecard(
             candidate,
             by=manager,

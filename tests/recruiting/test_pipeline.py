@@ -250,24 +250,47 @@ def test_find_duplicate(email, phone, opening_id, expected) -> None:
 
 
 @pytest.mark.parametrize(
-    ("blind", "has_result", "stage", "has_rated", "hidden"),
+    ("blind", "stage", "has_seen", "hidden"),
     [
-        (True, True, Stage.ASSESSED, False, True),
-        (True, True, Stage.ASSESSED, True, False),  # rated: revealed
-        (False, True, Stage.ASSESSED, False, False),  # not a blind opening
-        (True, False, Stage.SCREENING, False, False),  # nothing to review blind yet
-        (True, True, Stage.INTERVIEW, False, False),  # met in person from here on
-        (True, True, Stage.REJECTED, False, False),
-        (True, True, Stage.APPLIED, False, True),
+        (True, Stage.ASSESSED, False, True),
+        (True, Stage.ASSESSED, True, False),  # rated (or chose to see): shown
+        (False, Stage.ASSESSED, False, False),  # not a blind opening
+        (True, Stage.APPLIED, False, True),  # hidden from the moment they are added
+        (True, Stage.SCREENING, False, True),  # before any result too
+        (True, Stage.INTERVIEW, False, True),  # a reviewer who never rated
+        (True, Stage.OFFER, False, True),
+        (True, Stage.REJECTED, False, True),
+        (True, Stage.WITHDRAWN, False, True),
+        (True, Stage.HIRED, False, False),  # a colleague now, named everywhere
     ],
 )
-def test_identity_hidden(blind, has_result, stage, has_rated, hidden) -> None:
-    assert (
-        p.identity_hidden(
-            blind=blind, has_result=has_result, stage=stage, has_rated=has_rated
-        )
-        is hidden
+def test_identity_hidden(blind, stage, has_seen, hidden) -> None:
+    assert p.identity_hidden(blind=blind, stage=stage, has_seen=has_seen) is hidden
+
+
+@pytest.mark.parametrize(
+    ("target", "blind", "has_result", "has_rated", "allowed", "says"),
+    [
+        (Stage.INTERVIEW, True, True, False, False, "rate the test result before"),
+        (Stage.OFFER, True, True, False, False, "move them to offer"),
+        (Stage.HIRED, True, True, False, False, "before you hire them"),
+        (Stage.INTERVIEW, True, False, False, False, "once they have taken the test"),
+        (Stage.INTERVIEW, True, True, True, True, ""),
+        (Stage.INTERVIEW, False, True, False, True, ""),  # not a blind opening
+        (Stage.REJECTED, True, True, False, True, ""),  # judging blind is fine
+        (Stage.WITHDRAWN, True, False, False, True, ""),
+        (Stage.SCREENING, True, False, False, True, ""),
+        (Stage.ASSESSED, True, True, False, True, ""),
+    ],
+)
+def test_blind_moves_to_the_interview_follow_the_mover_s_rating(
+    target, blind, has_result, has_rated, allowed, says
+) -> None:
+    check = p.check_blind_move(
+        target, blind=blind, has_result=has_result, has_rated=has_rated
     )
+    assert check.allowed is allowed
+    assert says in check.reason
 
 
 @pytest.mark.parametrize(
