@@ -35,7 +35,7 @@ from core.forms import (
     populate_errors,
     settings_form,
 )
-from core.input_checks import record_id
+from core.params import choice_arg, id_arg, page_arg, text_arg
 from core.people import RETIRED_TOKEN_ROLES, ApiToken, Team, User
 from core.queries import (
     AuditFilter,
@@ -75,14 +75,14 @@ def _user_input(form: UserForm) -> accounts.UserInput:
 @bp.route("/users")
 @admin_only
 def user_list() -> Any:
-    role = request.args.get("role", "")
+    role = choice_arg("role", set(Role), "")
     f = UserFilter(
-        q=request.args.get("q", "").strip(),
-        role=Role(role) if role in set(Role) else None,
-        team_id=request.args.get("team", type=record_id),
-        status=request.args.get("status", "active"),
+        q=text_arg("q"),
+        role=Role(role) if role else None,
+        team_id=id_arg("team", "team"),
+        status=choice_arg("status", {"active", "inactive", "all"}, "active"),
     )
-    page = db.paginate(query_users(f), per_page=50, error_out=False)
+    page = db.paginate(query_users(f), page=page_arg(), per_page=50, error_out=False)
     return render_template(
         "admin/user_list.html", page=page, f=f, roles=list(Role), teams=team_choices()
     )
@@ -362,5 +362,7 @@ def audit_list() -> Any:
         include_logins=form.include_logins.data,
     )
     tz = ZoneInfo(current_app.config["FRONTLINE_TIMEZONE"])
-    page = db.paginate(query_audit(f, tz), per_page=50, error_out=False)
+    page = db.paginate(
+        query_audit(f, tz), page=page_arg(), per_page=50, error_out=False
+    )
     return render_template("admin/audit_list.html", form=form, page=page, tz=tz)

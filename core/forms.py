@@ -34,9 +34,10 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget, Select
 
-from core import passwords
+from core import params, passwords
 from core.access import Role
 from core.errors import InvalidInput
+from core.input_checks import MAX_ID
 from core.people import TOKEN_ROLES
 
 PASSWORD_HINT = (
@@ -134,6 +135,29 @@ class SelectField(_SelectField):
     """A drop-down list; every form uses this one (see :class:`OptionList`)."""
 
     widget = OptionList()
+
+
+class RecordSelectField(SelectField):
+    """A drop-down list of records by id (0 for "any"), read from a query string.
+
+    A value that is no id a record can have (``99999999999999999999``, ``abc``) leaves
+    the field empty with a message, instead of a number the database cannot hold; a blank
+    value is no choice.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("coerce", int)
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        text = valuelist[0].strip() if valuelist else ""
+        if not text:
+            return
+        number = params.whole_number(text)
+        if number is None or number > MAX_ID:
+            self.data = None
+            raise ValueError(self.gettext("Pick one from the list."))
+        self.data = number
 
 
 def choices(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
@@ -315,6 +339,14 @@ class ApiTokenForm(FlaskForm):
     submit = SubmitField("Create token")
 
 
+def _within_our_years(form: Any, field: Any) -> None:
+    """A date Frontline can have records on, and can step a day past: from
+    :data:`core.params.FIRST_YEAR` to next year."""
+    last = params.last_year_allowed()
+    if field.data is not None and not params.FIRST_YEAR <= field.data.year <= last:
+        raise StopValidation(f"Pick a date from {params.FIRST_YEAR} to {last}.")
+
+
 class AuditFilterForm(FlaskForm):
     """Filters for the audit page (a GET form: no CSRF token needed)."""
 
@@ -329,8 +361,8 @@ class AuditFilterForm(FlaskForm):
         "Record type", validators=[Optional()], validate_choice=False
     )
     subject_id = StringField("Record id", validators=[Optional(), Length(max=64)])
-    date_from = DateField("From", validators=[Optional()])
-    date_to = DateField("To", validators=[Optional()])
+    date_from = DateField("From", validators=[Optional(), _within_our_years])
+    date_to = DateField("To", validators=[Optional(), _within_our_years])
     include_logins = BooleanField("Include log-ins")
 
     def __init__(

@@ -33,8 +33,18 @@ def format_date(value: dt.date | dt.datetime | None, fmt: str = "%d %b %Y") -> s
 
 
 def url_with(**changes: Any) -> str:
-    """The current URL with some query arguments changed (for filters and pagination)."""
-    args = request.args.to_dict()
+    """The current URL with some query arguments changed (for filters and pagination).
+
+    Arguments that ``url_for`` would take for its own (``endpoint``, ``_method``,
+    ``_scheme``...) or for a part of the path (``?rep_id=5`` on ``/reps/4/...``) are no
+    filter of ours: they are left out rather than passed on to break the link.
+    """
+    path_args = request.view_args or {}
+    args = {
+        key: value
+        for key, value in request.args.items()
+        if key not in path_args and key != "endpoint" and not key.startswith("_")
+    }
     for key, value in changes.items():
         if value is None or value == "":
             args.pop(key, None)

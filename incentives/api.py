@@ -16,6 +16,7 @@ from core.access import Role
 from core.api import api_actor, api_blueprint, token_required
 from core.db import db
 from core.errors import InvalidInput
+from core.params import month_value
 from incentives import metrics, operations, queries
 
 bp = api_blueprint("incentives_api", __name__)
@@ -77,10 +78,7 @@ def ticket_import() -> Any:
 @bp.route("/metrics/<month>")
 @token_required(*READERS)
 def metric_month(month: str) -> Any:
-    try:
-        month = metrics.parse_month(month)
-    except metrics.InvalidMonth as e:
-        raise InvalidInput({"month": [str(e)]}) from e
+    month = month_value(month)
     result = queries.month_metrics(month, queries.Scope(None, None, organisation=True))
     reps = result.reps.sort_values("email")
     return jsonify(

@@ -174,7 +174,8 @@ METRIC_COLUMNS = [
 
 NO_GROUP = "(no group)"
 MIXED = "mixed"
-MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+#: Digits 0-9 only: ``\d`` also matches Arabic-Indic and other digits.
+MONTH_RE = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 
 
 class InvalidMonth(ValueError):
@@ -184,10 +185,15 @@ class InvalidMonth(ValueError):
 def parse_month(text: str) -> str:
     """``"2024-03"`` checked and returned as is.
 
-    :raises InvalidMonth: not YYYY-MM, or no such month.
+    :raises InvalidMonth: not YYYY-MM, or no such month, or one whose end (or the month
+        after it) the calendar cannot reach: years 1971 to 9998.
     """
     match = MONTH_RE.match((text or "").strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1971:
+    if (
+        not match
+        or not 1 <= int(match.group(2)) <= 12
+        or not 1971 <= int(match.group(1)) <= 9998
+    ):
         raise InvalidMonth(f"{text!r} is not a month written as YYYY-MM")
     return match.group(0)
 

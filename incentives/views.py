@@ -31,6 +31,7 @@ from core.errors import Conflict, InvalidInput
 from core.forms import ConfirmForm, populate_errors
 from core.jobs import Job, JobStatus
 from core.pagination import Page, page_bounds
+from core.params import choice_arg, id_arg, month_arg, month_value, page_arg
 from core.people import Team, User
 from core.settings import SettingSpec, get_setting
 from core.shell import NavItem, Panel, PanelProvider
@@ -137,10 +138,8 @@ def _me() -> User:
 
 
 def _month_arg() -> str:
-    try:
-        return metrics.parse_month(request.args.get("month", ""))
-    except metrics.InvalidMonth:
-        return queries.current_month()
+    """The month asked for, else the current one."""
+    return month_arg(default=queries.current_month)
 
 
 # --- the month's metrics -----------------------------------------------------------------
@@ -157,11 +156,11 @@ def index() -> Any:
 def metric_list() -> Any:
     scope = queries.scope_for(current_viewer())
     month = _month_arg()
-    team_id = request.args.get("team", type=int)
+    team_id = id_arg("team", "team")
     result = queries.month_metrics(month, scope, team_id=team_id)
-    sort = request.args.get("sort", "name")
-    sort = sort if sort in metrics.SORTABLE else "name"
-    descending = request.args.get("dir", "asc" if sort == "name" else "desc") == "desc"
+    sort = choice_arg("sort", metrics.SORTABLE, "name")
+    order = choice_arg("dir", {"asc", "desc"}, "asc" if sort == "name" else "desc")
+    descending = order == "desc"
     reps = metrics.sort_rows(result.reps, sort, descending)
     return render_template(
         "incentives/metric_list.html",
@@ -220,9 +219,7 @@ def _months_around(month: str) -> list[str]:
 def metric_export() -> Any:
     scope = queries.scope_for(current_viewer())
     month = _month_arg()
-    result = queries.month_metrics(
-        month, scope, team_id=request.args.get("team", type=int)
-    )
+    result = queries.month_metrics(month, scope, team_id=id_arg("team", "team"))
     header, rows = queries.export_rows(result.reps)
     return csv_response(f"metrics-{month}.csv", header, rows)
 
@@ -236,12 +233,11 @@ def rep_tickets(rep_id: int) -> Any:
     if not can_see_rep(current_viewer(), rep.id, rep.team_id):
         abort(403)
     month = _month_arg()
-    metric = request.args.get("metric", "tickets_solved")
-    metric = metric if metric in queries.DRILLDOWN else "tickets_solved"
+    metric = choice_arg("metric", queries.DRILLDOWN, "tickets_solved")
     measures = queries.month_tickets(month, rep_id=rep.id)
     summary = metrics.rep_metrics(measures, rep_ids=[rep.id]).loc[rep.id]
     tickets = queries.behind(measures, metric)
-    page = frame_page(tickets, request.args.get("page", 1, type=int))
+    page = frame_page(tickets, page_arg())
     return render_template(
         "incentives/rep_tickets.html",
         rep=rep,
@@ -269,7 +265,7 @@ def unattributed_tickets() -> Any:
     return render_template(
         "incentives/unattributed_tickets.html",
         month=month,
-        page=frame_page(tickets, request.args.get("page", 1, type=int)),
+        page=frame_page(tickets, page_arg()),
         month_before=metrics.shift_month(month, -1),
         month_after=metrics.shift_month(month, 1),
     )
@@ -289,7 +285,9 @@ def frame_page(frame: Any, page: int, per_page: int = PER_PAGE) -> Page:
 @bp.route("/imports")
 @role_required(*ORG_ROLES)
 def import_list() -> Any:
-    page = db.paginate(queries.query_imports(), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(
+        queries.query_imports(), page=page_arg(), per_page=PER_PAGE, error_out=False
+    )
     return render_template(
         "incentives/import_list.html",
         page=page,
@@ -501,10 +499,7 @@ def hours_edit() -> Any:
 
 def _scorecard_month() -> str:
     """The month asked for, else the last full month (the one a scorecard is usually for)."""
-    try:
-        return metrics.parse_month(request.args.get("month", ""))
-    except metrics.InvalidMonth:
-        return metrics.shift_month(queries.current_month(), -1)
+    return month_arg(default=lambda: metrics.shift_month(queries.current_month(), -1))
 
 
 def _score_months(month: str) -> list[str]:
@@ -614,10 +609,7 @@ def month_reopen(month: str) -> Any:
 
 
 def _path_month(text: str) -> str:
-    try:
-        return metrics.parse_month(text)
-    except metrics.InvalidMonth:
-        abort(404)
+    return month_value(text)
 
 
 def _rep_or_404(rep_id: int) -> User:
@@ -835,8 +827,8 @@ def dispute_create(ticket_id: int) -> Any:
 @role_required(*METRIC_ROLES)
 def dispute_list() -> Any:
     viewer = current_viewer()
-    status = request.args.get("status", "open")
-    chosen = DisputeStatus(status) if status in set(DisputeStatus) else None
+    status = choice_arg("status", {*DisputeStatus, "all"}, "open")
+    chosen = DisputeStatus(status) if status != "all" else None
     return render_template(
         "incentives/dispute_list.html",
         disputes=scoring_queries.list_disputes(viewer, status=chosen),
@@ -958,7 +950,7 @@ def plan_list() -> Any:
 @role_required(Role.ADMIN)
 def plan_detail(plan_id: int) -> Any:
     record = db.get_or_404(IncentivePlan, plan_id)
-    version_id = request.args.get("version", type=int)
+    version_id = id_arg("version", "plan version")
     version = next((v for v in record.versions if v.id == version_id), record.current)
     return render_template(
         "incentives/plan_detail.html",

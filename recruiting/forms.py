@@ -27,7 +27,13 @@ from wtforms.validators import (
     Optional,
 )
 
-from core.forms import MultiCheckboxField, SelectField, choices, strip
+from core.forms import (
+    MultiCheckboxField,
+    RecordSelectField,
+    SelectField,
+    choices,
+    strip,
+)
 from recruiting.assessment import COMPETENCIES, INTERVIEW_LEVELS
 from recruiting.models import CHANNELS, RevealReason
 from recruiting.pipeline import BOARD_STAGES, Recommendation, Stage
@@ -294,8 +300,8 @@ class CandidateFilterForm(FlaskForm):
         csrf = False
 
     q = StringField("Name, e-mail or #id", validators=[Optional(), Length(max=100)])
-    opening = SelectField(
-        "Opening", coerce=int, validators=[Optional()], validate_choice=False
+    opening = RecordSelectField(
+        "Opening", validators=[Optional()], validate_choice=False
     )
     stage = SelectField("Stage", validators=[Optional()], validate_choice=False)
     duplicates = BooleanField("Possible duplicates only")

@@ -8,15 +8,15 @@ because a token is not tied to one person and the register shows every rep.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import abort, jsonify, request
+from flask import abort, jsonify
 
 from core.access import Role
 from core.api import api_blueprint, token_required
 from core.db import utcnow
 from core.errors import InvalidInput
+from core.params import amount_arg, text_arg
 from training import queries
 from training.authority import current_grant, decide, grant_state
 
@@ -24,25 +24,16 @@ bp = api_blueprint("training_api", __name__)
 
 #: Token roles that may read the authority register.
 REGISTER_ROLES = (Role.SUPERVISOR, Role.LEADERSHIP, Role.ADMIN)
-
-
-def _amount(raw: str | None) -> Decimal | None:
-    if raw is None or raw == "":
-        return None
-    try:
-        amount = Decimal(raw)
-    except InvalidOperation as e:
-        raise InvalidInput({"amount": ["Give the amount as a number."]}) from e
-    if not amount.is_finite() or amount < 0:
-        raise InvalidInput({"amount": ["Give an amount of zero or more."]})
-    return amount
+#: The longest e-mail and authority code there can be (their columns' lengths).
+MAX_EMAIL = 254
+MAX_CODE = 40
 
 
 @bp.route("/authority-check")
 @token_required(*REGISTER_ROLES)
 def authority_check() -> Any:
-    email = (request.args.get("rep") or "").strip()
-    code = (request.args.get("authority") or "").strip()
+    email = text_arg("rep", MAX_EMAIL)
+    code = text_arg("authority", MAX_CODE)
     missing = {
         name: ["Required."]
         for name, value in (("rep", email), ("authority", code))
@@ -50,7 +41,7 @@ def authority_check() -> Any:
     }
     if missing:
         raise InvalidInput(missing)
-    amount = _amount(request.args.get("amount"))
+    amount = amount_arg()
     found = queries.check_facts(email, code)
     if found is None:
         abort(404, f"No rep with the e-mail {email}.")

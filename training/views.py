@@ -24,12 +24,13 @@ from core.auth import current_viewer, role_required
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.forms import ConfirmForm, populate_errors
-from core.input_checks import record_id
+from core.params import choice_arg, id_arg, page_arg
 from core.people import Team, User, get_user_with_roles
 from core.settings import SettingSpec
 from core.shell import NavItem, Panel, PanelProvider
 from core.tabular import csv_response
 from training import operations, queries
+from training.assignments import AssignmentState
 from training.authority import (
     EXPIRY_WARNING,
     GrantState,
@@ -282,7 +283,7 @@ def curriculum_create(curriculum_id: int | None = None) -> Any:
 @bp.route("/assignments")
 @role_required(*OVERSIGHT_ROLES)
 def assignment_list() -> Any:
-    state = request.args.get("state", "")
+    state = choice_arg("state", set(AssignmentState), "")
     rows = queries.list_assignments(current_viewer(), today=_today())
     if state:
         rows = [r for r in rows if r.progress.state == state]
@@ -317,7 +318,7 @@ def assignment_create() -> Any:
     ] + [(f"s:{key}", f"Scenario: {title}") for key, title in _scenario_choices()]
     form = AssignmentForm(targets=targets, people=people)
     if request.method == "GET":
-        form.who.data = request.args.get("who", "")
+        form.who.data = choice_arg("who", {value for value, _ in people}, "")
         form.due_on.data = _today() + dt.timedelta(days=14)
     if form.validate_on_submit():
         kind, _, value = form.target.data.partition(":")
@@ -416,8 +417,8 @@ def authority_create(authority_id: int | None = None) -> Any:
 @bp.route("/signoffs")
 @role_required(*TRAINING_ROLES)
 def signoff_list() -> Any:
-    status = request.args.get("status", "pending")
-    chosen = SignoffStatus(status) if status in set(SignoffStatus) else None
+    status = choice_arg("status", {*SignoffStatus, "all"}, "pending")
+    chosen = SignoffStatus(status) if status != "all" else None
     return render_template(
         "training/signoff_list.html",
         requests=queries.list_signoffs(current_viewer(), status=chosen),
@@ -435,9 +436,7 @@ def signoff_create(code: str) -> Any:
     choices += queries.supervised_rep_choices(current_viewer())
     form = SignoffRequestForm(reps=choices)
     if request.method == "GET":
-        form.rep_id.data = request.args.get("rep", type=record_id) or (
-            choices[0][0] if choices else None
-        )
+        form.rep_id.data = id_arg("rep", "rep") or (choices[0][0] if choices else None)
     allowed = {rep_id for rep_id, _name in choices}
     rep = get_user_with_roles(form.rep_id.data) if form.rep_id.data in allowed else None
     if form.validate_on_submit() and rep is not None:
@@ -654,7 +653,9 @@ def _matrix_context(
 @role_required(*OVERSIGHT_ROLES)
 def register_matrix() -> Any:
     viewer = current_viewer()
-    page = db.paginate(queries.rep_query(viewer), per_page=50, error_out=False)
+    page = db.paginate(
+        queries.rep_query(viewer), page=page_arg(), per_page=50, error_out=False
+    )
     return render_template(
         "training/register_matrix.html",
         teams=queries.list_visible_teams(viewer),

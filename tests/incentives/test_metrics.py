@@ -386,7 +386,18 @@ def test_shift_month(month: str, by: int, expected: str) -> None:
     assert metrics.shift_month(month, by) == expected
 
 
-@pytest.mark.parametrize("text", ["2024-13", "2024-3", "March", "", "1900-01"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-13",
+        "2024-3",
+        "March",
+        "",
+        "1900-01",
+        "9999-12",
+        "\u0662\u0660\u0662\u0664-03",
+    ],
+)
 def test_parse_month_refuses(text: str) -> None:
     with pytest.raises(metrics.InvalidMonth):
         metrics.parse_month(text)

@@ -141,9 +141,16 @@ def test_rows_sort_by_any_metric(org, login_as) -> None:
     assert page.index("Cy Rep") < page.index("Bo Rep") < page.index("Ana Rep")
 
 
-def test_a_bad_month_falls_back_to_the_current_one(org, login_as) -> None:
+def test_a_month_that_does_not_exist_is_refused_with_an_example(org, login_as) -> None:
     response = login_as(org["admin"]).get("/incentives/metrics?month=2024-13")
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert "Use a month like" in text(response)
+
+
+def test_no_month_shows_the_current_one(org, login_as) -> None:
+    for query in ("", "?month="):
+        response = login_as(org["admin"]).get(f"/incentives/metrics{query}")
+        assert response.status_code == 200
 
 
 def test_metrics_download_is_safe_csv_of_the_viewer_s_reps(org, login_as) -> None:
