@@ -17,6 +17,7 @@ from core.api import api_blueprint, token_required
 from core.db import utcnow
 from core.errors import InvalidInput
 from core.params import amount_arg, text_arg
+from core.templating import org_timezone
 from training import queries
 from training.authority import current_grant, decide, grant_state
 
@@ -45,10 +46,17 @@ def authority_check() -> Any:
     found = queries.check_facts(email, code)
     if found is None:
         abort(404, f"No rep with the e-mail {email}.")
-    active, facts = found
-    if not facts and queries.get_authority_by_code(code) is None:
+    if found.authority_name is None:
         abort(404, f"No authority with the code {code}.")
-    decision = decide(facts, code, amount, utcnow(), holder_active=active)
+    decision = decide(
+        found.grants,
+        code,
+        amount,
+        utcnow(),
+        holder_active=found.active,
+        name=found.authority_name,
+        tz=org_timezone(),
+    )
     return jsonify(decision.as_dict())
 
 
@@ -59,10 +67,19 @@ def rep_authorities(email: str) -> Any:
     if rep is None:
         abort(404, f"No rep with the e-mail {email}.")
     now = utcnow()
+    tz = org_timezone()
     facts = queries.grant_facts(rep.id)
     authorities = []
     for authority in queries.list_authorities(active_only=True):
-        decision = decide(facts, authority.code, None, now, holder_active=rep.is_active)
+        decision = decide(
+            facts,
+            authority.code,
+            None,
+            now,
+            holder_active=rep.is_active,
+            name=authority.name,
+            tz=tz,
+        )
         grant = current_grant(facts, authority.code)
         authorities.append(
             {

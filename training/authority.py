@@ -58,24 +58,56 @@ class GrantFact:
     grant_id: int | None = None
 
 
+class DecisionCode(enum.StrEnum):
+    """Why a check came out as it did, as a stable code for programs (the API's
+    ``reason_code``).
+
+    People read :attr:`Decision.reason` instead, a sentence made from the same facts.
+    """
+
+    WITHIN_LIMIT = "within_limit"
+    #: Asked without an amount: the authority is held.
+    HELD = "held"
+    OVER_LIMIT = "over_limit"
+    NEVER_GRANTED = "never_granted"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    ACCOUNT_DEACTIVATED = "account_deactivated"
+
+
 @dataclass(frozen=True)
 class Decision:
-    """The answer to an authority check; the API returns it as it is."""
+    """The answer to an authority check; the API returns it as it is.
+
+    ``reason`` is a sentence for a person (a helpdesk agent, a supervisor); ``code`` says
+    the same for programs. Neither carries what a supervisor wrote when revoking: that
+    note is for people, on the grant's page, not for every integration that checks.
+    """
 
     allowed: bool
-    limit: Decimal | None
-    unit: str | None
-    expires_at: dt.datetime | None
+    code: DecisionCode
     reason: str
+    limit: Decimal | None = None
+    unit: str | None = None
+    expires_at: dt.datetime | None = None
+    revoked_at: dt.datetime | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
             "allowed": self.allowed,
+            "reason_code": str(self.code),
+            "reason": self.reason,
             "limit": None if self.limit is None else float(self.limit),
             "unit": self.unit,
             "expires_at": self.expires_at.isoformat() if self.expires_at else None,
-            "reason": self.reason,
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
         }
+
+
+def format_day(moment: dt.datetime, tz: dt.tzinfo) -> str:
+    """``2026-03-03 10:00 UTC`` -> ``"3 March 2026"``, the day it is in ``tz``."""
+    local = moment.astimezone(tz)
+    return f"{local.day} {local:%B %Y}"
 
 
 def current_grant(grants: Iterable[GrantFact], code: str) -> GrantFact | None:
@@ -104,6 +136,8 @@ def decide(
     at: dt.datetime,
     *,
     holder_active: bool = True,
+    name: str | None = None,
+    tz: dt.tzinfo = dt.UTC,
 ) -> Decision:
     """May the holder of ``grants`` use authority ``code`` for ``amount`` at ``at``?
 
@@ -114,60 +148,59 @@ def decide(
     :param grants: the rep's grants (any authorities, any state).
     :param amount: the amount asked about, in the authority's unit; ``None`` for any.
     :param holder_active: ``False`` when the rep's account is deactivated.
+    :param name: the authority's name for the sentence (``"Refund"``); the code if none.
+    :param tz: the time zone whose calendar dates the sentence gives.
     :raises ValueError: a negative amount.
     :return: the decision with the limit, unit and expiry of the grant that counts.
     """
     if amount is not None and amount < 0:
         raise ValueError("amount must not be negative")
+    name = name or code
     if not holder_active:
-        return Decision(False, None, None, None, "the rep's account is deactivated")
+        return Decision(
+            False,
+            DecisionCode.ACCOUNT_DEACTIVATED,
+            "The rep's account is deactivated, so no authority applies.",
+        )
     grant = current_grant(list(grants), code)
     if grant is None:
         return Decision(
-            False, None, None, None, f"no {code} authority has been granted"
+            False,
+            DecisionCode.NEVER_GRANTED,
+            f"{name} was never granted to this rep.",
         )
     state = grant_state(grant, grant, at)
     if state is GrantState.REVOKED:
-        why = f": {grant.revoked_reason}" if grant.revoked_reason else ""
         return Decision(
             False,
-            None,
-            grant.unit,
-            None,
-            f"{code} authority revoked on {grant.revoked_at:%Y-%m-%d}{why}",
+            DecisionCode.REVOKED,
+            f"{name} was revoked on {format_day(grant.revoked_at, tz)}.",
+            unit=grant.unit,
+            revoked_at=grant.revoked_at,
         )
     if state is GrantState.EXPIRED:
         return Decision(
             False,
-            None,
-            grant.unit,
-            grant.expires_at,
-            f"{code} authority expired on {grant.expires_at:%Y-%m-%d}",
+            DecisionCode.EXPIRED,
+            f"{name} expired on {format_day(grant.expires_at, tz)}.",
+            unit=grant.unit,
+            expires_at=grant.expires_at,
         )
-    limit_text = format_amount(grant.limit, grant.unit)
+    held = f"{name} is allowed up to {format_amount(grant.limit, grant.unit)}"
+    terms = {"limit": grant.limit, "unit": grant.unit, "expires_at": grant.expires_at}
     if amount is None:
-        return Decision(
-            True,
-            grant.limit,
-            grant.unit,
-            grant.expires_at,
-            f"holds {code} up to {limit_text}",
-        )
+        until = format_day(grant.expires_at, tz)
+        return Decision(True, DecisionCode.HELD, f"{held} until {until}.", **terms)
     asked = format_amount(amount, grant.unit)
     if amount <= grant.limit:
         return Decision(
             True,
-            grant.limit,
-            grant.unit,
-            grant.expires_at,
-            f"within limit: {asked} <= {limit_text}",
+            DecisionCode.WITHIN_LIMIT,
+            f"{held}; {asked} is within the limit.",
+            **terms,
         )
     return Decision(
-        False,
-        grant.limit,
-        grant.unit,
-        grant.expires_at,
-        f"over limit: {asked} > {limit_text}",
+        False, DecisionCode.OVER_LIMIT, f"{held}; {asked} is over the limit.", **terms
     )
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import contains_eager, lazyload, selectinload
 from core.access import Role, Viewer, visible_team_ids
 from core.db import db
 from core.people import NAMES_ONLY, Team, User, UserRole, normalize_email
+from core.templating import org_timezone
 from training import assignments as assignment_rules
 from training.authority import (
     EXPIRY_WARNING,
@@ -178,17 +179,29 @@ def get_rep_by_email(email: str) -> User | None:
     return user if user is not None and Role.REP in user.roles else None
 
 
-def check_facts(email: str, code: str) -> tuple[bool, list[GrantFact]] | None:
-    """Whether the rep with ``email`` has an active account, and their grants of authority
-    ``code``, in one query: the authority check's path. ``None`` when no rep has that
-    e-mail."""
+@dataclass(frozen=True)
+class CheckFacts:
+    """What the authority check needs to know, read in one query."""
+
+    #: The rep's account is active.
+    active: bool
+    #: The authority's name; ``None`` when no authority has the code asked about.
+    authority_name: str | None
+    #: The rep's grants of that authority.
+    grants: list[GrantFact]
+
+
+def check_facts(email: str, code: str) -> CheckFacts | None:
+    """Whether the rep with ``email`` has an active account, the name of authority
+    ``code`` and the rep's grants of it, in one query: the authority check's path.
+    ``None`` when no rep has that e-mail."""
     rows = db.session.execute(
         _check_statement(), {"email": normalize_email(email), "code": code}
     ).all()
     if not rows:
         return None
-    facts = [_fact(row[1:]) for row in rows if row[1] is not None]
-    return rows[0][0], facts
+    facts = [_fact(row[2:]) for row in rows if row[2] is not None]
+    return CheckFacts(rows[0][0], rows[0][1], facts)
 
 
 @functools.cache
@@ -200,9 +213,14 @@ def _check_statement() -> Select:
         .where(Authority.code == bindparam("code"))
         .scalar_subquery()
     )
+    authority_name = (
+        select(Authority.name)
+        .where(Authority.code == bindparam("code"))
+        .scalar_subquery()
+    )
     # Joins one after another, none nested: SQLite would read a nested join whole.
     return (
-        select(User.is_active, *_fact_query().selected_columns)
+        select(User.is_active, authority_name, *_fact_query().selected_columns)
         .select_from(User)
         .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == Role.REP))
         .outerjoin(
@@ -445,6 +463,7 @@ def register_for(
 ) -> dict[int, list[RegisterEntry]]:
     """What each rep may do today, per authority, decided by ``authority.decide``."""
     facts = grant_facts_by_rep(rep.id for rep in reps)
+    tz = org_timezone()
     register: dict[int, list[RegisterEntry]] = {}
     for rep in reps:
         by_code: dict[str, list[GrantFact]] = defaultdict(list)
@@ -454,7 +473,13 @@ def register_for(
         for authority in authorities:
             mine = by_code.get(authority.code, [])
             decision = decide(
-                mine, authority.code, None, at, holder_active=rep.is_active
+                mine,
+                authority.code,
+                None,
+                at,
+                holder_active=rep.is_active,
+                name=authority.name,
+                tz=tz,
             )
             grant = current_grant(mine, authority.code)
             expiring = bool(

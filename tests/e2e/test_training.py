@@ -94,7 +94,11 @@ def test_rep_passes_asks_supervisor_approves_register_and_api_agree(
     body = response.json()
     assert body["allowed"] is True
     assert body["limit"] == 1.0
-    assert body["reason"] == "within limit: level 1 <= level 1"
+    assert body["reason_code"] == "within_limit"
+    assert body["reason"] == (
+        "Direct engineering escalation is allowed up to level 1; "
+        "level 1 is within the limit."
+    )
     page.goto("/training/")
     expect(page.locator("main")).to_contain_text("level 1")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -55,28 +56,72 @@ def grant(
 
 
 @pytest.mark.parametrize(
-    ("grants", "amount", "allowed", "limit", "reason"),
+    ("grants", "amount", "allowed", "limit", "code", "reason"),
     [
-        ([], 50, False, None, "no refund authority has been granted"),
-        ([grant()], 120, True, 200, "within limit: 120 USD <= 200 USD"),
-        ([grant()], 200, True, 200, "within limit"),
-        ([grant()], 250, False, 200, "over limit: 250 USD > 200 USD"),
-        ([grant()], None, True, 200, "holds refund up to 200 USD"),
-        ([grant(expires=-1)], 10, False, None, "expired on 2026-05-31"),
+        ([], 50, False, None, "never_granted", "Refund was never granted to this rep."),
+        (
+            [grant()],
+            120,
+            True,
+            200,
+            "within_limit",
+            "Refund is allowed up to 200 USD; 120 USD is within the limit.",
+        ),
+        (
+            [grant()],
+            200,
+            True,
+            200,
+            "within_limit",
+            "Refund is allowed up to 200 USD; 200 USD is within the limit.",
+        ),
+        (
+            [grant()],
+            250,
+            False,
+            200,
+            "over_limit",
+            "Refund is allowed up to 200 USD; 250 USD is over the limit.",
+        ),
+        (
+            [grant()],
+            None,
+            True,
+            200,
+            "held",
+            "Refund is allowed up to 200 USD until 28 March 2027.",
+        ),
+        (
+            [grant(expires=-1)],
+            10,
+            False,
+            None,
+            "expired",
+            "Refund expired on 31 May 2026.",
+        ),
         (
             [grant(revoked=-2, reason="misuse")],
             10,
             False,
             None,
-            "revoked on 2026-05-30: misuse",
+            "revoked",
+            "Refund was revoked on 30 May 2026.",
         ),
-        ([grant(code="replacement")], 10, False, None, "no refund authority"),
+        (
+            [grant(code="replacement")],
+            10,
+            False,
+            None,
+            "never_granted",
+            "Refund was never granted to this rep.",
+        ),
         (
             [grant(500, granted=-100, grant_id=1), grant(100, granted=-5, grant_id=2)],
             300,
             False,
             100,
-            "over limit",
+            "over_limit",
+            "Refund is allowed up to 100 USD; 300 USD is over the limit.",
         ),
         (
             [
@@ -87,6 +132,15 @@ def grant(
             False,
             None,
             "revoked",
+            "Refund was revoked on 31 May 2026.",
+        ),
+        (
+            [grant(2, unit="level")],
+            3,
+            False,
+            2,
+            "over_limit",
+            "Refund is allowed up to level 2; level 3 is over the limit.",
         ),
     ],
     ids=[
@@ -100,15 +154,38 @@ def grant(
         "other-authority",
         "newest-grant-counts",
         "revoking-newest-does-not-revive-older",
+        "levels",
     ],
 )
-def test_decide(grants, amount, allowed, limit, reason) -> None:
+def test_decide_answers_with_a_code_and_a_sentence(
+    grants, amount, allowed, limit, code, reason
+) -> None:
     decision = decide(
-        grants, "refund", None if amount is None else Decimal(amount), NOW
+        grants,
+        "refund",
+        None if amount is None else Decimal(amount),
+        NOW,
+        name="Refund",
     )
     assert decision.allowed is allowed
     assert decision.limit == (None if limit is None else Decimal(limit))
-    assert reason in decision.reason
+    assert (decision.code, decision.reason) == (code, reason)
+
+
+def test_without_a_name_the_sentence_names_the_code() -> None:
+    assert decide([], "refund", None, NOW).reason == (
+        "refund was never granted to this rep."
+    )
+
+
+def test_dates_in_the_sentence_are_the_organisation_s_calendar_days() -> None:
+    # 31 May 2026 23:30 UTC is already 1 June in Tokyo.
+    g = grant(expires=-(9.5 / 24))
+    assert decide([g], "refund", None, NOW, name="Refund").reason == (
+        "Refund expired on 31 May 2026."
+    )
+    tokyo = decide([g], "refund", None, NOW, name="Refund", tz=ZoneInfo("Asia/Tokyo"))
+    assert tokyo.reason == "Refund expired on 1 June 2026."
 
 
 def test_grant_is_void_after_expiry() -> None:
@@ -126,7 +203,10 @@ def test_revocation_counts_from_its_moment() -> None:
 def test_a_deactivated_rep_may_do_nothing() -> None:
     decision = decide([grant()], "refund", Decimal(1), NOW, holder_active=False)
     assert not decision.allowed
-    assert "deactivated" in decision.reason
+    assert decision.code == "account_deactivated"
+    assert (
+        decision.reason == "The rep's account is deactivated, so no authority applies."
+    )
 
 
 def test_negative_amount_is_misuse() -> None:
@@ -135,13 +215,23 @@ def test_negative_amount_is_misuse() -> None:
 
 
 def test_the_decision_serialises_for_the_api() -> None:
-    assert decide([grant()], "refund", Decimal(5), NOW).as_dict() == {
+    assert decide([grant()], "refund", Decimal(5), NOW, name="Refund").as_dict() == {
         "allowed": True,
+        "reason_code": "within_limit",
+        "reason": "Refund is allowed up to 200 USD; 5 USD is within the limit.",
         "limit": 200.0,
         "unit": "USD",
         "expires_at": "2027-03-28T09:00:00+00:00",
-        "reason": "within limit: 5 USD <= 200 USD",
+        "revoked_at": None,
     }
+
+
+def test_a_revocation_gives_its_state_and_date_never_the_supervisor_s_note() -> None:
+    note = "Refunded his own brother twice"
+    answer = decide([grant(revoked=-2, reason=note)], "refund", Decimal(5), NOW)
+    assert answer.as_dict()["reason_code"] == "revoked"
+    assert answer.as_dict()["revoked_at"] == "2026-05-30T09:00:00+00:00"
+    assert note not in str(answer.as_dict())
 
 
 def test_grant_states() -> None:
