@@ -25,6 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     "RATELIMIT_STORAGE_URI": "memory://",
+    # An unreachable Redis answers within a second; the limiter then counts in-process.
+    "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
     "REDIS_URL": None,
