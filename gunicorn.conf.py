@@ -40,6 +40,15 @@ loglevel = os.environ.get("FRONTLINE_LOG_LEVEL", "info")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
+def on_starting(server: Any) -> None:
+    """Warn when several workers would each count rate limits alone (no REDIS_URL)."""
+    from core.config import unshared_limits_warning
+
+    warning = unshared_limits_warning(server.cfg.workers, os.environ.get("REDIS_URL"))
+    if warning:
+        server.log.warning(warning)
+
+
 def post_worker_init(worker: Any) -> None:
     """Compile every template before this worker serves its first request; then keep
     what the worker has loaded (the app, its modules and templates: about 200,000 objects)

@@ -136,3 +136,19 @@ def check(config: Mapping[str, Any]) -> None:
         raise ConfigError(
             f"FRONTLINE_TIMEZONE {config['FRONTLINE_TIMEZONE']!r} is not a known time zone"
         ) from e
+
+
+def unshared_limits_warning(workers: int, redis_url: str | None) -> str | None:
+    """The warning for starting several web workers without Redis, or None when all is well.
+
+    Without ``REDIS_URL`` each worker counts rate limits in its own memory, so an address
+    gets ``workers`` times the login attempts ``LOGIN_RATE_LIMIT`` allows.
+    """
+    if workers <= 1 or redis_url:
+        return None
+    return (
+        f"REDIS_URL is not set, so each of the {workers} web workers counts login and "
+        f"test-link rate limits on its own: an address may try {workers} times as often "
+        "as LOGIN_RATE_LIMIT allows. Set REDIS_URL so that all workers share one count "
+        "(or run a single worker)."
+    )
