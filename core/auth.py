@@ -19,9 +19,10 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from core import accounts
+from core import accounts, login_throttle
 from core.access import Role, Viewer
 from core.db import db
 from core.errors import InvalidInput
@@ -115,14 +116,25 @@ def _login_rate_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _submitted_email() -> str:
-    return (request.form.get("email") or "").strip().lower()
+def _login_account_rate_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
 
 
+def _address_and_email() -> str:
+    """The client's address and the e-mail typed: one account tried from one address."""
+    email = (request.form.get("email") or "").strip().lower()
+    return f"{get_remote_address()}/{email}"
+
+
+# Hard limits per address and per (address, account); never per account alone, which would
+# let anyone lock a user out. The account itself is only slowed (core.login_throttle).
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_rate_limit, methods=["POST"])
 @limiter.limit(
-    _login_rate_limit, methods=["POST"], key_func=_submitted_email, scope="login-email"
+    _login_account_rate_limit,
+    methods=["POST"],
+    key_func=_address_and_email,
+    scope="login-address-account",
 )
 def login() -> Any:
     if current_user.is_authenticated:
@@ -130,12 +142,14 @@ def login() -> Any:
     form = LoginForm()
     next_url = request.args.get("next")
     if form.validate_on_submit():
+        login_throttle.slow_down(form.email.data)
         user = get_user_by_email(form.email.data)
         password_ok = verify_password(
             user.password_hash if user and user.password_hash else _dummy_hash(),
             form.password.data,
         )
         if user is None or not password_ok or not user.is_active:
+            login_throttle.record_failure(form.email.data)
             accounts.record_failed_login(form.email.data, user)
             db.session.commit()
             form.password.errors.append(

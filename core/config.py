@@ -28,7 +28,11 @@ DEFAULTS: dict[str, Any] = {
     # An unreachable Redis answers within a second; the limiter then counts in-process.
     "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     "RATELIMIT_HEADERS_ENABLED": True,
+    #: Login attempts per client address, whatever the accounts tried (then 429).
     "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+    #: Login attempts per account from one address (then 429). The account alone is
+    #: never blocked, only slowed: see core.login_throttle.
+    "LOGIN_ACCOUNT_RATE_LIMIT": "5 per minute;20 per hour",
     "REDIS_URL": None,
     #: Files several hosts share (rendered scorecards); ``instance/storage`` when unset.
     "FRONTLINE_STORAGE_DIR": None,

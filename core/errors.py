@@ -7,14 +7,18 @@ trace ever reaches a user: unexpected exceptions are logged, rolled back and sho
 from __future__ import annotations
 
 import logging
+import math
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from core.db import db
+from core.extensions import limiter
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +90,30 @@ def error_response(code: int, message: str, **extra: Any) -> tuple[Response | st
 _PAGES = {400, 403, 404, 405, 409, 413, 429, 500}
 
 
+def wait_message(seconds: float | None) -> str:
+    """What a 429 page says: how long to wait, in words, when the limiter knows."""
+    if seconds is None:
+        return "You have tried that too often in a short time. Wait a minute, then try again."
+    if seconds < 60:
+        count, unit = max(1, math.ceil(seconds)), "second"
+    else:
+        count, unit = math.ceil(seconds / 60), "minute"
+    plural = "" if count == 1 else "s"
+    return (
+        "You have tried that too often in a short time. "
+        f"Try again in {count} {unit}{plural}."
+    )
+
+
+def _seconds_until_allowed() -> float | None:
+    try:
+        breached = limiter.current_limit
+        return None if breached is None else breached.reset_at - time.time()
+    except Exception:  # the limiter's storage failing: say it generally
+        logger.warning("Could not read when a rate limit resets", exc_info=True)
+        return None
+
+
 def register_error_handlers(app: Flask) -> None:
     """Show every error as a page (or JSON) of our own."""
 
@@ -96,6 +124,10 @@ def register_error_handlers(app: Flask) -> None:
             "This form has expired or was not sent from Frontline. "
             "Go back, reload the page and try again.",
         )
+
+    @app.errorhandler(RateLimitExceeded)
+    def _too_many(error: RateLimitExceeded) -> Any:
+        return error_response(429, wait_message(_seconds_until_allowed()))
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Any:

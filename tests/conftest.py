@@ -18,6 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
+from core import login_throttle
 from core.db import db
 from core.extensions import limiter
 from core.people import User
@@ -83,6 +84,14 @@ def _isolate_db(app: Flask) -> Iterator[None]:
         outer.rollback()
         connection.close()
         engines[key] = engine
+
+
+@pytest.fixture(autouse=True)
+def login_pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The pauses logins asked for (core.login_throttle), recorded instead of slept."""
+    pauses: list[float] = []
+    monkeypatch.setattr(login_throttle, "pause", pauses.append)
+    return pauses
 
 
 @pytest.fixture

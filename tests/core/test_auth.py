@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 from flask import Flask
+from werkzeug.test import TestResponse
 
-from core import accounts
+from core import accounts, login_throttle
 from core.access import Role
 from core.audit import AuditEvent
 from core.db import db
+from core.login_throttle import login_delay
 from core.people import User
 from tests.factories import make_user
 from tests.helpers import csrf_token, post_form, text
@@ -234,23 +237,100 @@ def test_login_is_rate_limited_per_address(client, rep) -> None:
     assert "Too many attempts" in text(response)
 
 
-def test_login_is_rate_limited_per_account_across_addresses(app: Flask, rep) -> None:
-    statuses = []
-    for i in range(11):
-        client = app.test_client()
-        token = csrf_token(client)
-        statuses.append(
-            client.post(
-                "/auth/login",
-                data={
-                    "csrf_token": token,
-                    "email": rep.email,
-                    "password": "wrong password",
-                },
-                environ_base={"REMOTE_ADDR": f"10.0.0.{i}"},
-            ).status_code
+def attempt(app: Flask, address: str, email: str, password: str) -> TestResponse:
+    """One login from ``address``, in a browser of its own."""
+    client = app.test_client()
+    token = csrf_token(client)
+    return client.post(
+        "/auth/login",
+        data={"csrf_token": token, "email": email, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_wrong_passwords_from_one_address_do_not_lock_the_owner_out(
+    app: Flask, rep, login_pauses: list[float]
+) -> None:
+    for _ in range(10):
+        attempt(app, "203.0.113.9", rep.email, "wrong password")
+    response = attempt(app, "198.51.100.1", rep.email, PASSWORD)
+    assert response.status_code == 302
+    # Slowed by the five failures that reached the password check, not blocked.
+    assert login_pauses[-1] == 4.0
+
+
+def test_wrong_passwords_from_many_addresses_only_slow_the_account(
+    app: Flask, rep, login_pauses: list[float]
+) -> None:
+    for i in range(30):
+        assert (
+            attempt(app, f"10.0.{i}.1", rep.email, "wrong password").status_code == 200
         )
-    assert statuses[-1] == 429
+    assert attempt(app, "198.51.100.1", rep.email, PASSWORD).status_code == 302
+    assert login_pauses == [1.0, 2.0, 4.0] + [5.0] * 25
+
+
+def test_the_pause_is_asked_for_per_account_and_grows_with_its_failures(
+    app: Flask, rep, login_pauses: list[float]
+) -> None:
+    for i in range(6):
+        attempt(app, f"10.1.{i}.1", rep.email, "wrong password")
+    assert login_pauses == [1.0, 2.0, 4.0]
+    # Another account, from one of the same addresses, is not slowed.
+    attempt(app, "10.1.0.1", "someone.else@example.com", "wrong password")
+    assert login_pauses == [1.0, 2.0, 4.0]
+    # The e-mail is one account however it is typed.
+    attempt(app, "10.1.9.1", "  RITA@Example.COM", PASSWORD)
+    assert login_pauses[-1] == 5.0
+
+
+@pytest.mark.parametrize(
+    ("failures", "seconds"),
+    [
+        (0, 0.0),
+        (2, 0.0),
+        (3, 1.0),
+        (4, 2.0),
+        (5, 4.0),
+        (6, 5.0),
+        (50, 5.0),
+        (10**9, 5.0),
+    ],
+)
+def test_the_login_pause_doubles_from_one_second_and_stops_at_five(
+    failures: int, seconds: float
+) -> None:
+    assert login_delay(failures) == seconds
+
+
+def test_when_every_pause_slot_is_busy_a_login_goes_ahead_unpaused(
+    app: Flask, rep, login_pauses: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(5):
+        attempt(app, f"10.2.{i}.1", rep.email, "wrong password")
+    assert len(login_pauses) == 2
+    busy = threading.BoundedSemaphore(login_throttle.MAX_PAUSED)
+    for _ in range(login_throttle.MAX_PAUSED):
+        busy.acquire()
+    monkeypatch.setattr(login_throttle, "_paused", busy)
+    assert attempt(app, "198.51.100.1", rep.email, PASSWORD).status_code == 302
+    assert len(login_pauses) == 2
+
+
+def test_one_account_from_one_address_is_limited_without_blocking_the_address(
+    app: Flask, rep
+) -> None:
+    statuses = [
+        attempt(app, "203.0.113.5", rep.email, "wrong password").status_code
+        for _ in range(6)
+    ]
+    assert statuses == [200] * 5 + [429]
+    response = attempt(app, "203.0.113.5", rep.email, PASSWORD)
+    assert response.status_code == 429
+    assert "Too many attempts" in text(response)
+    assert re.search(r"Try again in \d+ seconds?\.", text(response))
+    other = attempt(app, "203.0.113.5", "someone.else@example.com", "wrong password")
+    assert other.status_code == 200
 
 
 def test_password_link_sets_a_password_once(app: Flask, client, seed) -> None:

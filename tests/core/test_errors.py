@@ -6,6 +6,7 @@ import pytest
 from flask import Blueprint, Flask
 
 from core.access import Role
+from core.errors import wait_message
 from tests.conftest import make_test_app
 from tests.factories import make_user
 from tests.helpers import text
@@ -84,3 +85,21 @@ def test_healthz_reports_the_database(client) -> None:
     assert response.json["status"] == "ok"
     assert response.json["database"]["status"] == "ok"
     assert response.json["database"]["dialect"] in {"sqlite", "postgresql"}
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (None, "Wait a minute, then try again."),
+        (0.2, "Try again in 1 second."),
+        (1, "Try again in 1 second."),
+        (42.3, "Try again in 43 seconds."),
+        (60, "Try again in 1 minute."),
+        (61, "Try again in 2 minutes."),
+        (3599, "Try again in 60 minutes."),
+    ],
+)
+def test_a_rate_limit_page_says_how_long_to_wait(
+    seconds: float | None, words: str
+) -> None:
+    assert wait_message(seconds).endswith(words)

@@ -1,4 +1,5 @@
-"""With REDIS_URL set, the login limit is counted in Redis, shared by every worker."""
+"""With REDIS_URL set, the login limits and the failed-login count behind the login pause
+are kept in Redis, shared by every worker."""
 
 from __future__ import annotations
 
@@ -59,3 +60,22 @@ def test_login_attempts_are_counted_in_redis(redis_app: Flask) -> None:
     for key in keys:
         redis.Redis.from_url(TEST_REDIS_URL).delete(key)
     assert failed_login(redis_app, "192.0.2.7") == 200
+
+
+def test_the_pause_after_failed_logins_is_counted_in_redis(
+    redis_app: Flask, login_pauses: list[float]
+) -> None:
+    import redis
+
+    for i in range(4):
+        assert failed_login(redis_app, f"198.51.100.{i}") == 200
+    assert login_pauses == [1.0]
+    keys = [
+        k.decode() for k in redis.Redis.from_url(TEST_REDIS_URL).scan_iter("LIMITS*")
+    ]
+    assert any("login-failures" in k and "someone@example.com" in k for k in keys), keys
+    # Every worker reads the same count: another process's view is the one in Redis.
+    for key in keys:
+        redis.Redis.from_url(TEST_REDIS_URL).delete(key)
+    failed_login(redis_app, "198.51.100.9")
+    assert login_pauses == [1.0]
