@@ -25,6 +25,7 @@ import core.db
 import core.headers
 import core.input_checks
 import core.panels
+import core.request_size
 import core.templating
 import core.views
 import incentives.api
@@ -126,6 +127,8 @@ def configure_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    # First: the anonymous body limit must hold before CSRF or the limiter read a form.
+    core.request_size.init_app(app)
     core.db.init_app(app)
     migrate.init_app(
         app, core.db.db, directory=str(HERE / "migrations"), render_as_batch=True

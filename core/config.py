@@ -24,6 +24,9 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+    #: Forms from people who are not logged in (login, password links, the candidate's
+    #: test) are small: larger bodies are refused with 413 before they are read.
+    "ANONYMOUS_MAX_CONTENT_LENGTH": 16 * 1024,
     "RATELIMIT_STORAGE_URI": "memory://",
     # An unreachable Redis answers within a second; the limiter then counts in-process.
     "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},

@@ -70,7 +70,12 @@ def test_an_unexpected_api_error_is_json(crashing_app: Flask) -> None:
     assert "secret" not in response.get_data(as_text=True)
 
 
-def test_oversized_upload_is_refused_politely(app: Flask, client) -> None:
+def test_oversized_upload_is_refused_politely(
+    app: Flask, client, seed, login_as
+) -> None:
+    with seed():
+        user = make_user(Role.ADMIN)
+    login_as(user)
     limit = app.config["MAX_CONTENT_LENGTH"]
     response = client.post(
         "/auth/login", data=b"x" * (limit + 1), content_type="application/octet-stream"
