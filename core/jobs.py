@@ -11,6 +11,10 @@ hosts can share.
 A job function takes a :class:`JobContext` then its arguments, calls
 ``context.progress(done, total)`` as it goes, and returns a JSON-ready result.
 
+:func:`enqueue_once` starts a job only when no job of its kind with the same arguments is
+queued or running (one scorecard batch per month): it takes a lock for the rest of the
+transaction first, so two requests at the same moment still make one job.
+
 ``JOBS_BACKEND`` (``thread``, ``rq`` or ``eager``) overrides the choice; tests use
 ``eager``, which runs the job at once when the transaction commits.
 
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
 import importlib
 import logging
 import os
@@ -38,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import Enum, ForeignKey, String, event, update
+from sqlalchemy import Enum, ForeignKey, String, event, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -241,6 +246,68 @@ def enqueue(
     db.session.flush()
     _start_on_commit(db.session(), job.id)
     return job
+
+
+def enqueue_once(
+    fn: Callable[..., Any],
+    *args: Any,
+    kind: str,
+    by: User | None = None,
+    total: int = 0,
+    message: str = "Waiting to start",
+) -> tuple[Job, bool]:
+    """:func:`enqueue`, unless a job of ``kind`` with the same arguments is still queued
+    or running: then that job. A finished job, or one whose runner died
+    (:attr:`Job.interrupted`), does not count.
+
+    Safe when two requests ask at the same moment: the check and the new row happen under
+    a lock on (``kind``, ``args``) held until the transaction ends, so the second asker
+    waits for the first to commit and then finds its job.
+
+    :return: the job, and whether it is new (started when the session commits).
+    """
+    _lock_until_transaction_ends(f"{kind}:{args!r}")
+    existing = active(kind, *args)
+    if existing is not None:
+        return existing, False
+    job = enqueue(fn, *args, kind=kind, by=by, total=total, message=message)
+    return job, True
+
+
+def active(kind: str, *args: Any) -> Job | None:
+    """The newest job of ``kind`` with these arguments that is queued or running and has
+    not lost its runner; ``None`` if there is none."""
+    unfinished = db.session.scalars(
+        select(Job)
+        .where(Job.kind == kind, Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
+        .order_by(Job.id.desc())
+    )
+    wanted = list(args)
+    return next(
+        (
+            job
+            for job in unfinished
+            if job.params.get("args") == wanted and not job.interrupted
+        ),
+        None,
+    )
+
+
+def _lock_until_transaction_ends(name: str) -> None:
+    """Let one transaction at a time past this point for ``name``.
+
+    PostgreSQL: a transaction-level advisory lock on a number made from ``name``; it is
+    released at commit or rollback. SQLite has one writer at a time: a write that changes
+    nothing takes the write lock now (a request that may write holds it from its first
+    statement, see ``core.db``), and it too is kept until the transaction ends.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+        key = int.from_bytes(digest, "big", signed=True)
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    elif connection.dialect.name == "sqlite":
+        connection.execute(update(Job).where(Job.id.is_(None)).values(id=Job.id))
 
 
 def _start_on_commit(session: Session, job_id: int) -> None:

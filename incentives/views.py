@@ -36,6 +36,7 @@ from core.people import Team, User
 from core.settings import SettingSpec, get_setting
 from core.shell import NavItem, Panel, PanelProvider
 from core.tabular import csv_response
+from core.templating import format_datetime
 from incentives import (
     metrics,
     operations,
@@ -746,7 +747,8 @@ def batch_create() -> Any:
     if month is None:
         flash("Choose a month to render.", "error")
         return redirect(url_for("incentives.scorecard_leadership"))
-    job = jobs.enqueue(
+    # One batch per month at a time: a second start finds the one queued or running.
+    job, started = jobs.enqueue_once(
         scorecard_pdfs.render_month_job,
         month,
         kind=BATCH_KIND,
@@ -754,7 +756,19 @@ def batch_create() -> Any:
         message=f"Scorecards of {metrics.month_label(month)}: waiting to start",
     )
     db.session.commit()
+    if not started:
+        flash(_already_started(job, month), "info")
     return redirect(url_for("incentives.batch_detail", job_id=job.id))
+
+
+def _already_started(job: Job, month: str) -> str:
+    state = "running" if job.status is JobStatus.RUNNING else "waiting to start"
+    who = job.created_by.name if job.created_by else "the system"
+    return (
+        f"A batch for {metrics.month_label(month)} is already {state}, started by "
+        f"{who} at {format_datetime(job.created_at)}. Here is its progress; it was not "
+        "started a second time."
+    )
 
 
 @bp.route("/scorecards/batches/<int:job_id>")

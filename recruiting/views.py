@@ -472,12 +472,20 @@ def candidate_move(candidate_id: int) -> Any:
     candidate = db.get_or_404(Candidate, candidate_id)
     form = StageMoveForm()
     if form.validate_on_submit():
+        target = Stage(form.to_stage.data)
         try:
             operations.move_candidate(
-                candidate, Stage(form.to_stage.data), form.reason.data or "", by=_me()
+                candidate, target, form.reason.data or "", by=_me()
             )
         except InvalidInput as e:
             db.session.rollback()
+            if candidate.stage is target:
+                # The same move posted twice (a second tab, a double click): done.
+                flash(
+                    f"{candidate.reference} is already at {target.label.lower()}.",
+                    "info",
+                )
+                return _to_candidate(candidate)
             populate_errors(form, e)
         else:
             db.session.commit()

@@ -414,3 +414,27 @@ def test_a_test_link_is_e_mailed_when_smtp_is_set_up(
     assert sent[0]["To"] == "ivan@example.org"
     assert link in sent[0].get_content()
     assert "Chat rep" in sent[0]["Subject"]
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"), [(Role.HIRING_MANAGER, False), (Role.ADMIN, True)]
+)
+def test_an_e_mailed_password_link_is_shown_only_to_an_admin(
+    app, client, login_as, org, seed, monkeypatch, role, shown
+) -> None:
+    sent = []
+    monkeypatch.setitem(app.config, "SMTP_HOST", "smtp.example.org")
+    monkeypatch.setattr(
+        "core.mail.send",
+        lambda config, messages: sent.extend(messages) or len(messages),
+    )
+    with seed():
+        hirer = make_user(role, name="Hilda Hirer")
+    login_as(hirer)
+    url = f"/recruiting/candidates/{org['offered']}/hire"
+    response = post_form(client, url, {"team_id": org["team"]}, token_from=url)
+    page = text(client.get(response.headers["Location"]))
+    assert "We have e-mailed them a link to set their password" in page
+    assert ("/auth/set-password/" in page) is shown
+    assert [m["To"] for m in sent] == ["olga@example.org"]
+    assert "/auth/set-password/" in sent[0].get_content()
