@@ -15,6 +15,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from core.db import db
@@ -153,6 +154,20 @@ def register_error_handlers(app: Flask) -> None:
                 getattr(r, "as_dict", lambda r=r: r)() for r in error.row_errors
             ]
         return error_response(error.status, error.message, **extra)
+
+    @app.errorhandler(IntegrityError)
+    def _clash(error: IntegrityError) -> Any:
+        # Two requests saved the same unique thing at the same moment (two tabs, a double
+        # click): the database kept the first. Say so, rather than that something broke.
+        db.session.rollback()
+        logger.info(
+            "Refused a duplicate on %s %s: %s", request.method, request.path, error.orig
+        )
+        return error_response(
+            409,
+            "This was saved at the same moment by another request (a second tab or a "
+            "double click?), so nothing more was saved. Reload the page to see it.",
+        )
 
     @app.errorhandler(Exception)
     def _server_error(error: Exception) -> Any:

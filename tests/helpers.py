@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -34,3 +35,38 @@ def post_form(
 
 def text(response: TestResponse) -> str:
     return response.get_data(as_text=True)
+
+
+def logged_in_tabs(
+    app: Any, session_id: str, count: int
+) -> list[tuple[FlaskClient, str]]:
+    """``count`` browser sessions of one user (``User.get_id()``), each with its CSRF token
+    already read, for posting the same form from several tabs at once."""
+    tabs = []
+    for _ in range(count):
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = session_id
+            session["_fresh"] = True
+        tabs.append((client, csrf_token(client, "/")))
+    return tabs
+
+
+def post_together(
+    tabs: list[tuple[FlaskClient, str]], url: str, data: dict[str, str]
+) -> list[int]:
+    """Post ``data`` to ``url`` from every tab at the same moment; the status codes."""
+    barrier = threading.Barrier(len(tabs))
+    statuses: list[int] = []
+
+    def post(client: FlaskClient, token: str) -> None:
+        barrier.wait(timeout=20)
+        response = client.post(url, data={"csrf_token": token, **data})
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=post, args=tab) for tab in tabs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return statuses

@@ -8,7 +8,6 @@ session per thread and the posts released together.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -30,7 +29,7 @@ from recruiting.models import (
 from recruiting.pipeline import Stage
 from tests.conftest import make_test_app
 from tests.factories import make_team, make_user
-from tests.helpers import csrf_token
+from tests.helpers import logged_in_tabs, post_together
 from tests.recruiting.factories import answer_all, make_candidate, make_opening
 
 TABS = 3
@@ -73,37 +72,10 @@ def _world(app: Flask, *, blind: bool = False) -> dict[str, int]:
 
 
 def _tabs(app: Flask, user_id: int) -> list[tuple[FlaskClient, str]]:
-    """Browser sessions of one user, each with its CSRF token already read."""
     with app.app_context():
         session_id = db.session.get(User, user_id).get_id()
         db.session.remove()
-    tabs = []
-    for _ in range(TABS):
-        client = app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = session_id
-            session["_fresh"] = True
-        tabs.append((client, csrf_token(client, "/recruiting/")))
-    return tabs
-
-
-def _post_together(
-    tabs: list[tuple[FlaskClient, str]], url: str, data: dict[str, str]
-) -> list[int]:
-    barrier = threading.Barrier(len(tabs))
-    statuses: list[int] = []
-
-    def post(client: FlaskClient, token: str) -> None:
-        barrier.wait(timeout=20)
-        response = client.post(url, data={"csrf_token": token, **data})
-        statuses.append(response.status_code)
-
-    threads = [threading.Thread(target=post, args=tab) for tab in tabs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return statuses
+    return logged_in_tabs(app, session_id, TABS)
 
 
 def _count(app: Flask, stmt: sa.Select) -> int:
@@ -117,7 +89,7 @@ def test_the_same_hire_from_several_tabs_hires_once(race_app) -> None:
     world = _world(race_app)
     tabs = _tabs(race_app, world["manager"])
     url = f"/recruiting/candidates/{world['offer']}/hire"
-    statuses = _post_together(tabs, url, {"team_id": str(world["team"])})
+    statuses = post_together(tabs, url, {"team_id": str(world["team"])})
     assert statuses == [302] * TABS
     assert (
         _count(
@@ -135,7 +107,7 @@ def test_the_same_rating_from_several_tabs_is_one_rating(race_app) -> None:
     world = _world(race_app, blind=True)
     tabs = _tabs(race_app, world["manager"])
     url = f"/recruiting/candidates/{world['tested']}/rating"
-    statuses = _post_together(tabs, url, {"rating": "4"})
+    statuses = post_together(tabs, url, {"rating": "4"})
     assert statuses == [302] * TABS
     ratings = sa.select(sa.func.count()).where(
         ResultRating.candidate_id == world["tested"]
@@ -148,7 +120,7 @@ def test_the_same_scorecard_from_several_tabs_is_one_scorecard(race_app) -> None
     tabs = _tabs(race_app, world["manager"])
     url = f"/recruiting/candidates/{world['interview']}/scorecard"
     levels = {c.value: "4" for c in COMPETENCIES}
-    statuses = _post_together(tabs, url, {**levels, "recommendation": "hire"})
+    statuses = post_together(tabs, url, {**levels, "recommendation": "hire"})
     assert statuses == [302] * TABS
     cards = sa.select(sa.func.count()).where(
         InterviewScorecard.candidate_id == world["interview"]
@@ -160,7 +132,7 @@ def test_the_same_test_link_from_several_tabs_is_one_link(race_app) -> None:
     world = _world(race_app)
     tabs = _tabs(race_app, world["manager"])
     url = f"/recruiting/candidates/{world['fresh']}/invitations"
-    statuses = _post_together(tabs, url, {"days": "7"})
+    statuses = post_together(tabs, url, {"days": "7"})
     assert statuses == [302] * TABS
     links = sa.select(sa.func.count()).where(
         Invitation.candidate_id == world["fresh"], Invitation.revoked_at.is_(None)
@@ -174,7 +146,7 @@ def test_moving_from_several_tabs_moves_once(race_app) -> None:
     world = _world(race_app)
     tabs = _tabs(race_app, world["manager"])
     url = f"/recruiting/candidates/{world['tested']}/move"
-    statuses = _post_together(tabs, url, {"to_stage": "interview"})
+    statuses = post_together(tabs, url, {"to_stage": "interview"})
     # The first tab moves the candidate; the others are told it is already there.
     assert statuses == [302] * TABS
     moves = sa.select(sa.func.count()).where(
