@@ -115,6 +115,20 @@ def _seconds_until_allowed() -> float | None:
         return None
 
 
+#: SQLSTATEs of a unique or foreign-key clash (PostgreSQL), and SQLite's wording of them.
+_RACE_STATES = {"23505", "23503"}
+_RACE_WORDS = ("UNIQUE constraint failed", "FOREIGN KEY constraint failed")
+
+
+def is_race(error: IntegrityError) -> bool:
+    """Is this a clash two requests can cause together (a duplicate, a row removed), as
+    opposed to a bug such as a missing required value?"""
+    state = getattr(error.orig, "sqlstate", None)
+    if state is not None:
+        return state in _RACE_STATES
+    return str(error.orig).startswith(_RACE_WORDS)
+
+
 def register_error_handlers(app: Flask) -> None:
     """Show every error as a page (or JSON) of our own."""
 
@@ -157,11 +171,14 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(IntegrityError)
     def _clash(error: IntegrityError) -> Any:
+        if not is_race(error):
+            return _server_error(error)
         # Two requests saved the same unique thing at the same moment (two tabs, a double
-        # click): the database kept the first. Say so, rather than that something broke.
+        # click), or one removed what the other pointed at: the database kept the first.
+        # Say so, rather than that something broke.
         db.session.rollback()
-        logger.info(
-            "Refused a duplicate on %s %s: %s", request.method, request.path, error.orig
+        logger.warning(
+            "Refused a clash on %s %s: %s", request.method, request.path, error.orig
         )
         return error_response(
             409,

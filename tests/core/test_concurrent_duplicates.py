@@ -74,16 +74,35 @@ def test_the_same_record_created_from_several_tabs_is_made_once(
         db.session.remove()
 
 
-def test_a_duplicate_saved_at_the_same_moment_is_a_polite_409(database_url) -> None:
+class _Orig(Exception):
+    def __init__(self, message: str, sqlstate: str | None) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(
+    ("orig", "status"),
+    [
+        (_Orig("duplicate key value violates unique constraint", "23505"), 409),
+        (_Orig("insert or update violates foreign key constraint", "23503"), 409),
+        (_Orig("null value in column violates not-null constraint", "23502"), 500),
+        (_Orig("UNIQUE constraint failed: teams.name", None), 409),
+        (_Orig("NOT NULL constraint failed: teams.name", None), 500),
+    ],
+)
+def test_a_clash_between_requests_is_a_polite_409_and_a_bug_stays_a_500(
+    database_url, orig, status
+) -> None:
     app = make_test_app(database_url, PROPAGATE_EXCEPTIONS=False)
     bp = Blueprint("clash", __name__)
 
     @bp.route("/clash")
     def clash() -> str:
-        raise sa.exc.IntegrityError("INSERT ...", {}, Exception("duplicate key"))
+        raise sa.exc.IntegrityError("INSERT ...", {}, orig)
 
     app.register_blueprint(bp)
     response = app.test_client().get("/clash")
-    assert response.status_code == 409
-    assert "saved at the same moment by another request" in text(response)
-    assert "duplicate key" not in text(response)
+    assert response.status_code == status
+    assert "constraint" not in text(response)
+    if status == 409:
+        assert "saved at the same moment by another request" in text(response)
