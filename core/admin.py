@@ -18,7 +18,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import accounts, mail, settings
+from core import accounts, mail, settings, shown_once
 from core.access import Role
 from core.audit import AuditEvent
 from core.auth import role_required
@@ -108,13 +108,14 @@ def user_create() -> Any:
             db.session.commit()
             flash(f"{user.name} can now use Frontline.", "success")
             if token is not None:
-                return _show_password_link(user, token, invited=True)
+                return _send_password_link(user, token, invited=True)
             return redirect(url_for("admin.user_detail", user_id=user.id))
     return render_template("admin/user_form.html", form=form, user=None)
 
 
-def _show_password_link(user: User, token: str, *, invited: bool) -> Any:
-    """Show (and e-mail, when SMTP is set up) a link that lets ``user`` choose a password."""
+def _send_password_link(user: User, token: str, *, invited: bool) -> Any:
+    """E-mail (when SMTP is set up) a link that lets ``user`` choose a password, and lead
+    to the page that shows it once."""
     link = url_for("auth.password_set", token=token, _external=True)
     config = current_app.config
     verb = (
@@ -131,12 +132,24 @@ def _show_password_link(user: User, token: str, *, invited: bool) -> Any:
         body=f"Hello {user.name},\n\nUse this link to {verb}:\n\n{link}\n\n"
         f"It works once, for {config['USER_INVITATION_MAX_AGE'].days} days.\n",
     )
+    shown_once.keep(
+        "password-link", user.id, link=link, emailed=emailed, invited=invited
+    )
+    return redirect(url_for("admin.user_password_link_page", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/password-link")
+@admin_only
+def user_password_link_page(user_id: int) -> Any:
+    """The password link just made, shown once (a reload does not show it again)."""
+    user = db.get_or_404(User, user_id)
+    kept = shown_once.take("password-link", user.id)
     return render_template(
         "admin/password_link.html",
         user=user,
-        link=link,
-        emailed=emailed,
-        invited=invited,
+        link=kept["link"] if kept else None,
+        emailed=bool(kept and kept["emailed"]),
+        invited=kept["invited"] if kept else not user.has_password,
     )
 
 
@@ -241,7 +254,7 @@ def user_password_link(user_id: int) -> Any:
     invited = not user.has_password
     token = accounts.issue_password_link(user, by=_me())
     db.session.commit()
-    return _show_password_link(user, token, invited=invited)
+    return _send_password_link(user, token, invited=invited)
 
 
 # --- teams ------------------------------------------------------------------------------
@@ -311,7 +324,6 @@ def settings_edit() -> Any:
 @admin_only
 def api_token_list() -> Any:
     form = ApiTokenForm()
-    secret = None
     if form.validate_on_submit():
         token, secret = accounts.create_api_token(
             form.name.data, Role(form.role.data), by=_me()
@@ -321,7 +333,11 @@ def api_token_list() -> Any:
             f"Token {token.name!r} created. Copy it now: it will not be shown again.",
             "success",
         )
-        form = ApiTokenForm(formdata=None)
+        shown_once.keep("api-token", token.id, secret=secret)
+        return redirect(url_for("admin.api_token_list", made=token.id))
+    made = id_arg("made", "token")
+    kept = shown_once.take("api-token", made) if made else None
+    secret = kept["secret"] if kept else None
     return render_template(
         "admin/api_token_list.html",
         form=form,

@@ -22,12 +22,11 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_login import current_user
 
-from core import accounts, mail
+from core import accounts, mail, shown_once
 from core.access import Role
 from core.auth import current_viewer, role_required
 from core.db import db, utcnow, will_write
@@ -499,24 +498,6 @@ def candidate_move(candidate_id: int) -> Any:
     return _render_detail(candidate, 400, move_form=form)
 
 
-#: Where a test link waits, in the maker's session, for the one page that shows it.
-_SHOWN_ONCE = "frontline.shown_once"
-
-
-def _show_once(kind: str, record_id: int, **values: Any) -> None:
-    """Keep a secret (a link) for the next page only: post/redirect/get, and a reload
-    of that page does not show it again."""
-    session[_SHOWN_ONCE] = {"kind": kind, "id": record_id, **values}
-
-
-def _take_shown(kind: str, record_id: int) -> dict[str, Any] | None:
-    kept = session.get(_SHOWN_ONCE)
-    if not kept or kept.get("kind") != kind or kept.get("id") != record_id:
-        return None
-    session.pop(_SHOWN_ONCE)
-    return kept
-
-
 @bp.route("/candidates/<int:candidate_id>/invitations", methods=["POST"])
 @manage_only
 def candidate_invite(candidate_id: int) -> Any:
@@ -561,7 +542,7 @@ def candidate_invite(candidate_id: int) -> Any:
                     link=link,
                 ),
             )
-            _show_once("test-link", invitation.id, link=link, emailed=emailed)
+            shown_once.keep("test-link", invitation.id, link=link, emailed=emailed)
             return redirect(
                 url_for("recruiting.invitation_link", invitation_id=invitation.id)
             )
@@ -574,7 +555,7 @@ def invitation_link(invitation_id: int) -> Any:
     """The test link just made, shown once to its maker (reloading does not show it)."""
     invitation = db.get_or_404(Invitation, invitation_id)
     candidate = invitation.candidate
-    kept = _take_shown("test-link", invitation.id)
+    kept = shown_once.take("test-link", invitation.id)
     return render_template(
         "recruiting/invitation_link.html",
         candidate=candidate,
@@ -718,7 +699,7 @@ def candidate_hire(candidate_id: int) -> Any:
                 f"Hello {user.name},\n\nWelcome aboard. Use this link to set up your "
                 f"Frontline account:\n\n{link}\n",
             )
-            _show_once("password-link", candidate.id, link=link, emailed=emailed)
+            shown_once.keep("password-link", candidate.id, link=link, emailed=emailed)
             flash(f"{user.name} is hired and has a rep account.", "success")
             return redirect(
                 url_for("recruiting.candidate_hired", candidate_id=candidate.id)
@@ -739,7 +720,7 @@ def candidate_hired(candidate_id: int) -> Any:
     candidate = db.get_or_404(Candidate, candidate_id)
     if candidate.stage is not Stage.HIRED or candidate.hired_user is None:
         return _to_candidate(candidate)
-    kept = _take_shown("password-link", candidate.id)
+    kept = shown_once.take("password-link", candidate.id)
     emailed = bool(kept and kept["emailed"])
     show_link = kept is not None and (not emailed or _me().has_role(Role.ADMIN))
     return render_template(

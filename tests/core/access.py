@@ -38,6 +38,9 @@ MATRIX: dict[str, Access] = {
     "admin.user_password_link": Access(
         ADMIN, lambda w: f"/admin/users/{w.target.id}/password-link", "POST"
     ),
+    "admin.user_password_link_page": Access(
+        ADMIN, lambda w: f"/admin/users/{w.target.id}/password-link"
+    ),
     "admin.team_list": Access(ADMIN, "/admin/teams"),
     "admin.team_create": Access(ADMIN, "/admin/teams/new"),
     "admin.team_edit": Access(ADMIN, lambda w: f"/admin/teams/{w.team.id}/edit"),

@@ -37,8 +37,10 @@ def test_create_user_with_invitation_shows_the_link(app: Flask, client, admin) -
         },
         token_from="/admin/users/new",
     )
-    body = text(response)
-    assert response.status_code == 200
+    # Post/redirect/get: the link is shown once, on the page the post leads to.
+    assert response.status_code == 302
+    page_url = response.headers["Location"]
+    body = text(client.get(page_url))
     assert "Invitation link for Nia New" in body
     link = re.search(
         r'value="(http://frontline\.test/auth/set-password/[^"]+)"', body
@@ -51,6 +53,9 @@ def test_create_user_with_invitation_shows_the_link(app: Flask, client, admin) -
     assert "Choose your password" in text(
         anonymous.get(link.replace("http://frontline.test", ""))
     )
+    again = text(client.get(page_url))
+    assert link not in again
+    assert "This link was shown once" in again
 
 
 def test_create_user_form_reshows_with_messages(client, admin) -> None:
@@ -206,7 +211,10 @@ def test_api_token_is_shown_once_and_stored_hashed(app: Flask, client, admin) ->
         {"name": "Help centre", "role": "supervisor"},
         token_from="/admin/api-tokens",
     )
-    secret = re.search(r'value="(fl_[^"]+)"', text(response)).group(1)
+    assert response.status_code == 302
+    shown = response.headers["Location"]
+    secret = re.search(r'value="(fl_[^"]+)"', text(client.get(shown))).group(1)
+    assert secret not in text(client.get(shown))  # a reload shows it no more
     with app.app_context():
         token = db.session.scalar(
             select(ApiToken).where(ApiToken.name == "Help centre")
