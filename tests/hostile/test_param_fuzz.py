@@ -8,7 +8,8 @@ up. Then, for that role:
 
 - a sweep, where the role is let in: each name the route reads, alone, with each of a
   few sharp values (a number past 64 bits, one just past the 32-bit ids, negatives,
-  ``9999-12``, ``0000-00``, empty, Arabic-Indic digits, a long string);
+  ``9999-12``, ``0000-00``, empty, Arabic-Indic and superscript digits, and more digits
+  than ``int()`` converts);
 - the path at its bounds: each ``<int:...>`` part 0, 2**31-1, 2**31 and 10**20; each text
   part (a month, a token, a code) the same sharp values;
 - Hypothesis: query strings drawn from the names read, the names any route reads and
@@ -39,10 +40,11 @@ from werkzeug.routing import IntegerConverter, Rule
 
 from core.access import Role
 from core.input_checks import MAX_ID
+from recruiting.operations import create_invitation, start_test
 from tests.access import PUBLIC, Access, World
 from tests.core.test_access_matrix import MATRIX, world  # noqa: F401 - the fixture
 from tests.factories import make_api_token, make_team, make_user
-from tests.recruiting.factories import make_opening
+from tests.recruiting.factories import make_candidate, make_opening
 
 #: Values that have broken parameter parsing somewhere: numbers no column holds, months
 #: no calendar library can step past, digits ``int()`` takes but a database does not.
@@ -55,7 +57,8 @@ SHARP = [
     "0000-00",
     "",
     "\u0663\u0660\u0662\u0664-\u0660\u0663",  # 3024-03 in Arabic-Indic digits
-    "9" * 400,
+    "\u00b2",  # superscript two: str.isdigit() says yes, int() says no
+    "9" * 5000,  # more digits than int() converts
 ]
 #: More values for Hypothesis to pick from.
 ODD = [
@@ -235,7 +238,7 @@ def _encode(pairs: list[tuple[str, str]]) -> str:
 
 def _sweep(caller: Caller, route: Route, names: set[str]) -> None:
     """Each name read, alone beside the matrix's own arguments, with each sharp value."""
-    for name in sorted(names):
+    for name in sorted(names - {n for e, n in BEING_FIXED if e == route.endpoint}):
         base = [(k, v) for k, v in route.query if k != name]
         for value in SHARP:
             caller.check(route, route.path, _encode([*base, (name, value)]))
@@ -344,12 +347,15 @@ def pinned(seed) -> dict[str, Any]:
         rep = make_user(Role.REP, name="Pinned rep", team=team)
         opening = make_opening(admin, team=team)
         token = make_api_token(Role.LEADERSHIP, name="pinned")
+        invitation, link = create_invitation(make_candidate(opening, admin), by=admin)
+        start_test(invitation)
     return {
         "admin": admin,
         "token": token,
         "rep": rep.id,
         "team": team.id,
         "opening": opening.id,
+        "link": link,
     }
 
 
@@ -419,3 +425,38 @@ def test_an_api_parameter_out_of_bounds_is_a_json_400_or_404(
     response = client.get(url, headers={"Authorization": f"Bearer {pinned['token']}"})
     assert response.status_code == status
     assert says in response.get_json()["error"]["message"]
+
+
+#: Crashes in code another change is rewriting (recruiting/views.py, recruiting/queries.py):
+#: ``str.isdigit()`` says yes to superscript digits and to more digits than ``int()``
+#: converts. Left out of the sweep above and pinned here as expected failures, so that
+#: the fix shows as an unexpected pass: then drop the marks and BEING_FIXED.
+BEING_FIXED = {("recruiting.candidate_list", "q")}
+_FIXING = pytest.mark.xfail(strict=True, reason="recruiting params, being fixed")
+SUPERSCRIPT_TWO = "\u00b2"
+TOO_MANY_DIGITS = "9" * 5000
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param(f"/recruiting/candidates?q={SUPERSCRIPT_TWO}", marks=_FIXING),
+        pytest.param(f"/recruiting/candidates?q={TOO_MANY_DIGITS}", marks=_FIXING),
+        pytest.param(f"/recruiting/test/{{link}}?q={SUPERSCRIPT_TWO}", marks=_FIXING),
+        pytest.param(f"/recruiting/test/{{link}}?q={TOO_MANY_DIGITS}", marks=_FIXING),
+        "/recruiting/candidates?q=%2312",
+        f"/recruiting/candidates?q=%23{HUGE}",
+        f"/recruiting/test/{{link}}?q={HUGE}",
+        "/recruiting/test/{link}?q=0",
+        "/recruiting/test/{link}?q=review",
+    ],
+)
+def test_recruiting_takes_any_digits_in_a_search_or_an_item_number(
+    app: Flask, pinned: dict[str, Any], url: str
+) -> None:
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = pinned["admin"].get_id()
+        session["_fresh"] = True
+    response = client.get(url.format(**pinned))
+    assert response.status_code == 200
