@@ -335,17 +335,34 @@ def _dispatch(app: Flask, job_id: int) -> None:
         how = backend()
         if how == "rq":
             from redis import Redis
+            from redis.exceptions import RedisError
             from rq import Queue
 
-            queue = Queue(
-                app.config.get("RQ_QUEUE") or DEFAULT_QUEUE,
-                connection=Redis.from_url(app.config["REDIS_URL"]),
-            )
-            queue.enqueue(
-                "core.jobs.perform", job_id, job_timeout=RQ_TIMEOUT, result_ttl=3600
-            )
-            logger.info("Job %s queued on RQ", job_id)
-            return
+            try:
+                queue = Queue(
+                    app.config.get("RQ_QUEUE") or DEFAULT_QUEUE,
+                    connection=Redis.from_url(
+                        app.config["REDIS_URL"], socket_connect_timeout=2
+                    ),
+                )
+                queue.enqueue(
+                    "core.jobs.perform",
+                    job_id,
+                    job_timeout=RQ_TIMEOUT,
+                    result_ttl=3600,
+                )
+            except RedisError as e:
+                # Redis is down: the job runs here rather than not at all (the person
+                # who started it sees it progress as usual).
+                logger.warning(
+                    "Redis cannot be reached (%s): job %s runs in this process instead",
+                    e,
+                    job_id,
+                )
+                how = "thread"
+            else:
+                logger.info("Job %s queued on RQ", job_id)
+                return
     if how == "eager":
         _run_in_app(app, job_id)
         return

@@ -117,6 +117,21 @@ def test_without_redis_a_job_runs_in_a_thread(fresh_app: Flask) -> None:
     assert done.result == {"counted": 5}
 
 
+def test_with_redis_down_a_job_runs_in_a_thread_instead(
+    fresh_app: Flask, caplog
+) -> None:
+    fresh_app.config.update(REDIS_URL="redis://127.0.0.1:1/0")
+    with fresh_app.app_context():
+        job = jobs.enqueue(jobs_work.count_to, 3, kind="test.count", total=3)
+        assert job.backend == "rq"
+        db.session.commit()  # no error for the person who started it
+        job_id = job.id
+    done = wait_for(fresh_app, job_id)
+    assert done.status is JobStatus.DONE, done.error
+    assert done.result == {"counted": 3}
+    assert "Redis cannot be reached" in caplog.text
+
+
 def enqueue_for_rq(app: Flask, fn: Any, *args: Any, **kwargs: Any) -> tuple[str, int]:
     """Enqueue ``fn`` on an RQ queue of its own; returns the queue's name and the job's id."""
     queue = f"frontline-test-{uuid.uuid4().hex[:8]}"
