@@ -22,6 +22,9 @@ from sqlalchemy.exc import OperationalError
 
 from core.access import Role
 from core.db import READ_ONLY_METHODS, db, utcnow
+from core.errors import error_response
+from core.input_checks import MESSAGE as NUL_MESSAGE
+from core.input_checks import body_has_nul
 from core.people import (
     RETIRED_TOKEN_ROLES,
     ApiToken,
@@ -77,6 +80,8 @@ def _authenticate() -> Any:
             f"admin for a token acting as {token_role_names()} (Admin > API tokens), "
             "and revoke this one."
         )
+    if body_has_nul():  # read only now that the token is known to be good
+        return error_response(400, NUL_MESSAGE)
     return None
 
 

@@ -163,3 +163,39 @@ def test_an_api_call_without_a_token_cannot_send_a_large_body(
         headers={"Authorization": f"Bearer {secret}"},
     )
     assert response.status_code not in {401, 413}
+
+
+def test_a_made_up_token_does_not_get_a_body_read(
+    app: Flask, client, monkeypatch
+) -> None:
+    read: list[int] = []
+    original = Flask.request_class.get_json
+
+    def spy(self, *args, **kwargs):
+        read.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Flask.request_class, "get_json", spy)
+    big = json.dumps({"tickets": [{"note": "x" * 1000}] * 40})
+    response = client.post(
+        "/api/v1/tickets",
+        data=big,
+        content_type="application/json",
+        headers={"Authorization": "Bearer fl_made_up"},
+    )
+    assert response.status_code == 401
+    assert read == []
+
+
+def test_a_nul_in_an_api_body_is_refused_once_the_token_is_good(
+    app: Flask, client, seed
+) -> None:
+    with seed():
+        secret = make_api_token(Role.ADMIN)
+    response = client.post(
+        "/api/v1/tickets",
+        json={"tickets": [{"ticket_id": "a\x00b"}]},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert response.status_code == 400
+    assert "NUL character" in response.json["error"]["message"]
