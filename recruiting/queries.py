@@ -33,6 +33,7 @@ from core.access import Role, Viewer
 from core.db import db, utcnow
 from core.input_checks import MAX_ID
 from core.pagination import Page, counted_rows
+from core.params import whole_number
 from core.people import User, hash_token
 from recruiting import assessment as rules
 from recruiting import identity, pipeline
@@ -572,10 +573,10 @@ def search_candidates(
         key = pipeline.phone_key(f.q)
         if key:
             matches.append(Candidate.phone_key.like(f"%{key}%"))
-        number = f.q.strip().lstrip("#")
+        number = whole_number(f.q.strip().lstrip("#"))
         by_id = (
-            Candidate.id == int(number)
-            if number.isdigit() and int(number) <= MAX_ID
+            Candidate.id == number
+            if number is not None and 1 <= number <= MAX_ID
             else false()
         )
         stmt = stmt.where(or_(and_(or_(*matches), identity.searchable(viewer)), by_id))

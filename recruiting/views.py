@@ -26,14 +26,14 @@ from flask import (
 )
 from flask_login import current_user
 
-from core import accounts, mail, shown_once
+from core import accounts, mail, params, shown_once
 from core.access import Role
 from core.auth import current_viewer, role_required
 from core.db import db, utcnow, will_write
 from core.errors import Conflict, InvalidInput, NotAllowed, wants_json
 from core.extensions import limiter
 from core.forms import ConfirmForm, populate_errors
-from core.input_checks import record_id
+from core.params import whole_number
 from core.people import User
 from core.queries import team_choices
 from core.settings import SettingSpec
@@ -237,7 +237,7 @@ def opening_ranked(opening_id: int) -> Any:
         opening,
         current_viewer(),
         stages=BOARD_STAGES if show_all else ACTIVE_STAGES,
-        page=request.args.get("page", 1, type=record_id),
+        page=params.page_arg(),
     )
     return render_template(
         "recruiting/opening_ranked.html",
@@ -254,7 +254,7 @@ def opening_ranked(opening_id: int) -> Any:
 def opening_compare(opening_id: int) -> Any:
     opening = db.get_or_404(Opening, opening_id)
     compared = queries.compare(
-        opening, current_viewer(), request.args.getlist("c", type=record_id)
+        opening, current_viewer(), params.ids_arg("c", "candidate")
     )
     if len(compared) < 2:
         flash("Tick two to four candidates with results to compare them.", "warning")
@@ -322,9 +322,7 @@ def candidate_list() -> Any:
         stage=Stage(stage) if stage else None,
         duplicates_only=bool(form.duplicates.data),
     )
-    page = queries.search_candidates(
-        f, current_viewer(), page=request.args.get("page", 1, type=record_id)
-    )
+    page = queries.search_candidates(f, current_viewer(), page=params.page_arg())
     return render_template("recruiting/candidate_list.html", form=form, page=page)
 
 
@@ -344,7 +342,7 @@ def _candidate_input(form: CandidateForm) -> operations.CandidateInput:
 def candidate_create() -> Any:
     form = CandidateForm(openings=queries.opening_choices(open_only=True))
     if request.method == "GET":
-        form.opening_id.data = request.args.get("opening", 0, type=record_id)
+        form.opening_id.data = params.id_arg("opening", "opening") or 0
     if form.validate_on_submit():
         opening = db.get_or_404(Opening, form.opening_id.data)
         try:
@@ -864,11 +862,13 @@ def _state_now(invitation: Invitation) -> LinkState:
 def _item_number(invitation: Invitation, answered: set[str]) -> int | None:
     """The item to show: ``?q=N``, else the first unanswered; ``None`` for the review."""
     items = invitation.assessment.parsed.items
+    # A candidate's own address bar: anything unexpected just shows the next question.
     wanted = request.args.get("q", "")
     if wanted == "review":
         return None
-    if wanted.isdigit() and 1 <= int(wanted) <= len(items):
-        return int(wanted)
+    number = whole_number(wanted)
+    if number is not None and 1 <= number <= len(items):
+        return number
     return next(
         (n for n, i in enumerate(items, start=1) if i.key not in answered), None
     )
@@ -984,8 +984,9 @@ def _next_position(invitation: Invitation, form: AnswerForm) -> str | int | None
         return "review"
     if go == "prev":
         return max(1, here - 1)
-    if go.isdigit() and 1 <= int(go) <= count:
-        return int(go)
+    number = whole_number(go)
+    if number is not None and 1 <= number <= count:
+        return number
     return here + 1 if here < count else "review"
 
 
