@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -158,16 +159,21 @@ def _business_position(
     return pd.Series(position, index=moments.index, dtype="float64")
 
 
+_CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})")
+
+
 def parse_clock_time(text: str) -> int:
     """``"09:30"`` as minutes after midnight; ``"24:00"`` is the end of the day.
 
     :raises InvalidHours: not a time of day.
     """
-    hours_text, sep, minutes_text = text.strip().partition(":")
-    if not sep or not hours_text.isdigit() or not minutes_text.isdigit():
+    # Plain digits 0-9 only: ``str.isdigit`` also takes "²", which ``int`` refuses.
+    match = _CLOCK.fullmatch(text.strip())
+    if match is None:
         raise InvalidHours(f"{text!r} is not a time like 09:00")
-    value = int(hours_text) * 60 + int(minutes_text)
-    if int(minutes_text) >= 60 or value > MINUTES_PER_DAY:
+    hours, minutes = int(match[1]), int(match[2])
+    value = hours * 60 + minutes
+    if minutes >= 60 or value > MINUTES_PER_DAY:
         raise InvalidHours(f"{text!r} is not a time of day")
     return value
 

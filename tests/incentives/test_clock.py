@@ -98,7 +98,10 @@ def test_parse_clock_time(text: str, value: int) -> None:
     assert parse_clock_time(format_clock_time(value)) == value
 
 
-@pytest.mark.parametrize("text", ["9", "9.30", "25:00", "09:60", "nine"])
+@pytest.mark.parametrize(
+    "text",
+    ["9", "9.30", "25:00", "09:60", "nine", "\u00b2:00", "09:\u00b2\u00b2", "123:00"],
+)
 def test_parse_clock_time_refuses(text: str) -> None:
     with pytest.raises(InvalidHours):
         parse_clock_time(text)
