@@ -262,7 +262,6 @@ def request_problems(
     limit: Decimal,
     max_limit: Decimal,
     prerequisites: Sequence[Prerequisite],
-    has_pending: bool,
     unit: str = "",
     titles: Mapping[str, str] | None = None,
 ) -> dict[str, list[str]]:
@@ -270,7 +269,6 @@ def request_problems(
 
     :param limit: the limit asked for.
     :param max_limit: the catalogue maximum.
-    :param has_pending: the rep already has a pending request for this authority.
     """
     titles = titles or {}
     problems: dict[str, list[str]] = {}
@@ -285,10 +283,6 @@ def request_problems(
         names = ", ".join(titles.get(p.key, p.key) for p in missing)
         problems.setdefault("", []).append(
             f"Pass the prerequisite scenarios first (within their validity): {names}."
-        )
-    if has_pending:
-        problems.setdefault("", []).append(
-            "There is already a request waiting for this authority."
         )
     return problems
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -61,6 +61,25 @@ ONBOARDING_DUE_DAYS = SettingSpec(
     maximum=365,
     unit="days",
 )
+
+
+def _lock_people(user_ids: Iterable[int]) -> None:
+    """Hold these people's rows until the transaction ends, so that two requests about the
+    same rep (two tabs, a double click) check and write one after the other.
+
+    On PostgreSQL the second waits here and then sees what the first committed. It is
+    ``FOR NO KEY UPDATE``: rows that merely point at the person (audit events, attempts)
+    can still be written meanwhile. SQLite leaves the clause out; it runs one writing
+    request at a time anyway (a POST begins IMMEDIATE).
+    """
+    ids = sorted(set(user_ids))
+    if ids:
+        db.session.execute(
+            select(User.id)
+            .where(User.id.in_(ids))
+            .order_by(User.id)
+            .with_for_update(key_share=True)
+        )
 
 
 # --- scenarios ----------------------------------------------------------------------------
@@ -202,6 +221,9 @@ def save_curriculum(
         curriculum = Curriculum(name=name)
         db.session.add(curriculum)
     else:
+        # Two people saving the same curriculum at once: one after the other, the
+        # second replacing the first's scenarios with its own.
+        db.session.refresh(curriculum, with_for_update={"key_share": True})
         before = {
             "name": curriculum.name,
             "scenarios": curriculum.scenario_keys,
@@ -218,7 +240,13 @@ def save_curriculum(
     curriculum.items = [
         CurriculumItem(position=i, scenario_key=key) for i, key in enumerate(keys, 1)
     ]
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as e:
+        # Saved under the same name by someone else at the same moment.
+        raise InvalidInput(
+            {"name": ["There is already a curriculum with that name."]}
+        ) from e
     audit.record(
         by,
         "curriculum.save",
@@ -252,8 +280,12 @@ def assign(
 ) -> list[Assignment]:
     """Assign a scenario or curriculum to one rep, or to every active rep of a team.
 
+    A rep who already has the same work due the same day is left out: a second submit
+    (another tab, a double click) assigns nothing twice.
+
     :raises NotAllowed: ``by`` does not supervise the rep (or the team).
     :raises InvalidInput: nothing to assign, an unknown scenario, a date in the past.
+    :return: the assignments made; empty when every rep already had this one.
     """
     if (data.curriculum_id is None) == (data.scenario_key is None):
         raise InvalidInput({"target": ["Choose a scenario or a curriculum."]})
@@ -282,8 +314,17 @@ def assign(
         reps = [rep]
     else:
         raise InvalidInput({"who": ["Choose a rep or a team."]})
+    _lock_people(r.id for r in reps)
+    already = queries.reps_with_assignment(
+        [r.id for r in reps],
+        curriculum_id=data.curriculum_id,
+        scenario_key=data.scenario_key,
+        due_on=data.due_on,
+    )
     made = []
     for person in reps:
+        if person.id in already:
+            continue
         assignment = Assignment(
             rep_id=person.id,
             curriculum_id=data.curriculum_id,
@@ -295,6 +336,8 @@ def assign(
         )
         db.session.add(assignment)
         made.append(assignment)
+    if not made:
+        return made
     db.session.flush()
     target = data.scenario_key or f"curriculum {data.curriculum_id}"
     audit.record(
@@ -357,6 +400,7 @@ def start_attempt(rep: User, key: str, *, at: dt.datetime | None = None) -> Atte
     at = at or utcnow()
     if Role.REP not in rep.roles:
         raise NotAllowed("Only reps take scenarios.")
+    _lock_people([rep.id])  # two Start clicks at once resume one attempt
     open_attempt = queries.get_open_attempt(rep.id, key)
     if open_attempt is not None:
         return open_attempt
@@ -395,11 +439,34 @@ def start_attempt(rep: User, key: str, *, at: dt.datetime | None = None) -> Atte
     return attempt
 
 
+_ANSWERED = "That question was already answered; here is where you are now."
+
+
+def check_answerable(attempt: Attempt, *, step: int | None, by: User) -> None:
+    """Refuse an answer that would not be the next one: a finished attempt, a page out of
+    date (the same answer posted twice, another tab), someone else's attempt.
+
+    :param step: how many decisions the page the rep answered on showed as made;
+        ``None`` when it did not say.
+    :raises NotAllowed: not the rep's own attempt.
+    :raises Conflict: the attempt is finished, or the page was out of date.
+    """
+    if attempt.rep_id != by.id:
+        raise NotAllowed("Only the rep taking this attempt can answer it.")
+    if attempt.is_finished:
+        raise Conflict(
+            "This attempt is finished; your answers are recorded below. "
+            "Start a new one to try again."
+        )
+    if step != len(attempt.path):
+        raise Conflict(_ANSWERED)
+
+
 def answer(
     attempt: Attempt,
     *,
     choice_index: int,
-    step: int,
+    step: int | None,
     by: User,
     at: dt.datetime | None = None,
 ) -> Step:
@@ -412,12 +479,16 @@ def answer(
     :raises InvalidInput: no such choice.
     """
     at = at or utcnow()
-    if attempt.rep_id != by.id:
-        raise NotAllowed("Only the rep taking this attempt can answer it.")
-    if attempt.is_finished:
-        raise Conflict("This attempt is finished; start a new one to try again.")
-    if step != len(attempt.path):
-        raise Conflict("That question was already answered; here is where you are now.")
+    check_answerable(attempt, step=step, by=by)
+    # Two answers to the same question at once (two tabs, a double click): the second
+    # waits for the first, then finds the question answered.
+    db.session.scalars(
+        select(Attempt)
+        .where(Attempt.id == attempt.id)
+        .with_for_update(key_share=True, of=Attempt)
+        .execution_options(populate_existing=True)
+    ).one()
+    check_answerable(attempt, step=step, by=by)
     scenario = attempt.scenario_version.scenario
     try:
         result = choose(scenario, attempt.current_node, choice_index)
@@ -435,7 +506,8 @@ def answer(
             "at": at.isoformat(),
         },
     ]
-    # Only a change to the step counter succeeds: a concurrent answer finds it moved.
+    # Where nothing locked the row (SQLite outside a request), the write itself checks
+    # that the attempt has not moved since it was read.
     moved = db.session.execute(
         update(Attempt)
         .where(
@@ -448,7 +520,7 @@ def answer(
         .execution_options(synchronize_session=False)
     )
     if moved.rowcount != 1:
-        raise Conflict("That question was already answered; here is where you are now.")
+        raise Conflict(_ANSWERED)
     attempt.path = path
     attempt.points = attempt.points + result.points
     attempt.current_node = result.node.key
@@ -540,7 +612,13 @@ def save_authority(
     authority.validity_days = data.validity_days
     authority.prerequisites = list(data.prerequisites)
     authority.is_active = data.is_active
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as e:
+        # Added under the same code by someone else at the same moment.
+        raise InvalidInput(
+            {"code": ["Another authority already uses this code."]}
+        ) from e
     audit.record(
         by,
         "authority.create" if before is None else "authority.update",
@@ -566,6 +644,17 @@ def prerequisite_status(
     )
 
 
+class SignoffAlreadyPending(Conflict):
+    """A request for this rep and authority is already waiting; ``request_id`` is it."""
+
+    def __init__(self, request: SignoffRequest) -> None:
+        super().__init__(
+            "A request for this authority is already waiting for a supervisor; "
+            "here it is."
+        )
+        self.request_id = request.id
+
+
 def request_signoff(
     rep: User,
     authority: Authority,
@@ -579,8 +668,9 @@ def request_signoff(
 
     :raises NotAllowed: ``by`` is neither the rep nor their supervisor; not a rep; the
         authority is retired.
-    :raises InvalidInput: prerequisites missing or stale, limit out of range, a request
-        already pending.
+    :raises SignoffAlreadyPending: a request for this rep and authority is waiting (a
+        second submit, another tab, or someone else asked first).
+    :raises InvalidInput: prerequisites missing or stale, limit out of range.
     """
     at = at or utcnow()
     if Role.REP not in rep.roles:
@@ -589,11 +679,14 @@ def request_signoff(
         raise NotAllowed("Only the rep or their supervisor can ask for a sign-off.")
     if not authority.is_active:
         raise NotAllowed("This authority is no longer offered.")
+    _lock_people([rep.id])
+    pending = queries.get_pending_request(rep.id, authority.id)
+    if pending is not None:
+        raise SignoffAlreadyPending(pending)
     problems = rules.request_problems(
         limit=limit,
         max_limit=authority.max_limit,
         prerequisites=prerequisite_status(rep, authority, at),
-        has_pending=queries.has_pending_request(rep.id, authority.id),
         unit=authority.unit,
         titles=queries.scenario_titles(),
     )
@@ -668,14 +761,19 @@ def approve_signoff(
     Above the authority's two-person limit the first approval waits for a second,
     different supervisor; the grant carries the lower of the approved limits.
 
-    :raises NotAllowed: self-approval, the requester approving, not the rep's supervisor,
-        or a second approval by the same supervisor.
+    :raises NotAllowed: self-approval, the requester approving, not the rep's supervisor.
     :raises InvalidInput: the limit is not above zero or exceeds the catalogue maximum.
-    :raises Conflict: the request was decided, or another supervisor acted at once.
+    :raises Conflict: the request was decided, ``by`` approved it already, or another
+        supervisor acted at once.
     :return: the grant, or ``None`` while a second approval is awaited.
     """
     at = at or utcnow()
     _check_pending(request)
+    if by.id in {a.supervisor_id for a in request.approvals}:
+        # A second click on Approve, or a second tab: already done.
+        raise Conflict(
+            "You have already approved this request; it waits for a second supervisor."
+        )
     authority = request.authority
     problems = rules.approval_problems(
         approver_id=by.id,

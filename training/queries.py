@@ -348,18 +348,41 @@ def get_authority_by_code(code: str) -> Authority | None:
     return db.session.scalar(select(Authority).where(Authority.code == code))
 
 
-def has_pending_request(rep_id: int, authority_id: int) -> bool:
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(SignoffRequest)
-            .where(
-                SignoffRequest.rep_id == rep_id,
-                SignoffRequest.authority_id == authority_id,
-                SignoffRequest.status == SignoffStatus.PENDING,
+def get_pending_request(rep_id: int, authority_id: int) -> SignoffRequest | None:
+    """The rep's request for this authority that waits for a decision, if any."""
+    return db.session.scalar(
+        select(SignoffRequest)
+        .where(
+            SignoffRequest.rep_id == rep_id,
+            SignoffRequest.authority_id == authority_id,
+            SignoffRequest.status == SignoffStatus.PENDING,
+        )
+        .order_by(SignoffRequest.id)
+        .limit(1)
+    )
+
+
+def reps_with_assignment(
+    rep_ids: Sequence[int],
+    *,
+    curriculum_id: int | None,
+    scenario_key: str | None,
+    due_on: dt.date,
+) -> set[int]:
+    """Which of these reps already have this scenario or curriculum due on ``due_on``."""
+    if not rep_ids:
+        return set()
+    target = (
+        Assignment.curriculum_id == curriculum_id
+        if curriculum_id is not None
+        else Assignment.scenario_key == scenario_key
+    )
+    return set(
+        db.session.scalars(
+            select(Assignment.rep_id).where(
+                Assignment.rep_id.in_(rep_ids), target, Assignment.due_on == due_on
             )
         )
-        > 0
     )
 
 

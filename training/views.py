@@ -19,6 +19,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from core import params
 from core.access import Role, can_see_rep, can_supervise_rep
 from core.auth import current_viewer, role_required
 from core.db import db, utcnow
@@ -88,6 +89,11 @@ def _today() -> dt.date:
 def _check_sees(rep: User) -> None:
     if not can_see_rep(current_viewer(), rep.id, rep.team_id):
         abort(403)
+
+
+def _form_status() -> int:
+    """A form page shown again after a post has errors on it: 400, not 200."""
+    return 400 if request.method == "POST" else 200
 
 
 def _rollback_into(form: Any, error: InvalidInput | NotAllowed) -> None:
@@ -208,10 +214,14 @@ def attempt_answer(attempt_id: int) -> Any:
     if attempt.rep_id != current_user.id:
         abort(403)
     form = _answer_form(attempt)
-    if not form.validate_on_submit():
-        return _render_attempt(attempt, form, 400)
+    step = params.whole_number(form.step.data or "")
     try:
-        step = int(form.step.data or -1)
+        # A page out of date (the same answer sent again, another tab) learns where the
+        # attempt is now, before its choice is checked against a question it no longer
+        # shows.
+        operations.check_answerable(attempt, step=step, by=_me())
+        if not form.validate_on_submit():
+            return _render_attempt(attempt, form, 400)
         operations.answer(attempt, choice_index=form.choice.data, step=step, by=_me())
     except Conflict as e:
         db.session.rollback()
@@ -277,7 +287,7 @@ def curriculum_create(curriculum_id: int | None = None) -> Any:
             return redirect(url_for("training.curriculum_list"))
     return render_template(
         "training/curriculum_form.html", form=form, curriculum=curriculum
-    )
+    ), _form_status()
 
 
 @bp.route("/assignments")
@@ -341,12 +351,18 @@ def assignment_create() -> Any:
             _rollback_into(form, e)
         else:
             db.session.commit()
-            flash(
-                f"Assigned to {len(made)} rep{'s' if len(made) != 1 else ''}.",
-                "success",
-            )
+            flash(*_assigned_message(len(made), whom))
             return redirect(url_for("training.assignment_list"))
-    return render_template("training/assignment_form.html", form=form)
+    return render_template("training/assignment_form.html", form=form), _form_status()
+
+
+def _assigned_message(made: int, whom: str) -> tuple[str, str]:
+    """What an assignment did; nothing when every rep had it due that day already (a
+    second submit, another tab)."""
+    if not made:
+        already = "every rep in the team" if whom == "team" else "the rep"
+        return f"Nothing new: {already} already had this due that day.", "info"
+    return f"Assigned to {made} rep{'s' if made != 1 else ''}.", "success"
 
 
 # --- the authority catalogue --------------------------------------------------------------
@@ -408,7 +424,7 @@ def authority_create(authority_id: int | None = None) -> Any:
             return redirect(url_for("training.authority_list"))
     return render_template(
         "training/authority_form.html", form=form, authority=authority
-    )
+    ), _form_status()
 
 
 # --- sign-offs ----------------------------------------------------------------------------
@@ -444,6 +460,10 @@ def signoff_create(code: str) -> Any:
             operations.request_signoff(
                 rep, authority, limit=form.limit.data, note=form.note.data or "", by=me
             )
+        except operations.SignoffAlreadyPending as e:
+            db.session.rollback()
+            flash(e.message, "info")
+            return redirect(url_for("training.signoff_detail", request_id=e.request_id))
         except (InvalidInput, NotAllowed) as e:
             _rollback_into(form, e)
         else:
@@ -459,7 +479,7 @@ def signoff_create(code: str) -> Any:
         if rep
         else [],
         titles=queries.scenario_titles(),
-    )
+    ), _form_status()
 
 
 def _load_signoff(request_id: int) -> SignoffRequest:

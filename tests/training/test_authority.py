@@ -280,16 +280,15 @@ def test_prerequisites_must_be_passed_within_validity() -> None:
 
 
 @pytest.mark.parametrize(
-    ("limit", "prereqs", "pending", "expected"),
+    ("limit", "prereqs", "expected"),
     [
-        (100, [True], False, {}),
-        (600, [True], False, {"limit": ["The catalogue allows at most 500 USD."]}),
-        (0, [True], False, {"limit": ["Ask for a limit above zero."]}),
-        (100, [False], False, {"": ["Pass the prerequisite scenarios first"]}),
-        (100, [True], True, {"": ["already a request waiting"]}),
+        (100, [True], {}),
+        (600, [True], {"limit": ["The catalogue allows at most 500 USD."]}),
+        (0, [True], {"limit": ["Ask for a limit above zero."]}),
+        (100, [False], {"": ["Pass the prerequisite scenarios first"]}),
     ],
 )
-def test_request_rules(limit, prereqs, pending, expected) -> None:
+def test_request_rules(limit, prereqs, expected) -> None:
     prerequisites = [
         Prerequisite("s", days(-1) if ok else None, None) for ok in prereqs
     ]
@@ -297,7 +296,6 @@ def test_request_rules(limit, prereqs, pending, expected) -> None:
         limit=Decimal(limit),
         max_limit=Decimal(500),
         prerequisites=prerequisites,
-        has_pending=pending,
         unit="USD",
     )
     assert set(problems) == set(expected)

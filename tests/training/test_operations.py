@@ -284,8 +284,10 @@ def test_a_request_needs_the_prerequisites_passed(org) -> None:
     play(org["rep"], [0, 0])
     request = make_request(org["rep"], refund)
     assert request.status == "pending"
-    with pytest.raises(InvalidInput, match="already a request waiting"):
-        make_request(org["rep"], refund)
+    # A second request (another tab, a double click) points at the one waiting.
+    with pytest.raises(operations.SignoffAlreadyPending) as raised:
+        make_request(org["rep"], refund, 50, by=org["sup1"])
+    assert raised.value.request_id == request.id
 
 
 def test_a_stale_prerequisite_pass_does_not_count(org) -> None:
@@ -355,7 +357,8 @@ def test_above_the_two_person_limit_two_different_supervisors_approve(org) -> No
         operations.approve_signoff(request, by=org["sup1"], limit=Decimal(400)) is None
     )
     assert request.status == "pending"
-    with pytest.raises(NotAllowed, match="already approved"):
+    # Approving again (a second click) is answered as already done.
+    with pytest.raises(Conflict, match="already approved"):
         operations.approve_signoff(request, by=org["sup1"], limit=Decimal(400))
     grant = operations.approve_signoff(request, by=org["sup2"], limit=Decimal(300))
     assert grant.limit == Decimal(300)

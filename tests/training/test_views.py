@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from core.access import Role
-from core.db import db
+from core.db import db, utcnow
 from core.settings import get_setting, specs
 from tests.factories import make_team, make_user
 from tests.helpers import post_form, text
@@ -23,7 +24,14 @@ from tests.training.factories import (
     play,
 )
 from training import operations, queries
-from training.models import Attempt, Authority, Curriculum, Grant, SignoffRequest
+from training.models import (
+    Assignment,
+    Attempt,
+    Authority,
+    Curriculum,
+    Grant,
+    SignoffRequest,
+)
 
 
 @pytest.fixture
@@ -264,7 +272,7 @@ def test_a_request_without_the_prerequisites_is_refused_with_a_reason(
         "/training/authorities/refund/request",
         {"rep_id": org["rep"].id, "limit": "100"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Pass the prerequisite scenarios first" in text(response)
 
 
@@ -400,7 +408,7 @@ def test_onboarding_follows_a_rep_made_on_the_admin_page(app, client, org, login
             "access": "invite",
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 302  # to the page that shows the invitation link
     login_as(org["sup"])
     assert "Newly Hired" in text(client.get("/training/assignments"))
 
@@ -449,3 +457,177 @@ def test_sign_off_pages_run_the_same_statements_for_two_requests_or_eight(
     _ask_for_goodwill(seed, org, 6)
     assert "8</span> sign-offs waiting" in text(client.get("/"))
     assert measure() == few
+
+
+# --- the same post again: reload, second tab, double click ----------------------------------
+
+
+def _flashes(client) -> list[str]:
+    with client.session_transaction() as session:
+        return [message for _kind, message in session.get("_flashes", [])]
+
+
+@pytest.mark.parametrize(
+    ("step", "message"),
+    [
+        ("1", "This attempt is finished; your answers are recorded below."),
+        ("0", "This attempt is finished; your answers are recorded below."),
+        ("abc", "This attempt is finished"),
+        ("", "This attempt is finished"),
+        ("²", "This attempt is finished"),
+        ("9" * 5000, "This attempt is finished"),
+    ],
+    ids=["last-answer-again", "older-page", "letters", "empty", "superscript", "huge"],
+)
+def test_the_last_answer_sent_again_is_answered_already_done(
+    app, client, org, login_as, step, message
+):
+    login_as(org["rep"])
+    url = post_form(client, "/training/scenarios/small/attempts").headers["Location"]
+    answer = f"/training/attempts/{_attempt_id(app, org['rep'])}/answer"
+    post_form(client, answer, {"choice": "0", "step": "0"}, token_from=url)
+    finished = post_form(client, answer, {"choice": "1", "step": "1"}, token_from=url)
+    assert finished.status_code == 302
+    _flashes(client)
+    again = post_form(client, answer, {"choice": "1", "step": step}, token_from=url)
+    assert again.status_code == 302
+    assert again.headers["Location"].startswith(url)
+    assert any(f.startswith(message) for f in _flashes(client))
+    with app.app_context():
+        path = db.session.get(Attempt, _attempt_id(app, org["rep"])).path
+        assert [s["choice"] for s in path] == [0, 1]
+
+
+def test_an_answer_sent_from_a_page_out_of_date_is_not_checked_against_the_new_question(
+    app, client, org, login_as
+):
+    """The old page's choice 2 does not exist on the next question: still no 400."""
+    login_as(org["rep"])
+    url = post_form(client, "/training/scenarios/small/attempts").headers["Location"]
+    answer = f"/training/attempts/{_attempt_id(app, org['rep'])}/answer"
+    post_form(client, answer, {"choice": "0", "step": "0"}, token_from=url)
+    again = post_form(client, answer, {"choice": "2", "step": "0"}, token_from=url)
+    assert again.status_code == 302
+    assert _flashes(client)[-1] == (
+        "That question was already answered; here is where you are now."
+    )
+
+
+def test_asking_for_the_same_sign_off_twice_shows_the_request_waiting(
+    app, client, org, login_as, seed
+):
+    with seed():
+        play(org["rep"], [0, 0])
+    login_as(org["rep"])
+    url = "/training/authorities/refund/request"
+    data = {"rep_id": org["rep"].id, "limit": "150"}
+    assert post_form(client, url, data).headers["Location"] == "/training/signoffs"
+    again = post_form(client, url, data)
+    with app.app_context():
+        request_ids = db.session.scalars(select(SignoffRequest.id)).all()
+    assert len(request_ids) == 1
+    assert again.status_code == 302
+    assert again.headers["Location"] == f"/training/signoffs/{request_ids[0]}"
+    assert "already waiting for a supervisor" in _flashes(client)[-1]
+
+
+def test_a_second_click_on_approve_is_answered_already_done(
+    app, client, org, login_as, seed
+):
+    with seed():
+        play(org["rep"], [0, 0])
+        request = make_request(org["rep"], queries.get_authority_by_code("refund"), 300)
+    login_as(org["sup"])
+    url = f"/training/signoffs/{request.id}/approve"
+    assert post_form(client, url, {"limit": "300"}).status_code == 302
+    again = post_form(client, url, {"limit": "300"})
+    assert again.status_code == 302
+    assert again.headers["Location"] == f"/training/signoffs/{request.id}"
+    assert _flashes(client)[-1].startswith("You have already approved this request")
+    with app.app_context():
+        assert len(db.session.get(SignoffRequest, request.id).approvals) == 1
+
+
+@pytest.mark.parametrize(
+    ("action", "data", "message"),
+    [
+        ("decline", {"reason": "Not yet."}, "This request is already declined."),
+        ("withdraw", {}, "This request is already withdrawn."),
+    ],
+)
+def test_deciding_a_request_twice_is_answered_already_done(
+    client, org, records, login_as, action, data, message
+):
+    login_as(org["rep" if action == "withdraw" else "sup"])
+    url = f"/training/signoffs/{records['request']}/{action}"
+    assert post_form(client, url, data).status_code == 302
+    again = post_form(client, url, data)
+    assert again.status_code == 302
+    assert again.headers["Location"] == f"/training/signoffs/{records['request']}"
+    assert _flashes(client)[-1] == message
+
+
+def test_revoking_twice_is_answered_already_done(app, client, org, records, login_as):
+    login_as(org["sup"])
+    url = f"/training/grants/{records['grant']}/revoke"
+    assert post_form(client, url, {"reason": "Under review."}).status_code == 302
+    again = post_form(client, url, {"reason": "Under review."})
+    assert again.status_code == 302
+    assert _flashes(client)[-1] == "This grant was already revoked."
+
+
+@pytest.mark.parametrize("whom", ["rep", "team"])
+def test_assigning_the_same_work_twice_assigns_it_once(
+    app, client, org, login_as, whom
+):
+    login_as(org["sup"])
+    who = f"rep:{org['rep'].id}" if whom == "rep" else f"team:{org['team'].id}"
+    due = (utcnow().date() + dt.timedelta(days=7)).isoformat()
+    data = {"target": "s:small", "who": who, "due_on": due}
+    first = post_form(client, "/training/assignments/new", data)
+    assert first.status_code == 302
+    again = post_form(client, "/training/assignments/new", data)
+    assert again.status_code == 302
+    assert again.headers["Location"] == "/training/assignments"
+    assert _flashes(client)[-1].startswith("Nothing new:")
+    with app.app_context():
+        made = db.session.scalars(
+            select(Assignment.rep_id).where(Assignment.scenario_key == "small")
+        ).all()
+    assert sorted(made) == sorted(
+        [org["rep"].id] if whom == "rep" else [org["rep"].id, org["rep2"].id]
+    )
+    # A different due date is new work.
+    data["due_on"] = (utcnow().date() + dt.timedelta(days=8)).isoformat()
+    post_form(client, "/training/assignments/new", data)
+    assert _flashes(client)[-1].startswith("Assigned to")
+
+
+@pytest.mark.parametrize(
+    ("who", "url", "data", "message"),
+    [
+        ("sup", "/training/curricula/new", {"name": ""}, "This field is required."),
+        (
+            "sup",
+            "/training/assignments/new",
+            {"target": "s:small", "who": "", "due_on": ""},
+            "Choose",
+        ),
+        ("admin", "/training/authorities/new", {"code": "Bad Code"}, "Lower-case"),
+        (
+            "rep",
+            "/training/authorities/refund/request",
+            {"rep_id": "{rep}", "limit": ""},
+            "Give a limit.",
+        ),
+    ],
+    ids=["curriculum", "assignment", "authority", "sign-off request"],
+)
+def test_a_form_posted_with_errors_comes_back_as_400(
+    client, org, login_as, who, url, data, message
+):
+    login_as(org[who])
+    data = {k: v.format(rep=org["rep"].id) for k, v in data.items()}
+    response = post_form(client, url, data, token_from=url)
+    assert response.status_code == 400
+    assert message in text(response)
