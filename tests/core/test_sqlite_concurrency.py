@@ -26,7 +26,10 @@ WORKERS, ATTEMPTS = 4, 15
 
 def _worker(database_url: str, worker: int, results) -> None:
     app = make_test_app(
-        database_url, LOGIN_RATE_LIMIT="10000 per minute", TESTING=False
+        database_url,
+        LOGIN_RATE_LIMIT="10000 per minute",
+        LOGIN_ACCOUNT_RATE_LIMIT="10000 per minute",
+        TESTING=False,
     )
     client = app.test_client()
     token = csrf_token(client)
