@@ -73,7 +73,7 @@ def enum_column(kind: type[enum.Enum], length: int = 32) -> Enum:
     """A column type for a Python enum, stored as its values in a plain string column.
 
     Not a native enum, so SQLite and PostgreSQL behave alike and a new member needs no
-    ``ALTER TYPE`` (STYLE 2.4).
+    ``ALTER TYPE`` (docs/style.md, "SQLAlchemy 2.0 style").
     """
     return Enum(
         kind,

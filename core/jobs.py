@@ -457,8 +457,8 @@ def command_yields_to_requests() -> bool:
     """Run a bulk command (an import, a batch of PDFs) below the web, as a job runs.
 
     Only a command that leads its own session (started under ``setsid``, as the cron
-    lines in the README are, or as a systemd service) lowers its priority: the session is
-    then the command's alone. Typed in a shell, a command runs at full speed for whoever
+    lines in docs/operations.md are, or as a systemd service) lowers its priority: the
+    session is then the command's alone. Typed in a shell, a command runs at full speed for whoever
     waits on it, and the shell's session keeps its priority. Returns whether it yielded.
     """
     if not hasattr(os, "getsid") or os.getsid(0) != os.getpid():

@@ -2,8 +2,8 @@
 
 The schema is built once per session. Each test runs inside an outer transaction that is
 rolled back afterwards, while the code under test may still commit and roll back: with
-``join_transaction_mode="create_savepoint"`` its commits become savepoints (see STYLE.md,
-"Database isolation"). Tests run on SQLite, or on PostgreSQL when
+``join_transaction_mode="create_savepoint"`` its commits become savepoints (see
+docs/style.md, "Database isolation"). Tests run on SQLite, or on PostgreSQL when
 ``FRONTLINE_TEST_DATABASE_URL`` is set.
 """
 

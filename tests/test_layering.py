@@ -9,7 +9,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ["core", "recruiting", "training", "incentives"]
-#: Modules that may commit: the request and command boundaries (STYLE 2.3).
+#: Modules that may commit: the request and command boundaries
+#: (docs/style.md, "One commit per request").
 BOUNDARIES = {"views.py", "api.py", "cli.py", "admin.py", "auth.py"}
 #: Pure rules modules: no Flask, no database, no models.
 RULES = {

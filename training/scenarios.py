@@ -2,8 +2,8 @@
 
 PURE: plain data in, plain data out; no Flask, no database. A scenario is a set of nodes.
 A node shows what the customer says; its choices lead to other nodes, each with points and
-feedback. A node with ``end:`` instead of choices is an ending. See ``README.md`` ("Scenario
-format") and ``training/scenarios/refund-within-limit.yaml`` for a commented example.
+feedback. A node with ``end:`` instead of choices is an ending. See ``docs/training.md``
+("Writing a scenario") and ``training/scenarios/refund-limits.yaml`` for a commented example.
 
 Scoring: the points of the choices taken, as a percentage of the best score the scenario
 allows. Choices that lead back into a loop may not award points, so repeating a loop never

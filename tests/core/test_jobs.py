@@ -146,7 +146,7 @@ def enqueue_for_rq(app: Flask, fn: Any, *args: Any, **kwargs: Any) -> tuple[str,
 def run_rq_worker(
     app: Flask, queue: str, database_url: str
 ) -> subprocess.CompletedProcess:
-    """``rq worker --burst``, as the README says to run it, in a process of its own."""
+    """``rq worker --burst``, as docs/operations.md says to run it, in a process of its own."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
