@@ -86,12 +86,21 @@ def _candidate_json(
     result: queries.ResultView | None = None,
     *,
     as_added: bool = False,
+    visible: set[int] | None = None,
 ) -> dict[str, Any]:
     """A candidate as the calling token may see them; ``as_added`` for the answer to the
-    call that added them (it sent the details itself)."""
+    call that added them (it sent the details itself).
+
+    :param visible: ids of candidates whose identity the token may see, among those this
+        one may name as a possible duplicate (read here when not given).
+    """
     person = identity.person(
         candidate, blind=candidate.opening.blind_review, has_seen=as_added
     )
+    if visible is None:
+        visible = identity.visible_ids(
+            identity.TOKEN_VIEWER, [candidate.duplicate_of_id]
+        )
     return {
         "id": candidate.id,
         "opening_id": candidate.opening_id,
@@ -103,7 +112,9 @@ def _candidate_json(
         "stage": str(candidate.stage),
         "created_at": _iso(candidate.created_at),
         "stage_changed_at": _iso(candidate.stage_changed_at),
-        "duplicate_of": candidate.duplicate_of_id,
+        "duplicate_of": identity.duplicate_link(
+            person, candidate.duplicate_of_id, visible
+        ),
         "erased": candidate.is_erased,
         "hired_user_id": candidate.hired_user_id,
         "result": None
@@ -145,13 +156,18 @@ def candidate_list() -> Any:
     listed = queries.opening_candidates(
         opening, stage=Stage(stage) if stage else None, page=page, per_page=per_page
     )
+    visible = identity.visible_ids(
+        identity.TOKEN_VIEWER, [c.duplicate_of_id for c, _ in listed.items]
+    )
     return jsonify(
         {
             "opening": _opening_json(opening),
             "page": listed.page,
             "per_page": listed.per_page,
             "total": listed.total,
-            "candidates": [_candidate_json(c, r) for c, r in listed.items],
+            "candidates": [
+                _candidate_json(c, r, visible=visible) for c, r in listed.items
+            ],
         }
     )
 

@@ -21,7 +21,7 @@ from core.access import Role
 from core.db import db, utcnow
 from core.demo import DemoResult
 from core.people import User
-from recruiting import operations
+from recruiting import identity, operations
 from recruiting.assessment import (
     COMPETENCIES,
     Answer,
@@ -321,6 +321,10 @@ class _Builder:
             operations.move_candidate(candidate, step, "", by=self.manager, at=at)
             if step is Stage.INTERVIEW:
                 for interviewer in self.managers[: rng.randint(1, len(self.managers))]:
+                    blind = candidate.opening.blind_review
+                    if blind and not identity.has_rated(candidate.id, interviewer.id):
+                        # Reviewers of a blind opening rate the test before they meet.
+                        self.rate(candidate, person, interviewer)
                     self.scorecard(candidate, person, interviewer, at + 2 * DAY)
         if stage in (Stage.REJECTED, Stage.WITHDRAWN):
             closed = min(self.now - DAY, at + rng.randint(3, 20) * DAY)

@@ -204,7 +204,12 @@ class InvitationForm(FlaskForm):
 class RevealForm(FlaskForm):
     reason = SelectField(
         "Why you need the details now",
-        choices=choices((r.value, r.label.capitalize()) for r in RevealReason),
+        choices=choices(
+            [
+                ("", "Choose why"),
+                *((r.value, r.label.capitalize()) for r in RevealReason),
+            ]
+        ),
         validators=[DataRequired()],
     )
     submit = SubmitField("Show the details")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import ColumnElement, exists, or_, select
 
@@ -38,6 +39,8 @@ REVIEWERS = frozenset({Role.ADMIN, Role.HIRING_MANAGER})
 WITHHELD = "[withheld]"
 #: The viewer id of callers that are not people (API tokens): no user has it.
 TOKEN_VIEWER_ID = 0
+#: How an API token looks at candidates: it has rated none.
+TOKEN_VIEWER = Viewer(user_id=TOKEN_VIEWER_ID, roles=frozenset())
 #: Name parts shorter than this are left in free text (initials, "Li" in "Lily"...).
 _SHORTEST_TERM = 3
 
@@ -103,32 +106,63 @@ def person(candidate: Candidate, *, blind: bool, has_seen: bool) -> Person:
     )
 
 
-def has_seen(viewer: Viewer) -> ColumnElement[bool]:
+def has_seen(viewer: Viewer, candidate: Any = Candidate) -> ColumnElement[bool]:
     """SQL: has ``viewer`` rated the test of (or chosen to see) the candidate in the
-    enclosing query's row? Select it as a column, or filter on it."""
+    enclosing query's row? Select it as a column, or filter on it.
+
+    :param candidate: :class:`Candidate`, or an alias of it.
+    """
     rated = exists(
         select(ResultRating.id).where(
-            ResultRating.candidate_id == Candidate.id,
+            ResultRating.candidate_id == candidate.id,
             ResultRating.reviewer_id == viewer.user_id,
         )
     )
     revealed = exists(
         select(CandidateReveal.id).where(
-            CandidateReveal.candidate_id == Candidate.id,
+            CandidateReveal.candidate_id == candidate.id,
             CandidateReveal.user_id == viewer.user_id,
         )
     )
     return or_(rated, revealed)
 
 
-def searchable(viewer: Viewer) -> ColumnElement[bool]:
+def searchable(
+    viewer: Viewer, candidate: Any = Candidate, opening: Any = Opening
+) -> ColumnElement[bool]:
     """SQL twin of ``pipeline.identity_hidden`` negated: whose name, e-mail or phone may
-    match what ``viewer`` searched for. The query must join :class:`Opening`."""
+    match what ``viewer`` searched for, and whose records may be linked to another
+    candidate's. The query must join ``opening`` (:class:`Opening` or an alias of it)."""
     return or_(
-        Opening.blind_review.is_(False),
-        Candidate.stage == Stage.HIRED,
-        has_seen(viewer),
+        opening.blind_review.is_(False),
+        candidate.stage == Stage.HIRED,
+        has_seen(viewer, candidate),
     )
+
+
+def visible_ids(viewer: Viewer, candidate_ids: Iterable[int | None]) -> set[int]:
+    """Which of these candidates ``viewer`` may see the identity of, in one query."""
+    ids = sorted({i for i in candidate_ids if i is not None})
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Candidate.id)
+            .join(Opening, Opening.id == Candidate.opening_id)
+            .where(Candidate.id.in_(ids), searchable(viewer))
+        )
+    )
+
+
+def duplicate_link(this: Person, other_id: int | None, visible: set[int]) -> int | None:
+    """The other record of the same person that ``this`` may point to, or ``None``.
+
+    A possible duplicate ties two records to one person: shown only when the viewer may
+    see both, or it would name a blind candidate through the other record.
+    """
+    if other_id is None or this.hidden or other_id not in visible:
+        return None
+    return other_id
 
 
 def seen_ids(viewer: Viewer, candidate_ids: Iterable[int]) -> set[int]:

@@ -660,9 +660,9 @@ class LinkAlreadyOpen(Conflict):
     def __init__(self, invitation: Invitation) -> None:
         self.invitation = invitation
         super().__init__(
-            "This candidate already has a test link that works, so Frontline did not "
-            "make another: the link they have still works. To send a new one, tick "
-            "'Replace the working link'."
+            "This candidate already has a test link that works, so no new one was "
+            "made. To send a new one (the old one then stops working), tick 'Replace "
+            "the working link'."
         )
 
 

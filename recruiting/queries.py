@@ -297,16 +297,18 @@ def board(
         ).all()
     weights = opening.weight_map
     cards: dict[Stage, list[Card]] = defaultdict(list)
+    visible = identity.visible_ids(viewer, [c.duplicate_of_id for c, _, _ in rows])
     for candidate, result, seen in rows:
+        person = identity.person(candidate, blind=opening.blind_review, has_seen=seen)
         cards[candidate.stage].append(
             Card(
-                person=identity.person(
-                    candidate, blind=opening.blind_review, has_seen=seen
-                ),
+                person=person,
                 stage=candidate.stage,
                 stage_changed_at=candidate.stage_changed_at,
                 total=rules.weighted_total(result.scores, weights) if result else None,
-                duplicate_of_id=candidate.duplicate_of_id,
+                duplicate_of_id=identity.duplicate_link(
+                    person, candidate.duplicate_of_id, visible
+                ),
             )
         )
     return [
@@ -585,7 +587,18 @@ def search_candidates(
     if f.stage is not None:
         stmt = stmt.where(Candidate.stage == f.stage)
     if f.duplicates_only:
-        stmt = stmt.where(Candidate.duplicate_of_id.is_not(None))
+        # Only pairs the viewer may see both sides of: a pair with a blind candidate
+        # hidden from them would name that candidate.
+        other = aliased(Candidate, name="other")
+        other_opening = aliased(Opening, name="other_opening")
+        stmt = (
+            stmt.join(other, other.id == Candidate.duplicate_of_id)
+            .join(other_opening, other_opening.id == other.opening_id)
+            .where(
+                identity.searchable(viewer),
+                identity.searchable(viewer, other, other_opening),
+            )
+        )
     ids, count, page = counted_rows(
         stmt.order_by(Candidate.created_at.desc(), Candidate.id.desc()), page, per_page
     )
@@ -595,24 +608,40 @@ def search_candidates(
         .join(Opening, Opening.id == Candidate.opening_id)
         .outerjoin(AssessmentResult, AssessmentResult.candidate_id == Candidate.id),
     )
+    visible = identity.visible_ids(viewer, [r[0].duplicate_of_id for r in rows])
     items = [
-        ListedCandidate(
-            person=identity.person(
-                candidate, blind=opening.blind_review, has_seen=seen
-            ),
-            opening=opening,
-            stage=candidate.stage,
-            stage_changed_at=candidate.stage_changed_at,
-            created_at=candidate.created_at,
-            total=rules.weighted_total(result.scores, opening.weight_map)
-            if result
-            else None,
-            duplicate_of_id=candidate.duplicate_of_id,
-            duplicate_reason=candidate.duplicate_reason,
+        _listed(
+            identity.person(candidate, blind=opening.blind_review, has_seen=seen),
+            candidate,
+            opening,
+            result,
+            visible,
         )
         for candidate, opening, result, seen in rows
     ]
     return Page(items, page, per_page, count)
+
+
+def _listed(
+    person: Person,
+    candidate: Candidate,
+    opening: Opening,
+    result: AssessmentResult | None,
+    visible: set[int],
+) -> ListedCandidate:
+    duplicate = identity.duplicate_link(person, candidate.duplicate_of_id, visible)
+    return ListedCandidate(
+        person=person,
+        opening=opening,
+        stage=candidate.stage,
+        stage_changed_at=candidate.stage_changed_at,
+        created_at=candidate.created_at,
+        total=rules.weighted_total(result.scores, opening.weight_map)
+        if result
+        else None,
+        duplicate_of_id=duplicate,
+        duplicate_reason=candidate.duplicate_reason if duplicate else None,
+    )
 
 
 def opening_candidates(
@@ -801,7 +830,7 @@ def candidate_view(
         db.session.scalars(select(User).where(User.id.in_(user_ids - {None})))
     )
     revealed_at = {r.user_id: r.at for r in seen.reveals}
-    duplicates = [
+    linked = [
         (other_id, reason or "")
         for other_id, reason in db.session.execute(
             select(Candidate.id, Candidate.duplicate_reason).where(
@@ -810,20 +839,24 @@ def candidate_view(
         )
     ]
     if candidate.duplicate_of_id:
-        duplicates.insert(
-            0, (candidate.duplicate_of_id, candidate.duplicate_reason or "")
-        )
+        linked.insert(0, (candidate.duplicate_of_id, candidate.duplicate_reason or ""))
+    visible = identity.visible_ids(viewer, [other_id for other_id, _ in linked])
+    duplicates = [
+        (other_id, reason)
+        for other_id, reason in linked
+        if identity.duplicate_link(person, other_id, visible)
+    ]
     has_account = bool(candidate.email) and db.session.scalar(
         select(func.count()).where(User.email == candidate.email)
     )
+    moves = pipeline.moves_from(candidate.stage)
+    gated = [m for m in moves if m in pipeline.BLIND_GATED_STAGES]
     blind_gate = pipeline.check_blind_move(
-        Stage.INTERVIEW,
+        gated[0] if gated else Stage.INTERVIEW,
         blind=opening.blind_review,
         has_result=result_row is not None,
         has_rated=seen.mine is not None,
     )
-    moves = pipeline.moves_from(candidate.stage)
-    gated = [m for m in moves if m in pipeline.BLIND_GATED_STAGES]
     if not blind_gate:
         moves = [m for m in moves if m not in gated]
     may_hire = pipeline.check_hire(candidate.stage, has_account=bool(has_account))

@@ -355,11 +355,7 @@ def candidate_create() -> Any:
         else:
             db.session.commit()
             if candidate.duplicate_of_id:
-                flash(
-                    f"Possible duplicate of Candidate #{candidate.duplicate_of_id} "
-                    f"({candidate.duplicate_reason}).",
-                    "warning",
-                )
+                _flash_duplicate(candidate)
             if opening.blind_review:
                 # What the adder typed, once; from now on the candidate is a number to
                 # every reviewer until they have rated the test result.
@@ -379,6 +375,23 @@ def candidate_create() -> Any:
     return render_template("recruiting/candidate_form.html", form=form, candidate=None)
 
 
+def _flash_duplicate(candidate: Candidate) -> None:
+    """Warn of a likely earlier record of the person just added, naming it only when
+    blind review lets the adder see it (else the number would name a blind candidate)."""
+    of = candidate.duplicate_of_id
+    if of in identity.visible_ids(current_viewer(), [of]):
+        flash(
+            f"Possible duplicate of Candidate #{of} ({candidate.duplicate_reason}).",
+            "warning",
+        )
+    else:
+        flash(
+            f"This person may already be a candidate ({candidate.duplicate_reason}) "
+            "in an opening reviewed blind.",
+            "warning",
+        )
+
+
 def _render_detail(candidate: Candidate, status: int = 200, **forms: Any) -> Any:
     """The candidate page, with any form that failed shown again with its messages."""
     view = queries.candidate_view(
@@ -390,7 +403,9 @@ def _render_detail(candidate: Candidate, status: int = 200, **forms: Any) -> Any
             stages=view.moves, formdata=None, to_stage=next_stage(candidate.stage)
         ),
     )
-    forms.setdefault("invite_form", InvitationForm(formdata=None))
+    invite_form = forms.setdefault("invite_form", InvitationForm(formdata=None))
+    if not any(link.state.is_open for link in view.links):
+        del invite_form.replace  # nothing to replace
     forms.setdefault("reveal_form", RevealForm(formdata=None))
     forms.setdefault(
         "rating_form",
@@ -517,13 +532,7 @@ def candidate_invite(candidate_id: int) -> Any:
                 f"{format_datetime(e.invitation.created_at)}.)",
                 "warning",
             )
-            return redirect(
-                url_for(
-                    "recruiting.candidate_detail",
-                    candidate_id=candidate.id,
-                    _anchor="test",
-                )
-            )
+            return _to_candidate(candidate)
         except InvalidInput as e:
             db.session.rollback()
             populate_errors(form, e)

@@ -467,3 +467,46 @@ def test_an_export_follows_what_the_exporter_may_see(
     export = post_form(client, url + "/export", token_from=url).json
     assert len(export["interview_scorecards"]) == 2
     assert export["interview_scorecards_withheld"] == 0
+
+
+def test_a_possible_duplicate_does_not_tie_a_blind_candidate_to_a_named_one(
+    app, client, login_as, world, seed
+) -> None:
+    cosima = world.candidates[Stage.ASSESSED]
+    with seed():
+        open_opening = make_opening(world.other, title="Open chat rep")
+        named = operations.add_candidate(
+            open_opening,
+            operations.CandidateInput(
+                name="Kit Named", email=f"cosima.{SURNAME.lower()}@example.org"
+            ),
+            by=world.other,
+        )
+        named_id, open_id = named.id, open_opening.id
+        assert named.duplicate_of_id == cosima
+    link_to_cosima = f'href="/recruiting/candidates/{cosima}"'
+    link_to_named = f'href="/recruiting/candidates/{named_id}"'
+    login_as(world.viewers["hiring manager"])
+    assert link_to_cosima not in text(client.get(f"/recruiting/candidates/{named_id}"))
+    for url in (
+        f"/recruiting/openings/{open_id}/board",
+        "/recruiting/candidates",
+        "/recruiting/candidates?q=kit",
+    ):
+        page = text(client.get(url))
+        assert f"Possible duplicate of Candidate #{cosima}" not in page, url
+    assert link_to_named not in text(client.get(f"/recruiting/candidates/{cosima}"))
+    pairs = text(client.get("/recruiting/candidates?duplicates=y"))
+    assert link_to_named not in pairs
+    assert link_to_cosima not in pairs
+    token = {"Authorization": f"Bearer {world.tokens['hiring manager']}"}
+    listed = client.get(f"/api/v1/candidates?opening={open_id}", headers=token).json
+    assert [c["duplicate_of"] for c in listed["candidates"]] == [None]
+    # Once the reviewer has rated the blind one, the pair is theirs to see.
+    url = f"/recruiting/candidates/{cosima}"
+    post_form(client, url + "/rating", {"rating": "3"}, token_from=url)
+    assert link_to_cosima in text(client.get(f"/recruiting/candidates/{named_id}"))
+    assert f"Possible duplicate of Candidate #{cosima}" in text(
+        client.get("/recruiting/candidates?q=kit")
+    )
+    assert link_to_named in text(client.get("/recruiting/candidates?duplicates=y"))

@@ -239,7 +239,7 @@ def test_interviewers_see_others_scorecards_only_after_submitting_their_own(
     login_as(org["daniel"])
     page = text(client.get(url))
     assert "Priya's private view" not in page
-    assert "1 scorecard submitted. Submit yours to read the others." in page
+    assert "1 scorecard submitted. Submit yours to read it." in page
     post_form(
         client,
         url + "/scorecard",
