@@ -28,10 +28,16 @@ import core.panels
 import core.request_size
 import core.templating
 import core.views
-import incentives.api
-import incentives.cli
 import incentives.demo
-import incentives.operations
+import incentives.panels
+import incentives.scorecards.cli
+import incentives.scorecards.views
+import incentives.scoring.cli
+import incentives.scoring.views
+import incentives.tickets.api
+import incentives.tickets.cli
+import incentives.tickets.operations
+import incentives.tickets.views
 import incentives.views
 import recruiting.api
 import recruiting.cli
@@ -60,8 +66,21 @@ PAGE_BLUEPRINTS = [
     training.views.bp,
     incentives.views.bp,
 ]
+#: incentives' three packages add their pages to ``incentives.views.bp`` (one blueprint, so
+#: every endpoint stays ``incentives.<name>``): imported here, their routes are on it before
+#: it is registered.
+INCENTIVES_PAGES = (
+    incentives.tickets.views,
+    incentives.scoring.views,
+    incentives.scorecards.views,
+)
 #: Blueprints of the token-authenticated JSON API (exempt from CSRF; never session login).
-API_BLUEPRINTS = [core.api.bp, recruiting.api.bp, training.api.bp, incentives.api.bp]
+API_BLUEPRINTS = [
+    core.api.bp,
+    recruiting.api.bp,
+    training.api.bp,
+    incentives.tickets.api.bp,
+]
 
 #: The modules, in the order their navigation, panels and demo data come.
 MODULES = ("recruiting", "training", "incentives")
@@ -158,7 +177,7 @@ def register_shell(app: Flask) -> None:
             *core.panels.PANELS,
             *recruiting.views.PANELS,
             *training.views.PANELS,
-            *incentives.views.PANELS,
+            *incentives.panels.PANELS,
         ],
     )
     register_settings(
@@ -174,7 +193,9 @@ def register_shell(app: Flask) -> None:
     for module in MODULES:
         core.api.register_openapi(app, HERE / module / "openapi.yaml")
     core.accounts.rep_created.connect(training.operations.assign_onboarding)
-    core.accounts.rep_created.connect(incentives.operations.attribute_agent_to_new_rep)
+    core.accounts.rep_created.connect(
+        incentives.tickets.operations.attribute_agent_to_new_rep
+    )
 
 
 def register_commands(app: Flask) -> None:
@@ -182,6 +203,8 @@ def register_commands(app: Flask) -> None:
         *core.cli.COMMANDS,
         *recruiting.cli.COMMANDS,
         *training.cli.COMMANDS,
-        *incentives.cli.COMMANDS,
+        *incentives.tickets.cli.COMMANDS,
+        *incentives.scoring.cli.COMMANDS,
+        *incentives.scorecards.cli.COMMANDS,
     ):
         app.cli.add_command(command)

@@ -41,15 +41,11 @@ from app import create_app
 from core.access import Role
 from core.db import db, utcnow
 from core.people import Team, User, UserRole
-from incentives import (
-    metrics,
-    operations,
-    queries,
-    scorecard_pdfs,
-    scoring_operations,
-    scoring_queries,
-)
-from incentives.importing import FRONTLINE_COLUMNS
+from incentives.scorecards import pdfs as scorecard_pdfs
+from incentives.scoring import operations as scoring_operations
+from incentives.scoring import queries as scoring_queries
+from incentives.tickets import metrics, operations, queries
+from incentives.tickets.sources import FRONTLINE_COLUMNS
 from training import operations as training_operations
 from training.models import Authority, Grant
 

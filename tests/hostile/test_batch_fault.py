@@ -35,7 +35,8 @@ from core import jobs
 from core.db import db
 from core.jobs import Job, JobStatus
 from core.people import User
-from incentives import pdf_batch, scorecard_pdfs
+from incentives.scorecards import pdf_batch
+from incentives.scorecards import pdfs as scorecard_pdfs
 from tests.conftest import TEST_REDIS_URL, make_test_app
 from tests.core.test_jobs import wait_for
 from tests.helpers import post_form, text
@@ -186,7 +187,7 @@ def test_a_batch_whose_runner_is_killed_shows_interrupted_and_starts_again(
         leader_id, leader_session = leader.id, leader.get_id()
         first = Job(
             kind="scorecards.render",
-            function="incentives.scorecard_pdfs:render_month_job",
+            function="incentives.scorecards.pdfs:render_month_job",
             params={"args": [MARCH]},
             backend=runner,
             created_by_id=leader_id,

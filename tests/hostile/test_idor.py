@@ -28,8 +28,9 @@ from core.access import Role
 from core.db import db
 from core.jobs import Job
 from core.people import User
-from incentives import scoring_operations
-from incentives.models import Ticket, TicketDispute
+from incentives.scoring import operations as scoring_operations
+from incentives.scoring.models import TicketDispute
+from incentives.tickets.models import Ticket
 from recruiting import operations as recruiting
 from recruiting.assessment import COMPETENCIES
 from recruiting.models import Candidate, InterviewScorecard, Invitation

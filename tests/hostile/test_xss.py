@@ -33,9 +33,10 @@ from core.access import Role
 from core.db import db
 from core.people import User
 from core.tabular import FORMULA_PREFIXES
-from incentives import operations as ticket_operations
-from incentives import scoring_operations
-from incentives.models import IncentivePlan, Ticket, TicketImport
+from incentives.scoring import operations as scoring_operations
+from incentives.scoring.models import IncentivePlan
+from incentives.tickets import operations as ticket_operations
+from incentives.tickets.models import Ticket, TicketImport
 from recruiting import operations as recruiting
 from recruiting.assessment import COMPETENCIES
 from recruiting.pipeline import Recommendation, Stage

@@ -30,7 +30,7 @@ import pandas as pd
 from sqlalchemy import Connection, func, select
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
-from incentives.models import Ticket
+from incentives.tickets.models import Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def rows(
 ) -> list[tuple[Any, ...]]:
     """Plain Python tuples, one per ticket, with the values of ``columns`` in order.
 
-    :param frame: checked tickets (``importing.TICKET_FRAME``) plus ``agent_id`` (object:
+    :param frame: checked tickets (``normalising.TICKET_FRAME``) plus ``agent_id`` (object:
         int or None) and ``fingerprint`` (int64).
     """
     n = len(frame)

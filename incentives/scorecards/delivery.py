@@ -1,7 +1,7 @@
 """Scorecard delivery by e-mail: each leader gets the leadership pack, each supervisor their
 teams' scorecards (the team's and one per rep). Reps download their own from the app.
 
-The PDFs are made by the month's batch (``scorecard_pdfs.render_month``) into a scratch
+The PDFs are made by the month's batch (``pdfs.render_month``) into a scratch
 folder and sent over one SMTP connection (``core.mail``).
 """
 
@@ -20,7 +20,9 @@ from core import mail
 from core.access import Role
 from core.db import db
 from core.people import Team, User, UserRole
-from incentives import metrics, scorecard_pdfs, scoring_queries
+from incentives.scorecards import pdfs
+from incentives.scoring import queries as scoring_queries
+from incentives.tickets import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +73,7 @@ def plan_delivery(month: str) -> DeliveryPlan:
     for person in scores.people.values():
         if person.rep_id in scores.scores and person.team_id is not None:
             cards_by_team.setdefault(person.team_id, []).append(
-                f"reps/{scorecard_pdfs.slug(person.name)}-{person.rep_id}.pdf"
+                f"reps/{pdfs.slug(person.name)}-{person.rep_id}.pdf"
             )
     parcels = [
         Parcel(
@@ -92,7 +94,7 @@ def plan_delivery(month: str) -> DeliveryPlan:
     )
     for team in teams:
         files = [
-            f"teams/{scorecard_pdfs.slug(team.name)}-{team.id}.pdf",
+            f"teams/{pdfs.slug(team.name)}-{team.id}.pdf",
             *sorted(cards_by_team[team.id]),
         ]
         for supervisor in team.supervisors:
@@ -129,7 +131,7 @@ def send_month(
         raise mail.MailError("SMTP_HOST is not set, so Frontline cannot send e-mail.")
     with tempfile.TemporaryDirectory(prefix="frontline-scorecards-") as scratch:
         folder = Path(scratch)
-        scorecard_pdfs.render_month(month, folder, workers=workers)
+        pdfs.render_month(month, folder, workers=workers)
         messages = [
             mail.build_message(
                 config,

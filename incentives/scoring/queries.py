@@ -27,18 +27,27 @@ from sqlalchemy import func, select
 from core.access import Viewer, visible_team_ids
 from core.db import db
 from core.people import Team, User
-from incentives import disputes, metrics, plans, queries, scorecards
-from incentives.disputes import DisputeStatus
-from incentives.models import (
+from incentives.scoring import disputes, tables
+from incentives.scoring.disputes import DisputeStatus
+from incentives.scoring.models import (
     IncentivePlan,
     MonthClose,
     MonthScore,
     PlanVersion,
-    Ticket,
-    TicketAgent,
     TicketDispute,
 )
-from incentives.scorecards import CloseInfo, MonthScores, Person
+from incentives.scoring.rep_scores import (
+    CloseInfo,
+    MonthScores,
+    Person,
+    RepMonth,
+    RepScore,
+    score_from_data,
+    score_rep,
+)
+from incentives.tickets import metrics, month_metrics
+from incentives.tickets import queries as ticket_queries
+from incentives.tickets.models import Ticket, TicketAgent
 
 # --- plans --------------------------------------------------------------------------------
 
@@ -207,7 +216,7 @@ def count_open_disputes(month: str | None = None) -> int:
 def disputes_by_ticket(ticket_ids: list[int]) -> dict[int, TicketDispute]:
     """The latest dispute of each of these tickets."""
     found: dict[int, TicketDispute] = {}
-    for start in range(0, len(ticket_ids), queries.IN_BATCH):
+    for start in range(0, len(ticket_ids), ticket_queries.IN_BATCH):
         for dispute in db.session.scalars(
             select(TicketDispute)
             .where(TicketDispute.ticket_id.in_(ticket_ids[start : start + 500]))
@@ -291,7 +300,7 @@ def month_scores_at_hand(month: str) -> MonthScores | None:
 class RepMonthScore:
     """One rep's score of a month (``None``: not scored that month)."""
 
-    score: plans.RepScore | None
+    score: RepScore | None
     currency: str
     is_closed: bool
 
@@ -320,7 +329,7 @@ def rep_month_score(
             )
         )
         return RepMonthScore(
-            None if detail is None else plans.score_from_data(detail),
+            None if detail is None else score_from_data(detail),
             close.plan_version.rules.currency,
             True,
         )
@@ -369,7 +378,7 @@ def _open_month_key(month: str) -> tuple[tuple[str, str], PlanVersion | None]:
     fingerprint = hashlib.sha256(
         repr(
             (
-                queries.inputs_version(),
+                month_metrics.inputs_version(),
                 disputes_version(),
                 version.id if version else None,
                 version.content_hash if version else None,
@@ -388,7 +397,7 @@ def _one_rep_from_store(
         return RepMonthScore(None, "", False)
     if _month_has_accepted_disputes(month):
         return None
-    stored = queries.stored_month_metrics(month)
+    stored = month_metrics.stored_month_metrics(month)
     if stored is None or stored.organisation is None:
         return None
     one = MonthScores(
@@ -399,7 +408,7 @@ def _one_rep_from_store(
         plan=version.rules,
         org_csat=_clean(stored.organisation["csat_raw"]),
     )
-    row, person = stored.rep_rows.get(rep_id), queries.get_rep(rep_id)
+    row, person = stored.rep_rows.get(rep_id), ticket_queries.get_rep(rep_id)
     if row is not None and person is not None and _counts(row, person):
         _add_rep(one, rep_id, row, person)
     return RepMonthScore(one.scores.get(rep_id), one.currency, False)
@@ -431,7 +440,7 @@ def _from_close(close: MonthClose) -> MonthScores:
     for rep_id, name, email, team_id, team_name, values, detail in rows:
         result.people[rep_id] = Person(rep_id, name, email, team_id, team_name)
         result.metrics[rep_id] = values
-        result.scores[rep_id] = plans.score_from_data(detail)
+        result.scores[rep_id] = score_from_data(detail)
     return result
 
 
@@ -453,16 +462,16 @@ def _record(row: pd.Series | Mapping[str, Any]) -> dict[str, Any]:
 
 def month_measures(month: str) -> pd.DataFrame:
     """Every ticket solved in the month, measured, with accepted disputes applied."""
-    tz = queries.org_timezone()
+    tz = ticket_queries.org_timezone()
     start, end = metrics.month_bounds(month, tz)
-    tickets = queries.load_tickets(start, end)
+    tickets = ticket_queries.load_tickets(start, end)
     tickets = disputes.apply_attribution(tickets, accepted_changes())
     return metrics.measure_tickets(
         tickets,
         month=month,
         tz=tz,
-        targets=queries.get_sla_targets(),
-        hours=queries.get_opening_hours(),
+        targets=ticket_queries.get_sla_targets(),
+        hours=ticket_queries.get_opening_hours(),
     )
 
 
@@ -489,12 +498,14 @@ def compute_month(
     measured with the disputes applied (or, ``read_tickets`` false, ``None`` is returned).
     Both give the same scores.
     """
-    reps = queries.list_reps(queries.Scope(None, None, organisation=True))
+    reps = ticket_queries.list_reps(ticket_queries.Scope(None, None, organisation=True))
     active = reps.index[reps["is_active"].astype(bool)].tolist()
-    team_rows = queries.team_choices(queries.Scope(None, None, organisation=True))
+    team_rows = ticket_queries.team_choices(
+        ticket_queries.Scope(None, None, organisation=True)
+    )
     stored = None
     if not _month_has_accepted_disputes(month):
-        stored = queries.stored_month_metrics(month)
+        stored = month_metrics.stored_month_metrics(month)
     if stored is not None and stored.organisation is not None:
         per_rep = stored.reps[metrics.METRIC_COLUMNS]
         per_team = stored.teams[metrics.METRIC_COLUMNS]
@@ -535,7 +546,7 @@ def compute_month(
 
 def _add_reps(result: MonthScores, per_rep: pd.DataFrame, reps: pd.DataFrame) -> None:
     """Add to ``result`` the reps scored in its month, with their figures and, under a
-    plan, their scores: reps of ``reps`` (``queries.list_reps``) who are active or solved
+    plan, their scores: reps of ``reps`` (``ticket_queries.list_reps``) who are active or solved
     a ticket. ``per_rep``: month metrics by rep id (``metrics.METRIC_COLUMNS``)."""
     # Plain dicts, not a pandas row per rep: a thousand reps are scored here.
     people = reps.to_dict("index")
@@ -557,7 +568,7 @@ def _add_rep(
     person: Mapping[str, Any],
 ) -> None:
     """Add one rep's figures (``row``) and score to ``result``; ``person`` is their row
-    of ``queries.list_reps``."""
+    of ``ticket_queries.list_reps``."""
     team_id = _clean(person["team_id"])
     result.people[rep_id] = Person(
         rep_id,
@@ -570,8 +581,8 @@ def _add_rep(
     values = _record(row)
     result.metrics[rep_id] = values
     if result.plan is not None:
-        result.scores[rep_id] = plans.score_rep(
-            plans.RepMonth.from_row(rep_id, team_id, values),
+        result.scores[rep_id] = score_rep(
+            RepMonth.from_row(rep_id, team_id, values),
             result.plan,
             org_csat=result.org_csat,
         )
@@ -579,7 +590,7 @@ def _add_rep(
 
 def _month_has_accepted_disputes(month: str) -> bool:
     """Whether an accepted dispute moves or excludes a ticket solved in ``month``."""
-    start, end = metrics.month_bounds(month, queries.org_timezone())
+    start, end = metrics.month_bounds(month, ticket_queries.org_timezone())
     return (
         db.session.scalar(
             select(TicketDispute.id)
@@ -601,7 +612,7 @@ def ticket_fingerprint(month: str) -> tuple[str, int]:
     Covers each ticket's imported content (its stored fingerprint), the agent and rep it
     counts for, and accepted disputes: any change to the tickets behind a month changes it.
     """
-    tz = queries.org_timezone()
+    tz = ticket_queries.org_timezone()
     start, end = metrics.month_bounds(month, tz)
     changes = accepted_changes()
     digest = hashlib.sha256()
@@ -634,7 +645,7 @@ def trailing_months(month: str, count: int = 6) -> list[str]:
 def export_rows(
     scores: MonthScores, rep_ids: frozenset[int] | None = None
 ) -> tuple[list[str], list[list[object]]]:
-    """The month's metrics (as ``queries.export_rows`` writes them) and, after them,
+    """The month's metrics (as ``ticket_queries.export_rows`` writes them) and, after them,
     each rep's score, eligibility, payout, currency and reason; by e-mail."""
     people = sorted(
         (p for r, p in scores.people.items() if rep_ids is None or r in rep_ids),
@@ -652,9 +663,9 @@ def export_rows(
         ],
         columns=["email", "name", "team_name", *metrics.METRIC_COLUMNS],
     )
-    header, rows = queries.export_rows(frame)
+    header, rows = ticket_queries.export_rows(frame)
     for person, row in zip(people, rows, strict=True):
         row.extend(
-            scorecards.score_cells(scores.scores.get(person.rep_id), scores.currency)
+            tables.score_cells(scores.scores.get(person.rep_id), scores.currency)
         )
-    return [*header, *scorecards.SCORE_COLUMNS], rows
+    return [*header, *tables.SCORE_COLUMNS], rows

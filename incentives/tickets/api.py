@@ -17,7 +17,7 @@ from core.api import api_actor, api_blueprint, token_required
 from core.db import db
 from core.errors import InvalidInput
 from core.params import month_value
-from incentives import metrics, operations, queries
+from incentives.tickets import metrics, month_metrics, operations, queries
 
 bp = api_blueprint("incentives_api", __name__)
 
@@ -79,7 +79,9 @@ def ticket_import() -> Any:
 @token_required(*READERS)
 def metric_month(month: str) -> Any:
     month = month_value(month)
-    result = queries.month_metrics(month, queries.Scope(None, None, organisation=True))
+    result = month_metrics.month_metrics(
+        month, queries.Scope(None, None, organisation=True)
+    )
     reps = result.reps.sort_values("email")
     return jsonify(
         {

@@ -1,9 +1,10 @@
 """Scorecards' reads: one rep's, one team's, the leadership pack, or a whole month's at once.
 
-Each function gathers the month's scores (``scoring_queries.score_history``), what
+Each function gathers the month's scores (``scoring.queries.score_history``), what
 training says (authority held, scenarios passed, work open, coaching scenarios) and what
 recruiting says (test results of reps hired through Frontline), then hands plain data to
-``scorecards`` to build the context that the page and the PDF both render.
+the card builders (:mod:`.rep_card`, :mod:`.team_card`, :mod:`.leadership`) to build the
+context that the page and the PDF both render.
 :func:`month_cards` gathers every card of a month with a fixed number of queries per month
 plus a few per rep, for batch rendering.
 """
@@ -19,29 +20,35 @@ from sqlalchemy import func, select
 
 from core.access import Role, Viewer
 from core.db import db, utcnow
+from core.jobs import Job
 from core.people import Team, User, UserRole
-from incentives import metrics, plans, queries, scorecards, scoring_queries, validity
-from incentives.disputes import DisputeStatus
-from incentives.models import MonthClose, MonthScore, TicketDispute
-from incentives.scorecards import (
+from incentives.scorecards import leadership, rep_card, team_card, validity
+from incentives.scorecards.cards import (
     AuthorityHeld,
     CoachingOffer,
     CoverageRow,
     DisputeCounts,
-    LeadershipPack,
-    MonthScores,
-    Person,
-    RepCard,
     ScenarioOffer,
-    TeamCard,
     TrainingFacts,
 )
+from incentives.scorecards.leadership import LeadershipPack
+from incentives.scorecards.rep_card import RepCard
+from incentives.scorecards.team_card import TeamCard
+from incentives.scoring import plans
+from incentives.scoring import queries as scoring_queries
+from incentives.scoring.disputes import DisputeStatus
+from incentives.scoring.models import MonthClose, MonthScore, TicketDispute
+from incentives.scoring.rep_scores import MonthScores, Person, coaching_needs
+from incentives.tickets import metrics
+from incentives.tickets import queries as ticket_queries
 from recruiting import queries as recruiting_queries
 from training import queries as training_queries
 from training.assignments import AssignmentState
 
 #: Months a scorecard's trends cover, the scorecard's month included.
 TREND_MONTHS = 6
+#: The kind of the background job that renders a month's scorecards.
+BATCH_KIND = "scorecards.render"
 #: Leadership's view of training: every rep's assignments.
 ORGANISATION = Viewer(user_id=0, roles=frozenset({Role.LEADERSHIP}))
 
@@ -65,7 +72,7 @@ def authorities_held(
     reps: Sequence[User], at: dt.datetime
 ) -> dict[int, list[AuthorityHeld]]:
     """What each rep may do on their own today (training's register)."""
-    tz = queries.org_timezone()
+    tz = ticket_queries.org_timezone()
     register = training_queries.register_for(
         reps, training_queries.list_authorities(active_only=True), at
     )
@@ -109,7 +116,7 @@ def training_facts(
     assignments: tuple[int, int, set[str]] | None,
     titles: dict[str, str],
 ) -> TrainingFacts:
-    tz = queries.org_timezone()
+    tz = ticket_queries.org_timezone()
     start, end = metrics.month_bounds(month, tz)
     passes = sorted(
         training_queries.last_passes(rep_id).items(), key=lambda kv: kv[1], reverse=True
@@ -163,7 +170,7 @@ def coaching_offers(
                 for key, title in scenarios.for_metric(metric)
             ),
         )
-        for metric in plans.coaching_needs(score, before)
+        for metric in coaching_needs(score, before)
     ]
 
 
@@ -208,13 +215,13 @@ def rep_scorecard(
     """One rep's scorecard for ``month``."""
     now = utcnow()
     scores = scores or history(month)
-    today = now.astimezone(queries.org_timezone()).date()
+    today = now.astimezone(ticket_queries.org_timezone()).date()
     rows = training_queries.list_assignments(rep.viewer(), rep_id=rep.id, today=today)
     counts = _assignment_counts(rows).get(rep.id)
-    return scorecards.rep_card(
+    return rep_card.rep_card(
         rep.id,
         scores,
-        tz=queries.org_timezone(),
+        tz=ticket_queries.org_timezone(),
         person=person_of(rep),
         authorities=authorities_held([rep], now)[rep.id],
         training=training_facts(
@@ -240,7 +247,7 @@ def team_scorecard(
     scores = scores or history(month)
     current, previous = scores[-1], (scores[-2] if len(scores) > 1 else None)
     members = [r for r, p in current.people.items() if p.team_id == team.id]
-    today = now.astimezone(queries.org_timezone()).date()
+    today = now.astimezone(ticket_queries.org_timezone()).date()
     counts = _assignment_counts(
         training_queries.list_assignments(ORGANISATION, today=today)
     )
@@ -252,11 +259,11 @@ def team_scorecard(
         for rep_id in members
     }
     open_disputes = sum(c.open for r, c in dispute_counts(month, members).items())
-    return scorecards.team_card(
+    return team_card.team_card(
         team.id,
         team.name,
         scores,
-        tz=queries.org_timezone(),
+        tz=ticket_queries.org_timezone(),
         supervisors=[s.name for s in team.supervisors],
         coaching=coaching,
         open_disputes=open_disputes,
@@ -298,7 +305,7 @@ def leadership_pack(
 ) -> LeadershipPack:
     now = utcnow()
     scores = scores or history(month)
-    today = now.astimezone(queries.org_timezone()).date()
+    today = now.astimezone(ticket_queries.org_timezone()).date()
     rows = [
         r
         for r in training_queries.list_assignments(ORGANISATION, today=today)
@@ -306,9 +313,9 @@ def leadership_pack(
     ]
     done = sum(1 for r in rows if r.progress.state is AssignmentState.DONE)
     overdue = sum(1 for r in rows if r.progress.state is AssignmentState.OVERDUE)
-    return scorecards.leadership_pack(
+    return leadership.leadership_pack(
         scores,
-        tz=queries.org_timezone(),
+        tz=ticket_queries.org_timezone(),
         coverage=[
             CoverageRow(authority.name, holders, reps)
             for authority, holders, reps in training_queries.coverage(now)
@@ -336,10 +343,12 @@ def scored_reps(month: str, scores: MonthScores | None = None) -> list[User]:
     scores = scores or scoring_queries.month_scores(month)
     ids = list(scores.scores)
     users: list[User] = []
-    for start in range(0, len(ids), queries.IN_BATCH):
+    for start in range(0, len(ids), ticket_queries.IN_BATCH):
         users.extend(
             db.session.scalars(
-                select(User).where(User.id.in_(ids[start : start + queries.IN_BATCH]))
+                select(User).where(
+                    User.id.in_(ids[start : start + ticket_queries.IN_BATCH])
+                )
             )
         )
     return sorted(
@@ -363,7 +372,7 @@ class MonthCardMaker:
     def __init__(self, month: str) -> None:
         self.month = month
         self.now = utcnow()
-        self.tz = queries.org_timezone()
+        self.tz = ticket_queries.org_timezone()
         self.scores = history(month)
         self.current = self.scores[-1]
         self.previous = self.scores[-2] if len(self.scores) > 1 else None
@@ -388,7 +397,7 @@ class MonthCardMaker:
             assigned[2] if assigned else set(),
         )
         self._coaching[rep.id] = coaching
-        return scorecards.rep_card(
+        return rep_card.rep_card(
             rep.id,
             self.scores,
             tz=self.tz,
@@ -408,7 +417,7 @@ class MonthCardMaker:
         for team in teams:
             members = [r for r, p in people.items() if p.team_id == team.id]
             cards.append(
-                scorecards.team_card(
+                team_card.team_card(
                     team.id,
                     team.name,
                     self.scores,
@@ -452,5 +461,14 @@ def count_to_coach(rep_ids: Iterable[int], month: str) -> int:
         1
         for rep_id in rep_ids
         if rep_id in current.scores
-        and plans.coaching_needs(current.scores[rep_id], previous.scores.get(rep_id))
+        and coaching_needs(current.scores[rep_id], previous.scores.get(rep_id))
+    )
+
+
+def recent_batches() -> list[Job]:
+    """The newest batches of scorecards (background jobs), newest first."""
+    return list(
+        db.session.scalars(
+            select(Job).where(Job.kind == BATCH_KIND).order_by(Job.id.desc()).limit(5)
+        )
     )

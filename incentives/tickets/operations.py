@@ -1,4 +1,5 @@
-"""Incentives writes: ticket imports, agent mapping, SLA targets, opening hours.
+"""Ticket writes: imports, month metrics computed ahead, agent mapping, SLA targets and
+opening hours.
 
 Operations load, call the rules, write, audit and flush; they never commit. The web
 upload, the ``tickets import`` command and ``POST /api/v1/tickets`` all go through
@@ -28,11 +29,16 @@ from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput
 from core.people import User
 from core.tabular import ErrorReport
-from incentives import bulk, importing, metrics, queries
-from incentives.clock import WEEKDAYS, InvalidHours, WeeklyHours, format_clock_time
-from incentives.importing import ParsedTickets, Source, SourceSpec
-from incentives.metrics import DEFAULT_SLA_TARGETS, Channel, Priority, SlaTarget
-from incentives.models import (
+from incentives.tickets import bulk, importing, mapping, metrics, month_metrics, queries
+from incentives.tickets.clock import (
+    WEEKDAYS,
+    InvalidHours,
+    WeeklyHours,
+    format_clock_time,
+)
+from incentives.tickets.importing import ParsedTickets
+from incentives.tickets.metrics import DEFAULT_SLA_TARGETS, Channel, Priority, SlaTarget
+from incentives.tickets.models import (
     AgentMatch,
     Holiday,
     ImportStatus,
@@ -41,6 +47,7 @@ from incentives.models import (
     TicketAgent,
     TicketImport,
 )
+from incentives.tickets.sources import FRONTLINE, SPECS, Source, SourceSpec
 
 logger = logging.getLogger(__name__)
 
@@ -105,14 +112,14 @@ def source_spec(file_format: Source | str, mapping_text: str | None) -> SourceSp
     """
     file_format = Source(file_format)
     if file_format is not Source.MAPPED:
-        return importing.SPECS[file_format]
+        return SPECS[file_format]
     if not mapping_text or not mapping_text.strip():
         raise InvalidInput(
             {"mapping": ["Give the column mapping file (YAML) for this tool."]}
         )
     try:
-        return importing.load_mapping(mapping_text)
-    except importing.MappingError as e:
+        return mapping.load_mapping(mapping_text)
+    except mapping.MappingError as e:
         raise InvalidInput(
             {"mapping": [f"Mapping file: {p}" for p in e.problems]}
         ) from e
@@ -175,7 +182,7 @@ def import_ticket_records(
     :raises InvalidInput: a bad source name.
     """
     started = time.perf_counter()
-    if not importing.SOURCE_NAME_RE.match(source or ""):
+    if not mapping.SOURCE_NAME_RE.match(source or ""):
         raise InvalidInput(
             {
                 "source": [
@@ -183,7 +190,7 @@ def import_ticket_records(
                 ]
             }
         )
-    spec = importing.FRONTLINE.with_name(source)
+    spec = FRONTLINE.with_name(source)
     parsed = importing.parse_records(records, spec, tz=tz, now=now or utcnow())
     body = json.dumps(list(records), sort_keys=True, default=str).encode()
     return _import(
@@ -415,9 +422,9 @@ def _resolve_agents(
 # --- month metrics kept ready -----------------------------------------------------------
 
 #: The kind of the jobs that compute and store the organisation's month metrics.
-WARM_UP_KIND = queries.WARM_UP_KIND
+WARM_UP_KIND = month_metrics.WARM_UP_KIND
 #: At most this many months (the newest) are computed ahead after one change.
-WARM_UP_MONTHS = queries.CACHE_MONTHS
+WARM_UP_MONTHS = month_metrics.CACHE_MONTHS
 #: One warm-up at a time per process: they compete for the same cores as the pages.
 _WARM_UP_LOCK = threading.Lock()
 
@@ -478,7 +485,7 @@ def warm_up_job(context: jobs.JobContext, months: list[str]) -> dict[str, Any]:
     with _WARM_UP_LOCK:
         for done, month in enumerate(months):
             context.progress(done, len(months), f"Month metrics of {month}")
-            if queries.warm_month_metrics(month):
+            if month_metrics.warm_month_metrics(month):
                 computed.append(month)
     context.progress(len(months), len(months), "Month metrics ready")
     return {"months": months, "computed": computed}

@@ -1,6 +1,6 @@
 """Scorecard PDFs: one at a time for a download, or a whole month as a batch.
 
-Every PDF is rendered from the same context as its web page (``scorecard_queries`` builds
+Every PDF is rendered from the same context as its web page (``scorecards.queries`` builds
 it, ``templates/incentives/_*_card.html`` shows it), through ``core.pdf``.
 
 A month's batch (``scorecards render`` and the web's background job) writes one PDF per
@@ -31,8 +31,13 @@ from core import pdf
 from core.db import db
 from core.jobs import JobContext
 from core.people import User
-from incentives import metrics, pdf_batch, scorecard_queries, scoring_queries
-from incentives.scorecards import LeadershipPack, RepCard, TeamCard
+from incentives.scorecards import pdf_batch
+from incentives.scorecards import queries as scorecard_queries
+from incentives.scorecards.leadership import LeadershipPack
+from incentives.scorecards.rep_card import RepCard
+from incentives.scorecards.team_card import TeamCard
+from incentives.scoring import queries as scoring_queries
+from incentives.tickets import metrics
 
 logger = logging.getLogger(__name__)
 

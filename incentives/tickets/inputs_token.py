@@ -4,9 +4,9 @@ the SLA targets, the opening hours and the holidays.
 
 Month metrics show reps' names, e-mails and teams, attribute tickets through the agent
 mapping and judge times against the targets and hours, so the figures kept for a month are
-keyed by these too (:func:`incentives.queries.inputs_version`). Reading every user, agent,
-target and opening hour on every page to fingerprint them cost about 20 ms at a thousand
-reps, and four queries. Instead, every flush that changes one of them stores a new random
+keyed by these too (:func:`incentives.tickets.month_metrics.inputs_version`). Reading every
+user, agent, target and opening hour on every page to fingerprint them cost about 20 ms at a
+thousand reps, and four queries. Instead, every flush that changes one of them stores a new random
 token in the ``settings`` table, in the same transaction: a change rolled back leaves the
 token as it was, and a random token (not a counter) never comes back, not even after a
 restore.
@@ -26,7 +26,12 @@ from sqlalchemy.orm import Session
 from core.db import utcnow
 from core.people import Team, User, UserRole
 from core.settings import Setting
-from incentives.models import Holiday, OpeningHours, SlaTargetSetting, TicketAgent
+from incentives.tickets.models import (
+    Holiday,
+    OpeningHours,
+    SlaTargetSetting,
+    TicketAgent,
+)
 
 #: The ``settings`` row that holds the token.
 KEY = "incentives.inputs_token"

@@ -20,18 +20,20 @@ from core.access import Role, can_supervise_rep
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.people import User
-from incentives import metrics, plans, queries, scoring_queries
-from incentives.disputes import DisputeStatus, Resolution, check_reason
-from incentives.models import (
+from incentives.scoring import plans, queries
+from incentives.scoring.disputes import DisputeStatus, Resolution, check_reason
+from incentives.scoring.models import (
     IncentivePlan,
     MonthClose,
     MonthScore,
     PlanVersion,
-    Ticket,
-    TicketAgent,
     TicketDispute,
 )
-from incentives.plans import Plan, PlanInvalid
+from incentives.scoring.plans import Plan, PlanInvalid
+from incentives.scoring.rep_scores import score_to_data
+from incentives.tickets import metrics
+from incentives.tickets import queries as ticket_queries
+from incentives.tickets.models import Ticket, TicketAgent
 from training import operations as training_operations
 from training import queries as training_queries
 
@@ -60,7 +62,7 @@ def check_plan(data: Any) -> Plan:
         plan = plans.parse_plan(data)
     except PlanInvalid as e:
         raise _invalid(e) from e
-    teams = scoring_queries.team_ids_by_name()
+    teams = queries.team_ids_by_name()
     unknown = [b.team for b in plan.team_bonuses if b.team not in teams]
     if unknown:
         raise InvalidInput(
@@ -98,14 +100,14 @@ def save_plan(
     digest = plans.content_hash(plan)
     user_id, label = _actor(by)
     if record is None:
-        record = scoring_queries.get_plan_by_name(plan.name)
+        record = queries.get_plan_by_name(plan.name)
     else:
-        other = scoring_queries.get_plan_by_name(plan.name)
+        other = queries.get_plan_by_name(plan.name)
         if other is not None and other.id != record.id:
             raise InvalidInput({"name": ["Another plan already has this name."]})
     if record is None:
         record = IncentivePlan(
-            name=plan.name, is_active=scoring_queries.get_active_plan() is None
+            name=plan.name, is_active=queries.get_active_plan() is None
         )
         db.session.add(record)
         db.session.flush()
@@ -135,7 +137,7 @@ def save_plan(
     before = dict(current.definition)
     before.pop("team_ids", None)
     record.name = plan.name
-    if current.id in scoring_queries.locked_version_ids():
+    if current.id in queries.locked_version_ids():
         version = PlanVersion(
             plan_id=record.id,
             version=current.version + 1,
@@ -199,7 +201,7 @@ def activate_plan(record: IncentivePlan, *, by: Actor) -> None:
     """Put ``record`` in force for open months (the one in force before steps down)."""
     if record.is_active:
         return
-    previous = scoring_queries.get_active_plan()
+    previous = queries.get_active_plan()
     db.session.execute(
         update(IncentivePlan)
         .where(IncentivePlan.is_active.is_(True))
@@ -238,17 +240,17 @@ def close_month(
         and not allowed.
     """
     month = metrics.parse_month(month)
-    today_month = today_month or queries.current_month()
-    if scoring_queries.get_close(month) is not None:
+    today_month = today_month or ticket_queries.current_month()
+    if queries.get_close(month) is not None:
         raise Conflict(f"{metrics.month_label(month)} is already closed.")
     if month >= today_month:
         raise InvalidInput(
             {"": [f"{metrics.month_label(month)} is not over yet; close it after."]}
         )
-    version = scoring_queries.get_active_version()
+    version = queries.get_active_version()
     if version is None:
         raise InvalidInput({"": ["No plan is in force: add a plan first."]})
-    open_disputes = scoring_queries.count_open_disputes(month)
+    open_disputes = queries.count_open_disputes(month)
     if open_disputes and not allow_open_disputes:
         raise InvalidInput(
             {
@@ -258,8 +260,8 @@ def close_month(
                 ]
             }
         )
-    scores = scoring_queries.compute_month(month, version)
-    fingerprint, count = scoring_queries.ticket_fingerprint(month)
+    scores = queries.compute_month(month, version)
+    fingerprint, count = queries.ticket_fingerprint(month)
     user_id, label = _actor(by)
     close = MonthClose(
         month=month,
@@ -294,7 +296,7 @@ def close_month(
                 "eligible": score.eligible,
                 "payout": score.payout,
                 "metrics": scores.metrics[rep_id],
-                "detail": plans.score_to_data(score),
+                "detail": score_to_data(score),
             }
         )
     if rows:
@@ -332,7 +334,7 @@ def reopen_month(month: str, *, by: Actor, reason: str) -> MonthClose:
         reason = check_reason(reason, what="reason for reopening")
     except ValueError as e:
         raise InvalidInput({"reason": [str(e)]}) from e
-    close = scoring_queries.get_close(month)
+    close = queries.get_close(month)
     if close is None:
         raise InvalidInput({"": [f"{metrics.month_label(month)} is not closed."]})
     user_id, _label = _actor(by)
@@ -363,7 +365,7 @@ def file_dispute(ticket: Ticket, *, by: User, reason: str) -> TicketDispute:
     agent = db.session.get(TicketAgent, ticket.agent_id) if ticket.agent_id else None
     if agent is None or agent.rep_id != by.id or not by.has_role(Role.REP):
         raise NotAllowed("You can dispute only tickets credited to you.")
-    changes = scoring_queries.accepted_changes()
+    changes = queries.accepted_changes()
     if ticket.id in changes:
         raise InvalidInput({"": ["This ticket's attribution was already changed."]})
     if ticket.solved_at is None:
@@ -374,10 +376,10 @@ def file_dispute(ticket: Ticket, *, by: User, reason: str) -> TicketDispute:
         reason = check_reason(reason)
     except ValueError as e:
         raise InvalidInput({"reason": [str(e)]}) from e
-    if scoring_queries.get_open_dispute(ticket.id) is not None:
+    if queries.get_open_dispute(ticket.id) is not None:
         raise InvalidInput({"": ["This ticket already has an open dispute."]})
-    month = metrics.month_of(ticket.solved_at, queries.org_timezone())
-    if scoring_queries.get_close(month) is not None:
+    month = metrics.month_of(ticket.solved_at, ticket_queries.org_timezone())
+    if queries.get_close(month) is not None:
         raise InvalidInput(
             {"": [f"{metrics.month_label(month)} is closed; its tickets are final."]}
         )
@@ -417,7 +419,7 @@ def decide_dispute(
         raise NotAllowed("Only a supervisor of the rep's team decides their disputes.")
     if not dispute.is_open:
         raise Conflict("This dispute was already decided.")
-    if scoring_queries.get_close(dispute.month) is not None:
+    if queries.get_close(dispute.month) is not None:
         raise InvalidInput(
             {"": [f"{metrics.month_label(dispute.month)} is closed; reopen it first."]}
         )

@@ -53,7 +53,12 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from incentives.clock import Clock, WeeklyHours, business_minutes, calendar_minutes
+from incentives.tickets.clock import (
+    Clock,
+    WeeklyHours,
+    business_minutes,
+    calendar_minutes,
+)
 
 
 class Channel(enum.StrEnum):
