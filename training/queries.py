@@ -7,6 +7,7 @@ import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import contains_eager, lazyload, selectinload
@@ -312,19 +313,27 @@ def assignment_rows(
     return rows
 
 
+def _active_reps_assignments(rep_id: int | None = None) -> Select[tuple[Assignment]]:
+    """Assignments of active reps (of one rep with ``rep_id``), by due date."""
+    stmt = (
+        select(Assignment)
+        .join(User, User.id == Assignment.rep_id)
+        .where(User.is_active.is_(True))
+        .order_by(Assignment.due_on, Assignment.id)
+    )
+    if rep_id is not None:
+        stmt = stmt.where(Assignment.rep_id == rep_id)
+    return stmt
+
+
 def list_assignments(
     viewer: Viewer, *, rep_id: int | None = None, today: dt.date
 ) -> list[AssignmentRow]:
     """Assignments of the reps the viewer may see, overdue first, then by due date."""
-    stmt = select(Assignment).join(User, User.id == Assignment.rep_id)
+    stmt = _active_reps_assignments(rep_id)
     teams = visible_team_ids(viewer)
     if teams is not None:
         stmt = stmt.where(User.team_id.in_(teams) | (User.id == viewer.user_id))
-    if rep_id is not None:
-        stmt = stmt.where(Assignment.rep_id == rep_id)
-    stmt = stmt.where(User.is_active.is_(True)).order_by(
-        Assignment.due_on, Assignment.id
-    )
     rows = assignment_rows(list(db.session.scalars(stmt)), today)
     order = {
         assignment_rules.AssignmentState.OVERDUE: 0,
@@ -614,3 +623,101 @@ def coverage(at: dt.datetime) -> list[tuple[Authority, int, int]]:
         (authority, holders[authority.code], reps or 0)
         for authority in list_authorities(active_only=True)
     ]
+
+
+# --- for other modules --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeldAuthority:
+    """An authority a rep may use on their own, with its limit and until when."""
+
+    name: str
+    limit: Decimal | None
+    unit: str
+    expires_at: dt.datetime | None
+
+
+def list_held_authorities(
+    reps: Sequence[User], at: dt.datetime
+) -> dict[int, list[HeldAuthority]]:
+    """What each rep may do on their own at ``at``: the register's allowed entries.
+
+    For incentives: a rep's scorecard lists the authority they hold.
+    """
+    register = register_for(reps, list_authorities(active_only=True), at)
+    return {
+        rep.id: [
+            HeldAuthority(
+                entry.authority.name,
+                entry.decision.limit,
+                entry.decision.unit or "",
+                entry.decision.expires_at,
+            )
+            for entry in register.get(rep.id, [])
+            if entry.decision.allowed
+        ]
+        for rep in reps
+    }
+
+
+@dataclass(frozen=True)
+class TrainingLoad:
+    """A rep's training work not done yet."""
+
+    #: Assignments not done.
+    open: int = 0
+    #: Of those, the ones past their due date.
+    overdue: int = 0
+    #: Scenarios assigned on their own and not done yet.
+    open_scenarios: frozenset[str] = frozenset()
+
+
+def training_loads(
+    today: dt.date, *, rep_id: int | None = None
+) -> dict[int, TrainingLoad]:
+    """Each active rep's open and overdue assignments (one rep's with ``rep_id``); reps
+    with no assignment are left out.
+
+    For incentives: scorecards show a rep's open work, and coaching offers say which
+    scenarios are assigned already.
+    """
+    counts: dict[int, list] = defaultdict(lambda: [0, 0, set()])
+    rows = assignment_rows(
+        list(db.session.scalars(_active_reps_assignments(rep_id))), today
+    )
+    for row in rows:
+        entry = counts[row.assignment.rep_id]
+        if row.progress.state is not assignment_rules.AssignmentState.DONE:
+            entry[0] += 1
+            if row.assignment.scenario_key:
+                entry[2].add(row.assignment.scenario_key)
+        if row.progress.state is assignment_rules.AssignmentState.OVERDUE:
+            entry[1] += 1
+    return {
+        rep: TrainingLoad(open_, overdue, frozenset(keys))
+        for rep, (open_, overdue, keys) in counts.items()
+    }
+
+
+@dataclass(frozen=True)
+class AssignmentTotals:
+    """Active reps' assignments: done, in all, and overdue."""
+
+    done: int
+    total: int
+    overdue: int
+
+
+def assignment_totals(today: dt.date) -> AssignmentTotals:
+    """How far active reps are with their assignments.
+
+    For incentives: the leadership pack shows the share done and how many are overdue.
+    """
+    rows = assignment_rows(list(db.session.scalars(_active_reps_assignments())), today)
+    states = [row.progress.state for row in rows]
+    return AssignmentTotals(
+        done=states.count(assignment_rules.AssignmentState.DONE),
+        total=len(states),
+        overdue=states.count(assignment_rules.AssignmentState.OVERDUE),
+    )

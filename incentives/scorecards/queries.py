@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from core.access import Role, Viewer
+from core.access import Role
 from core.db import db, utcnow
 from core.jobs import Job
 from core.people import Team, User, UserRole
@@ -43,14 +43,11 @@ from incentives.tickets import metrics
 from incentives.tickets import queries as ticket_queries
 from recruiting import queries as recruiting_queries
 from training import queries as training_queries
-from training.assignments import AssignmentState
 
 #: Months a scorecard's trends cover, the scorecard's month included.
 TREND_MONTHS = 6
 #: The kind of the background job that renders a month's scorecards.
 BATCH_KIND = "scorecards.render"
-#: Leadership's view of training: every rep's assignments.
-ORGANISATION = Viewer(user_id=0, roles=frozenset({Role.LEADERSHIP}))
 
 
 def history(month: str) -> list[MonthScores]:
@@ -73,47 +70,27 @@ def authorities_held(
 ) -> dict[int, list[AuthorityHeld]]:
     """What each rep may do on their own today (training's register)."""
     tz = ticket_queries.org_timezone()
-    register = training_queries.register_for(
-        reps, training_queries.list_authorities(active_only=True), at
-    )
-    held: dict[int, list[AuthorityHeld]] = {}
-    for rep in reps:
-        held[rep.id] = [
+    return {
+        rep_id: [
             AuthorityHeld(
-                entry.authority.name,
-                _limit(entry.decision.limit, entry.decision.unit or "")
-                if entry.decision.limit is not None
-                else "",
-                entry.decision.expires_at.astimezone(tz).strftime("%d %b %Y")
-                if entry.decision.expires_at
+                held.name,
+                _limit(held.limit, held.unit) if held.limit is not None else "",
+                held.expires_at.astimezone(tz).strftime("%d %b %Y")
+                if held.expires_at
                 else "",
             )
-            for entry in register.get(rep.id, [])
-            if entry.decision.allowed
+            for held in authorities
         ]
-    return held
-
-
-def _assignment_counts(
-    rows: Iterable[training_queries.AssignmentRow],
-) -> dict[int, tuple[int, int, set[str]]]:
-    """rep id -> (open, overdue, scenario keys assigned and not done)."""
-    counts: dict[int, list] = defaultdict(lambda: [0, 0, set()])
-    for row in rows:
-        entry = counts[row.assignment.rep_id]
-        if row.progress.state is not AssignmentState.DONE:
-            entry[0] += 1
-            if row.assignment.scenario_key:
-                entry[2].add(row.assignment.scenario_key)
-        if row.progress.state is AssignmentState.OVERDUE:
-            entry[1] += 1
-    return {rep: (a, b, c) for rep, (a, b, c) in counts.items()}
+        for rep_id, authorities in training_queries.list_held_authorities(
+            reps, at
+        ).items()
+    }
 
 
 def training_facts(
     rep_id: int,
     month: str,
-    assignments: tuple[int, int, set[str]] | None,
+    load: training_queries.TrainingLoad | None,
     titles: dict[str, str],
 ) -> TrainingFacts:
     tz = ticket_queries.org_timezone()
@@ -121,15 +98,15 @@ def training_facts(
     passes = sorted(
         training_queries.last_passes(rep_id).items(), key=lambda kv: kv[1], reverse=True
     )
-    open_count, overdue, _keys = assignments or (0, 0, set())
+    load = load or training_queries.TrainingLoad()
     return TrainingFacts(
         passed=tuple(
             (titles.get(key, key), at.astimezone(tz).strftime("%d %b %Y"))
             for key, at in passes
         ),
         passed_in_month=sum(1 for _k, at in passes if start <= at < end),
-        open_assignments=open_count,
-        overdue=overdue,
+        open_assignments=load.open,
+        overdue=load.overdue,
     )
 
 
@@ -154,7 +131,7 @@ def coaching_offers(
     current: MonthScores,
     previous: MonthScores | None,
     scenarios: _Scenarios,
-    assigned: set[str],
+    assigned: frozenset[str],
 ) -> list[CoachingOffer]:
     """Metrics the rep was under threshold on in both months, with scenarios for each."""
     score = current.scores.get(rep_id)
@@ -216,8 +193,7 @@ def rep_scorecard(
     now = utcnow()
     scores = scores or history(month)
     today = now.astimezone(ticket_queries.org_timezone()).date()
-    rows = training_queries.list_assignments(rep.viewer(), rep_id=rep.id, today=today)
-    counts = _assignment_counts(rows).get(rep.id)
+    load = training_queries.training_loads(today, rep_id=rep.id).get(rep.id)
     return rep_card.rep_card(
         rep.id,
         scores,
@@ -225,7 +201,7 @@ def rep_scorecard(
         person=person_of(rep),
         authorities=authorities_held([rep], now)[rep.id],
         training=training_facts(
-            rep.id, month, counts, training_queries.scenario_titles()
+            rep.id, month, load, training_queries.scenario_titles()
         ),
         disputes=dispute_counts(month, [rep.id]).get(rep.id),
         coaching=coaching_offers(
@@ -233,7 +209,7 @@ def rep_scorecard(
             scores[-1],
             scores[-2] if len(scores) > 1 else None,
             _Scenarios(),
-            counts[2] if counts else set(),
+            load.open_scenarios if load else frozenset(),
         ),
         generated_at=now,
     )
@@ -248,13 +224,15 @@ def team_scorecard(
     current, previous = scores[-1], (scores[-2] if len(scores) > 1 else None)
     members = [r for r, p in current.people.items() if p.team_id == team.id]
     today = now.astimezone(ticket_queries.org_timezone()).date()
-    counts = _assignment_counts(
-        training_queries.list_assignments(ORGANISATION, today=today)
-    )
+    loads = training_queries.training_loads(today)
     offers = _Scenarios()
     coaching = {
         rep_id: coaching_offers(
-            rep_id, current, previous, offers, counts.get(rep_id, (0, 0, set()))[2]
+            rep_id,
+            current,
+            previous,
+            offers,
+            loads.get(rep_id, training_queries.TrainingLoad()).open_scenarios,
         )
         for rep_id in members
     }
@@ -306,13 +284,7 @@ def leadership_pack(
     now = utcnow()
     scores = scores or history(month)
     today = now.astimezone(ticket_queries.org_timezone()).date()
-    rows = [
-        r
-        for r in training_queries.list_assignments(ORGANISATION, today=today)
-        if r.assignment.rep.is_active
-    ]
-    done = sum(1 for r in rows if r.progress.state is AssignmentState.DONE)
-    overdue = sum(1 for r in rows if r.progress.state is AssignmentState.OVERDUE)
+    totals = training_queries.assignment_totals(today)
     return leadership.leadership_pack(
         scores,
         tz=ticket_queries.org_timezone(),
@@ -320,7 +292,7 @@ def leadership_pack(
             CoverageRow(authority.name, holders, reps)
             for authority, holders, reps in training_queries.coverage(now)
         ],
-        assignments=(done, len(rows), overdue),
+        assignments=(totals.done, totals.total, totals.overdue),
         validity=hiring_validity(),
         open_disputes=scoring_queries.count_open_disputes(month),
         generated_at=now,
@@ -379,22 +351,20 @@ class MonthCardMaker:
         self.reps = scored_reps(month, self.current)
         today = self.now.astimezone(self.tz).date()
         self._held = authorities_held(self.reps, self.now)
-        self._counts = _assignment_counts(
-            training_queries.list_assignments(ORGANISATION, today=today)
-        )
+        self._loads = training_queries.training_loads(today)
         self._titles = training_queries.scenario_titles()
         self._disputes = dispute_counts(month)
         self._offers = _Scenarios()
         self._coaching: dict[int, list[CoachingOffer]] = {}
 
     def rep_card(self, rep: User) -> RepCard:
-        assigned = self._counts.get(rep.id)
+        load = self._loads.get(rep.id)
         coaching = coaching_offers(
             rep.id,
             self.current,
             self.previous,
             self._offers,
-            assigned[2] if assigned else set(),
+            load.open_scenarios if load else frozenset(),
         )
         self._coaching[rep.id] = coaching
         return rep_card.rep_card(
@@ -403,7 +373,7 @@ class MonthCardMaker:
             tz=self.tz,
             person=person_of(rep),
             authorities=self._held.get(rep.id, []),
-            training=training_facts(rep.id, self.month, assigned, self._titles),
+            training=training_facts(rep.id, self.month, load, self._titles),
             disputes=self._disputes.get(rep.id),
             coaching=coaching,
             generated_at=self.now,

@@ -469,6 +469,35 @@ def test_a_rep_scorecard_gathers_rank_trend_and_the_disputes(world) -> None:
     assert card.authorities == ()
 
 
+def test_scorecards_show_the_authority_and_training_work_training_reports(
+    world,
+) -> None:
+    from tests.training.factories import load_small, make_authority, make_grant
+    from training import operations as training_operations
+
+    load_small()
+    refund = make_authority("refund")
+    grant = make_grant(world.ann, refund, world.sam, limit=150)
+    long_ago = dt.date(2020, 1, 1)
+    for due in (dt.date(2020, 1, 15), dt.date(2999, 12, 31)):  # overdue, still due
+        training_operations.assign(
+            training_operations.AssignmentInput(due_on=due, scenario_key="small"),
+            rep=world.ann,
+            by=world.sam,
+            today=long_ago,
+        )
+    card = scorecard_queries.rep_scorecard(world.ann, MARCH)
+    until = grant.expires_at.astimezone(queries.org_timezone()).strftime("%d %b %Y")
+    assert [(a.name, a.limit, a.until) for a in card.authorities] == [
+        ("Refund", "150 USD", until)
+    ]
+    assert (card.training.open_assignments, card.training.overdue) == (2, 1)
+    bob = scorecard_queries.rep_scorecard(world.bob, MARCH)
+    assert (bob.authorities, bob.training.open_assignments) == ((), 0)
+    pack = scorecard_queries.leadership_pack(MARCH)
+    assert (pack.assignments_done, pack.assignments_overdue) == ("0%", 1)
+
+
 def test_a_team_and_the_leadership_pack(world) -> None:
     team = scorecard_queries.team_scorecard(world.desk, MARCH)
     assert [row.name for row in team.rows] == ["Bob Example", "Ann Example"]
