@@ -138,7 +138,7 @@ def test_a_killed_render_command_starts_again_cleanly(
 
 def _perform(job_id: int) -> list[str]:
     """A process running one job, as a web worker's thread or an RQ work horse runs it."""
-    code = "import sys; from core import jobs; jobs.perform(int(sys.argv[1]))"
+    code = "import sys, worker; worker.perform(int(sys.argv[1]))"
     return [sys.executable, "-c", code, str(job_id)]
 
 
@@ -200,7 +200,7 @@ def test_a_batch_whose_runner_is_killed_shows_interrupted_and_starts_again(
             from rq import Queue
 
             Queue(queue, connection=Redis.from_url(TEST_REDIS_URL)).enqueue(
-                "core.jobs.perform", first_id, job_timeout=jobs.RQ_TIMEOUT
+                jobs.WORKER_ENTRY, first_id, job_timeout=jobs.RQ_TIMEOUT
             )
         db.session.remove()
 
