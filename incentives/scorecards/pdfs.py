@@ -18,7 +18,7 @@ import shutil
 import time
 import unicodedata
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -28,15 +28,12 @@ from typing import Any
 from flask import current_app, render_template
 
 from core import pdf
-from core.db import db
 from core.jobs import JobContext
-from core.people import User
 from incentives.scorecards import pdf_batch
 from incentives.scorecards import queries as scorecard_queries
 from incentives.scorecards.leadership import LeadershipPack
 from incentives.scorecards.rep_card import RepCard
 from incentives.scorecards.team_card import TeamCard
-from incentives.scoring import queries as scoring_queries
 from incentives.tickets import metrics
 
 logger = logging.getLogger(__name__)
@@ -220,30 +217,6 @@ def render_month(
         report.teams,
         report.seconds,
     )
-    return report
-
-
-def render_one_by_one(
-    month: str, folder: Path, *, rep_ids: Sequence[int] | None = None
-) -> RenderReport:
-    """The straightforward way, for comparison: each rep's scorecard read and rendered
-    as its own document, as a download does (only reps' scorecards)."""
-    started = time.perf_counter()
-    report = RenderReport(month, folder)
-    (folder / "reps").mkdir(parents=True, exist_ok=True)
-    ids = (
-        rep_ids
-        if rep_ids is not None
-        else list(scoring_queries.month_scores(month).scores)
-    )
-    for rep_id in ids:
-        rep = db.session.get(User, rep_id)
-        card = scorecard_queries.rep_scorecard(rep, month)
-        path = folder / "reps" / rep_filename(card)
-        pdf_batch.write_file(path, rep_pdf(card))
-        report.files.append(str(path))
-        report.reps += 1
-    report.seconds = time.perf_counter() - started
     return report
 
 

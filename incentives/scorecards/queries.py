@@ -5,7 +5,7 @@ training says (authority held, scenarios passed, work open, coaching scenarios) 
 recruiting says (test results of reps hired through Frontline), then hands plain data to
 the card builders (:mod:`.rep_card`, :mod:`.team_card`, :mod:`.leadership`) to build the
 context that the page and the PDF both render.
-:func:`month_cards` gathers every card of a month with a fixed number of queries per month
+:class:`MonthCardMaker` makes every card of a month with a fixed number of queries per month
 plus a few per rep, for batch rendering.
 """
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
@@ -302,14 +301,6 @@ def leadership_pack(
 # --- a whole month ------------------------------------------------------------------------
 
 
-@dataclass
-class MonthCards:
-    month: str
-    reps: list[RepCard]
-    teams: list[TeamCard]
-    leadership: LeadershipPack
-
-
 def scored_reps(month: str, scores: MonthScores | None = None) -> list[User]:
     """Accounts of the reps the month scored, by team then name."""
     scores = scores or scoring_queries.month_scores(month)
@@ -404,13 +395,6 @@ class MonthCardMaker:
 
     def leadership(self) -> LeadershipPack:
         return leadership_pack(self.month, scores=self.scores)
-
-
-def month_cards(month: str) -> MonthCards:
-    """Every rep's scorecard, every team's, and the leadership pack for ``month``."""
-    maker = MonthCardMaker(month)
-    reps = [maker.rep_card(rep) for rep in maker.reps]
-    return MonthCards(month, reps, maker.team_cards(), maker.leadership())
 
 
 def rep_ids_in_teams(team_ids: Iterable[int]) -> list[int]:

@@ -121,10 +121,6 @@ class MonthClose(db.Model):
     closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
     reopened_by: Mapped[User | None] = relationship(foreign_keys=[reopened_by_id])
 
-    @property
-    def is_in_force(self) -> bool:
-        return self.reopened_at is None
-
 
 class MonthScore(db.Model):
     """One rep's score in a closed month, every step kept (``rep_scores.score_to_data``)."""

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from core import audit
 from core.access import Role, can_supervise_rep
@@ -496,7 +496,3 @@ def assign_coaching(
         by=by,
         today=today,
     )
-
-
-def find_ticket(ticket_id: int) -> Ticket | None:
-    return db.session.scalar(select(Ticket).where(Ticket.id == ticket_id))

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -363,12 +363,6 @@ def payout_for(
         amount = plan.payout_cap.quantize(CENT)
         note += f", capped at {amount:,.2f} {plan.currency}"
     return tier, amount, note + "."
-
-
-def score_reps(
-    months: Iterable[RepMonth], plan: Plan, *, org_csat: float | None
-) -> list[RepScore]:
-    return [score_rep(month, plan, org_csat=org_csat) for month in months]
 
 
 def coaching_needs(this_month: RepScore, last_month: RepScore | None) -> list[str]:

@@ -84,10 +84,6 @@ class WeeklyHours:
     def is_open_at_all(self) -> bool:
         return any(interval is not None for interval in self.days)
 
-    @property
-    def minutes_per_week(self) -> int:
-        return int(self._day_lengths().sum())
-
     def _opens(self) -> np.ndarray:
         return np.array([d[0] if d else 0 for d in self.days], dtype=np.float64)
 

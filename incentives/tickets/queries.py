@@ -115,9 +115,6 @@ class Scope:
     team_ids: frozenset[int] | None
     organisation: bool
 
-    def allows_rep(self, rep_id: int) -> bool:
-        return self.rep_ids is None or rep_id in self.rep_ids
-
 
 def scope_for(viewer: Viewer) -> Scope:
     """A rep sees themself; a supervisor their teams' reps; leadership and admins all."""
