@@ -44,9 +44,11 @@ import recruiting.cli
 import recruiting.demo
 import recruiting.views
 import training.api
+import training.authority_views
 import training.cli
 import training.demo
 import training.operations
+import training.panels
 import training.views
 from core.access import Role
 from core.demo import register_step
@@ -66,13 +68,15 @@ PAGE_BLUEPRINTS = [
     training.views.bp,
     incentives.views.bp,
 ]
-#: incentives' three packages add their pages to ``incentives.views.bp`` (one blueprint, so
-#: every endpoint stays ``incentives.<name>``): imported here, their routes are on it before
-#: it is registered.
-INCENTIVES_PAGES = (
+#: Modules that add their pages to a blueprint above (incentives' three packages share
+#: ``incentives.views.bp``; training's authority pages ``training.views.bp``), so that every
+#: endpoint keeps its blueprint's name: imported here, their routes are on the blueprint
+#: before it is registered.
+PAGE_MODULES = (
     incentives.tickets.views,
     incentives.scoring.views,
     incentives.scorecards.views,
+    training.authority_views,
 )
 #: Blueprints of the token-authenticated JSON API (exempt from CSRF; never session login).
 API_BLUEPRINTS = [
@@ -176,7 +180,7 @@ def register_shell(app: Flask) -> None:
         [
             *core.panels.PANELS,
             *recruiting.views.PANELS,
-            *training.views.PANELS,
+            *training.panels.PANELS,
             *incentives.panels.PANELS,
         ],
     )

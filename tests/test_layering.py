@@ -63,7 +63,8 @@ def commits(path: Path) -> list[int]:
 
 @pytest.mark.parametrize("path", python_files(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_only_boundaries_commit(path: Path) -> None:
-    if path.name in BOUNDARIES:
+    # A module's pages split by topic are faces too: ``training/authority_views.py``.
+    if path.name in BOUNDARIES or path.name.endswith("_views.py"):
         return
     allowed = {
         "core/api.py",  # the throttled last-used stamp, before the view runs

@@ -40,6 +40,7 @@ from tests.helpers import csrf_token, text
 from tests.incentives import scoring_world
 from tests.recruiting.factories import answer_all, make_candidate, make_opening
 from tests.training.factories import load_small, make_authority, make_grant, play
+from training import authority_operations
 from training import operations as training
 from training.authority import SignoffStatus
 from training.models import Assignment, Attempt, Grant, SignoffRequest
@@ -99,7 +100,7 @@ def org(seed) -> Org:
         refund = make_authority("refund", two_person_limit=None)
         credit = make_authority("goodwill_credit", prerequisites=())
         attempt = play(world.ann, [0, 0])
-        request = training.request_signoff(
+        request = authority_operations.request_signoff(
             world.ann, refund, limit=Decimal(100), by=world.ann
         )
         grant = make_grant(world.ann, credit, world.sam, limit=50)

@@ -45,6 +45,7 @@ from tests.helpers import text
 from tests.incentives import scoring_world
 from tests.recruiting.factories import DEFAULT_YAML, make_candidate
 from tests.training.factories import load_small, make_authority, make_grant, play
+from training import authority_operations
 from training import operations as training
 from training.scenarios import parse_scenario
 
@@ -198,12 +199,14 @@ def org(seed) -> Hostile:
         attempt = play(world.ann, [0], key="hostile-scenario")
         refund = make_authority("refund", two_person_limit=None)
         play(world.ann, [0, 0])
-        request = training.request_signoff(
+        request = authority_operations.request_signoff(
             world.ann, refund, limit=Decimal(50), note=hostile("Request"), by=world.ann
         )
         credit = make_authority("goodwill_credit", prerequisites=())
         grant = make_grant(world.ann, credit, world.sam, limit=20)
-        training.revoke_grant(grant, by=world.sam, reason=hostile("Revoked"))
+        authority_operations.revoke_grant(
+            grant, by=world.sam, reason=hostile("Revoked")
+        )
         people = {
             "ann": world.ann,
             "sam": world.sam,
