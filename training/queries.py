@@ -347,6 +347,26 @@ def list_held_authorities(
 
 
 @dataclass(frozen=True)
+class AuthorityCoverage:
+    """An active authority, how many active reps hold it today, of how many."""
+
+    name: str
+    holders: int
+    reps: int
+
+
+def authority_coverage(at: dt.datetime) -> list[AuthorityCoverage]:
+    """Per active authority, by name: active reps holding it at ``at``, and in all.
+
+    For incentives: the leadership pack charts it.
+    """
+    return [
+        AuthorityCoverage(authority.name, holders, reps)
+        for authority, holders, reps in authority_queries.coverage(at)
+    ]
+
+
+@dataclass(frozen=True)
 class TrainingLoad:
     """A rep's training work not done yet."""
 

@@ -288,8 +288,8 @@ def leadership_pack(
         scores,
         tz=ticket_queries.org_timezone(),
         coverage=[
-            CoverageRow(authority.name, holders, reps)
-            for authority, holders, reps in training_queries.coverage(now)
+            CoverageRow(row.name, row.holders, row.reps)
+            for row in training_queries.authority_coverage(now)
         ],
         assignments=(totals.done, totals.total, totals.overdue),
         validity=hiring_validity(),
