@@ -42,6 +42,9 @@ import incentives.views
 import recruiting.api
 import recruiting.cli
 import recruiting.demo
+import recruiting.opening_views
+import recruiting.panels
+import recruiting.take_views
 import recruiting.views
 import training.api
 import training.authority_views
@@ -69,10 +72,13 @@ PAGE_BLUEPRINTS = [
     incentives.views.bp,
 ]
 #: Modules that add their pages to a blueprint above (incentives' three packages share
-#: ``incentives.views.bp``; training's authority pages ``training.views.bp``), so that every
-#: endpoint keeps its blueprint's name: imported here, their routes are on the blueprint
-#: before it is registered.
+#: ``incentives.views.bp``; recruiting's opening and test pages ``recruiting.views.bp``;
+#: training's authority pages ``training.views.bp``), so that every endpoint keeps its
+#: blueprint's name: imported here, their routes are on the blueprint before it is
+#: registered.
 PAGE_MODULES = (
+    recruiting.opening_views,
+    recruiting.take_views,
     incentives.tickets.views,
     incentives.scoring.views,
     incentives.scorecards.views,
@@ -179,7 +185,7 @@ def register_shell(app: Flask) -> None:
         app,
         [
             *core.panels.PANELS,
-            *recruiting.views.PANELS,
+            *recruiting.panels.PANELS,
             *training.panels.PANELS,
             *incentives.panels.PANELS,
         ],

@@ -31,6 +31,7 @@ from core.people import User
 from incentives.scoring import operations as scoring_operations
 from incentives.scoring.models import TicketDispute
 from incentives.tickets.models import Ticket
+from recruiting import invitation_operations, review_operations
 from recruiting import operations as recruiting
 from recruiting.assessment import COMPETENCIES
 from recruiting.models import Candidate, InterviewScorecard, Invitation
@@ -84,7 +85,7 @@ def org(seed) -> Org:
         candidate = make_candidate(opening, hm1, name=CANDIDATE, stage=Stage.SCREENING)
         answer_all(candidate, hm1)
         recruiting.move_candidate(candidate, Stage.INTERVIEW, "Strong test", by=hm1)
-        recruiting.submit_scorecard(
+        review_operations.submit_scorecard(
             candidate,
             by=hm1,
             ratings=dict.fromkeys(COMPETENCIES, 4),
@@ -94,7 +95,7 @@ def org(seed) -> Org:
         waiting = make_candidate(
             opening, hm1, name="Wren Waiting", stage=Stage.SCREENING
         )
-        invitation, token = recruiting.create_invitation(waiting, by=hm1)
+        invitation, token = invitation_operations.create_invitation(waiting, by=hm1)
         # Training: Ann's attempt, her pending sign-off request and a grant.
         load_small()
         refund = make_authority("refund", two_person_limit=None)

@@ -37,6 +37,7 @@ from incentives.scoring import operations as scoring_operations
 from incentives.scoring.models import IncentivePlan
 from incentives.tickets import operations as ticket_operations
 from incentives.tickets.models import Ticket, TicketImport
+from recruiting import invitation_operations, review_operations
 from recruiting import operations as recruiting
 from recruiting.assessment import COMPETENCIES
 from recruiting.pipeline import Recommendation, Stage
@@ -177,7 +178,7 @@ def org(seed) -> Hostile:
         )
         candidate.notes = hostile("Notes")
         candidate.source = f"=cmd {TAG}"
-        recruiting.submit_scorecard(
+        review_operations.submit_scorecard(
             candidate,
             by=hm,
             ratings=dict.fromkeys(COMPETENCIES, 3),
@@ -185,8 +186,8 @@ def org(seed) -> Hostile:
             notes=hostile("Interview"),
         )
         taker = make_candidate(opening, hm, name="Tess Taker")
-        _, link = recruiting.create_invitation(taker, by=hm)
-        recruiting.start_test(
+        _, link = invitation_operations.create_invitation(taker, by=hm)
+        invitation_operations.start_test(
             db.session.scalars(
                 select(recruiting.Invitation).where(
                     recruiting.Invitation.candidate_id == taker.id
