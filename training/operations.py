@@ -1,4 +1,6 @@
-"""Training operations: load scenarios, assign work, record attempts, sign off and revoke.
+"""Training operations: load scenarios, assign work, record attempts, install the shipped
+content. Sign-offs, grants and the authority catalogue are
+:mod:`training.authority_operations`.
 
 Each function loads what it needs, asks the rules (``scenarios``, ``authority``), writes,
 audits and flushes. None of them commits: the view, API endpoint or command that calls it
