@@ -28,19 +28,30 @@ import core.panels
 import core.request_size
 import core.templating
 import core.views
-import incentives.api
-import incentives.cli
 import incentives.demo
-import incentives.operations
+import incentives.panels
+import incentives.scorecards.cli
+import incentives.scorecards.views
+import incentives.scoring.cli
+import incentives.scoring.views
+import incentives.tickets.api
+import incentives.tickets.cli
+import incentives.tickets.operations
+import incentives.tickets.views
 import incentives.views
 import recruiting.api
 import recruiting.cli
 import recruiting.demo
+import recruiting.opening_views
+import recruiting.panels
+import recruiting.take_views
 import recruiting.views
 import training.api
+import training.authority_views
 import training.cli
 import training.demo
 import training.operations
+import training.panels
 import training.views
 from core.access import Role
 from core.demo import register_step
@@ -60,8 +71,26 @@ PAGE_BLUEPRINTS = [
     training.views.bp,
     incentives.views.bp,
 ]
+#: Modules that add their pages to a blueprint above (incentives' three packages share
+#: ``incentives.views.bp``; recruiting's opening and test pages ``recruiting.views.bp``;
+#: training's authority pages ``training.views.bp``), so that every endpoint keeps its
+#: blueprint's name: imported here, their routes are on the blueprint before it is
+#: registered.
+PAGE_MODULES = (
+    recruiting.opening_views,
+    recruiting.take_views,
+    incentives.tickets.views,
+    incentives.scoring.views,
+    incentives.scorecards.views,
+    training.authority_views,
+)
 #: Blueprints of the token-authenticated JSON API (exempt from CSRF; never session login).
-API_BLUEPRINTS = [core.api.bp, recruiting.api.bp, training.api.bp, incentives.api.bp]
+API_BLUEPRINTS = [
+    core.api.bp,
+    recruiting.api.bp,
+    training.api.bp,
+    incentives.tickets.api.bp,
+]
 
 #: The modules, in the order their navigation, panels and demo data come.
 MODULES = ("recruiting", "training", "incentives")
@@ -156,9 +185,9 @@ def register_shell(app: Flask) -> None:
         app,
         [
             *core.panels.PANELS,
-            *recruiting.views.PANELS,
-            *training.views.PANELS,
-            *incentives.views.PANELS,
+            *recruiting.panels.PANELS,
+            *training.panels.PANELS,
+            *incentives.panels.PANELS,
         ],
     )
     register_settings(
@@ -174,7 +203,9 @@ def register_shell(app: Flask) -> None:
     for module in MODULES:
         core.api.register_openapi(app, HERE / module / "openapi.yaml")
     core.accounts.rep_created.connect(training.operations.assign_onboarding)
-    core.accounts.rep_created.connect(incentives.operations.attribute_agent_to_new_rep)
+    core.accounts.rep_created.connect(
+        incentives.tickets.operations.attribute_agent_to_new_rep
+    )
 
 
 def register_commands(app: Flask) -> None:
@@ -182,6 +213,8 @@ def register_commands(app: Flask) -> None:
         *core.cli.COMMANDS,
         *recruiting.cli.COMMANDS,
         *training.cli.COMMANDS,
-        *incentives.cli.COMMANDS,
+        *incentives.tickets.cli.COMMANDS,
+        *incentives.scoring.cli.COMMANDS,
+        *incentives.scorecards.cli.COMMANDS,
     ):
         app.cli.add_command(command)

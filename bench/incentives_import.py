@@ -51,9 +51,9 @@ from core import jobs
 from core.access import Role
 from core.db import db
 from core.people import Team, User, UserRole, team_supervisors
-from incentives import operations, queries
-from incentives.importing import FRONTLINE_COLUMNS
-from incentives.models import MonthMetricsSnapshot
+from incentives.tickets import metrics, month_metrics, operations, queries
+from incentives.tickets.models import MonthMetricsSnapshot
+from incentives.tickets.sources import FRONTLINE_COLUMNS
 
 MONTH = "2024-03"
 START = np.datetime64("2024-03-01T00:00:00")
@@ -216,7 +216,7 @@ def import_once(path: Path) -> operations.ImportOutcome:
 
 def plain_groupby(month: str) -> pd.DataFrame:
     """The baseline: the month's rows read with plain SQL, medians and rates by rep."""
-    start, end = queries.metrics.month_bounds(month, ZoneInfo("UTC"))
+    start, end = metrics.month_bounds(month, ZoneInfo("UTC"))
     sql = text(
         "SELECT t.id, a.rep_id, t.channel, t.priority, t.created_at, t.first_response_at,"
         " t.solved_at, t.reopens, t.satisfied, t.nps FROM tickets t"
@@ -266,7 +266,7 @@ def page_times(app: Any, ids: dict[str, int], runs: int = 5) -> dict[str, float]
             session["_fresh"] = True
 
     def forget_kept() -> None:
-        queries._ORGANISATION_CACHE.clear()
+        month_metrics._ORGANISATION_CACHE.clear()
 
     def forget_stored() -> None:
         forget_kept()
@@ -276,7 +276,7 @@ def page_times(app: Any, ids: dict[str, int], runs: int = 5) -> dict[str, float]
 
     def store() -> None:
         with app.app_context():
-            queries.warm_month_metrics(MONTH)
+            month_metrics.warm_month_metrics(MONTH)
             db.session.remove()
 
     metrics_url = f"/incentives/metrics?month={MONTH}"
@@ -362,7 +362,7 @@ def run(
     )
     figures: dict[str, Any] = {}
     # Figures kept from a run on another database would match these inputs.
-    queries._ORGANISATION_CACHE.clear()
+    month_metrics._ORGANISATION_CACHE.clear()
     with app.app_context():
         db.create_all()
         ids = people(reps)
@@ -375,16 +375,16 @@ def run(
         figures["peak_after_import_mb"] = peak_mb()
         scope = queries.Scope(None, None, organisation=True)
         figures["month_rows"] = int(
-            queries.month_metrics(MONTH, scope).organisation["tickets_solved"]
+            month_metrics.month_metrics(MONTH, scope).organisation["tickets_solved"]
         )
         if not pages_only:
             figures["reimport_s"], again = timed(lambda: import_once(csv_path))
             figures["unchanged"] = again.unchanged
             warm_up_s(again)
 
-            def computed() -> queries.MonthMetrics:
+            def computed() -> month_metrics.MonthMetrics:
                 # The computation alone, not the figures kept or stored.
-                return queries._compute(MONTH, scope, None)
+                return month_metrics._compute(MONTH, scope, None)
 
             computed()  # the database's own caches warm alike for both
             figures["metrics_s"] = best_of(3, computed)

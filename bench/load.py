@@ -70,7 +70,7 @@ from core.access import Role
 from core.audit import AuditEvent
 from core.db import db
 from core.people import Team, User, UserRole, hash_password
-from incentives.models import Ticket, TicketImport
+from incentives.tickets.models import Ticket, TicketImport
 from recruiting.models import (
     AssessmentResult,
     Candidate,

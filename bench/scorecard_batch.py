@@ -31,6 +31,7 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -41,15 +42,13 @@ from app import create_app
 from core.access import Role
 from core.db import db, utcnow
 from core.people import Team, User, UserRole
-from incentives import (
-    metrics,
-    operations,
-    queries,
-    scorecard_pdfs,
-    scoring_operations,
-    scoring_queries,
-)
-from incentives.importing import FRONTLINE_COLUMNS
+from incentives.scorecards import pdf_batch
+from incentives.scorecards import pdfs as scorecard_pdfs
+from incentives.scorecards import queries as scorecard_queries
+from incentives.scoring import operations as scoring_operations
+from incentives.scoring import queries as scoring_queries
+from incentives.tickets import metrics, operations, queries
+from incentives.tickets.sources import FRONTLINE_COLUMNS
 from training import operations as training_operations
 from training.models import Authority, Grant
 
@@ -59,6 +58,30 @@ MONTHS = 6
 PLAN = (
     Path(__file__).resolve().parents[1] / "static" / "incentives" / "plan-example.yaml"
 )
+
+
+def render_one_by_one(
+    month: str, folder: Path, *, rep_ids: Sequence[int] | None = None
+) -> scorecard_pdfs.RenderReport:
+    """The straightforward way, for comparison: each rep's scorecard read and rendered
+    as its own document, as a download does (only reps' scorecards)."""
+    started = time.perf_counter()
+    report = scorecard_pdfs.RenderReport(month, folder)
+    (folder / "reps").mkdir(parents=True, exist_ok=True)
+    ids = (
+        rep_ids
+        if rep_ids is not None
+        else list(scoring_queries.month_scores(month).scores)
+    )
+    for rep_id in ids:
+        rep = db.session.get(User, rep_id)
+        card = scorecard_queries.rep_scorecard(rep, month)
+        path = folder / "reps" / scorecard_pdfs.rep_filename(card)
+        pdf_batch.write_file(path, scorecard_pdfs.rep_pdf(card))
+        report.files.append(str(path))
+        report.reps += 1
+    report.seconds = time.perf_counter() - started
+    return report
 
 
 def build(n_reps: int, rng: np.random.Generator) -> tuple[str, int]:
@@ -282,16 +305,12 @@ def main() -> None:
             sample = random.Random(7).sample(
                 sorted(scoring_queries.month_scores(month).scores), args.sample
             )
-            loop = scorecard_pdfs.render_one_by_one(
-                month, scratch / "loop", rep_ids=sample
-            )
+            loop = render_one_by_one(month, scratch / "loop", rep_ids=sample)
             per_rep = loop.seconds / len(sample)
             timings = []
             for rep_id in sample[:10]:
                 t = time.perf_counter()
-                scorecard_pdfs.render_one_by_one(
-                    month, scratch / "one", rep_ids=[rep_id]
-                )
+                render_one_by_one(month, scratch / "one", rep_ids=[rep_id])
                 timings.append(time.perf_counter() - t)
             extrapolated = per_rep * report.reps
             results["loop"] = extrapolated

@@ -54,6 +54,10 @@ logger = logging.getLogger(__name__)
 
 #: The RQ queue jobs go to (``rq worker frontline``).
 DEFAULT_QUEUE = "frontline"
+#: What an RQ worker calls for each job, with its id: the worker's entry point
+#: (``worker.py``, beside ``app.py``), named here and never imported: building the app is
+#: the worker's business.
+WORKER_ENTRY = "worker.perform"
 #: An RQ job may run this long before RQ stops it.
 RQ_TIMEOUT = 3600
 #: Progress is written at most this often (seconds), and always at the end.
@@ -346,7 +350,7 @@ def _dispatch(app: Flask, job_id: int) -> None:
                     ),
                 )
                 queue.enqueue(
-                    "core.jobs.perform",
+                    WORKER_ENTRY,
                     job_id,
                     job_timeout=RQ_TIMEOUT,
                     result_ttl=3600,
@@ -403,23 +407,19 @@ def _run_in_app(app: Flask, job_id: int) -> None:
             _THREADS.pop(job_id, None)
 
 
-_WORKER_APP: Flask | None = None
+def perform(job_id: int, worker_app: Callable[[], Flask]) -> None:
+    """Run a job in a worker process of its own: what ``worker.perform``, the function an
+    RQ worker calls for each job (:data:`WORKER_ENTRY`), does.
 
-
-def perform(job_id: int) -> None:
-    """Run a job: the entry point RQ workers call (``core.jobs.perform``).
-
-    A worker builds the app from its environment (``DATABASE_URL``, ``SECRET_KEY``...)
-    once, and keeps it for the jobs that follow.
+    The process's CPU priority is lowered first (see :func:`yield_to_requests`); the job
+    then runs in the app ``worker_app()`` gives (a worker builds it once, from its
+    environment, and keeps it). Inside an app context already, the job just runs.
     """
-    global _WORKER_APP
     if has_app_context():
         run(job_id)
         return
     yield_to_requests(job_niceness())
-    if _WORKER_APP is None:
-        _WORKER_APP = importlib.import_module("app").create_app()
-    with _WORKER_APP.app_context():
+    with worker_app().app_context():
         run(job_id)
         db.session.remove()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -276,3 +277,22 @@ def count_users_by_role() -> dict[Role, int]:
     counts = dict.fromkeys(Role, 0)
     counts.update({role: n for role, n in rows})
     return counts
+
+
+def lock_people(user_ids: Iterable[int]) -> None:
+    """Hold these people's rows until the transaction ends, so that two requests about the
+    same rep (two tabs, a double click) check and write one after the other.
+
+    On PostgreSQL the second waits here and then sees what the first committed. It is
+    ``FOR NO KEY UPDATE``: rows that merely point at the person (audit events, attempts)
+    can still be written meanwhile. SQLite leaves the clause out; it runs one writing
+    request at a time anyway (a POST begins IMMEDIATE).
+    """
+    ids = sorted(set(user_ids))
+    if ids:
+        db.session.execute(
+            select(User.id)
+            .where(User.id.in_(ids))
+            .order_by(User.id)
+            .with_for_update(key_share=True)
+        )

@@ -28,17 +28,13 @@ from core.access import Role
 from core.db import db, utcnow
 from core.demo import ACTOR, DemoResult
 from core.people import User
-from incentives import metrics, operations, queries, scoring_operations, scoring_queries
-from incentives.disputes import Resolution
-from incentives.importing import FRONTLINE_COLUMNS, Source
-from incentives.models import (
-    IncentivePlan,
-    MonthClose,
-    Ticket,
-    TicketAgent,
-    TicketDispute,
-    TicketImport,
-)
+from incentives.scoring import operations as scoring_operations
+from incentives.scoring import queries as scoring_queries
+from incentives.scoring.disputes import Resolution
+from incentives.scoring.models import IncentivePlan, MonthClose, TicketDispute
+from incentives.tickets import metrics, operations, queries
+from incentives.tickets.models import Ticket, TicketAgent, TicketImport
+from incentives.tickets.sources import FRONTLINE_COLUMNS, Source
 
 SEED = 20240501
 MONTHS = 6

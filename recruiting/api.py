@@ -22,7 +22,13 @@ from core.db import db
 from core.errors import InvalidInput
 from core.input_checks import MAX_ID
 from core.params import int_arg
-from recruiting import identity, operations, queries
+from recruiting import (
+    candidate_queries,
+    identity,
+    invitation_operations,
+    operations,
+    queries,
+)
 from recruiting.importing import check_email
 from recruiting.models import Candidate, Invitation, Opening
 from recruiting.pipeline import Stage
@@ -153,7 +159,7 @@ def candidate_list() -> Any:
     page = int_arg("page", 1)
     per_page = int_arg("per_page", 50, high=MAX_PER_PAGE)
     opening = db.get_or_404(Opening, opening_id)
-    listed = queries.opening_candidates(
+    listed = candidate_queries.opening_candidates(
         opening, stage=Stage(stage) if stage else None, page=page, per_page=per_page
     )
     visible = identity.visible_ids(
@@ -243,14 +249,14 @@ def invitation_create(candidate_id: int) -> Any:
     if not isinstance(replace, bool):
         raise InvalidInput({"replace": ["Send true or false."]})
     try:
-        invitation, token = operations.create_invitation(
+        invitation, token = invitation_operations.create_invitation(
             candidate,
             by=api_actor(),
-            days=operations.DEFAULT_LINK_DAYS if days is None else days,
+            days=invitation_operations.DEFAULT_LINK_DAYS if days is None else days,
             time_limit_minutes=limit,
             replace=replace,
         )
-    except operations.LinkAlreadyOpen as e:
+    except invitation_operations.LinkAlreadyOpen as e:
         db.session.rollback()
         working = e.invitation
         return jsonify(

@@ -9,7 +9,7 @@ import click
 from flask.cli import AppGroup
 
 from core.db import db
-from recruiting import operations, queries
+from recruiting import operations, personal_data_operations, queries
 from recruiting.assessment import AssessmentInvalid
 
 assessments_cli = AppGroup("assessments", help="Load and list aptitude assessments.")
@@ -63,8 +63,8 @@ candidates_cli = AppGroup("candidates", help="Candidate data housekeeping.")
 def candidates_purge(dry_run: bool) -> None:
     """Erase the personal data of candidates rejected or withdrawn longer ago than the
     retention period (Admin > Settings); anonymous scores stay."""
-    months = operations.retention_months()
-    erased = operations.purge_candidates(months=months, by="cli")
+    months = personal_data_operations.retention_months()
+    erased = personal_data_operations.purge_candidates(months=months, by="cli")
     if dry_run:
         db.session.rollback()
         click.echo(

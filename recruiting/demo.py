@@ -21,7 +21,12 @@ from core.access import Role
 from core.db import db, utcnow
 from core.demo import DemoResult
 from core.people import User
-from recruiting import identity, operations
+from recruiting import (
+    identity,
+    invitation_operations,
+    operations,
+    review_operations,
+)
 from recruiting.assessment import (
     COMPETENCIES,
     Answer,
@@ -212,19 +217,19 @@ class _Builder:
     def take_test(
         self, candidate: Candidate, person: Person, invited: dt.datetime
     ) -> None:
-        invitation, _ = operations.create_invitation(
+        invitation, _ = invitation_operations.create_invitation(
             candidate, by=self.manager, at=invited
         )
         started = invited + self.rng.randint(2, 60) * dt.timedelta(hours=1)
-        operations.start_test(invitation, at=started)
+        invitation_operations.start_test(invitation, at=started)
         at = started
         for item in self.spec.items:
             at += dt.timedelta(seconds=self.rng.randint(40, 95))
             answer = _answer(self.rng, item, person)
-            operations.save_answer(
+            invitation_operations.save_answer(
                 invitation, item.key, answer.best, answer.worst, at=at
             )
-        operations.submit_test(invitation, at=at + dt.timedelta(seconds=30))
+        invitation_operations.submit_test(invitation, at=at + dt.timedelta(seconds=30))
 
     def candidate(
         self,
@@ -275,22 +280,22 @@ class _Builder:
             self.take_test(candidate, person, at + dt.timedelta(hours=2))
             at = candidate.stage_changed_at
         elif plan == "sent":
-            operations.create_invitation(
+            invitation_operations.create_invitation(
                 candidate, by=self.manager, at=self.now - 2 * DAY
             )
         elif plan == "expired":
-            operations.create_invitation(
+            invitation_operations.create_invitation(
                 candidate, by=self.manager, at=self.now - 10 * DAY, days=7
             )
         elif plan == "in_progress":
-            invitation, _ = operations.create_invitation(
+            invitation, _ = invitation_operations.create_invitation(
                 candidate, by=self.manager, at=self.now - 3 * DAY
             )
             started = self.now - dt.timedelta(minutes=6)
-            operations.start_test(invitation, at=started)
+            invitation_operations.start_test(invitation, at=started)
             for n, item in enumerate(self.spec.items[:5]):
                 answer = _answer(rng, item, person)
-                operations.save_answer(
+                invitation_operations.save_answer(
                     invitation,
                     item.key,
                     answer.best,
@@ -339,7 +344,7 @@ class _Builder:
 
     def rate(self, candidate: Candidate, person: Person, reviewer: User) -> None:
         rating = min(5, max(1, round(3 + person.ability + self.rng.gauss(0, 0.6))))
-        operations.rate_result(candidate, by=reviewer, rating=rating)
+        review_operations.rate_result(candidate, by=reviewer, rating=rating)
 
     def scorecard(
         self, candidate: Candidate, person: Person, interviewer: User, at: dt.datetime
@@ -369,7 +374,7 @@ class _Builder:
             if mean >= 2.2
             else Recommendation.STRONG_NO_HIRE
         )
-        card = operations.submit_scorecard(
+        card = review_operations.submit_scorecard(
             candidate,
             by=interviewer,
             ratings=ratings,
@@ -391,7 +396,7 @@ class _Builder:
             )
         )
         if candidate is not None:
-            operations.reveal_candidate(
+            review_operations.reveal_candidate(
                 candidate, by=self.managers[1], reason=RevealReason.SEND_LINK
             )
 

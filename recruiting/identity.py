@@ -188,16 +188,6 @@ def person_for(candidate: Candidate, viewer: Viewer) -> Person:
     return person(candidate, blind=blind, has_seen=seen)
 
 
-def people_for(candidates: Iterable[Candidate], viewer: Viewer) -> dict[int, Person]:
-    """How each candidate appears to ``viewer``, by id (one query at most)."""
-    candidates = list(candidates)
-    seen = seen_ids(viewer, [c.id for c in candidates if c.opening.blind_review])
-    return {
-        c.id: person(c, blind=c.opening.blind_review, has_seen=c.id in seen)
-        for c in candidates
-    }
-
-
 @dataclass(frozen=True)
 class Sight:
     """What ``viewer`` may see of one candidate, worked out once for every surface."""

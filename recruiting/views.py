@@ -1,5 +1,10 @@
-"""Recruiting pages: openings, the board, ranked and blind review, candidates, test links,
-interviews, hiring, export and erasure; and the candidate's own test page (no login).
+"""Recruiting pages: the recruiting blueprint, its navigation and settings, what every page
+shares, and the candidate pages (list, form, detail, moves, test links, ratings,
+interviews, hiring, export and erasure) and assessments.
+
+The opening pages (``recruiting.opening_views``) and the candidate's own test pages
+(``recruiting.take_views``, no login) add their routes to :data:`bp`; ``app.py`` imports
+them before it registers the blueprint. The dashboard panel is ``recruiting.panels``.
 
 Hiring managers and admins manage recruiting and interview candidates; leadership reads;
 reps and supervisors have no access. The test pages are public: a candidate reaches only
@@ -18,7 +23,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -29,51 +33,46 @@ from flask_login import current_user
 from core import accounts, mail, params, shown_once
 from core.access import Role
 from core.auth import current_viewer, role_required
-from core.db import db, utcnow, will_write
-from core.errors import Conflict, InvalidInput, NotAllowed, wants_json
-from core.extensions import limiter
+from core.db import db
+from core.errors import Conflict, InvalidInput, NotAllowed
 from core.forms import ConfirmForm, populate_errors
-from core.params import whole_number
 from core.people import User
 from core.queries import team_choices
 from core.settings import SettingSpec
-from core.shell import NavItem, Panel, PanelProvider
-from core.tabular import decode_upload, error_report
+from core.shell import NavItem
 from core.templating import format_datetime
-from recruiting import identity, operations, queries
-from recruiting.assessment import COMPETENCIES, ItemType, is_complete, option_order
+from recruiting import (
+    candidate_queries,
+    identity,
+    invitation_operations,
+    operations,
+    personal_data_operations,
+    queries,
+    review_operations,
+)
+from recruiting.assessment import COMPETENCIES
 from recruiting.forms import (
-    DEFAULT_WEIGHTS,
-    AnswerForm,
     CandidateFilterForm,
     CandidateForm,
-    CandidateImportForm,
     EraseForm,
     HireForm,
     InvitationForm,
-    OpeningForm,
     RatingForm,
     RevealForm,
     ScorecardForm,
     StageMoveForm,
 )
-from recruiting.importing import parse_candidates
 from recruiting.models import (
     Assessment,
     Candidate,
     Invitation,
     Opening,
-    OpeningStatus,
     RevealReason,
 )
 from recruiting.pipeline import (
-    ACTIVE_STAGES,
-    BOARD_STAGES,
-    LinkState,
     Recommendation,
     Stage,
     next_stage,
-    seconds_left,
 )
 
 logger = logging.getLogger(__name__)
@@ -84,9 +83,6 @@ MANAGERS = tuple(sorted(queries.MANAGERS))
 READERS = tuple(sorted(queries.READERS))
 manage_only = role_required(*MANAGERS)
 readers_only = role_required(*READERS)
-
-#: Requests per minute from one address on the candidate's test pages.
-TEST_PAGE_LIMIT = "120 per minute"
 
 #: Main navigation entries for this module.
 NAV: list[NavItem] = [
@@ -100,7 +96,7 @@ NAV: list[NavItem] = [
 #: Organisation settings this module reads (shown on Admin > Settings).
 SETTINGS: list[SettingSpec] = [
     SettingSpec(
-        operations.RETENTION_KEY,
+        personal_data_operations.RETENTION_KEY,
         "Keep rejected candidates' personal data for",
         "After this many months, `flask --app app candidates purge` erases the name, "
         "e-mail, phone and notes of rejected or withdrawn candidates. Scores stay, "
@@ -113,30 +109,13 @@ SETTINGS: list[SettingSpec] = [
 ]
 
 
-def hiring_panel(user: User) -> Panel | None:
-    """Candidates per stage for everyone who reads recruiting; what waits on a manager."""
-    if not user.has_role(*READERS):
-        return None
-    data = queries.hiring_panel(user.viewer())
-    return Panel(
-        "Hiring",
-        "recruiting/_panel_hiring.html",
-        {"data": data, "stages": BOARD_STAGES},
-        order=40,
-    )
-
-
-#: Dashboard panel providers for this module.
-PANELS: list[PanelProvider] = [hiring_panel]
-
-
 @bp.context_processor
 def _recruiting_context() -> dict[str, Any]:
     manager = current_user.is_authenticated and current_user.has_role(*MANAGERS)
     return {"can_manage": manager, "competencies": COMPETENCIES}
 
 
-def _me() -> User:
+def me() -> User:
     return current_user._get_current_object()
 
 
@@ -144,166 +123,6 @@ def _send(to: str, subject: str, body: str) -> bool:
     """E-mail one message when SMTP is set up; ``False`` (and a log line) otherwise."""
     return mail.send_if_configured(
         current_app.config, to=to, subject=subject, body=body
-    )
-
-
-# --- openings ---------------------------------------------------------------------------
-
-
-@bp.route("/")
-@readers_only
-def opening_list() -> Any:
-    return render_template(
-        "recruiting/opening_list.html",
-        openings=queries.list_openings(),
-        stages=BOARD_STAGES,
-    )
-
-
-def _opening_input(form: OpeningForm) -> operations.OpeningInput:
-    return operations.OpeningInput(
-        title=form.title.data,
-        team_id=form.team_id.data,
-        assessment_id=form.assessment_id.data,
-        weights=form.weights,
-        channels=form.channels.data or [],
-        description=form.description.data or "",
-        blind_review=form.blind_review.data,
-    )
-
-
-@bp.route("/openings/new", methods=["GET", "POST"])
-@bp.route(
-    "/openings/<int:opening_id>/edit", methods=["GET", "POST"], endpoint="opening_edit"
-)
-@manage_only
-def opening_create(opening_id: int | None = None) -> Any:
-    opening = db.get_or_404(Opening, opening_id) if opening_id is not None else None
-    form = OpeningForm(
-        obj=opening, teams=team_choices(), assessments=queries.assessment_choices()
-    )
-    if request.method == "GET":
-        weights = opening.weights if opening else DEFAULT_WEIGHTS
-        for competency in COMPETENCIES:
-            form[competency.value].data = weights.get(competency.value, 0)
-    if form.validate_on_submit():
-        try:
-            opening = operations.save_opening(opening, _opening_input(form), by=_me())
-        except InvalidInput as e:
-            db.session.rollback()
-            populate_errors(form, e)
-        else:
-            db.session.commit()
-            flash(f"Saved opening {opening.title}.", "success")
-            return redirect(url_for("recruiting.opening_board", opening_id=opening.id))
-    return render_template("recruiting/opening_form.html", form=form, opening=opening)
-
-
-@bp.route("/openings/<int:opening_id>/status", methods=["POST"])
-@manage_only
-def opening_status(opening_id: int) -> Any:
-    opening = db.get_or_404(Opening, opening_id)
-    status = request.form.get("status", "")
-    if not ConfirmForm().validate_on_submit() or status not in set(OpeningStatus):
-        abort(400)
-    operations.set_opening_status(opening, OpeningStatus(status), by=_me())
-    db.session.commit()
-    flash(f"{opening.title} is {status}.", "success")
-    return redirect(url_for("recruiting.opening_board", opening_id=opening.id))
-
-
-@bp.route("/openings/<int:opening_id>/board")
-@readers_only
-def opening_board(opening_id: int) -> Any:
-    opening = db.get_or_404(Opening, opening_id)
-    if operations.close_overdue_tests(opening_id=opening.id):
-        db.session.commit()
-    return render_template(
-        "recruiting/opening_board.html",
-        opening=opening,
-        columns=queries.board(opening, current_viewer()),
-        tab="board",
-    )
-
-
-@bp.route("/openings/<int:opening_id>/ranked")
-@readers_only
-def opening_ranked(opening_id: int) -> Any:
-    opening = db.get_or_404(Opening, opening_id)
-    if operations.close_overdue_tests(opening_id=opening.id):
-        db.session.commit()
-    show_all = request.args.get("stages") == "all"
-    page = queries.ranked(
-        opening,
-        current_viewer(),
-        stages=BOARD_STAGES if show_all else ACTIVE_STAGES,
-        page=params.page_arg(),
-    )
-    return render_template(
-        "recruiting/opening_ranked.html",
-        opening=opening,
-        page=page,
-        show_all=show_all,
-        weights=opening.weight_map,
-        tab="ranked",
-    )
-
-
-@bp.route("/openings/<int:opening_id>/compare")
-@readers_only
-def opening_compare(opening_id: int) -> Any:
-    opening = db.get_or_404(Opening, opening_id)
-    compared = queries.compare(
-        opening, current_viewer(), params.ids_arg("c", "candidate")
-    )
-    if len(compared) < 2:
-        flash("Tick two to four candidates with results to compare them.", "warning")
-        return redirect(url_for("recruiting.opening_ranked", opening_id=opening.id))
-    return render_template(
-        "recruiting/opening_compare.html",
-        opening=opening,
-        compared=compared,
-        weights=opening.weight_map,
-        tab="ranked",
-    )
-
-
-@bp.route("/openings/<int:opening_id>/import", methods=["GET", "POST"])
-@manage_only
-def candidate_import(opening_id: int) -> Any:
-    opening = db.get_or_404(Opening, opening_id)
-    form = CandidateImportForm()
-    report = None
-    if form.validate_on_submit():
-        rows, errors = parse_candidates(decode_upload(form.file.data.read()))
-        if errors:
-            report = error_report(errors)
-        else:
-            try:
-                outcome = operations.import_candidates(opening, rows, by=_me())
-            except InvalidInput as e:
-                db.session.rollback()
-                populate_errors(form, e)
-            else:
-                db.session.commit()
-                flash(f"Imported {len(outcome.created)} candidate(s).", "success")
-                if outcome.skipped:
-                    rows_text = ", ".join(str(row) for row, _ in outcome.skipped)
-                    flash(
-                        f"{len(outcome.skipped)} row(s) were already candidates for this "
-                        f"opening and were not added again (rows {rows_text}).",
-                        "warning",
-                    )
-                return redirect(
-                    url_for("recruiting.opening_board", opening_id=opening.id)
-                )
-    return render_template(
-        "recruiting/candidate_import.html",
-        opening=opening,
-        form=form,
-        report=report,
-        filename=form.file.data.filename if report and form.file.data else None,
-        tab="import",
     )
 
 
@@ -316,13 +135,15 @@ def candidate_list() -> Any:
     form = CandidateFilterForm(request.args, openings=queries.opening_choices())
     form.validate()
     stage = form.stage.data if form.stage.data in set(Stage) else None
-    f = queries.CandidateFilter(
+    f = candidate_queries.CandidateFilter(
         q=(form.q.data or "").strip(),
         opening_id=form.opening.data or None,
         stage=Stage(stage) if stage else None,
         duplicates_only=bool(form.duplicates.data),
     )
-    page = queries.search_candidates(f, current_viewer(), page=params.page_arg())
+    page = candidate_queries.search_candidates(
+        f, current_viewer(), page=params.page_arg()
+    )
     return render_template("recruiting/candidate_list.html", form=form, page=page)
 
 
@@ -347,7 +168,7 @@ def candidate_create() -> Any:
         opening = db.get_or_404(Opening, form.opening_id.data)
         try:
             candidate = operations.add_candidate(
-                opening, _candidate_input(form), by=_me()
+                opening, _candidate_input(form), by=me()
             )
         except InvalidInput as e:
             db.session.rollback()
@@ -394,8 +215,10 @@ def _flash_duplicate(candidate: Candidate) -> None:
 
 def _render_detail(candidate: Candidate, status: int = 200, **forms: Any) -> Any:
     """The candidate page, with any form that failed shown again with its messages."""
-    view = queries.candidate_view(
-        candidate, current_viewer(), retention_months=operations.retention_months()
+    view = candidate_queries.candidate_view(
+        candidate,
+        current_viewer(),
+        retention_months=personal_data_operations.retention_months(),
     )
     forms.setdefault(
         "move_form",
@@ -432,10 +255,10 @@ def _render_detail(candidate: Candidate, status: int = 200, **forms: Any) -> Any
 @bp.route("/candidates/<int:candidate_id>")
 @readers_only
 def candidate_detail(candidate_id: int) -> Any:
-    candidate = queries.get_candidate_for_page(candidate_id)
+    candidate = candidate_queries.get_candidate_for_page(candidate_id)
     if candidate is None:
         abort(404)
-    if operations.close_overdue_tests(opening_id=candidate.opening_id):
+    if invitation_operations.close_overdue_tests(opening_id=candidate.opening_id):
         db.session.commit()
     return _render_detail(candidate)
 
@@ -452,7 +275,7 @@ def candidate_edit(candidate_id: int) -> Any:
         return redirect(
             url_for("recruiting.candidate_detail", candidate_id=candidate.id)
         )
-    if queries.is_hidden_from(candidate, current_viewer()):
+    if candidate_queries.is_hidden_from(candidate, current_viewer()):
         flash(
             "Blind review: rate the test result before you see or edit the details.",
             "warning",
@@ -463,7 +286,7 @@ def candidate_edit(candidate_id: int) -> Any:
     form = CandidateForm(obj=candidate)
     if form.validate_on_submit():
         try:
-            operations.update_candidate(candidate, _candidate_input(form), by=_me())
+            operations.update_candidate(candidate, _candidate_input(form), by=me())
         except InvalidInput as e:
             db.session.rollback()
             populate_errors(form, e)
@@ -487,7 +310,7 @@ def candidate_move(candidate_id: int) -> Any:
         target = Stage(form.to_stage.data)
         try:
             operations.move_candidate(
-                candidate, target, form.reason.data or "", by=_me()
+                candidate, target, form.reason.data or "", by=me()
             )
         except InvalidInput as e:
             db.session.rollback()
@@ -518,14 +341,14 @@ def candidate_invite(candidate_id: int) -> Any:
     form = InvitationForm()
     if form.validate_on_submit():
         try:
-            invitation, token = operations.create_invitation(
+            invitation, token = invitation_operations.create_invitation(
                 candidate,
-                by=_me(),
+                by=me(),
                 days=form.days.data,
                 time_limit_minutes=form.time_limit_minutes.data,
                 replace=bool(form.replace.data),
             )
-        except operations.LinkAlreadyOpen as e:
+        except invitation_operations.LinkAlreadyOpen as e:
             db.session.rollback()
             flash(
                 f"{e.message} (The working link was made "
@@ -580,7 +403,7 @@ def invitation_revoke(invitation_id: int) -> Any:
     invitation = db.get_or_404(Invitation, invitation_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    operations.revoke_invitation(invitation, by=_me())
+    invitation_operations.revoke_invitation(invitation, by=me())
     db.session.commit()
     flash("That test link no longer works.", "success")
     return redirect(
@@ -595,8 +418,8 @@ def candidate_rate(candidate_id: int) -> Any:
     form = RatingForm()
     if form.validate_on_submit():
         try:
-            operations.rate_result(
-                candidate, by=_me(), rating=form.rating.data, note=form.note.data or ""
+            review_operations.rate_result(
+                candidate, by=me(), rating=form.rating.data, note=form.note.data or ""
             )
         except InvalidInput as e:
             db.session.rollback()
@@ -625,9 +448,9 @@ def candidate_scorecard(candidate_id: int) -> Any:
     form = ScorecardForm()
     if form.validate_on_submit():
         try:
-            operations.submit_scorecard(
+            review_operations.submit_scorecard(
                 candidate,
-                by=_me(),
+                by=me(),
                 ratings={c: form[c.value].data for c in COMPETENCIES},
                 recommendation=Recommendation(form.recommendation.data),
                 notes=form.notes.data or "",
@@ -658,7 +481,7 @@ def _hire_refused(candidate: Candidate) -> str:
     """Why the viewer may not hire ``candidate`` from the hire page, or ``""``."""
     if candidate.stage is Stage.HIRED:
         return ""
-    check = identity.blind_move_check(candidate, Stage.HIRED, _me().id)
+    check = identity.blind_move_check(candidate, Stage.HIRED, me().id)
     return "" if check else check.reason
 
 
@@ -682,7 +505,7 @@ def candidate_hire(candidate_id: int) -> Any:
         try:
             user = operations.hire_candidate(
                 candidate,
-                by=_me(),
+                by=me(),
                 team_id=form.team_id.data,
                 note=form.note.data or "",
             )
@@ -697,7 +520,7 @@ def candidate_hire(candidate_id: int) -> Any:
             db.session.rollback()
             populate_errors(form, e)
         else:
-            token = accounts.issue_password_link(user, by=_me())
+            token = accounts.issue_password_link(user, by=me())
             db.session.commit()
             link = url_for("auth.password_set", token=token, _external=True)
             emailed = _send(
@@ -729,7 +552,7 @@ def candidate_hired(candidate_id: int) -> Any:
         return _to_candidate(candidate)
     kept = shown_once.take("password-link", candidate.id)
     emailed = bool(kept and kept["emailed"])
-    show_link = kept is not None and (not emailed or _me().has_role(Role.ADMIN))
+    show_link = kept is not None and (not emailed or me().has_role(Role.ADMIN))
     return render_template(
         "recruiting/hired.html",
         candidate=candidate,
@@ -747,7 +570,7 @@ def candidate_export(candidate_id: int) -> Any:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        data = operations.export_candidate(candidate, by=_me())
+        data = personal_data_operations.export_candidate(candidate, by=me())
     except NotAllowed as e:
         db.session.rollback()
         flash(e.message, "warning")
@@ -772,7 +595,10 @@ def candidate_reveal(candidate_id: int) -> Any:
         flash("Say why you need the details now.", "error")
         return _to_candidate(candidate)
     reason = RevealReason(form.reason.data)
-    if operations.reveal_candidate(candidate, by=_me(), reason=reason) is not None:
+    if (
+        review_operations.reveal_candidate(candidate, by=me(), reason=reason)
+        is not None
+    ):
         flash(
             "You see this candidate's details now. The candidate page shows that you "
             "saw them before rating the test.",
@@ -788,7 +614,7 @@ def candidate_erase(candidate_id: int) -> Any:
     candidate = db.get_or_404(Candidate, candidate_id)
     form = EraseForm()
     if form.validate_on_submit():
-        operations.erase_candidate(candidate, by=_me(), why="request")
+        personal_data_operations.erase_candidate(candidate, by=me(), why="request")
         db.session.commit()
         flash(f"The personal data of {candidate.reference} is erased.", "success")
         return redirect(
@@ -819,196 +645,3 @@ def assessment_detail(assessment_id: int) -> Any:
         view=queries.assessment_view(assessment),
         option_bars=queries.option_bars,
     )
-
-
-# --- the candidate's test (public: the token is the key) --------------------------------
-
-_CLOSED_PAGES = {
-    LinkState.EXPIRED: 410,
-    LinkState.REVOKED: 410,
-    LinkState.CLOSED: 410,
-}
-
-
-def _load_link(token: str) -> Invitation:
-    invitation = queries.get_invitation_by_token(token)
-    if invitation is None:
-        abort(Response(render_template("recruiting/take_closed.html", state=None), 404))
-    return invitation
-
-
-def _closed_page(state: LinkState | None) -> Any:
-    return render_template(
-        "recruiting/take_closed.html", state=state
-    ), _CLOSED_PAGES.get(state, 404)
-
-
-def _conflict_page(invitation: Invitation, error: Conflict) -> Any:
-    return render_template(
-        "recruiting/take_done.html", invitation=invitation, message=error.message
-    ), 409
-
-
-def _state_now(invitation: Invitation) -> LinkState:
-    """The link's state, scoring the saved answers first if time has run out.
-
-    Opening a timed-out link (a GET) writes: the read so far ends, and the state is read
-    again in a transaction that holds the write lock, so that the score is written once
-    even when the candidate's last answer or another tab's request got there first.
-    """
-    state = invitation.state()
-    if state is LinkState.TIMED_OUT:
-        will_write()
-        db.session.commit()
-        state = invitation.state()
-        if state is LinkState.TIMED_OUT:
-            operations.submit_test(invitation)
-            db.session.commit()
-            state = LinkState.SUBMITTED
-    return state
-
-
-def _item_number(invitation: Invitation, answered: set[str]) -> int | None:
-    """The item to show: ``?q=N``, else the first unanswered; ``None`` for the review."""
-    items = invitation.assessment.parsed.items
-    # A candidate's own address bar: anything unexpected just shows the next question.
-    wanted = request.args.get("q", "")
-    if wanted == "review":
-        return None
-    number = whole_number(wanted)
-    if number is not None and 1 <= number <= len(items):
-        return number
-    return next(
-        (n for n, i in enumerate(items, start=1) if i.key not in answered), None
-    )
-
-
-@bp.route("/test/<token>")
-@limiter.limit(TEST_PAGE_LIMIT)
-def take(token: str) -> Any:
-    invitation = _load_link(token)
-    state = _state_now(invitation)
-    if state is LinkState.SUBMITTED:
-        return render_template(
-            "recruiting/take_done.html", invitation=invitation, message=""
-        )
-    if not state.is_open:
-        return _closed_page(state)
-    spec = invitation.assessment.parsed
-    if state is LinkState.READY:
-        return render_template(
-            "recruiting/take_intro.html",
-            invitation=invitation,
-            spec=spec,
-            form=ConfirmForm(),
-        )
-    answers = operations.answers_of(invitation.id)
-    complete = {i.key for i in spec.items if is_complete(i, answers.get(i.key))}
-    number = _item_number(invitation, complete)
-    context = {
-        "invitation": invitation,
-        "spec": spec,
-        "token": token,
-        "complete": complete,
-        "seconds_left": seconds_left(invitation.deadline_at, utcnow()),
-        "form": AnswerForm(formdata=None),
-    }
-    if number is None:
-        return render_template("recruiting/take_review.html", **context)
-    item = spec.items[number - 1]
-    return render_template(
-        "recruiting/take_item.html",
-        number=number,
-        item=item,
-        options=option_order(item, str(invitation.id)),
-        answer=answers.get(item.key),
-        is_most_least=item.type is ItemType.MOST_LEAST,
-        **context,
-    )
-
-
-@bp.route("/test/<token>/start", methods=["POST"])
-@limiter.limit(TEST_PAGE_LIMIT)
-def take_start(token: str) -> Any:
-    invitation = _load_link(token)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        operations.start_test(invitation)
-    except Conflict:
-        db.session.rollback()
-        return redirect(url_for("recruiting.take", token=token))
-    db.session.commit()
-    return redirect(url_for("recruiting.take", token=token))
-
-
-@bp.route("/test/<token>/answer", methods=["POST"])
-@limiter.limit(TEST_PAGE_LIMIT)
-def take_answer(token: str) -> Any:
-    invitation = _load_link(token)
-    form = AnswerForm()
-    if not form.validate_on_submit():
-        abort(400)
-    best, worst = form.best.data or None, form.worst.data or None
-    try:
-        if best or worst:
-            operations.save_answer(invitation, form.item.data, best, worst)
-    except (Conflict, InvalidInput) as e:
-        if wants_json():
-            raise  # the error handler answers the page's script in JSON
-        db.session.rollback()
-        if isinstance(e, Conflict):
-            # The test page explains the state (time up, already submitted...).
-            return redirect(url_for("recruiting.take", token=token))
-        flash(e.message, "error")
-        return redirect(
-            url_for(
-                "recruiting.take", token=token, q=_position(invitation, form.item.data)
-            )
-        )
-    db.session.commit()
-    if wants_json():
-        return jsonify(
-            {
-                "saved": True,
-                "seconds_left": seconds_left(invitation.deadline_at, utcnow()),
-            }
-        )
-    return redirect(
-        url_for("recruiting.take", token=token, q=_next_position(invitation, form))
-    )
-
-
-def _position(invitation: Invitation, item_key: str) -> int | None:
-    keys = [i.key for i in invitation.assessment.parsed.items]
-    return keys.index(item_key) + 1 if item_key in keys else None
-
-
-def _next_position(invitation: Invitation, form: AnswerForm) -> str | int | None:
-    """Where the navigation button pressed leads: next, previous, a number, the review."""
-    here = _position(invitation, form.item.data) or 1
-    count = len(invitation.assessment.parsed.items)
-    go = form.go.data or "next"
-    if go == "review":
-        return "review"
-    if go == "prev":
-        return max(1, here - 1)
-    number = whole_number(go)
-    if number is not None and 1 <= number <= count:
-        return number
-    return here + 1 if here < count else "review"
-
-
-@bp.route("/test/<token>/submit", methods=["POST"])
-@limiter.limit(TEST_PAGE_LIMIT)
-def take_submit(token: str) -> Any:
-    invitation = _load_link(token)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        operations.submit_test(invitation)
-    except Conflict as e:
-        db.session.rollback()
-        return _conflict_page(invitation, e)
-    db.session.commit()
-    return redirect(url_for("recruiting.take", token=token))

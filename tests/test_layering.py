@@ -17,17 +17,33 @@ RULES = {
     "core/access.py",
     "core/passwords.py",
     "recruiting/assessment.py",
+    "recruiting/importing.py",
+    "recruiting/item_statistics.py",
     "recruiting/pipeline.py",
     "training/scenarios.py",
     "training/authority.py",
     "training/assignments.py",
-    "incentives/columnar.py",
-    "incentives/importing.py",
-    "incentives/metrics.py",
-    "incentives/plans.py",
-    "incentives/scorecards.py",
-    "incentives/disputes.py",
-    "incentives/validity.py",
+    # incentives/tickets: reading exports, the clock, month metrics
+    "incentives/tickets/cells.py",
+    "incentives/tickets/clock.py",
+    "incentives/tickets/columnar.py",
+    "incentives/tickets/importing.py",
+    "incentives/tickets/mapping.py",
+    "incentives/tickets/metrics.py",
+    "incentives/tickets/normalising.py",
+    "incentives/tickets/sources.py",
+    # incentives/scoring: plans, a rep's month against them, disputes, score tables
+    "incentives/scoring/disputes.py",
+    "incentives/scoring/plans.py",
+    "incentives/scoring/rep_scores.py",
+    "incentives/scoring/tables.py",
+    # incentives/scorecards: the cards as plain data, validity, laying out PDFs
+    "incentives/scorecards/cards.py",
+    "incentives/scorecards/leadership.py",
+    "incentives/scorecards/pdf_batch.py",
+    "incentives/scorecards/rep_card.py",
+    "incentives/scorecards/team_card.py",
+    "incentives/scorecards/validity.py",
 }
 FORBIDDEN_IN_RULES = ("flask", "flask_sqlalchemy", "sqlalchemy", "core.db")
 
@@ -49,7 +65,8 @@ def commits(path: Path) -> list[int]:
 
 @pytest.mark.parametrize("path", python_files(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_only_boundaries_commit(path: Path) -> None:
-    if path.name in BOUNDARIES:
+    # A module's pages split by topic are faces too: ``recruiting/take_views.py``.
+    if path.name in BOUNDARIES or path.name.endswith("_views.py"):
         return
     allowed = {
         "core/api.py",  # the throttled last-used stamp, before the view runs
@@ -65,8 +82,7 @@ def test_only_boundaries_commit(path: Path) -> None:
 @pytest.mark.parametrize("rel", sorted(RULES))
 def test_rules_modules_do_not_import_flask_or_the_database(rel: str) -> None:
     path = ROOT / rel
-    if not path.exists():
-        pytest.skip(f"{rel} does not exist yet")
+    assert path.exists(), f"{rel} is listed as a rules module but does not exist"
     tree = ast.parse(path.read_text())
     for node in ast.walk(tree):
         names = []
@@ -81,6 +97,17 @@ def test_rules_modules_do_not_import_flask_or_the_database(rel: str) -> None:
 
 def test_package_init_files_hold_only_a_docstring() -> None:
     for pkg in PACKAGES:
-        tree = ast.parse((ROOT / pkg / "__init__.py").read_text())
-        assert len(tree.body) == 1, pkg
-        assert isinstance(tree.body[0], ast.Expr), pkg
+        inits = [ROOT / pkg / "__init__.py", *(ROOT / pkg).glob("*/__init__.py")]
+        for init in inits:
+            tree = ast.parse(init.read_text())
+            assert len(tree.body) == 1, init
+            assert isinstance(tree.body[0], ast.Expr), init
+
+
+def test_every_package_folder_has_an_init_file() -> None:
+    """A folder of modules without ``__init__.py`` would import as a namespace package
+    here and be left out of an installed wheel."""
+    for pkg in PACKAGES:
+        for folder in (ROOT / pkg).iterdir():
+            if folder.is_dir() and any(folder.glob("*.py")):
+                assert (folder / "__init__.py").exists(), folder

@@ -18,7 +18,7 @@ from core.db import utcnow
 from core.errors import InvalidInput
 from core.params import amount_arg, text_arg
 from core.templating import org_timezone
-from training import queries
+from training import authority_queries, queries
 from training.authority import current_grant, decide, grant_state
 
 bp = api_blueprint("training_api", __name__)
@@ -43,7 +43,7 @@ def authority_check() -> Any:
     if missing:
         raise InvalidInput(missing)
     amount = amount_arg()
-    found = queries.check_facts(email, code)
+    found = authority_queries.check_facts(email, code)
     if found is None:
         abort(404, f"No rep with the e-mail {email}.")
     if found.authority_name is None:
@@ -68,9 +68,9 @@ def rep_authorities(email: str) -> Any:
         abort(404, f"No rep with the e-mail {email}.")
     now = utcnow()
     tz = org_timezone()
-    facts = queries.grant_facts(rep.id)
+    facts = authority_queries.grant_facts(rep.id)
     authorities = []
-    for authority in queries.list_authorities(active_only=True):
+    for authority in authority_queries.list_authorities(active_only=True):
         decision = decide(
             facts,
             authority.code,

@@ -9,7 +9,7 @@ import click
 from flask.cli import AppGroup
 
 from core.db import db, utcnow
-from training import operations, queries
+from training import authority_queries, operations, queries
 from training.authority import format_amount
 from training.scenarios import ScenarioError
 
@@ -81,7 +81,9 @@ authorities_cli = AppGroup("authorities", help="The authority register.")
 )
 def authorities_expiring(days: int) -> None:
     """Grants in force that expire soon, soonest first (for re-certification)."""
-    rows = queries.list_expiring_grants(utcnow(), within=dt.timedelta(days=days))
+    rows = authority_queries.list_expiring_grants(
+        utcnow(), within=dt.timedelta(days=days)
+    )
     if not rows:
         click.echo(f"No grant expires within {days} days.")
         return

@@ -17,7 +17,7 @@ from core.access import Role
 from core.db import db, utcnow
 from core.demo import ACTOR, DemoResult
 from core.people import User
-from training import operations, queries
+from training import authority_operations, authority_queries, operations
 from training.models import Assignment, Attempt, Curriculum, Grant
 from training.scenarios import Scenario
 
@@ -127,13 +127,13 @@ def _grant(
     *,
     approve: bool = True,
 ) -> Grant | None:
-    authority = queries.get_authority_by_code(code)
-    request = operations.request_signoff(
+    authority = authority_queries.get_authority_by_code(code)
+    request = authority_operations.request_signoff(
         rep, authority, limit=Decimal(limit), by=rep, at=at, note="Ready for this."
     )
     if not approve:
         return None
-    return operations.approve_signoff(
+    return authority_operations.approve_signoff(
         request, by=supervisor, limit=Decimal(limit), at=at + dt.timedelta(hours=3)
     )
 
@@ -163,7 +163,7 @@ def _history(result: DemoResult) -> None:
     _play(rep["chloe"], "refund-limits", "fail", days(18))
     _play(rep["chloe"], "lost-shipment", "pass", days(60))
     replacement = _grant(rep["chloe"], "replacement", 100, grace, days(59))
-    operations.revoke_grant(
+    authority_operations.revoke_grant(
         replacement,
         by=grace,
         reason="Replaced a whole 400 USD order without sign-off; retrain first.",

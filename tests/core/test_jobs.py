@@ -348,7 +348,7 @@ def test_a_job_in_a_process_of_its_own_runs_below_the_web(
         "PYTHONPATH": str(ROOT),
     }
     env.pop("REDIS_URL", None)
-    code = "import sys; from core import jobs; jobs.perform(int(sys.argv[1]))"
+    code = "import sys, worker; worker.perform(int(sys.argv[1]))"
     subprocess.run(
         [sys.executable, "-c", code, str(job_id)],
         cwd=ROOT,

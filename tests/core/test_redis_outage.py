@@ -14,7 +14,7 @@ from flask import Flask
 
 from core.access import Role
 from core.extensions import limiter
-from recruiting import operations
+from recruiting import invitation_operations
 from recruiting.pipeline import Stage
 from tests.factories import make_user
 from tests.helpers import csrf_token, post_form, text
@@ -83,7 +83,7 @@ def test_a_candidates_test_link_works_while_redis_is_down(
         manager = make_user(Role.HIRING_MANAGER)
         opening = make_opening(manager, title="Phone rep")
         candidate = make_candidate(opening, manager, stage=Stage.SCREENING)
-        _, token = operations.create_invitation(candidate, by=manager)
+        _, token = invitation_operations.create_invitation(candidate, by=manager)
     client = redis_down.test_client()
     url = f"/recruiting/test/{token}"
     assert client.get(url).status_code == 200

@@ -14,7 +14,7 @@ from werkzeug.formparser import FormDataParser
 from core.access import Role
 from core.audit import AuditEvent
 from core.db import db
-from recruiting import operations
+from recruiting import invitation_operations
 from recruiting.pipeline import Stage
 from tests.factories import make_api_token, make_user
 from tests.helpers import csrf_token, text
@@ -125,7 +125,7 @@ def test_a_candidates_answer_as_the_page_sends_it_is_far_below_the_limit(
         manager = make_user(Role.HIRING_MANAGER)
         opening = make_opening(manager, title="Phone rep")
         candidate = make_candidate(opening, manager, stage=Stage.SCREENING)
-        _, token = operations.create_invitation(candidate, by=manager)
+        _, token = invitation_operations.create_invitation(candidate, by=manager)
     url = f"/recruiting/test/{token}"
     client.post(url + "/start", data={"csrf_token": csrf_token(client, url)})
     # As take.js sends it: multipart FormData with the page's fields, asking for JSON.

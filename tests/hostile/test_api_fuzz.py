@@ -26,7 +26,7 @@ from schemathesis.generation import GenerationMode
 from werkzeug.exceptions import HTTPException
 
 from core.access import Role
-from incentives import operations as ticket_operations
+from incentives.tickets import operations as ticket_operations
 from tests.factories import make_api_token, make_team, make_user
 from tests.recruiting.factories import make_candidate, make_opening
 from tests.training.factories import load_small, make_authority, make_grant

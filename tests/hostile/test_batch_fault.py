@@ -35,7 +35,8 @@ from core import jobs
 from core.db import db
 from core.jobs import Job, JobStatus
 from core.people import User
-from incentives import pdf_batch, scorecard_pdfs
+from incentives.scorecards import pdf_batch
+from incentives.scorecards import pdfs as scorecard_pdfs
 from tests.conftest import TEST_REDIS_URL, make_test_app
 from tests.core.test_jobs import wait_for
 from tests.helpers import post_form, text
@@ -137,7 +138,7 @@ def test_a_killed_render_command_starts_again_cleanly(
 
 def _perform(job_id: int) -> list[str]:
     """A process running one job, as a web worker's thread or an RQ work horse runs it."""
-    code = "import sys; from core import jobs; jobs.perform(int(sys.argv[1]))"
+    code = "import sys, worker; worker.perform(int(sys.argv[1]))"
     return [sys.executable, "-c", code, str(job_id)]
 
 
@@ -186,7 +187,7 @@ def test_a_batch_whose_runner_is_killed_shows_interrupted_and_starts_again(
         leader_id, leader_session = leader.id, leader.get_id()
         first = Job(
             kind="scorecards.render",
-            function="incentives.scorecard_pdfs:render_month_job",
+            function="incentives.scorecards.pdfs:render_month_job",
             params={"args": [MARCH]},
             backend=runner,
             created_by_id=leader_id,
@@ -199,7 +200,7 @@ def test_a_batch_whose_runner_is_killed_shows_interrupted_and_starts_again(
             from rq import Queue
 
             Queue(queue, connection=Redis.from_url(TEST_REDIS_URL)).enqueue(
-                "core.jobs.perform", first_id, job_timeout=jobs.RQ_TIMEOUT
+                jobs.WORKER_ENTRY, first_id, job_timeout=jobs.RQ_TIMEOUT
             )
         db.session.remove()
 

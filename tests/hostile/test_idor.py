@@ -28,8 +28,10 @@ from core.access import Role
 from core.db import db
 from core.jobs import Job
 from core.people import User
-from incentives import scoring_operations
-from incentives.models import Ticket, TicketDispute
+from incentives.scoring import operations as scoring_operations
+from incentives.scoring.models import TicketDispute
+from incentives.tickets.models import Ticket
+from recruiting import invitation_operations, review_operations
 from recruiting import operations as recruiting
 from recruiting.assessment import COMPETENCIES
 from recruiting.models import Candidate, InterviewScorecard, Invitation
@@ -39,6 +41,7 @@ from tests.helpers import csrf_token, text
 from tests.incentives import scoring_world
 from tests.recruiting.factories import answer_all, make_candidate, make_opening
 from tests.training.factories import load_small, make_authority, make_grant, play
+from training import authority_operations
 from training import operations as training
 from training.authority import SignoffStatus
 from training.models import Assignment, Attempt, Grant, SignoffRequest
@@ -82,7 +85,7 @@ def org(seed) -> Org:
         candidate = make_candidate(opening, hm1, name=CANDIDATE, stage=Stage.SCREENING)
         answer_all(candidate, hm1)
         recruiting.move_candidate(candidate, Stage.INTERVIEW, "Strong test", by=hm1)
-        recruiting.submit_scorecard(
+        review_operations.submit_scorecard(
             candidate,
             by=hm1,
             ratings=dict.fromkeys(COMPETENCIES, 4),
@@ -92,13 +95,13 @@ def org(seed) -> Org:
         waiting = make_candidate(
             opening, hm1, name="Wren Waiting", stage=Stage.SCREENING
         )
-        invitation, token = recruiting.create_invitation(waiting, by=hm1)
+        invitation, token = invitation_operations.create_invitation(waiting, by=hm1)
         # Training: Ann's attempt, her pending sign-off request and a grant.
         load_small()
         refund = make_authority("refund", two_person_limit=None)
         credit = make_authority("goodwill_credit", prerequisites=())
         attempt = play(world.ann, [0, 0])
-        request = training.request_signoff(
+        request = authority_operations.request_signoff(
             world.ann, refund, limit=Decimal(100), by=world.ann
         )
         grant = make_grant(world.ann, credit, world.sam, limit=50)

@@ -30,7 +30,7 @@ import sqlalchemy as sa
 
 from core.audit import AuditEvent
 from core.db import db
-from incentives.models import Ticket, TicketAgent, TicketImport
+from incentives.tickets.models import Ticket, TicketAgent, TicketImport
 from tests.conftest import make_test_app
 from tests.hostile.processes import ROOT, kill_group_when, process_group
 

@@ -29,19 +29,20 @@ from sqlalchemy import select
 from core.db import db
 from core.errors import Conflict, InvalidInput
 from core.tabular import decode_upload
-from incentives import importing, operations
-from incentives.importing import Field, MappingError, SourceSpec
-from incentives.models import Ticket
+from incentives.tickets import importing, mapping, normalising, operations, sources
+from incentives.tickets.mapping import MappingError
+from incentives.tickets.models import Ticket
+from incentives.tickets.sources import Field, SourceSpec
 from recruiting import importing as candidate_rows
 from tests.hostile.strategies import HOSTILE_TEXTS, mutated, yaml_texts
 
 DATA = Path(__file__).resolve().parents[1] / "incentives" / "data"
 MAPPING_TEXT = (DATA / "helpscout_mapping.yaml").read_text()
-HELPSCOUT = importing.load_mapping(MAPPING_TEXT)
+HELPSCOUT = mapping.load_mapping(MAPPING_TEXT)
 SPECS: dict[str, SourceSpec] = {
-    "zendesk": importing.ZENDESK,
-    "freshdesk": importing.FRESHDESK,
-    "frontline": importing.FRONTLINE,
+    "zendesk": sources.ZENDESK,
+    "freshdesk": sources.FRESHDESK,
+    "frontline": sources.FRONTLINE,
     "mapped": HELPSCOUT,
 }
 TZ = ZoneInfo("Europe/Berlin")
@@ -111,7 +112,7 @@ _BY_FIELD = {
     Field.SOLVED_AT: st.sampled_from(TIMES),
     Field.REOPENS: st.sampled_from(NUMBERS),
     Field.NPS: st.sampled_from(NUMBERS),
-    **dict.fromkeys(importing.DURATION_FIELDS, st.sampled_from(DURATIONS)),
+    **dict.fromkeys(sources.DURATION_FIELDS, st.sampled_from(DURATIONS)),
 }
 
 
@@ -165,11 +166,11 @@ def _check_parsed(parsed: importing.ParsedTickets) -> None:
         assert parsed.errors, "a rejected file must say why"
         return
     tickets = parsed.tickets
-    assert list(tickets.columns) == list(importing.TICKET_FRAME)
-    for column, dtype in importing.TICKET_FRAME.items():
+    assert list(tickets.columns) == list(normalising.TICKET_FRAME)
+    for column, dtype in normalising.TICKET_FRAME.items():
         assert str(tickets[column].dtype).startswith(dtype.split("[")[0]), column
     assert tickets["external_id"].notna().all()
-    assert tickets["external_id"].str.len().le(importing.MAX_ID).all()
+    assert tickets["external_id"].str.len().le(normalising.MAX_ID).all()
     assert not tickets["external_id"].duplicated().any()
     assert tickets["created_at"].notna().all()
     for column, limit in (
@@ -178,10 +179,10 @@ def _check_parsed(parsed: importing.ParsedTickets) -> None:
         ("group_name", 120),
     ):
         assert tickets[column].dropna().astype(str).str.len().le(limit).all(), column
-    assert tickets["tags"].dropna().str.len().le(importing.MAX_TAGS).all()
-    durations = tickets[list(importing.DURATION_FIELDS)].to_numpy(dtype=float)
+    assert tickets["tags"].dropna().str.len().le(normalising.MAX_TAGS).all()
+    durations = tickets[list(sources.DURATION_FIELDS)].to_numpy(dtype=float)
     assert not np.isinf(durations).any()
-    assert tickets["reopens"].dropna().le(importing.MAX_REOPENS).all()
+    assert tickets["reopens"].dropna().le(normalising.MAX_REOPENS).all()
     late = pd.Timestamp(NOW) + pd.Timedelta(days=1)
     for column in ("created_at", "first_response_at", "solved_at"):
         assert not (tickets[column] > late).any(), column
@@ -234,7 +235,7 @@ _RECORD = st.fixed_dictionaries(
     },
     optional={
         name: _JSON | st.sampled_from(TIMES + NUMBERS + WORDS)
-        for name in importing.FRONTLINE_COLUMNS
+        for name in sources.FRONTLINE_COLUMNS
         if name not in {"ticket_id", "channel", "created_at"}
     },
 )
@@ -256,11 +257,11 @@ def _readable(problems: list[str]) -> None:
 
 def _mapping_outcome(text: str) -> SourceSpec | None:
     try:
-        spec = importing.load_mapping(text)
+        spec = mapping.load_mapping(text)
     except MappingError as e:
         _readable(e.problems)
         return None
-    assert importing.SOURCE_NAME_RE.match(spec.name)
+    assert mapping.SOURCE_NAME_RE.match(spec.name)
     assert {Field.TICKET_ID, Field.CREATED_AT} <= set(spec.columns)
     return spec
 
@@ -363,7 +364,7 @@ def test_a_first_row_with_a_cell_too_many_is_refused_whatever_the_line_endings(
     text = newline.join(
         ["ticket_id,channel,created_at", "T-1,email,2024-03-01T08:00:00Z,stray", ""]
     )
-    parsed = importing.parse_file(text.encode(), importing.FRONTLINE, tz=TZ, now=NOW)
+    parsed = importing.parse_file(text.encode(), sources.FRONTLINE, tz=TZ, now=NOW)
     assert not parsed.ok
     assert parsed.errors[0].row == 2
     assert "4 cells but the header has 3" in parsed.errors[0].reason
@@ -371,7 +372,7 @@ def test_a_first_row_with_a_cell_too_many_is_refused_whatever_the_line_endings(
 
 def test_bytes_windows_1252_leaves_undefined_are_read_not_a_crash() -> None:
     data = b"ticket_id,channel,created_at,group\n1,email,2024-03-01T08:00:00Z,Caf\x81\x8d\n"
-    parsed = importing.parse_file(data, importing.FRONTLINE, tz=TZ, now=NOW)
+    parsed = importing.parse_file(data, sources.FRONTLINE, tz=TZ, now=NOW)
     assert parsed.ok, parsed.errors
     assert parsed.tickets["group_name"].iloc[0] == "Caf\ufffd\ufffd"
 
@@ -391,13 +392,13 @@ def test_mapping_lines_that_used_to_crash_now_load_or_name_the_problem(
 ) -> None:
     text = MAPPING_TEXT + "\n" + line + "\n"
     if problem is None:
-        spec = importing.load_mapping(text)
+        spec = mapping.load_mapping(text)
         assert spec.satisfaction.classify("Not rated") != spec.satisfaction.classify(
             "Great"
         )
         return
     with pytest.raises(MappingError) as caught:
-        importing.load_mapping(text)
+        mapping.load_mapping(text)
     assert any(problem in p for p in caught.value.problems), caught.value.problems
 
 

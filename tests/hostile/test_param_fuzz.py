@@ -40,7 +40,7 @@ from werkzeug.routing import IntegerConverter, Rule
 
 from core.access import Role
 from core.input_checks import MAX_ID
-from recruiting.operations import create_invitation, start_test
+from recruiting.invitation_operations import create_invitation, start_test
 from tests.access import PUBLIC, Access, World
 from tests.core.test_access_matrix import MATRIX, world  # noqa: F401 - the fixture
 from tests.factories import make_api_token, make_team, make_user

@@ -1,7 +1,7 @@
 """Plan arithmetic under any input: a plan or its own error, and scores that stay in bounds.
 
 Plans come from a form, a YAML upload and stored versions; all go through
-:func:`incentives.plans.parse_plan`. Properties: any data gives a :class:`Plan` or
+:func:`incentives.scoring.plans.parse_plan`. Properties: any data gives a :class:`Plan` or
 :class:`PlanInvalid` naming its problems; a plan survives being stored and read back; and
 for any valid plan and any month of metrics, credit stays between 0 and the cap, the
 effective weights share out 100, the score stays within what the caps allow, the payout is
@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from tests.hostile.strategies import mutated, yaml_texts
 
-plans = pytest.importorskip("incentives.plans")
+plans = pytest.importorskip("incentives.scoring.plans")
+rep_scores = pytest.importorskip("incentives.scoring.rep_scores")
 
 VALID = {
     "name": "Service quality",
@@ -172,7 +173,7 @@ def valid_plans(draw: Any) -> Any:
 @st.composite
 def months(draw: Any) -> Any:
     rated = draw(st.integers(0, 500))
-    return plans.RepMonth(
+    return rep_scores.RepMonth(
         rep_id=1,
         team_id=draw(st.none() | st.integers(1, 3)),
         tickets_solved=draw(st.integers(0, 500)),
@@ -186,7 +187,7 @@ def months(draw: Any) -> Any:
 def test_any_month_scores_within_the_plan_s_bounds(
     plan: Any, month: Any, org: Any
 ) -> None:
-    score = plans.score_rep(month, plan, org_csat=org)
+    score = rep_scores.score_rep(month, plan, org_csat=org)
     top = max((t.cap or 100) for t in plan.terms)
     for line in score.lines:
         if line.attainment is None:
@@ -221,7 +222,9 @@ def test_doing_better_on_a_metric_never_earns_less_credit(plan: Any, data: Any) 
         )
     )
     worse, better = (a, b) if spec.direction is plans.Direction.HIGHER else (b, a)
-    assert plans.attainment(term, better) >= plans.attainment(term, worse) - 1e-9
+    assert (
+        rep_scores.attainment(term, better) >= rep_scores.attainment(term, worse) - 1e-9
+    )
 
 
 @given(
@@ -233,7 +236,7 @@ def test_doing_better_on_a_metric_never_earns_less_credit(plan: Any, data: Any) 
 def test_one_glowing_rating_never_beats_ninety_five_of_a_hundred(
     org: float, strength: float
 ) -> None:
-    one = plans.bayesian_csat(1, 1, org, strength)
-    many = plans.bayesian_csat(95, 100, org, strength)
+    one = rep_scores.bayesian_csat(1, 1, org, strength)
+    many = rep_scores.bayesian_csat(95, 100, org, strength)
     assume(one is not None and many is not None)
     assert one < many

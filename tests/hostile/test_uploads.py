@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 
 from core.access import Role
 from core.db import db
-from incentives.models import IncentivePlan, Ticket, TicketImport
+from incentives.scoring.models import IncentivePlan
+from incentives.tickets.models import Ticket, TicketImport
 from recruiting.models import Candidate
 from tests.factories import make_user
 from tests.helpers import csrf_token, text

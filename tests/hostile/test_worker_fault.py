@@ -39,7 +39,7 @@ from sqlalchemy import select
 
 from core.access import Role
 from core.db import db
-from recruiting import operations
+from recruiting import invitation_operations
 from recruiting.assessment import ItemType
 from recruiting.models import AssessmentResult, CandidateAnswer, Invitation
 from tests.conftest import make_test_app
@@ -79,7 +79,7 @@ def database(tmp_path: Path) -> tuple[str, str]:
         manager = make_user(Role.HIRING_MANAGER, name="Fault Manager")
         opening = make_opening(manager, title="Fault opening")
         candidate = make_candidate(opening, manager, name="Fran Fault")
-        _, token = operations.create_invitation(candidate, by=manager)
+        _, token = invitation_operations.create_invitation(candidate, by=manager)
         db.session.commit()
         db.session.remove()
         for engine in db.engines.values():
@@ -330,8 +330,8 @@ def test_the_same_answer_saved_twice_at_once_is_stored_once(
         db.create_all()
         manager = make_user(Role.HIRING_MANAGER, name="Race Manager")
         candidate = make_candidate(make_opening(manager), manager, name="Rae Race")
-        invitation, _ = operations.create_invitation(candidate, by=manager)
-        operations.start_test(invitation)
+        invitation, _ = invitation_operations.create_invitation(candidate, by=manager)
+        invitation_operations.start_test(invitation)
         db.session.commit()
         invitation_id = invitation.id
         item = invitation.assessment.parsed.items[0]
@@ -353,7 +353,7 @@ def test_the_same_answer_saved_twice_at_once_is_stored_once(
             with app.test_request_context("/", method="POST"):
                 row = db.session.get(Invitation, invitation_id)
                 worst = None if item.type is ItemType.SINGLE else item.options[3].key
-                operations.save_answer(row, item.key, best, worst)
+                invitation_operations.save_answer(row, item.key, best, worst)
                 db.session.commit()
                 db.session.remove()
         except BaseException as e:  # reported below, in the test's thread

@@ -33,9 +33,11 @@ from core.access import Role
 from core.db import db
 from core.people import User
 from core.tabular import FORMULA_PREFIXES
-from incentives import operations as ticket_operations
-from incentives import scoring_operations
-from incentives.models import IncentivePlan, Ticket, TicketImport
+from incentives.scoring import operations as scoring_operations
+from incentives.scoring.models import IncentivePlan
+from incentives.tickets import operations as ticket_operations
+from incentives.tickets.models import Ticket, TicketImport
+from recruiting import invitation_operations, review_operations
 from recruiting import operations as recruiting
 from recruiting.assessment import COMPETENCIES
 from recruiting.pipeline import Recommendation, Stage
@@ -44,6 +46,7 @@ from tests.helpers import text
 from tests.incentives import scoring_world
 from tests.recruiting.factories import DEFAULT_YAML, make_candidate
 from tests.training.factories import load_small, make_authority, make_grant, play
+from training import authority_operations
 from training import operations as training
 from training.scenarios import parse_scenario
 
@@ -175,7 +178,7 @@ def org(seed) -> Hostile:
         )
         candidate.notes = hostile("Notes")
         candidate.source = f"=cmd {TAG}"
-        recruiting.submit_scorecard(
+        review_operations.submit_scorecard(
             candidate,
             by=hm,
             ratings=dict.fromkeys(COMPETENCIES, 3),
@@ -183,8 +186,8 @@ def org(seed) -> Hostile:
             notes=hostile("Interview"),
         )
         taker = make_candidate(opening, hm, name="Tess Taker")
-        _, link = recruiting.create_invitation(taker, by=hm)
-        recruiting.start_test(
+        _, link = invitation_operations.create_invitation(taker, by=hm)
+        invitation_operations.start_test(
             db.session.scalars(
                 select(recruiting.Invitation).where(
                     recruiting.Invitation.candidate_id == taker.id
@@ -197,12 +200,14 @@ def org(seed) -> Hostile:
         attempt = play(world.ann, [0], key="hostile-scenario")
         refund = make_authority("refund", two_person_limit=None)
         play(world.ann, [0, 0])
-        request = training.request_signoff(
+        request = authority_operations.request_signoff(
             world.ann, refund, limit=Decimal(50), note=hostile("Request"), by=world.ann
         )
         credit = make_authority("goodwill_credit", prerequisites=())
         grant = make_grant(world.ann, credit, world.sam, limit=20)
-        training.revoke_grant(grant, by=world.sam, reason=hostile("Revoked"))
+        authority_operations.revoke_grant(
+            grant, by=world.sam, reason=hostile("Revoked")
+        )
         people = {
             "ann": world.ann,
             "sam": world.sam,

@@ -17,8 +17,10 @@ from sqlalchemy import select
 from core.access import Role
 from core.db import db
 from core.jobs import Job
-from incentives import operations, plans, scoring_operations
-from incentives.models import Ticket, TicketAgent
+from incentives.scoring import operations as scoring_operations
+from incentives.scoring import plans
+from incentives.tickets import operations
+from incentives.tickets.models import Ticket, TicketAgent
 from tests.access import Access, World, roles
 
 METRICS = roles(Role.ADMIN, Role.LEADERSHIP, Role.SUPERVISOR, Role.REP)

@@ -6,14 +6,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from incentives import queries, scoring_queries
+from incentives.scoring import queries as scoring_queries
+from incentives.tickets import month_metrics
 
 
 @pytest.fixture(autouse=True)
 def _forget_cached_metrics() -> Iterator[None]:
     """Each test's database is rolled back, so ids repeat: start with no kept figures."""
-    queries._ORGANISATION_CACHE.clear()
+    month_metrics._ORGANISATION_CACHE.clear()
     scoring_queries.forget_cached_scores()
     yield
-    queries._ORGANISATION_CACHE.clear()
+    month_metrics._ORGANISATION_CACHE.clear()
     scoring_queries.forget_cached_scores()

@@ -33,8 +33,11 @@ from sqlalchemy import select
 from core.access import Role
 from core.db import db
 from core.people import Team, User
-from incentives import operations, plans, scoring_operations
-from incentives.models import PlanVersion, Ticket
+from incentives.scoring import operations as scoring_operations
+from incentives.scoring import plans
+from incentives.scoring.models import PlanVersion
+from incentives.tickets import operations
+from incentives.tickets.models import Ticket
 from tests.factories import make_team, make_user
 
 UTC = ZoneInfo("UTC")

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from core.access import Role
 from core.db import db
-from incentives.models import Ticket, TicketImport
+from incentives.tickets.models import Ticket, TicketImport
 from tests.factories import make_api_token, make_team, make_user
 
 
@@ -122,7 +122,7 @@ def test_unusable_bodies_say_which_field(client, tokens, body, field) -> None:
 
 
 def test_too_many_tickets_in_one_call(client, tokens, monkeypatch) -> None:
-    from incentives import api
+    from incentives.tickets import api
 
     monkeypatch.setattr(api, "MAX_BATCH", 1)
     response = post(client, tokens[Role.ADMIN], {"tickets": TICKETS})

@@ -16,7 +16,9 @@ from flask import Flask
 from core import jobs
 from core.db import db
 from core.jobs import Job, JobStatus
-from incentives import pdf_batch, scorecard_pdfs, scoring_operations
+from incentives.scorecards import pdf_batch
+from incentives.scorecards import pdfs as scorecard_pdfs
+from incentives.scoring import operations as scoring_operations
 from tests.conftest import TEST_REDIS_URL, requires_redis
 from tests.core.test_jobs import fresh_app, run_rq_worker, wait_for  # noqa: F401
 from tests.core.test_pdf import pdf_text

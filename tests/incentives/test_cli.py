@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from core.access import Role
 from core.db import db
-from incentives.models import Ticket, TicketImport
+from incentives.tickets.models import Ticket, TicketImport
 from tests.factories import make_team, make_user
 
 DATA = Path(__file__).parent / "data"

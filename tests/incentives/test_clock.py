@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from incentives.clock import (
+from incentives.tickets.clock import (
     InvalidHours,
     WeeklyHours,
     business_minutes,
@@ -112,4 +112,6 @@ def test_the_clock_is_a_rules_module_free_of_flask_and_the_database() -> None:
         test_rules_modules_do_not_import_flask_or_the_database,
     )
 
-    test_rules_modules_do_not_import_flask_or_the_database("incentives/clock.py")
+    test_rules_modules_do_not_import_flask_or_the_database(
+        "incentives/tickets/clock.py"
+    )

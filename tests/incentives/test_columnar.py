@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from incentives import columnar
+from incentives.tickets import columnar
 
 
 def through_json(data: dict) -> dict:

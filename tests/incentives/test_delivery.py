@@ -12,7 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from core.db import db
-from incentives import scoring_operations
+from incentives.scoring import operations as scoring_operations
 from tests.core.test_pdf import pdf_text
 from tests.incentives import scoring_world
 

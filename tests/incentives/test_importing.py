@@ -10,16 +10,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from incentives import importing
-from incentives.importing import (
-    FRESHDESK,
-    FRONTLINE,
-    ZENDESK,
-    MappingError,
-    load_mapping,
-    parse_file,
-    parse_records,
+from incentives.tickets import importing, normalising, sources
+from incentives.tickets.cells import (
+    clean_cell,
+    clean_column,
+    parse_durations,
+    parse_times,
+    parse_whole_numbers,
 )
+from incentives.tickets.importing import parse_file, parse_records
+from incentives.tickets.mapping import MappingError, load_mapping
+from incentives.tickets.sources import FRESHDESK, FRONTLINE, ZENDESK
 
 DATA = Path(__file__).parent / "data"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -203,7 +204,7 @@ def test_excel_resaved_file_semicolons_cp1252_day_first_and_kept_zeros() -> None
     ],
 )
 def test_headers_match_in_any_case_and_spacing(header: str, expected: str) -> None:
-    assert importing.normalise_header(header) == expected
+    assert sources.normalise_header(header) == expected
 
 
 def test_file_without_assignee_column_imports_every_ticket_unassigned() -> None:
@@ -358,7 +359,7 @@ def test_times_in_the_future_are_refused_when_now_is_given() -> None:
     ],
 )
 def test_parse_times(cells: list[str], expected: list[str]) -> None:
-    times, bad = importing.parse_times(pd.Series(cells, dtype=object), tz=BERLIN)
+    times, bad = parse_times(pd.Series(cells, dtype=object), tz=BERLIN)
     assert not bad.any()
     assert list(times) == [utc(e) for e in expected]
 
@@ -377,27 +378,25 @@ def test_parse_times(cells: list[str], expected: list[str]) -> None:
     ],
 )
 def test_blank_and_placeholder_dates_mean_not_set(cell: str) -> None:
-    times, bad = importing.parse_times(pd.Series([cell], dtype=object), tz=BERLIN)
+    times, bad = parse_times(pd.Series([cell], dtype=object), tz=BERLIN)
     assert not bad.any()
     assert times.isna().all()
 
 
 @pytest.mark.parametrize("cell", ["yesterday", "2024-13-45", "45/45/2024", "12:30"])
 def test_unreadable_dates_are_flagged(cell: str) -> None:
-    times, bad = importing.parse_times(pd.Series([cell], dtype=object), tz=BERLIN)
+    times, bad = parse_times(pd.Series([cell], dtype=object), tz=BERLIN)
     assert bad.all()
     assert times.isna().all()
 
 
 def test_a_local_time_in_the_repeated_autumn_hour_is_read_as_the_first() -> None:
-    times, _ = importing.parse_times(
-        pd.Series(["2024-10-27 02:30"], dtype=object), tz=BERLIN
-    )
+    times, _ = parse_times(pd.Series(["2024-10-27 02:30"], dtype=object), tz=BERLIN)
     assert times.iloc[0] == utc("2024-10-27 00:30")
 
 
 def test_a_date_format_from_a_mapping_is_followed() -> None:
-    times, bad = importing.parse_times(
+    times, bad = parse_times(
         pd.Series(["2024|03|05 14h22", "", "bad"], dtype=object),
         tz=UTC,
         date_format="%Y|%m|%d %Hh%M",
@@ -421,7 +420,7 @@ def test_a_date_format_from_a_mapping_is_followed() -> None:
     ],
 )
 def test_parse_durations(cell: str, unit: str, minutes: float | None) -> None:
-    values, bad = importing.parse_durations(pd.Series([cell], dtype=object), unit)
+    values, bad = parse_durations(pd.Series([cell], dtype=object), unit)
     assert not bad.any()
     if minutes is None:
         assert values.isna().all()
@@ -430,9 +429,7 @@ def test_parse_durations(cell: str, unit: str, minutes: float | None) -> None:
 
 
 def test_durations_that_are_not_numbers_are_flagged() -> None:
-    _values, bad = importing.parse_durations(
-        pd.Series(["soon", "5"], dtype=object), "minutes"
-    )
+    _values, bad = parse_durations(pd.Series(["soon", "5"], dtype=object), "minutes")
     assert list(bad) == [True, False]
 
 
@@ -447,7 +444,7 @@ def test_durations_that_are_not_numbers_are_flagged() -> None:
     ],
 )
 def test_parse_whole_numbers(cell: str, number: float | None, is_bad: bool) -> None:
-    values, bad = importing.parse_whole_numbers(pd.Series([cell], dtype=object))
+    values, bad = parse_whole_numbers(pd.Series([cell], dtype=object))
     assert bool(bad.iloc[0]) is is_bad
     if number is None:
         assert np.isnan(values.iloc[0])
@@ -472,15 +469,15 @@ def test_parse_whole_numbers(cell: str, number: float | None, is_bad: bool) -> N
     ],
 )
 def test_zendesk_via_values_map_to_channels(via: str, channel: str) -> None:
-    assert importing._channel(via, ZENDESK) in (channel, "")
+    assert normalising._channel(via, ZENDESK) in (channel, "")
     if via:
-        assert importing._channel(via, ZENDESK) == channel
+        assert normalising._channel(via, ZENDESK) == channel
 
 
 def test_frontline_refuses_channels_it_does_not_document() -> None:
-    assert importing._channel("Twitter", FRONTLINE) is None
-    assert importing._channel("", FRONTLINE) is None
-    assert importing._channel("REVIEW", FRONTLINE) == "review"
+    assert normalising._channel("Twitter", FRONTLINE) is None
+    assert normalising._channel("", FRONTLINE) is None
+    assert normalising._channel("REVIEW", FRONTLINE) == "review"
 
 
 # --- mapping files -----------------------------------------------------------------------
@@ -491,7 +488,7 @@ def test_the_shipped_mapping_example_loads() -> None:
     spec = load_mapping(example.read_text())
     assert spec.name == "helpscout"
     assert spec.timezone == "America/New_York"
-    assert importing.Field.RESOLUTION_BUSINESS in spec.columns
+    assert sources.Field.RESOLUTION_BUSINESS in spec.columns
 
 
 @pytest.mark.parametrize(
@@ -612,5 +609,5 @@ def test_fingerprints_of_a_file_and_of_the_same_tickets_by_api_agree() -> None:
 )
 def test_a_column_is_cleaned_as_each_cell_would_be(cells: list[str]) -> None:
     """The shortcut for a column of plain ids gives what cleaning each cell gives."""
-    cleaned = importing._clean_column(pd.Series(cells, dtype=object))
-    assert cleaned.tolist() == [importing.clean_cell(c) for c in cells]
+    cleaned = clean_column(pd.Series(cells, dtype=object))
+    assert cleaned.tolist() == [clean_cell(c) for c in cells]

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from incentives import metrics
-from incentives.clock import WeeklyHours
-from incentives.metrics import (
+from incentives.tickets import metrics
+from incentives.tickets.clock import WeeklyHours
+from incentives.tickets.metrics import (
     METRIC_COLUMNS,
     SlaTarget,
     format_value,

@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from incentives import plans
-from incentives.plans import MetricTerm, PlanInvalid, RepMonth, Tier
+from incentives.scoring import plans, rep_scores
+from incentives.scoring.plans import MetricTerm, PlanInvalid, Tier
+from incentives.scoring.rep_scores import RepMonth
 
 BASE = {
     "name": "Test plan",
@@ -245,7 +246,7 @@ RESOLUTION = MetricTerm("resolution_median_h", 100, threshold=24, target=8)
 def test_credit_is_linear_between_threshold_target_and_stretch(
     term: MetricTerm, value: float, credit: float
 ) -> None:
-    assert plans.attainment(term, value) == pytest.approx(credit)
+    assert rep_scores.attainment(term, value) == pytest.approx(credit)
 
 
 @pytest.mark.parametrize(
@@ -260,7 +261,7 @@ def test_credit_is_linear_between_threshold_target_and_stretch(
 def test_below_threshold_means_worse_than_it(
     term: MetricTerm, value: float, below: bool
 ) -> None:
-    assert plans.is_below_threshold(term, value) is below
+    assert rep_scores.is_below_threshold(term, value) is below
 
 
 # --- the Bayesian CSAT --------------------------------------------------------------------
@@ -279,24 +280,28 @@ def test_below_threshold_means_worse_than_it(
 def test_bayesian_csat(
     satisfied: int, rated: int, prior: float | None, k: float, expected: float | None
 ) -> None:
-    assert plans.bayesian_csat(satisfied, rated, prior, k) == pytest.approx(expected)
+    assert rep_scores.bayesian_csat(satisfied, rated, prior, k) == pytest.approx(
+        expected
+    )
 
 
 @pytest.mark.parametrize("prior", [0.5, 0.7, 0.85, 0.9, 0.935])
 @pytest.mark.parametrize("k", [plans.MIN_PRIOR_STRENGTH, 10, 20, 50])
 def test_small_sample_csat_never_beats_large_sample(prior: float, k: float) -> None:
-    one_of_one = plans.bayesian_csat(1, 1, prior, k)
-    ninety_five_of_hundred = plans.bayesian_csat(95, 100, prior, k)
+    one_of_one = rep_scores.bayesian_csat(1, 1, prior, k)
+    ninety_five_of_hundred = rep_scores.bayesian_csat(95, 100, prior, k)
     assert one_of_one < ninety_five_of_hundred
 
 
 def test_raw_csat_would_let_one_rating_win() -> None:
     # What the blend prevents: 1/1 is 100% raw, above 95/100.
-    assert plans.bayesian_csat(1, 1, None, 20) > plans.bayesian_csat(95, 100, None, 20)
+    assert rep_scores.bayesian_csat(1, 1, None, 20) > rep_scores.bayesian_csat(
+        95, 100, None, 20
+    )
 
 
 def test_a_scorecard_line_shows_how_csat_was_blended() -> None:
-    score = plans.score_rep(
+    score = rep_scores.score_rep(
         month(tickets_solved=5, rated=3, satisfied=2, csat_raw=2 / 3, timely_rate=0.75),
         plan(),
         org_csat=0.8,
@@ -313,7 +318,7 @@ def test_a_scorecard_line_shows_how_csat_was_blended() -> None:
 def test_a_month_scored_step_by_step() -> None:
     # CSAT (2 + 5 x 0.8) / (3 + 5) = 75%: below 80, no credit. Timely 75%: half credit,
     # 0.5 x 40 = 20 points. Score 20, eligible, first tier (15+): 50% of 200 = 100.
-    score = plans.score_rep(
+    score = rep_scores.score_rep(
         month(tickets_solved=4, rated=3, satisfied=2, csat_raw=2 / 3, timely_rate=0.75),
         plan(),
         org_csat=0.8,
@@ -334,7 +339,7 @@ def test_a_month_scored_step_by_step() -> None:
 
 
 def test_gates_say_why_a_month_does_not_pay() -> None:
-    score = plans.score_rep(
+    score = rep_scores.score_rep(
         month(tickets_solved=1, rated=2, satisfied=2, csat_raw=1.0, timely_rate=1.0),
         plan(),
         org_csat=0.8,
@@ -350,7 +355,7 @@ def test_gates_say_why_a_month_does_not_pay() -> None:
     assert score.reason == (
         "1 ticket solved, under the 2 needed. 2 rated tickets, under the 3 needed."
     )
-    assert plans.brief_reason(score, plan()) == "1/2 solved, 2/3 rated"
+    assert rep_scores.brief_reason(score, plan()) == "1/2 solved, 2/3 rated"
     assert score.payout == Decimal("0.00")
     assert score.payout_note == "Not eligible this month."
 
@@ -363,7 +368,7 @@ def test_a_metric_with_no_value_shares_its_weight() -> None:
             "review_followup_rate": {"weight": 25, "threshold": 50, "target": 90},
         },
     )
-    score = plans.score_rep(
+    score = rep_scores.score_rep(
         month(tickets_solved=10, timely_rate=0.75, review_followup_rate=None),
         both,
         org_csat=None,
@@ -377,7 +382,7 @@ def test_a_metric_with_no_value_shares_its_weight() -> None:
 
 
 def test_no_value_at_all_is_no_score_and_no_pay() -> None:
-    score = plans.score_rep(
+    score = rep_scores.score_rep(
         month(tickets_solved=0),
         plan(
             metrics={"timely_rate": {"weight": 100, "threshold": 50, "target": 100}},
@@ -418,20 +423,20 @@ def test_tiers_and_caps(
             **({"cap": cap} if cap else {}),
         }
     )
-    _tier, amount, _note = plans.payout_for(score, read, Decimal(bonus))
+    _tier, amount, _note = rep_scores.payout_for(score, read, Decimal(bonus))
     assert amount == Decimal(payout)
 
 
 def test_a_capped_payout_says_so() -> None:
     read = plan(payout={"tiers": [{"score": 10, "percent": 200}], "cap": 300})
-    _tier, amount, note = plans.payout_for(50, read, Decimal("200"))
+    _tier, amount, note = rep_scores.payout_for(50, read, Decimal("200"))
     assert amount == Decimal("300.00")
     assert note == "10+ points: 200% of 200.00 USD, capped at 300.00 USD."
 
 
 def test_a_team_override_sets_the_bonus_the_percent_applies_to() -> None:
     read = plans.with_team_ids(plan(team_target_bonus={"Phone": 300}), {"Phone": 7})
-    score = plans.score_rep(
+    score = rep_scores.score_rep(
         month(tickets_solved=4, rated=3, satisfied=2, csat_raw=2 / 3, timely_rate=0.75),
         read,
         org_csat=0.8,
@@ -455,11 +460,11 @@ def test_a_team_override_sets_the_bonus_the_percent_applies_to() -> None:
 def test_rank_in_team_shares_ties(
     scores: dict[int, float | None], ranks: dict[int, int]
 ) -> None:
-    assert plans.rank(scores) == ranks
+    assert rep_scores.rank(scores) == ranks
 
 
-def _scored(csat: float, timely: float) -> plans.RepScore:
-    return plans.score_rep(
+def _scored(csat: float, timely: float) -> rep_scores.RepScore:
+    return rep_scores.score_rep(
         month(
             tickets_solved=10,
             rated=10,
@@ -474,22 +479,22 @@ def _scored(csat: float, timely: float) -> plans.RepScore:
 
 def test_coaching_is_offered_after_two_months_under_a_threshold() -> None:
     low_csat = _scored(0.5, 0.9)
-    assert plans.coaching_needs(low_csat, _scored(0.6, 0.3)) == ["csat"]
-    assert plans.coaching_needs(low_csat, _scored(0.99, 0.9)) == []
-    assert plans.coaching_needs(low_csat, None) == []
-    assert plans.coaching_needs(_scored(0.5, 0.3), _scored(0.5, 0.3)) == [
+    assert rep_scores.coaching_needs(low_csat, _scored(0.6, 0.3)) == ["csat"]
+    assert rep_scores.coaching_needs(low_csat, _scored(0.99, 0.9)) == []
+    assert rep_scores.coaching_needs(low_csat, None) == []
+    assert rep_scores.coaching_needs(_scored(0.5, 0.3), _scored(0.5, 0.3)) == [
         "csat",
         "timely_rate",
     ]
 
 
 def test_a_stored_score_reads_back_as_it_was() -> None:
-    score = plans.score_rep(
+    score = rep_scores.score_rep(
         month(tickets_solved=4, rated=3, satisfied=2, csat_raw=2 / 3, timely_rate=0.75),
         plan(),
         org_csat=0.8,
     )
-    assert plans.score_from_data(plans.score_to_data(score)) == score
+    assert rep_scores.score_from_data(rep_scores.score_to_data(score)) == score
 
 
 @pytest.mark.parametrize(

@@ -54,7 +54,7 @@ def stored_batch(
     with seed():
         job = Job(
             kind=KIND,
-            function="incentives.scorecard_pdfs:render_month_job",
+            function="incentives.scorecards.pdfs:render_month_job",
             params={"args": [month]},
             status=status,
             backend="rq",

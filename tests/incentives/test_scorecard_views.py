@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from core.db import db
 from core.jobs import Job, JobStatus
-from incentives.models import (
+from incentives.scoring.models import (
     IncentivePlan,
     MonthClose,
     PlanVersion,
@@ -220,7 +220,7 @@ def test_editing_a_frozen_plan_makes_a_new_version(
     client, login_as, world, scalar
 ) -> None:
     with client.application.app_context():
-        from incentives import scoring_operations
+        from incentives.scoring import operations as scoring_operations
 
         scoring_operations.close_month(MARCH, by="test")
         db.session.commit()

@@ -11,16 +11,15 @@ import pandas as pd
 import pytest
 
 from core import charts
-from incentives import disputes, plans, scorecards
-from incentives.scorecards import (
+from incentives.scorecards import cards, leadership, rep_card, team_card
+from incentives.scorecards.cards import (
     AuthorityHeld,
-    CloseInfo,
     CoachingOffer,
-    MonthScores,
-    Person,
     ScenarioOffer,
     TrainingFacts,
 )
+from incentives.scoring import disputes, plans, rep_scores, tables
+from incentives.scoring.rep_scores import CloseInfo, MonthScores, Person
 
 UTC = ZoneInfo("UTC")
 NOW = dt.datetime(2024, 4, 10, 9, 30, tzinfo=dt.UTC)
@@ -47,8 +46,8 @@ PEOPLE = {
 def scored(month: str, timely: dict[int, float], closed: bool = False) -> MonthScores:
     """A month where each rep has the timely rate given and no reopens."""
     scores = {
-        rep: plans.score_rep(
-            plans.RepMonth(
+        rep: rep_scores.score_rep(
+            rep_scores.RepMonth(
                 rep,
                 PEOPLE[rep].team_id,
                 tickets_solved=10,
@@ -81,7 +80,7 @@ HISTORY = [
 
 
 def test_a_rep_card_shows_each_step_and_the_rank_in_team() -> None:
-    card = scorecards.rep_card(
+    card = rep_card.rep_card(
         1,
         HISTORY,
         tz=UTC,
@@ -112,13 +111,13 @@ def test_a_rep_card_shows_each_step_and_the_rank_in_team() -> None:
 
 
 def test_names_in_charts_are_escaped() -> None:
-    card = scorecards.rep_card(1, HISTORY, tz=UTC, generated_at=NOW)
+    card = rep_card.rep_card(1, HISTORY, tz=UTC, generated_at=NOW)
     assert "Ann &lt;Lead&gt;" in str(card.score_chart)
     assert "<Lead>" not in str(card.score_chart)
 
 
 def test_a_rep_with_no_score_still_gets_a_card_that_says_why() -> None:
-    card = scorecards.rep_card(
+    card = rep_card.rep_card(
         9, HISTORY, tz=UTC, person=Person(9, "New", "n@x", 10, "Desk"), generated_at=NOW
     )
     assert not card.has_score
@@ -127,7 +126,7 @@ def test_a_rep_with_no_score_still_gets_a_card_that_says_why() -> None:
 
 
 def test_a_team_card_ranks_its_reps_and_leaves_others_out() -> None:
-    card = scorecards.team_card(10, "Desk", HISTORY, tz=UTC, generated_at=NOW)
+    card = team_card.team_card(10, "Desk", HISTORY, tz=UTC, generated_at=NOW)
     assert [row.name for row in card.rows] == ["Ann <Lead>", "Bob"]
     assert [row.rank for row in card.rows] == [1, 2]
     assert card.columns == ("Solved in time", "Reopened")
@@ -138,7 +137,7 @@ def test_a_team_card_ranks_its_reps_and_leaves_others_out() -> None:
 
 
 def test_the_leadership_pack_finds_the_top_movers() -> None:
-    pack = scorecards.leadership_pack(HISTORY, tz=UTC, generated_at=NOW)
+    pack = leadership.leadership_pack(HISTORY, tz=UTC, generated_at=NOW)
     # February: Ann 52, Bob 88, Cat 64; March: Ann 76, Bob 64, Cat 70.
     assert [(m.name, m.change) for m in pack.movers_up] == [
         ("Ann <Lead>", "+24.0"),
@@ -152,7 +151,7 @@ def test_the_leadership_pack_finds_the_top_movers() -> None:
 
 
 def test_the_distribution_counts_scores_by_band() -> None:
-    svg = str(scorecards.distribution([10, 45, 47, 99, 100, 120], "Scores"))
+    svg = str(cards.distribution([10, 45, 47, 99, 100, 120], "Scores"))
     assert "&lt;40: 1" in svg
     assert "40s: 2" in svg
     assert "90s: 1" in svg
@@ -161,12 +160,12 @@ def test_the_distribution_counts_scores_by_band() -> None:
 
 def test_score_cells_for_the_csv() -> None:
     score = HISTORY[1].scores[1]
-    assert scorecards.score_cells(score, "EUR") == [76.0, "yes", "100.00", "EUR", ""]
-    assert scorecards.score_cells(None, "") == ["", "", "", "", "No plan in force."]
+    assert tables.score_cells(score, "EUR") == [76.0, "yes", "100.00", "EUR", ""]
+    assert tables.score_cells(None, "") == ["", "", "", "", "No plan in force."]
 
 
 def test_score_rows_keep_to_the_reps_a_viewer_may_see() -> None:
-    rows = scorecards.score_rows(HISTORY[1], frozenset({2, 3}))
+    rows = tables.score_rows(HISTORY[1], frozenset({2, 3}))
     assert [(r.name, r.rank) for r in rows] == [("Bob", 2), ("Cat", 1)]
     assert rows[0].payout == "100.00 EUR"
 
@@ -238,5 +237,5 @@ def test_tick_values_are_round() -> None:
 
 
 def test_money_and_month_labels() -> None:
-    assert scorecards.money(Decimal("1234.5"), "USD") == "1,234.50 USD"
-    assert scorecards.short_month("2024-03") == "Mar 24"
+    assert tables.money(Decimal("1234.5"), "USD") == "1,234.50 USD"
+    assert cards.short_month("2024-03") == "Mar 24"

@@ -17,16 +17,14 @@ from core.db import db
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.jobs import Job, JobStatus
 from core.people import User
-from incentives import (
-    metrics,
-    queries,
-    scorecard_queries,
-    scoring_operations,
-    scoring_queries,
-    views,
-)
-from incentives.disputes import DisputeStatus, Resolution
-from incentives.models import MonthMetricsSnapshot, MonthScore, PlanVersion, Ticket
+from incentives import panels
+from incentives.scorecards import queries as scorecard_queries
+from incentives.scoring import operations as scoring_operations
+from incentives.scoring import queries as scoring_queries
+from incentives.scoring.disputes import DisputeStatus, Resolution
+from incentives.scoring.models import MonthScore, PlanVersion
+from incentives.tickets import metrics, month_metrics, queries
+from incentives.tickets.models import MonthMetricsSnapshot, Ticket
 from tests.factories import make_user
 from tests.incentives import scoring_world
 from tests.incentives.scoring_world import ticket
@@ -68,7 +66,7 @@ def test_an_open_month_is_scored_from_its_tickets(world) -> None:
 
 def forget_month_metrics() -> None:
     """No organisation figures kept in this process or stored for any worker."""
-    queries._ORGANISATION_CACHE.clear()
+    month_metrics._ORGANISATION_CACHE.clear()
     db.session.execute(delete(MonthMetricsSnapshot))
     scoring_queries.forget_cached_scores()
 
@@ -90,8 +88,8 @@ def test_open_month_scores_come_from_the_stored_figures_alike(
     )
     forget_month_metrics()
     from_tickets = scoring_queries.compute_month(MARCH, world.version)
-    assert queries.warm_month_metrics(MARCH)
-    queries._ORGANISATION_CACHE.clear()  # read back what was stored, as another worker
+    assert month_metrics.warm_month_metrics(MARCH)
+    month_metrics._ORGANISATION_CACHE.clear()  # read back what was stored, as another worker
 
     def read_tickets(month: str) -> None:
         raise AssertionError(f"the tickets of {month} were read again")
@@ -108,12 +106,12 @@ def test_stored_figures_are_not_used_once_a_dispute_moves_a_ticket(world) -> Non
     """The stored metrics count tickets as imported; an accepted dispute in the month
     means its scores are worked out from the tickets, with the dispute applied."""
     forget_month_metrics()
-    assert queries.warm_month_metrics(MARCH)
+    assert month_metrics.warm_month_metrics(MARCH)
     dispute = dispute_a3(world)
     scoring_operations.decide_dispute(
         dispute, by=world.sam, accept=True, resolution=Resolution.EXCLUDE
     )
-    assert queries.stored_month_metrics(MARCH) is not None
+    assert month_metrics.stored_month_metrics(MARCH) is not None
     assert score_of(world, "ann").tickets_solved == 3
 
 
@@ -124,9 +122,11 @@ def test_dashboards_do_not_wait_for_months_being_computed(world, monkeypatch) ->
     current = queries.current_month()
     shown = [metrics.shift_month(current, -1), current]
     # The world's import is flushed, not committed: its job has not run yet.
-    (job,) = db.session.scalars(select(Job).where(Job.kind == queries.WARM_UP_KIND))
+    (job,) = db.session.scalars(
+        select(Job).where(Job.kind == month_metrics.WARM_UP_KIND)
+    )
     assert job.status is JobStatus.QUEUED
-    assert set(shown) <= queries.months_being_computed()
+    assert set(shown) <= month_metrics.months_being_computed()
 
     def read_tickets(month: str) -> None:
         raise AssertionError(f"the tickets of {month} were read")
@@ -134,34 +134,34 @@ def test_dashboards_do_not_wait_for_months_being_computed(world, monkeypatch) ->
     with monkeypatch.context() as patch:
         patch.setattr(scoring_queries, "month_measures", read_tickets)
         assert scoring_queries.month_scores_at_hand(current) is None
-        panel = views.scorecard_panel(world.ann)
+        panel = panels.scorecard_panel(world.ann)
         assert panel is not None
         assert (panel.context["updating"], panel.context["months"]) == (shown, [])
         # So do the supervisor's and leadership's panels of last month.
-        team = views.team_scores_panel(world.sam)
+        team = panels.team_scores_panel(world.sam)
         assert team is not None
         assert team.context["teams"] == []
         assert [name for _id, name in team.context["updating"]] == ["Desk"]
         assert team.context["coaching"] is None
-        close = views.close_panel(world.leader)
+        close = panels.close_panel(world.leader)
         assert close is not None
         assert close.context["updating"]
         assert (close.context["average"], close.context["payout"]) == ("…", "…")
         # Once the job has stored them, the scores come from the stored figures.
         for month in shown:
-            assert queries.warm_month_metrics(month)
+            assert month_metrics.warm_month_metrics(month)
         job.status = JobStatus.DONE
-        panel = views.scorecard_panel(world.ann)
+        panel = panels.scorecard_panel(world.ann)
         assert panel.context["updating"] == []
         assert [m[0] for m in panel.context["months"]] == shown
-        assert not views.close_panel(world.leader).context["updating"]
+        assert not panels.close_panel(world.leader).context["updating"]
     # The coaching count also reads the month before last, not computed ahead.
-    team = views.team_scores_panel(world.sam)
+    team = panels.team_scores_panel(world.sam)
     assert team.context["updating"] == []
     assert [t[1] for t in team.context["teams"]] == ["Desk"]
     # No job on its way: the months are scored from their tickets, as ever.
     forget_month_metrics()
-    panel = views.scorecard_panel(world.ann)
+    panel = panels.scorecard_panel(world.ann)
     assert panel.context["updating"] == []
     assert [m[0] for m in panel.context["months"]] == shown
 
@@ -211,8 +211,8 @@ def test_one_reps_score_of_a_month_for_a_dashboard(world, monkeypatch) -> None:
     month, from the kept scores in a closed one; the same score as the whole month's."""
     whole = scoring_queries.month_scores(MARCH)
     scoring_queries.forget_cached_scores()
-    queries.warm_month_metrics(MARCH)
-    assert queries.stored_month_metrics(MARCH) is not None
+    month_metrics.warm_month_metrics(MARCH)
+    assert month_metrics.stored_month_metrics(MARCH) is not None
 
     def everyone(*args, **kwargs) -> None:
         raise AssertionError("the whole month was scored")
@@ -467,6 +467,35 @@ def test_a_rep_scorecard_gathers_rank_trend_and_the_disputes(world) -> None:
     assert card.months[-2].score == "40.0"
     assert card.disputes.open == 1
     assert card.authorities == ()
+
+
+def test_scorecards_show_the_authority_and_training_work_training_reports(
+    world,
+) -> None:
+    from tests.training.factories import load_small, make_authority, make_grant
+    from training import operations as training_operations
+
+    load_small()
+    refund = make_authority("refund")
+    grant = make_grant(world.ann, refund, world.sam, limit=150)
+    long_ago = dt.date(2020, 1, 1)
+    for due in (dt.date(2020, 1, 15), dt.date(2999, 12, 31)):  # overdue, still due
+        training_operations.assign(
+            training_operations.AssignmentInput(due_on=due, scenario_key="small"),
+            rep=world.ann,
+            by=world.sam,
+            today=long_ago,
+        )
+    card = scorecard_queries.rep_scorecard(world.ann, MARCH)
+    until = grant.expires_at.astimezone(queries.org_timezone()).strftime("%d %b %Y")
+    assert [(a.name, a.limit, a.until) for a in card.authorities] == [
+        ("Refund", "150 USD", until)
+    ]
+    assert (card.training.open_assignments, card.training.overdue) == (2, 1)
+    bob = scorecard_queries.rep_scorecard(world.bob, MARCH)
+    assert (bob.authorities, bob.training.open_assignments) == ((), 0)
+    pack = scorecard_queries.leadership_pack(MARCH)
+    assert (pack.assignments_done, pack.assignments_overdue) == ("0%", 1)
 
 
 def test_a_team_and_the_leadership_pack(world) -> None:

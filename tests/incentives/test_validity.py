@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from incentives import validity
-from incentives.validity import HiredRep
+from incentives.scorecards import validity
+from incentives.scorecards.validity import HiredRep
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from core.access import Role
 from core.db import db
 from core.settings import set_setting
-from incentives import operations
-from incentives.models import (
+from incentives.tickets import operations
+from incentives.tickets.models import (
     Holiday,
     OpeningHours,
     SlaTargetSetting,

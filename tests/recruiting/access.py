@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from core.access import Role
-from recruiting import operations
+from recruiting import invitation_operations, operations
 from recruiting.pipeline import Stage
 from tests.access import PUBLIC, Access, World, roles
 
@@ -50,11 +50,11 @@ def populate(world: World) -> None:
     at_offer = _candidate(opening, "Offer", Stage.INTERVIEW, Stage.OFFER, by=manager)
     at_interview = _candidate(opening, "Interview", Stage.INTERVIEW, by=manager)
     tested = _candidate(opening, "Tested", by=manager)
-    invitation, _ = operations.create_invitation(tested, by=manager)
-    operations.start_test(invitation)
-    operations.submit_test(invitation)
+    invitation, _ = invitation_operations.create_invitation(tested, by=manager)
+    invitation_operations.start_test(invitation)
+    invitation_operations.submit_test(invitation)
     linked = _candidate(opening, "Linked", Stage.SCREENING, by=manager)
-    link, token = operations.create_invitation(linked, by=manager)
+    link, token = invitation_operations.create_invitation(linked, by=manager)
     world.extra["recruiting"] = {
         "opening": opening.id,
         "assessment": assessment.id,

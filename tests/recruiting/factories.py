@@ -9,7 +9,7 @@ from pathlib import Path
 
 from core.db import utcnow
 from core.people import Team, User
-from recruiting import operations
+from recruiting import invitation_operations, operations, review_operations
 from recruiting.assessment import Answer
 from recruiting.models import Assessment, AssessmentResult, Candidate, Opening
 from recruiting.pipeline import Stage
@@ -88,7 +88,7 @@ def make_candidate(
         if step is Stage.INTERVIEW and opening.blind_review:
             # Blind review: the mover rates the test result before the interview.
             answer_all(candidate, by)
-            operations.rate_result(candidate, by=by, rating=3)
+            review_operations.rate_result(candidate, by=by, rating=3)
         operations.move_candidate(candidate, step, "test move", by=by)
     return candidate
 
@@ -96,14 +96,14 @@ def make_candidate(
 def answer_all(candidate: Candidate, by: User, pick: str = "a") -> AssessmentResult:
     """Take the whole test for ``candidate``, choosing option ``pick`` (and, for
     most/least items, "b" as least effective) on every item."""
-    invitation, _ = operations.create_invitation(candidate, by=by)
-    operations.start_test(invitation)
+    invitation, _ = invitation_operations.create_invitation(candidate, by=by)
+    invitation_operations.start_test(invitation)
     for item in invitation.assessment.parsed.items:
         worst = (
             ("b" if pick != "b" else "c") if item.type.value == "most_least" else None
         )
-        operations.save_answer(invitation, item.key, pick, worst)
-    return operations.submit_test(invitation)
+        invitation_operations.save_answer(invitation, item.key, pick, worst)
+    return invitation_operations.submit_test(invitation)
 
 
 def take_with(
@@ -114,8 +114,10 @@ def take_with(
     at: dt.datetime | None = None,
 ) -> AssessmentResult:
     at = at or utcnow()
-    invitation, _ = operations.create_invitation(candidate, by=by, at=at)
-    operations.start_test(invitation, at=at)
+    invitation, _ = invitation_operations.create_invitation(candidate, by=by, at=at)
+    invitation_operations.start_test(invitation, at=at)
     for key, answer in answers.items():
-        operations.save_answer(invitation, key, answer.best, answer.worst, at=at)
-    return operations.submit_test(invitation, at=at)
+        invitation_operations.save_answer(
+            invitation, key, answer.best, answer.worst, at=at
+        )
+    return invitation_operations.submit_test(invitation, at=at)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from recruiting import assessment as a
+from recruiting import item_statistics
 from recruiting.assessment import Answer, Competency
 
 E, OWN, C, P, J = (
@@ -313,7 +314,7 @@ def test_option_frequencies(small) -> None:
         {"s1": Answer("a"), "m1": Answer("w", "x")},
         {"s1": Answer("b")},
     ]
-    stats = {s.item_key: s for s in a.item_statistics(small, results)}
+    stats = {s.item_key: s for s in item_statistics.item_statistics(small, results)}
     assert [(o.key, o.chosen) for o in stats["s1"].options] == [
         ("a", 2),
         ("b", 1),
@@ -337,19 +338,21 @@ def test_discrimination_upper_lower(small) -> None:
     strong = {"s1": Answer("a"), "m1": Answer("y", "x")}
     weak = {"s1": Answer("b"), "m1": Answer("x", "y")}
     results = [strong] * 10 + [weak] * 10
-    stats = {s.item_key: s for s in a.item_statistics(small, results)}
+    stats = {s.item_key: s for s in item_statistics.item_statistics(small, results)}
     # Groups of round(20 * 0.27) = 5: upper all "a" (3), lower all "b" (-1): (3 - -1) / 5
     assert stats["s1"].discrimination == 0.8
     assert not stats["s1"].is_weak
     # Reversed: strong candidates pick the worse option on s1.
     flipped = [{**strong, "s1": Answer("b")}] * 10 + [{**weak, "s1": Answer("a")}] * 10
-    stats = {s.item_key: s for s in a.item_statistics(small, flipped)}
+    stats = {s.item_key: s for s in item_statistics.item_statistics(small, flipped)}
     assert stats["s1"].discrimination == -0.8
     assert stats["s1"].is_weak
 
 
 def test_mean_percent_of_an_item(small) -> None:
     # s1: low -1, span 5; answers a (3) and b (-1): mean 1 -> (1 - -1) / 5 = 40%
-    stats = a.item_statistics(small, [{"s1": Answer("a")}, {"s1": Answer("b")}])
+    stats = item_statistics.item_statistics(
+        small, [{"s1": Answer("a")}, {"s1": Answer("b")}]
+    )
     assert stats[0].mean_percent == 40.0
-    assert a.item_statistics(small, [])[0].mean_percent is None
+    assert item_statistics.item_statistics(small, [])[0].mean_percent is None

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from core.access import Role
 from core.db import db
-from recruiting import operations
+from recruiting import invitation_operations, operations, review_operations
 from recruiting.assessment import COMPETENCIES
 from recruiting.models import Candidate, CandidateReveal, Invitation, RevealReason
 from recruiting.pipeline import Recommendation, Stage
@@ -98,16 +98,18 @@ def world(seed) -> World:
                     by=other,
                 )
             if stage in (Stage.SCREENING, Stage.APPLIED):
-                invitation, _ = operations.create_invitation(candidate, by=other)
+                invitation, _ = invitation_operations.create_invitation(
+                    candidate, by=other
+                )
                 invitations.append(invitation.id)
             elif stage is not Stage.WITHDRAWN:
                 answer_all(candidate, other)
-                operations.rate_result(
+                review_operations.rate_result(
                     candidate, by=other, rating=4, note=f"{name} reasons well."
                 )
             if stage in (Stage.INTERVIEW, Stage.OFFER):
                 operations.move_candidate(candidate, Stage.INTERVIEW, "", by=other)
-                operations.submit_scorecard(
+                review_operations.submit_scorecard(
                     candidate,
                     by=other,
                     ratings=dict.fromkeys(COMPETENCIES, 4),

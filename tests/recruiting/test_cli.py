@@ -13,7 +13,7 @@ from core import settings
 from core.access import Role
 from core.db import db, utcnow
 from core.people import User
-from recruiting import operations
+from recruiting import personal_data_operations
 from recruiting.models import Assessment, AssessmentResult, Candidate, Opening
 from recruiting.pipeline import Stage
 from tests.factories import make_user
@@ -82,11 +82,11 @@ def test_purge_uses_the_retention_setting(app, runner, seed) -> None:
         old = make_candidate(opening, manager, name="Olive Old", stage=Stage.REJECTED)
         old.closed_at = utcnow() - dt.timedelta(days=100)
         fresh = make_candidate(opening, manager, name="Fay Fresh", stage=Stage.REJECTED)
-        settings.set_setting(operations.RETENTION_KEY, 6, by="test")
+        settings.set_setting(personal_data_operations.RETENTION_KEY, 6, by="test")
     dry = runner.invoke(args=["candidates", "purge", "--dry-run"])
     assert "0 candidate(s)" in dry.output
     with app.app_context():
-        settings.set_setting(operations.RETENTION_KEY, 3, by="test")
+        settings.set_setting(personal_data_operations.RETENTION_KEY, 3, by="test")
         db.session.commit()
     dry = runner.invoke(args=["candidates", "purge", "--dry-run"])
     assert (

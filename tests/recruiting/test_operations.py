@@ -16,7 +16,13 @@ from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput
 from core.people import User, get_user_by_email, hash_token
 from recruiting import assessment as rules
-from recruiting import operations, queries
+from recruiting import (
+    invitation_operations,
+    operations,
+    personal_data_operations,
+    queries,
+    review_operations,
+)
 from recruiting.assessment import Answer, AssessmentInvalid
 from recruiting.models import (
     Assessment,
@@ -79,7 +85,7 @@ def test_a_changed_file_becomes_a_new_version_and_results_keep_theirs(manager) -
     assert closed.assessment_id == first.assessment.id
     assert taken.assessment_id == first.assessment.id
     # A new link for another candidate tests on the new version.
-    invitation, _ = operations.create_invitation(
+    invitation, _ = invitation_operations.create_invitation(
         make_candidate(opening, manager), by=manager
     )
     assert invitation.assessment_id == second.assessment.id
@@ -192,7 +198,7 @@ def test_import_skips_repeats_and_flags_other_duplicates(manager, opening) -> No
 
 def test_rejecting_needs_a_reason_and_closes_open_links(manager, opening) -> None:
     candidate = make_candidate(opening, manager, stage=Stage.SCREENING)
-    invitation, _ = operations.create_invitation(candidate, by=manager)
+    invitation, _ = invitation_operations.create_invitation(candidate, by=manager)
     with pytest.raises(InvalidInput) as caught:
         operations.move_candidate(candidate, Stage.REJECTED, " ", by=manager)
     assert caught.value.errors == {"reason": ["Say why the candidate is rejected."]}
@@ -215,7 +221,7 @@ def test_rejecting_needs_a_reason_and_closes_open_links(manager, opening) -> Non
 
 
 def test_only_the_tokens_hash_is_stored(manager, opening) -> None:
-    invitation, token = operations.create_invitation(
+    invitation, token = invitation_operations.create_invitation(
         make_candidate(opening, manager), by=manager
     )
     assert invitation.token_hash == hash_token(token) != token
@@ -229,12 +235,14 @@ def test_only_the_tokens_hash_is_stored(manager, opening) -> None:
 
 def test_a_new_link_replaces_the_working_one_only_when_asked(manager, opening) -> None:
     candidate = make_candidate(opening, manager)
-    old, _ = operations.create_invitation(candidate, by=manager)
-    with pytest.raises(operations.LinkAlreadyOpen) as refused:
-        operations.create_invitation(candidate, by=manager)
+    old, _ = invitation_operations.create_invitation(candidate, by=manager)
+    with pytest.raises(invitation_operations.LinkAlreadyOpen) as refused:
+        invitation_operations.create_invitation(candidate, by=manager)
     assert refused.value.invitation is old
     assert old.state() is LinkState.READY
-    new, _ = operations.create_invitation(candidate, by=manager, replace=True)
+    new, _ = invitation_operations.create_invitation(
+        candidate, by=manager, replace=True
+    )
     db.session.refresh(old)
     assert old.state() is LinkState.REVOKED
     assert new.state() is LinkState.READY
@@ -246,42 +254,46 @@ def test_a_link_that_no_longer_works_is_replaced_without_asking(
 ) -> None:
     candidate = make_candidate(opening, manager)
     made = utcnow() - dt.timedelta(days=8)
-    old, _ = operations.create_invitation(candidate, by=manager, at=made, days=7)
-    new, _ = operations.create_invitation(candidate, by=manager)
+    old, _ = invitation_operations.create_invitation(
+        candidate, by=manager, at=made, days=7
+    )
+    new, _ = invitation_operations.create_invitation(candidate, by=manager)
     assert old.state() is LinkState.REVOKED
     assert new.state() is LinkState.READY
 
 
 def test_an_expired_link_cannot_be_started(manager, opening) -> None:
     made = utcnow() - dt.timedelta(days=8)
-    invitation, _ = operations.create_invitation(
+    invitation, _ = invitation_operations.create_invitation(
         make_candidate(opening, manager), by=manager, at=made, days=7
     )
     assert invitation.state() is LinkState.EXPIRED
     with pytest.raises(Conflict, match="expired"):
-        operations.start_test(invitation)
+        invitation_operations.start_test(invitation)
 
 
 def test_answers_save_as_given_and_replace_earlier_ones(manager, opening) -> None:
-    invitation, _ = operations.create_invitation(
+    invitation, _ = invitation_operations.create_invitation(
         make_candidate(opening, manager), by=manager
     )
     with pytest.raises(Conflict, match="Start the test first"):
-        operations.save_answer(invitation, "refund-within-authority", "a", None)
-    operations.start_test(invitation)
-    operations.save_answer(invitation, "refund-within-authority", "b", None)
-    operations.save_answer(invitation, "refund-within-authority", "a", None)
-    operations.save_answer(
+        invitation_operations.save_answer(
+            invitation, "refund-within-authority", "a", None
+        )
+    invitation_operations.start_test(invitation)
+    invitation_operations.save_answer(invitation, "refund-within-authority", "b", None)
+    invitation_operations.save_answer(invitation, "refund-within-authority", "a", None)
+    invitation_operations.save_answer(
         invitation, "one-star-review", "a", None
     )  # half of most/least
-    assert operations.answers_of(invitation.id) == {
+    assert invitation_operations.answers_of(invitation.id) == {
         "refund-within-authority": Answer("a"),
         "one-star-review": Answer("a"),
     }
     with pytest.raises(InvalidInput, match="must be different"):
-        operations.save_answer(invitation, "one-star-review", "a", "a")
+        invitation_operations.save_answer(invitation, "one-star-review", "a", "a")
     with pytest.raises(InvalidInput, match="not part of this test"):
-        operations.save_answer(invitation, "no-such-item", "a", None)
+        invitation_operations.save_answer(invitation, "no-such-item", "a", None)
 
 
 def test_submitting_scores_the_answers_and_refuses_a_second_submit(
@@ -301,43 +313,51 @@ def test_submitting_scores_the_answers_and_refuses_a_second_submit(
     assert candidate.stage is Stage.ASSESSED
     invitation = db.session.get(Invitation, result.invitation_id)
     with pytest.raises(Conflict, match="already been submitted"):
-        operations.submit_test(invitation)
+        invitation_operations.submit_test(invitation)
     with pytest.raises(Conflict, match="already been submitted"):
-        operations.save_answer(invitation, "refund-within-authority", "b", None)
+        invitation_operations.save_answer(
+            invitation, "refund-within-authority", "b", None
+        )
     with pytest.raises(InvalidInput, match="already completed"):
-        operations.create_invitation(candidate, by=manager)
+        invitation_operations.create_invitation(candidate, by=manager)
 
 
 def test_after_the_deadline_saved_answers_are_scored_as_they_stand(
     manager, opening
 ) -> None:
     candidate = make_candidate(opening, manager)
-    invitation, _ = operations.create_invitation(
+    invitation, _ = invitation_operations.create_invitation(
         candidate, by=manager, time_limit_minutes=10
     )
     start = utcnow() - dt.timedelta(minutes=15)
-    operations.start_test(invitation, at=start)
-    operations.save_answer(invitation, "refund-within-authority", "a", None, at=start)
+    invitation_operations.start_test(invitation, at=start)
+    invitation_operations.save_answer(
+        invitation, "refund-within-authority", "a", None, at=start
+    )
     with pytest.raises(Conflict, match="time for this test is up"):
-        operations.save_answer(invitation, "parcel-marked-delivered", "b", None)
-    assert operations.close_overdue_tests(opening_id=opening.id) == 1
+        invitation_operations.save_answer(
+            invitation, "parcel-marked-delivered", "b", None
+        )
+    assert invitation_operations.close_overdue_tests(opening_id=opening.id) == 1
     result = candidate.result
     assert result.timed_out
     assert result.answered == 1
     assert result.submitted_at == invitation.deadline_at
-    assert operations.close_overdue_tests(opening_id=opening.id) == 0
+    assert invitation_operations.close_overdue_tests(opening_id=opening.id) == 0
 
 
 @pytest.mark.parametrize("closing", [Stage.REJECTED, Stage.WITHDRAWN])
 def test_links_die_when_the_candidacy_closes(manager, opening, closing) -> None:
     candidate = make_candidate(opening, manager)
-    invitation, _ = operations.create_invitation(candidate, by=manager)
-    operations.start_test(invitation)
+    invitation, _ = invitation_operations.create_invitation(candidate, by=manager)
+    invitation_operations.start_test(invitation)
     operations.move_candidate(candidate, closing, "closing", by=manager)
     db.session.refresh(invitation)
     assert invitation.state() is LinkState.REVOKED
     with pytest.raises(Conflict):
-        operations.save_answer(invitation, "refund-within-authority", "a", None)
+        invitation_operations.save_answer(
+            invitation, "refund-within-authority", "a", None
+        )
 
 
 # --- hiring -----------------------------------------------------------------------------
@@ -349,7 +369,7 @@ def test_hiring_creates_the_rep_account_links_it_and_announces_it(manager) -> No
     candidate = make_candidate(
         opening, manager, name="Nia Newhire", email="nia@example.org", stage=Stage.OFFER
     )
-    invitation, _ = operations.create_invitation(candidate, by=manager)
+    invitation, _ = invitation_operations.create_invitation(candidate, by=manager)
     announced: list[User] = []
 
     def receiver(user: User, **_: object) -> None:
@@ -385,10 +405,12 @@ def test_hiring_needs_an_offer_and_a_free_email(manager, opening) -> None:
 def test_a_rating_needs_a_result_and_can_be_changed(manager, opening) -> None:
     candidate = make_candidate(opening, manager)
     with pytest.raises(InvalidInput, match="no test result"):
-        operations.rate_result(candidate, by=manager, rating=4)
+        review_operations.rate_result(candidate, by=manager, rating=4)
     answer_all(candidate, manager)
-    operations.rate_result(candidate, by=manager, rating=4)
-    operations.rate_result(candidate, by=manager, rating=2, note="weak on judgement")
+    review_operations.rate_result(candidate, by=manager, rating=4)
+    review_operations.rate_result(
+        candidate, by=manager, rating=2, note="weak on judgement"
+    )
     ratings = db.session.scalars(select(ResultRating)).all()
     assert [(r.rating, r.note) for r in ratings] == [(2, "weak on judgement")]
 
@@ -400,22 +422,22 @@ def _levels(value: int) -> dict[rules.Competency, int]:
 def test_a_scorecard_is_final_and_only_for_interviews(manager, opening) -> None:
     early = make_candidate(opening, manager, stage=Stage.ASSESSED)
     with pytest.raises(InvalidInput, match="interview or offer"):
-        operations.submit_scorecard(
+        review_operations.submit_scorecard(
             early, by=manager, ratings=_levels(3), recommendation=Recommendation.HIRE
         )
     candidate = make_candidate(opening, manager, stage=Stage.INTERVIEW)
-    operations.submit_scorecard(
+    review_operations.submit_scorecard(
         candidate, by=manager, ratings=_levels(4), recommendation=Recommendation.HIRE
     )
     with pytest.raises(Conflict, match="already submitted"):
-        operations.submit_scorecard(
+        review_operations.submit_scorecard(
             candidate,
             by=manager,
             ratings=_levels(5),
             recommendation=Recommendation.HIRE,
         )
     with pytest.raises(InvalidInput) as caught:
-        operations.submit_scorecard(
+        review_operations.submit_scorecard(
             candidate,
             by=make_user(Role.HIRING_MANAGER),
             ratings={**_levels(3), rules.Competency.COMPOSURE: 6},
@@ -433,7 +455,7 @@ def test_export_holds_everything_about_the_candidate(manager, opening) -> None:
         opening, manager, name="Ezra Export", email="ezra@example.org"
     )
     answer_all(candidate, manager)
-    data = operations.export_candidate(candidate, by=manager)
+    data = personal_data_operations.export_candidate(candidate, by=manager)
     assert data["candidate"]["name"] == "Ezra Export"
     assert data["candidate"]["email"] == "ezra@example.org"
     assert len(data["test_links"][0]["answers"]) == 14
@@ -449,11 +471,13 @@ def test_erasure_blanks_personal_data_and_keeps_anonymous_scores(
         opening, manager, name="Erin Erase", email="erin@example.org"
     )
     result = answer_all(candidate, manager)
-    operations.rate_result(candidate, by=manager, rating=3, note="Erin seemed nervous")
+    review_operations.rate_result(
+        candidate, by=manager, rating=3, note="Erin seemed nervous"
+    )
     operations.move_candidate(
         candidate, Stage.REJECTED, "Erin took another job", by=manager
     )
-    operations.erase_candidate(candidate, by=manager, why="request")
+    personal_data_operations.erase_candidate(candidate, by=manager, why="request")
     assert (candidate.name, candidate.email, candidate.phone, candidate.notes) == (
         "",
         None,
@@ -466,9 +490,11 @@ def test_erasure_blanks_personal_data_and_keeps_anonymous_scores(
         select(StageChange.reason).where(StageChange.candidate_id == candidate.id)
     ).all()
     assert "Erin took another job" not in reasons
-    assert db.session.scalar(select(ResultRating.note)) == operations.ERASED
+    assert (
+        db.session.scalar(select(ResultRating.note)) == personal_data_operations.ERASED
+    )
     assert db.session.get(AssessmentResult, result.id).overall == result.overall
-    assert len(operations.answers_of(result.invitation_id)) == 14
+    assert len(invitation_operations.answers_of(result.invitation_id)) == 14
     assert "Erin" not in _audit_text()
     assert "erin@" not in _audit_text()
 
@@ -487,19 +513,21 @@ def test_purge_erases_only_candidates_closed_longer_ago_than_the_retention(
     old_withdrawn = closed(Stage.WITHDRAWN, 6.5)
     recent = closed(Stage.REJECTED, 5)
     active = make_candidate(opening, manager, stage=Stage.INTERVIEW)
-    erased = operations.purge_candidates(months=6, by="cli", at=now)
+    erased = personal_data_operations.purge_candidates(months=6, by="cli", at=now)
     assert sorted(erased) == sorted([old_rejected.id, old_withdrawn.id])
     assert old_rejected.is_erased
     assert old_withdrawn.is_erased
     assert not recent.is_erased
     assert not active.is_erased
-    assert operations.purge_candidates(months=6, by="cli", at=now) == []
-    assert operations.purge_candidates(months=4, by="cli", at=now) == [recent.id]
+    assert personal_data_operations.purge_candidates(months=6, by="cli", at=now) == []
+    assert personal_data_operations.purge_candidates(months=4, by="cli", at=now) == [
+        recent.id
+    ]
 
 
 def test_retention_follows_the_admin_setting() -> None:
     from core import settings
 
-    assert operations.retention_months() == 6
-    settings.set_setting(operations.RETENTION_KEY, 3, by="test")
-    assert operations.retention_months() == 3
+    assert personal_data_operations.retention_months() == 6
+    settings.set_setting(personal_data_operations.RETENTION_KEY, 3, by="test")
+    assert personal_data_operations.retention_months() == 3

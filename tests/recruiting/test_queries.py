@@ -12,7 +12,13 @@ from sqlalchemy import event, select
 from core.access import Role
 from core.db import db
 from recruiting import assessment as rules
-from recruiting import operations, queries
+from recruiting import (
+    candidate_queries,
+    operations,
+    queries,
+    ranking_queries,
+    review_operations,
+)
 from recruiting.assessment import Answer
 from recruiting.models import AssessmentResult, Opening
 from recruiting.pipeline import Recommendation, Stage
@@ -61,7 +67,7 @@ def test_ranked_list_orders_by_total_and_percentiles_stay_within_a_version(
     newer = make_candidate(opening, manager, name="Newer")
     take_with(newer, manager, {})
     viewer = manager.viewer()
-    page = queries.ranked(opening, viewer)
+    page = ranking_queries.ranked(opening, viewer)
     rows = [(r.person.name, r.result.version, r.result.percentile) for r in page.items]
     assert rows == [("Strong", 1, 75.0), ("Weak", 1, 25.0), ("Newer", 2, 50.0)]
     assert [r.rank for r in page.items] == [1, 2, 3]
@@ -77,23 +83,23 @@ def test_ranked_pages_count_everyone_and_a_page_past_the_end_shows_the_last(
             make_candidate(opening, manager, name=f"C{number}"), manager, pick=pick
         )
     viewer = manager.viewer()
-    whole = queries.ranked(opening, viewer, per_page=10)
+    whole = ranking_queries.ranked(opening, viewer, per_page=10)
     order = [row.person.name for row in whole.items]
     totals = [row.result.total for row in whole.items]
     assert totals == sorted(totals, reverse=True)
     assert len(order) == 5
 
-    second = queries.ranked(opening, viewer, page=2, per_page=2)
+    second = ranking_queries.ranked(opening, viewer, page=2, per_page=2)
     assert (second.page, second.total) == (2, 5)
     assert [(r.rank, r.person.name) for r in second.items] == [
         (3, order[2]),
         (4, order[3]),
     ]
-    past = queries.ranked(opening, viewer, page=9, per_page=2)
+    past = ranking_queries.ranked(opening, viewer, page=9, per_page=2)
     assert (past.page, past.total) == (3, 5)
     assert [(r.rank, r.person.name) for r in past.items] == [(5, order[4])]
 
-    nobody = queries.ranked(make_opening(manager), viewer, page=4)
+    nobody = ranking_queries.ranked(make_opening(manager), viewer, page=4)
     assert (nobody.page, nobody.total, nobody.items) == (1, 0, [])
 
 
@@ -103,8 +109,8 @@ def test_ranked_list_hides_closed_candidates_unless_asked(app_ctx) -> None:
     gone = make_candidate(opening, manager)
     answer_all(gone, manager)
     operations.move_candidate(gone, Stage.WITHDRAWN, "moved away", by=manager)
-    assert queries.ranked(opening, manager.viewer()).total == 0
-    everyone = queries.ranked(opening, manager.viewer(), stages=list(Stage))
+    assert ranking_queries.ranked(opening, manager.viewer()).total == 0
+    everyone = ranking_queries.ranked(opening, manager.viewer(), stages=list(Stage))
     assert everyone.total == 1
 
 
@@ -150,7 +156,7 @@ def _add(seed, opening_id: int, manager, n: int) -> None:
         for _ in range(n):
             candidate = make_candidate(opening, manager, stage=Stage.SCREENING)
             answer_all(candidate, manager)
-            operations.rate_result(candidate, by=manager, rating=3)
+            review_operations.rate_result(candidate, by=manager, rating=3)
         make_candidate(opening, manager, stage=Stage.INTERVIEW)
 
 
@@ -210,8 +216,8 @@ def test_a_candidate_page_runs_a_fixed_number_of_statements(
         answer_all(candidate, manager)
         operations.move_candidate(candidate, Stage.INTERVIEW, "", by=manager)
         for reviewer in [manager, *others]:
-            operations.rate_result(candidate, by=reviewer, rating=4)
-            operations.submit_scorecard(
+            review_operations.rate_result(candidate, by=reviewer, rating=4)
+            review_operations.submit_scorecard(
                 candidate,
                 by=reviewer,
                 ratings=dict.fromkeys(rules.COMPETENCIES, 3),
@@ -231,8 +237,8 @@ def test_search_finds_by_id(app_ctx) -> None:
     manager = make_user(Role.HIRING_MANAGER)
     opening = make_opening(manager)
     candidate = make_candidate(opening, manager, name="Quentin Query")
-    found = queries.search_candidates(
-        queries.CandidateFilter(q=f"#{candidate.id}"), manager.viewer()
+    found = candidate_queries.search_candidates(
+        candidate_queries.CandidateFilter(q=f"#{candidate.id}"), manager.viewer()
     )
     assert [row.person.name for row in found.items] == ["Quentin Query"]
 

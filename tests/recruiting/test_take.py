@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from core.access import Role
 from core.db import db, utcnow
-from recruiting import operations
+from recruiting import invitation_operations, operations
 from recruiting.models import AssessmentResult, Candidate, Invitation
 from recruiting.pipeline import LinkState, Stage
 from tests.conftest import TEST_DATABASE_URL, make_test_app
@@ -40,7 +40,9 @@ def link(seed):
             stage=Stage.SCREENING,
         )
         make_candidate(opening, manager, name="Other Person", email="other@example.org")
-        invitation, token = operations.create_invitation(candidate, by=manager)
+        invitation, token = invitation_operations.create_invitation(
+            candidate, by=manager
+        )
     return {
         "token": token,
         "url": f"/recruiting/test/{token}",
@@ -131,7 +133,7 @@ def test_intro_then_autosave_then_resume_in_another_browser(app, client, link) -
     first = text(fresh.get(link["url"] + "?q=1"))
     assert re.search(r'name="best" value="c" checked', first)
     with app.app_context():
-        assert operations.answers_of(link["invitation"])[FIRST].best == "c"
+        assert invitation_operations.answers_of(link["invitation"])[FIRST].best == "c"
 
 
 def test_without_javascript_next_saves_and_moves_on(app, client, link) -> None:
@@ -159,7 +161,7 @@ def test_without_javascript_next_saves_and_moves_on(app, client, link) -> None:
         "?q=1"
     )  # nothing chosen: just navigates
     with app.app_context():
-        assert set(operations.answers_of(link["invitation"])) == {FIRST}
+        assert set(invitation_operations.answers_of(link["invitation"])) == {FIRST}
 
 
 def test_an_impossible_answer_is_explained(client, link) -> None:
@@ -275,8 +277,12 @@ def test_a_timed_out_link_is_scored_though_another_writer_commits_meanwhile(
         candidate = make_candidate(
             opening, manager, name="Tess Taker", stage=Stage.SCREENING
         )
-        invitation, token = operations.create_invitation(candidate, by=manager)
-        operations.start_test(invitation, at=utcnow() - dt.timedelta(hours=2))
+        invitation, token = invitation_operations.create_invitation(
+            candidate, by=manager
+        )
+        invitation_operations.start_test(
+            invitation, at=utcnow() - dt.timedelta(hours=2)
+        )
         db.session.commit()
         manager_id, invitation_id = manager.id, invitation.id
         assert invitation.state() is LinkState.TIMED_OUT

@@ -14,7 +14,7 @@ from core.access import Role
 from core.audit import AuditEvent
 from core.db import db
 from core.people import User
-from recruiting import operations
+from recruiting import personal_data_operations
 from recruiting.assessment import COMPETENCIES
 from recruiting.models import Candidate, InterviewScorecard, Opening
 from recruiting.pipeline import Recommendation, Stage
@@ -389,7 +389,7 @@ def test_assessment_page_shows_items_and_statistics(seed, client, login_as) -> N
 
 def test_recommendation_labels_read_well() -> None:
     assert Recommendation.STRONG_NO_HIRE.label == "Strong no hire"
-    assert operations.ERASE_REASONS["request"] == "the candidate asked"
+    assert personal_data_operations.ERASE_REASONS["request"] == "the candidate asked"
 
 
 def test_a_test_link_is_e_mailed_when_smtp_is_set_up(

@@ -9,7 +9,7 @@ from decimal import Decimal
 from core.access import Role
 from core.db import db, utcnow
 from tests.access import Access, World, roles
-from training import operations
+from training import authority_operations, operations
 from training.models import Attempt, Grant, SignoffRequest
 from training.scenarios import Scenario, parse_scenario
 
@@ -30,7 +30,7 @@ def populate(world: World) -> None:
     operations.load_scenarios(_shipped(), by="test")
     rep, supervisor = world.rep, world.users[Role.SUPERVISOR]
     refund, replacement = (
-        operations.save_authority(None, data, by="test")
+        authority_operations.save_authority(None, data, by="test")
         for data in operations.DEFAULT_AUTHORITIES
         if data.code in ("refund", "replacement")
     )

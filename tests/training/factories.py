@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from core.db import db, utcnow
 from core.people import User
-from training import operations, queries
+from training import authority_operations, operations, queries
 from training.models import Attempt, Authority, Grant, SignoffRequest
 from training.scenarios import Scenario, parse_scenario
 
@@ -67,9 +67,9 @@ def make_authority(
     validity_days: int = 365,
     unit: str = "USD",
 ) -> Authority:
-    return operations.save_authority(
+    return authority_operations.save_authority(
         None,
-        operations.AuthorityInput(
+        authority_operations.AuthorityInput(
             code=code,
             name=code.replace("_", " ").title(),
             description="",
@@ -105,7 +105,7 @@ def play(
 def make_request(
     rep: User, authority: Authority, limit: int = 100, *, by: User | None = None
 ) -> SignoffRequest:
-    return operations.request_signoff(
+    return authority_operations.request_signoff(
         rep, authority, limit=Decimal(limit), by=by or rep
     )
 

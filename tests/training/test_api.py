@@ -19,7 +19,7 @@ from tests.training.factories import (
     make_request,
     play,
 )
-from training import operations, queries
+from training import authority_operations, authority_queries
 from training.api import REGISTER_ROLES
 from training.models import Grant
 
@@ -103,7 +103,7 @@ def test_dates_in_reasons_are_the_organisation_s_days(app: Flask, client, world)
     with app.app_context():
         grant = db.session.get(Grant, world["grant"])
         sup = db.session.get(type(world["sup"]), world["sup"].id)
-        operations.revoke_grant(
+        authority_operations.revoke_grant(
             grant, by=sup, reason="x", at=dt.datetime(2026, 3, 3, 23, 30, tzinfo=dt.UTC)
         )
         db.session.commit()
@@ -123,7 +123,7 @@ def test_revocation_is_seen_by_the_api_at_once(app: Flask, client, world) -> Non
     with app.app_context():
         grant = db.session.get(Grant, world["grant"])
         sup = db.session.get(type(world["sup"]), world["sup"].id)
-        operations.revoke_grant(grant, by=sup, reason="Under review")
+        authority_operations.revoke_grant(grant, by=sup, reason="Under review")
         db.session.commit()
     body = check(client, world, rep="rita@example.com", authority="refund").json
     assert body["allowed"] is False
@@ -142,11 +142,11 @@ def noted(app: Flask, seed, world):
         grant = db.session.get(Grant, world["grant"])
         sup = db.session.get(type(world["sup"]), world["sup"].id)
         rep = db.session.get(type(world["rep"]), world["rep"].id)
-        operations.revoke_grant(grant, by=sup, reason=NOTES[0])
+        authority_operations.revoke_grant(grant, by=sup, reason=NOTES[0])
         play(rep, [0, 0])
-        public_reply = queries.get_authority_by_code("public_reply")
+        public_reply = authority_queries.get_authority_by_code("public_reply")
         request = make_request(rep, public_reply, 1)
-        operations.decline_signoff(request, by=sup, reason=NOTES[1])
+        authority_operations.decline_signoff(request, by=sup, reason=NOTES[1])
         db.session.commit()
     with seed():
         tokens = {role: make_api_token(role) for role in REGISTER_ROLES}

@@ -34,7 +34,7 @@ from tests.training.factories import (
     make_request,
     play,
 )
-from training import operations, queries
+from training import authority_operations, authority_queries, operations, queries
 from training.models import (
     Assignment,
     Attempt,
@@ -80,7 +80,7 @@ def _race(app: Flask, request_id: int, supervisor_ids: list[int]) -> list[str]:
             _ = (request.approvals, request.rep.team_id, supervisor.viewer())
             barrier.wait(timeout=10)
             try:
-                grant = operations.approve_signoff(
+                grant = authority_operations.approve_signoff(
                     request, by=supervisor, limit=request.limit
                 )
                 db.session.commit()
@@ -196,7 +196,9 @@ def web_world(scratch_database_url: str, request) -> Iterator[WebWorld]:
         make_authority("goodwill_credit")
         grant = make_grant(rep, refund, sup1, limit=100)
         single = make_request(rep, refund, 100)
-        double = make_request(rep, queries.get_authority_by_code("replacement"), 400)
+        double = make_request(
+            rep, authority_queries.get_authority_by_code("replacement"), 400
+        )
         starts = request.node.callspec.params.get("action") == "start an attempt"
         attempt = None if starts else operations.start_attempt(rep, "small")
         db.session.commit()
@@ -252,7 +254,7 @@ DOUBLE_POSTS = {
         "/training/authorities/goodwill_credit/request",
         "/training/authorities/goodwill_credit/request",
         {"rep_id": "{rep}", "limit": "50"},
-        (queries, "get_pending_request"),
+        (authority_queries, "get_pending_request"),
     ),
     "assign": DoublePost(
         ("sup1", "sup1"),
@@ -287,28 +289,28 @@ DOUBLE_POSTS = {
         "/training/signoffs/{single}",
         "/training/signoffs/{single}/approve",
         {"limit": "100"},
-        (operations, "_check_pending"),
+        (authority_operations, "_check_pending"),
     ),
     "approve twice, one supervisor": DoublePost(
         ("sup1", "sup1"),
         "/training/signoffs/{double}",
         "/training/signoffs/{double}/approve",
         {"limit": "400"},
-        (operations, "_check_pending"),
+        (authority_operations, "_check_pending"),
     ),
     "approve and decline": DoublePost(
         ("sup1", "sup2"),
         "/training/signoffs/{single}",
         "/training/signoffs/{single}/{action}",
         {"limit": "100", "reason": "Not yet."},
-        (operations, "_check_pending"),
+        (authority_operations, "_check_pending"),
     ),
     "revoke": DoublePost(
         ("sup1", "sup2"),
         "/training/grants/{grant}",
         "/training/grants/{grant}/revoke",
         {"reason": "Under review."},
-        (operations, "can_supervise_rep"),
+        (authority_operations, "can_supervise_rep"),
     ),
 }
 

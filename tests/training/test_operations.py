@@ -24,7 +24,7 @@ from tests.training.factories import (
     play,
     small_scenario,
 )
-from training import operations, queries
+from training import authority_operations, authority_queries, operations, queries
 from training.authority import decide
 from training.models import (
     Assignment,
@@ -285,7 +285,7 @@ def test_a_request_needs_the_prerequisites_passed(org) -> None:
     request = make_request(org["rep"], refund)
     assert request.status == "pending"
     # A second request (another tab, a double click) points at the one waiting.
-    with pytest.raises(operations.SignoffAlreadyPending) as raised:
+    with pytest.raises(authority_operations.SignoffAlreadyPending) as raised:
         make_request(org["rep"], refund, 50, by=org["sup1"])
     assert raised.value.request_id == request.id
 
@@ -316,7 +316,9 @@ def pending(org):
 
 
 def test_approval_makes_a_grant_at_the_approved_limit(org, pending) -> None:
-    grant = operations.approve_signoff(pending, by=org["sup1"], limit=Decimal(120))
+    grant = authority_operations.approve_signoff(
+        pending, by=org["sup1"], limit=Decimal(120)
+    )
     assert (grant.limit, grant.rep_id, grant.request_id) == (
         Decimal(120),
         org["rep"].id,
@@ -324,7 +326,7 @@ def test_approval_makes_a_grant_at_the_approved_limit(org, pending) -> None:
     )
     assert pending.status == "approved"
     assert grant.expires_at == grant.granted_at + dt.timedelta(days=365)
-    facts = queries.grant_facts(org["rep"].id)
+    facts = authority_queries.grant_facts(org["rep"].id)
     assert decide(facts, "refund", Decimal(120), utcnow()).allowed
     assert not decide(facts, "refund", Decimal(121), utcnow()).allowed
 
@@ -334,18 +336,26 @@ def test_supervisor_cannot_sign_off_own_request(org) -> None:
     play(org["rep"], [0, 0])
     request = make_request(org["rep"], refund, by=org["sup1"])
     with pytest.raises(NotAllowed, match="another supervisor"):
-        operations.approve_signoff(request, by=org["sup1"], limit=Decimal(100))
-    assert operations.approve_signoff(request, by=org["sup2"], limit=Decimal(100))
+        authority_operations.approve_signoff(
+            request, by=org["sup1"], limit=Decimal(100)
+        )
+    assert authority_operations.approve_signoff(
+        request, by=org["sup2"], limit=Decimal(100)
+    )
 
 
 def test_a_supervisor_of_another_team_cannot_approve(org, pending) -> None:
     with pytest.raises(NotAllowed, match="Only a supervisor"):
-        operations.approve_signoff(pending, by=org["outsider"], limit=Decimal(100))
+        authority_operations.approve_signoff(
+            pending, by=org["outsider"], limit=Decimal(100)
+        )
 
 
 def test_approval_above_the_catalogue_maximum_is_refused(org, pending) -> None:
     with pytest.raises(InvalidInput, match="maximum is 500 USD"):
-        operations.approve_signoff(pending, by=org["sup1"], limit=Decimal(501))
+        authority_operations.approve_signoff(
+            pending, by=org["sup1"], limit=Decimal(501)
+        )
     assert pending.status == "pending"
 
 
@@ -354,13 +364,20 @@ def test_above_the_two_person_limit_two_different_supervisors_approve(org) -> No
     play(org["rep"], [0, 0])
     request = make_request(org["rep"], refund, 400)
     assert (
-        operations.approve_signoff(request, by=org["sup1"], limit=Decimal(400)) is None
+        authority_operations.approve_signoff(
+            request, by=org["sup1"], limit=Decimal(400)
+        )
+        is None
     )
     assert request.status == "pending"
     # Approving again (a second click) is answered as already done.
     with pytest.raises(Conflict, match="already approved"):
-        operations.approve_signoff(request, by=org["sup1"], limit=Decimal(400))
-    grant = operations.approve_signoff(request, by=org["sup2"], limit=Decimal(300))
+        authority_operations.approve_signoff(
+            request, by=org["sup1"], limit=Decimal(400)
+        )
+    grant = authority_operations.approve_signoff(
+        request, by=org["sup2"], limit=Decimal(300)
+    )
     assert grant.limit == Decimal(300)
     assert [a.supervisor_id for a in request.approvals] == [
         org["sup1"].id,
@@ -370,14 +387,16 @@ def test_above_the_two_person_limit_two_different_supervisors_approve(org) -> No
 
 def test_decline_needs_a_reason_and_closes_the_request(org, pending) -> None:
     with pytest.raises(InvalidInput):
-        operations.decline_signoff(pending, by=org["sup1"], reason="  ")
-    operations.decline_signoff(pending, by=org["sup1"], reason="Play it again first.")
+        authority_operations.decline_signoff(pending, by=org["sup1"], reason="  ")
+    authority_operations.decline_signoff(
+        pending, by=org["sup1"], reason="Play it again first."
+    )
     assert (pending.status, pending.decline_reason) == (
         "declined",
         "Play it again first.",
     )
     with pytest.raises(Conflict):
-        operations.approve_signoff(pending, by=org["sup2"], limit=Decimal(10))
+        authority_operations.approve_signoff(pending, by=org["sup2"], limit=Decimal(10))
 
 
 def test_a_stale_copy_of_a_decided_request_cannot_be_approved(org, pending) -> None:
@@ -390,12 +409,14 @@ def test_a_stale_copy_of_a_decided_request_cannot_be_approved(org, pending) -> N
     )
     assert pending.status == "pending"
     with pytest.raises(Conflict, match="same moment"):
-        operations.approve_signoff(pending, by=org["sup2"], limit=Decimal(10))
+        authority_operations.approve_signoff(pending, by=org["sup2"], limit=Decimal(10))
     db.session.rollback()
 
 
 def test_one_request_can_never_make_two_grants(org, pending) -> None:
-    grant = operations.approve_signoff(pending, by=org["sup1"], limit=Decimal(100))
+    grant = authority_operations.approve_signoff(
+        pending, by=org["sup1"], limit=Decimal(100)
+    )
     db.session.add(
         Grant(
             rep_id=grant.rep_id,
@@ -414,8 +435,8 @@ def test_one_request_can_never_make_two_grants(org, pending) -> None:
 
 def test_withdraw_is_for_the_rep(org, pending) -> None:
     with pytest.raises(NotAllowed):
-        operations.withdraw_signoff(pending, by=org["rep2"])
-    operations.withdraw_signoff(pending, by=org["rep"])
+        authority_operations.withdraw_signoff(pending, by=org["rep2"])
+    authority_operations.withdraw_signoff(pending, by=org["rep"])
     assert pending.status == "withdrawn"
 
 
@@ -426,21 +447,21 @@ def test_revocation_takes_effect_at_once_and_is_kept(org) -> None:
     refund = make_authority()
     grant = make_grant(org["rep"], refund, org["sup1"], limit=200)
     assert decide(
-        queries.grant_facts(org["rep"].id), "refund", Decimal(5), utcnow()
+        authority_queries.grant_facts(org["rep"].id), "refund", Decimal(5), utcnow()
     ).allowed
     with pytest.raises(NotAllowed):
-        operations.revoke_grant(grant, by=org["outsider"], reason="x")
+        authority_operations.revoke_grant(grant, by=org["outsider"], reason="x")
     with pytest.raises(InvalidInput):
-        operations.revoke_grant(grant, by=org["sup1"], reason="")
-    operations.revoke_grant(grant, by=org["sup1"], reason="Misused it.")
+        authority_operations.revoke_grant(grant, by=org["sup1"], reason="")
+    authority_operations.revoke_grant(grant, by=org["sup1"], reason="Misused it.")
     decision = decide(
-        queries.grant_facts(org["rep"].id), "refund", Decimal(5), utcnow()
+        authority_queries.grant_facts(org["rep"].id), "refund", Decimal(5), utcnow()
     )
     assert not decision.allowed
     assert decision.code == "revoked"
     assert db.session.get(Grant, grant.id).revocation.reason == "Misused it."
     with pytest.raises(Conflict):
-        operations.revoke_grant(grant, by=org["sup2"], reason="again")
+        authority_operations.revoke_grant(grant, by=org["sup2"], reason="again")
 
 
 def test_grants_are_append_only(org) -> None:
@@ -459,16 +480,16 @@ def test_expiring_grants_are_listed_soonest_first_without_replaced_ones(org) -> 
     # rep2 was re-certified: the old grant no longer needs attention.
     make_grant(org["rep2"], refund, org["sup1"], granted_at=now - dt.timedelta(days=1))
     make_grant(org["rep"], make_authority("other", prerequisites=()), org["sup1"])
-    rows = queries.list_expiring_grants(now)
+    rows = authority_queries.list_expiring_grants(now)
     assert [(r.grant.rep_id, r.days_left) for r in rows] == [(org["rep"].id, 10)]
-    assert queries.list_expiring_grants(now, team_ids=frozenset({999})) == []
+    assert authority_queries.list_expiring_grants(now, team_ids=frozenset({999})) == []
 
 
 def test_the_register_answers_with_decide(org) -> None:
     refund = make_authority()
     make_grant(org["rep"], refund, org["sup1"], limit=75)
-    register = queries.register_for(
-        [org["rep"], org["rep2"]], queries.list_authorities(), utcnow()
+    register = authority_queries.register_for(
+        [org["rep"], org["rep2"]], authority_queries.list_authorities(), utcnow()
     )
     assert register[org["rep"].id][0].decision.limit == Decimal(75)
     assert not register[org["rep2"].id][0].decision.allowed
@@ -523,16 +544,20 @@ def test_coverage_counts_active_reps_holding_each_authority_today() -> None:
     make_grant(holds, refund, sup)
     make_grant(holds, replies, sup, limit=1)
     make_grant(expired, refund, sup, granted_at=long_ago)
-    operations.revoke_grant(make_grant(revoked, refund, sup), by=sup, reason="Audit")
+    authority_operations.revoke_grant(
+        make_grant(revoked, refund, sup), by=sup, reason="Audit"
+    )
     make_grant(replaced, refund, sup, granted_at=utcnow() - dt.timedelta(days=9))
     newer = make_grant(
         replaced, refund, sup, granted_at=utcnow() - dt.timedelta(days=2)
     )
-    operations.revoke_grant(newer, by=sup, reason="Audit")
+    authority_operations.revoke_grant(newer, by=sup, reason="Audit")
     make_grant(gone, refund, sup)
     accounts.deactivate_user(gone, by="test")
     make_user(Role.SUPERVISOR)  # not a rep
     assert none.id  # a rep with no grant at all
     db.session.flush()
-    counts = {a.code: (held, reps) for a, held, reps in queries.coverage(utcnow())}
+    counts = {
+        a.code: (held, reps) for a, held, reps in authority_queries.coverage(utcnow())
+    }
     assert counts == {"refund": (1, 5), "public_reply": (1, 5)}

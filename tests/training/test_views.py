@@ -23,7 +23,7 @@ from tests.training.factories import (
     make_request,
     play,
 )
-from training import operations, queries
+from training import authority_queries, operations
 from training.models import (
     Assignment,
     Attempt,
@@ -133,7 +133,7 @@ def test_supervisors_see_the_map_with_points(client, org, login_as):
 @pytest.fixture
 def records(seed, org):
     with seed():
-        refund = queries.get_authority_by_code("refund")
+        refund = authority_queries.get_authority_by_code("refund")
         attempt = play(org["rep"], [0, 0])
         request = make_request(org["rep"], refund, 50)
         grant = make_grant(org["rep"], refund, org["sup"])
@@ -430,9 +430,9 @@ def test_admin_sets_the_onboarding_due_days(client, org, login_as, app):
 def _ask_for_goodwill(seed, org, n: int) -> None:
     """``n`` more reps in the team, each with a request ``sup2`` made for them."""
     with seed():
-        goodwill = queries.get_authority_by_code("goodwill") or make_authority(
-            "goodwill", prerequisites=()
-        )
+        goodwill = authority_queries.get_authority_by_code(
+            "goodwill"
+        ) or make_authority("goodwill", prerequisites=())
         for _ in range(n):
             rep = make_user(Role.REP, team=db.session.merge(org["team"]))
             make_request(rep, goodwill, by=db.session.merge(org["sup2"]))
@@ -536,7 +536,9 @@ def test_a_second_click_on_approve_is_answered_already_done(
 ):
     with seed():
         play(org["rep"], [0, 0])
-        request = make_request(org["rep"], queries.get_authority_by_code("refund"), 300)
+        request = make_request(
+            org["rep"], authority_queries.get_authority_by_code("refund"), 300
+        )
     login_as(org["sup"])
     url = f"/training/signoffs/{request.id}/approve"
     assert post_form(client, url, {"limit": "300"}).status_code == 302

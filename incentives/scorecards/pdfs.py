@@ -1,0 +1,249 @@
+"""Scorecard PDFs: one at a time for a download, or a whole month as a batch.
+
+Every PDF is rendered from the same context as its web page (``scorecards.queries`` builds
+it, ``templates/incentives/_*_card.html`` shows it), through ``core.pdf``.
+
+A month's batch (``scorecards render`` and the web's background job) writes one PDF per
+rep, one per team and ``leadership.pdf``. It reads every score once, lays out rep
+scorecards several dozen to a document (much cheaper per page than a document each) and
+splits them into files, on a pool of worker processes started before any rendering.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import time
+import unicodedata
+import zipfile
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, render_template
+
+from core import pdf
+from core.jobs import JobContext
+from incentives.scorecards import pdf_batch
+from incentives.scorecards import queries as scorecard_queries
+from incentives.scorecards.leadership import LeadershipPack
+from incentives.scorecards.rep_card import RepCard
+from incentives.scorecards.team_card import TeamCard
+from incentives.tickets import metrics
+
+logger = logging.getLogger(__name__)
+
+#: Rep scorecards laid out per document in a batch.
+CHUNK = 40
+
+Progress = Callable[..., None]
+
+
+#: Screen-only attributes (labels for phone layouts) and indentation: printed documents
+#: do not need them, and parsing them costs a batch time on every page.
+_SCREEN_ONLY = re.compile(r' data-label="[^"]*"|\n[ \t]+')
+
+
+def lean(html: str) -> str:
+    """``html`` without what only screens use (see :data:`_SCREEN_ONLY`)."""
+    return _SCREEN_ONLY.sub(lambda m: "" if m.group(0).startswith(" ") else "\n", html)
+
+
+def rep_html(card: RepCard) -> str:
+    return render_template("pdf/rep_scorecard.html", card=card)
+
+
+def rep_pdf(card: RepCard) -> bytes:
+    return pdf.render_pdf(lean(rep_html(card)))
+
+
+def team_html(card: TeamCard) -> str:
+    return render_template("pdf/team_scorecard.html", card=card)
+
+
+def team_pdf(card: TeamCard) -> bytes:
+    return pdf.render_pdf(lean(team_html(card)))
+
+
+def leadership_html(pack: LeadershipPack) -> str:
+    return render_template("pdf/leadership_pack.html", pack=pack)
+
+
+def leadership_pdf(pack: LeadershipPack) -> bytes:
+    return pdf.render_pdf(lean(leadership_html(pack)))
+
+
+def slug(text: str) -> str:
+    """A file-name-safe form of a name: ``Chloé Martin`` -> ``chloe-martin``."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "unnamed"
+
+
+def rep_filename(card: RepCard) -> str:
+    return f"{slug(card.name)}-{card.rep_id}.pdf"
+
+
+def team_filename(card: TeamCard) -> str:
+    return f"{slug(card.name)}-{card.team_id}.pdf"
+
+
+@dataclass
+class RenderReport:
+    """What a batch wrote."""
+
+    month: str
+    folder: Path
+    reps: int = 0
+    teams: int = 0
+    files: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    #: When the last rep scorecard was written (the teams' and the pack follow).
+    reps_seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "month": self.month,
+            "reps": self.reps,
+            "teams": self.teams,
+            "files": len(self.files),
+            "seconds": round(self.seconds, 1),
+        }
+
+
+def workers_setting() -> int:
+    """Worker processes for a batch (``SCORECARD_WORKERS``; default: one per core)."""
+    configured = current_app.config.get("SCORECARD_WORKERS")
+    if configured is not None:
+        return int(configured)
+    return max(1, os.cpu_count() or 1)
+
+
+def render_month(
+    month: str,
+    folder: Path,
+    *,
+    workers: int | None = None,
+    chunk: int = CHUNK,
+    progress: Progress | None = None,
+) -> RenderReport:
+    """Write every scorecard of ``month`` into ``folder``: ``reps/``, ``teams/`` and
+    ``leadership.pdf``.
+
+    :param workers: processes laying out PDFs (0 or 1: in this process).
+    :param progress: called as ``progress(done, total, message)``.
+    """
+    started = time.perf_counter()
+    workers = workers_setting() if workers is None else workers
+    report = RenderReport(month, folder)
+    (folder / "reps").mkdir(parents=True, exist_ok=True)
+    (folder / "teams").mkdir(parents=True, exist_ok=True)
+    # A batch killed halfway left finished files (overwritten below) and maybe partial ones.
+    pdf_batch.remove_partials([folder, folder / "reps", folder / "teams"])
+    # Start the workers before this process renders anything: a process forked after
+    # large layouts runs slower, and "spawn" children start clean.
+    pool = (
+        ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=get_context("spawn"),
+            initializer=pdf_batch.prepare_worker,
+        )
+        if workers > 1
+        else None
+    )
+    done = total = 0
+    pending: list[tuple[int, Future[list[tuple[str, int]]]]] = []
+
+    def run(size: int, fn: Callable[..., Any], *args: Any) -> None:
+        """Lay out now (no workers), or hand to the pool and collect what is finished."""
+        if pool is None:
+            with pdf_batch.fewer_collections():
+                written = fn(*args)
+            _collect(size, written)
+            return
+        pending.append((size, pool.submit(fn, *args)))
+        while pending and pending[0][1].done():
+            size_done, future = pending.pop(0)
+            _collect(size_done, future.result())
+
+    def _collect(size: int, written: list[tuple[str, int]]) -> None:
+        nonlocal done
+        report.files.extend(path for path, _pages in written)
+        done += size
+        if done == report.reps:
+            report.reps_seconds = time.perf_counter() - started
+        if progress:
+            progress(done, total, f"{done} of {total} scorecards written")
+
+    try:
+        if progress:
+            progress(0, None, "Reading the month's scores")
+        maker = scorecard_queries.MonthCardMaker(month)
+        report.reps = len(maker.reps)
+        total = report.reps + len(maker.current.teams) + 1
+        label = metrics.month_label(month)
+        for start in range(0, len(maker.reps), chunk):
+            part = [maker.rep_card(rep) for rep in maker.reps[start : start + chunk]]
+            html = render_template(
+                "pdf/rep_scorecards.html", cards=part, month_label=label
+            )
+            files = [
+                (f"rep-{card.rep_id}", str(folder / "reps" / rep_filename(card)))
+                for card in part
+            ]
+            run(len(part), pdf_batch.write_split, lean(html), files)
+        teams = maker.team_cards()
+        report.teams = len(teams)
+        total = report.reps + report.teams + 1
+        for card in teams:
+            path = str(folder / "teams" / team_filename(card))
+            run(1, pdf_batch.write_one, lean(team_html(card)), path)
+        pack = leadership_html(maker.leadership())
+        run(1, pdf_batch.write_one, lean(pack), str(folder / "leadership.pdf"))
+        for size, future in pending:
+            _collect(size, future.result())
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    report.seconds = time.perf_counter() - started
+    logger.info(
+        "Scorecards of %s: %d reps, %d teams in %.1f s",
+        month,
+        report.reps,
+        report.teams,
+        report.seconds,
+    )
+    return report
+
+
+def zip_folder(folder: Path, target: Path) -> Path:
+    """Every file under ``folder`` in one zip (stored: PDFs are compressed already).
+
+    The zip is built under a partial name and renamed when complete.
+    """
+    partial = target.with_name(f".{target.name}{pdf_batch.PARTIAL_SUFFIX}")
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.name.endswith(pdf_batch.PARTIAL_SUFFIX):
+                archive.write(path, path.relative_to(folder).as_posix())
+    os.replace(partial, target)
+    return target
+
+
+def batch_name(month: str) -> str:
+    return f"scorecards-{month}"
+
+
+def render_month_job(context: JobContext, month: str) -> dict[str, Any]:
+    """Background job: render the month's scorecards and zip them for download."""
+    folder = context.folder / batch_name(month)
+    if folder.exists():
+        shutil.rmtree(folder)
+    report = render_month(month, folder, progress=context.progress)
+    context.progress(report.reps + report.teams + 1, None, "Packing the zip file")
+    archive = zip_folder(folder, context.folder / f"{batch_name(month)}.zip")
+    return {**report.as_dict(), "zip": archive.name, "bytes": archive.stat().st_size}

@@ -1,0 +1,671 @@
+"""Reads for scoring: plans, month scores (frozen or live), closed months and disputes.
+
+A month's scores come from one of two places, and every page, PDF, export and e-mail takes
+them from :func:`month_scores`:
+
+* a **closed** month reads the snapshot its close stored (plan version, every rep's
+  score with each step, the metrics behind it); later imports cannot touch it;
+* an **open** month is scored now, from the tickets as imported with every accepted
+  dispute applied, under the plan in force. The result is kept per worker under a
+  fingerprint of everything it read (imports, people, settings, disputes, the plan), so
+  a change anywhere gives fresh figures on the next read and no worker shows stale ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, overload
+
+import pandas as pd
+from sqlalchemy import func, select
+
+from core.access import Viewer, visible_team_ids
+from core.db import db
+from core.people import Team, User
+from incentives.scoring import disputes, tables
+from incentives.scoring.disputes import DisputeStatus
+from incentives.scoring.models import (
+    IncentivePlan,
+    MonthClose,
+    MonthScore,
+    PlanVersion,
+    TicketDispute,
+)
+from incentives.scoring.rep_scores import (
+    CloseInfo,
+    MonthScores,
+    Person,
+    RepMonth,
+    RepScore,
+    score_from_data,
+    score_rep,
+)
+from incentives.tickets import metrics, month_metrics
+from incentives.tickets import queries as ticket_queries
+from incentives.tickets.models import Ticket, TicketAgent
+
+# --- plans --------------------------------------------------------------------------------
+
+
+def list_plans() -> list[IncentivePlan]:
+    """Every plan, the one in force first, then by name."""
+    return list(
+        db.session.scalars(
+            select(IncentivePlan).order_by(
+                IncentivePlan.is_active.desc(), IncentivePlan.name
+            )
+        )
+    )
+
+
+def get_active_plan() -> IncentivePlan | None:
+    return db.session.scalar(
+        select(IncentivePlan).where(IncentivePlan.is_active.is_(True)).limit(1)
+    )
+
+
+def get_active_version() -> PlanVersion | None:
+    """The newest version of the plan in force: what open months are scored with."""
+    plan = get_active_plan()
+    return plan.current if plan is not None and plan.versions else None
+
+
+def get_plan_by_name(name: str) -> IncentivePlan | None:
+    return db.session.scalar(select(IncentivePlan).where(IncentivePlan.name == name))
+
+
+def locked_version_ids() -> set[int]:
+    """Plan versions a closed month used (ever): they can no longer change."""
+    return set(db.session.scalars(select(MonthClose.plan_version_id).distinct()))
+
+
+def months_using(version_id: int) -> list[str]:
+    """Months closed with this plan version (closes in force)."""
+    return list(
+        db.session.scalars(
+            select(MonthClose.month)
+            .where(
+                MonthClose.plan_version_id == version_id,
+                MonthClose.reopened_at.is_(None),
+            )
+            .order_by(MonthClose.month)
+        )
+    )
+
+
+def team_ids_by_name() -> dict[str, int]:
+    return {name: id_ for id_, name in db.session.execute(select(Team.id, Team.name))}
+
+
+# --- closed months ------------------------------------------------------------------------
+
+
+def get_close(month: str) -> MonthClose | None:
+    """The close in force for ``month`` (``None``: the month is open)."""
+    return db.session.scalar(
+        select(MonthClose)
+        .where(MonthClose.month == month, MonthClose.reopened_at.is_(None))
+        .order_by(MonthClose.id.desc())
+        .limit(1)
+    )
+
+
+def closes_in_force() -> dict[str, MonthClose]:
+    """Month -> its close, for every closed month."""
+    rows = db.session.scalars(
+        select(MonthClose)
+        .where(MonthClose.reopened_at.is_(None))
+        .order_by(MonthClose.id)
+    )
+    return {close.month: close for close in rows}
+
+
+def close_history(month: str | None = None) -> list[MonthClose]:
+    """Every close (reopened ones too), newest first."""
+    stmt = select(MonthClose).order_by(MonthClose.id.desc())
+    if month is not None:
+        stmt = stmt.where(MonthClose.month == month)
+    return list(db.session.scalars(stmt))
+
+
+# --- disputes -----------------------------------------------------------------------------
+
+
+def accepted_changes() -> dict[int, tuple[int | None, int | None]]:
+    """Ticket id -> (rep id, team id) it counts for, from every accepted dispute.
+
+    Excluded tickets count for nobody; reassigned ones for the new rep, in their team today.
+    A ticket disputed more than once follows its latest accepted dispute.
+    """
+    rows = db.session.execute(
+        select(
+            TicketDispute.ticket_id,
+            TicketDispute.resolution,
+            TicketDispute.reassigned_to_id,
+            User.team_id,
+        )
+        .outerjoin(User, User.id == TicketDispute.reassigned_to_id)
+        .where(TicketDispute.status == DisputeStatus.ACCEPTED)
+        .order_by(TicketDispute.decided_at, TicketDispute.id)
+    )
+    changes: dict[int, tuple[int | None, int | None]] = {}
+    for ticket_id, resolution, rep_id, team_id in rows:
+        if resolution == disputes.Resolution.REASSIGN and rep_id is not None:
+            changes[ticket_id] = (rep_id, team_id)
+        else:
+            changes[ticket_id] = (None, None)
+    return changes
+
+
+def disputes_version() -> str:
+    """Changes whenever a dispute is filed or decided."""
+    row = db.session.execute(
+        select(
+            func.count(TicketDispute.id),
+            func.max(TicketDispute.id),
+            func.max(TicketDispute.decided_at),
+            func.count(TicketDispute.decided_at),
+        )
+    ).one()
+    return repr(tuple(row))
+
+
+def list_disputes(
+    viewer: Viewer,
+    *,
+    status: DisputeStatus | None = DisputeStatus.OPEN,
+    month: str | None = None,
+    rep_id: int | None = None,
+) -> list[TicketDispute]:
+    """Disputes the viewer may see: their own, their teams' reps', or all; newest first."""
+    stmt = select(TicketDispute).join(User, User.id == TicketDispute.rep_id)
+    teams = visible_team_ids(viewer)
+    if teams is not None:
+        stmt = stmt.where(
+            User.team_id.in_(teams or {-1}) | (TicketDispute.rep_id == viewer.user_id)
+        )
+    if status is not None:
+        stmt = stmt.where(TicketDispute.status == status)
+    if month is not None:
+        stmt = stmt.where(TicketDispute.month == month)
+    if rep_id is not None:
+        stmt = stmt.where(TicketDispute.rep_id == rep_id)
+    return list(
+        db.session.scalars(
+            stmt.order_by(TicketDispute.filed_at.desc(), TicketDispute.id.desc())
+        )
+    )
+
+
+def count_open_disputes(month: str | None = None) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(TicketDispute)
+        .where(TicketDispute.status == DisputeStatus.OPEN)
+    )
+    if month is not None:
+        stmt = stmt.where(TicketDispute.month == month)
+    return db.session.scalar(stmt) or 0
+
+
+def disputes_by_ticket(ticket_ids: list[int]) -> dict[int, TicketDispute]:
+    """The latest dispute of each of these tickets."""
+    found: dict[int, TicketDispute] = {}
+    for start in range(0, len(ticket_ids), ticket_queries.IN_BATCH):
+        for dispute in db.session.scalars(
+            select(TicketDispute)
+            .where(TicketDispute.ticket_id.in_(ticket_ids[start : start + 500]))
+            .order_by(TicketDispute.id)
+        ):
+            found[dispute.ticket_id] = dispute
+    return found
+
+
+def get_open_dispute(ticket_id: int) -> TicketDispute | None:
+    return db.session.scalar(
+        select(TicketDispute).where(
+            TicketDispute.ticket_id == ticket_id,
+            TicketDispute.status == DisputeStatus.OPEN,
+        )
+    )
+
+
+# --- month scores -------------------------------------------------------------------------
+
+
+def close_info(close: MonthClose) -> CloseInfo:
+    """A close as plain data (safe to keep between requests)."""
+    return CloseInfo(
+        close.id,
+        close.closed_at,
+        close.closed_by.name if close.closed_by else close.actor_label,
+        close.note,
+        close.ticket_fingerprint,
+        close.ticket_count,
+        close.open_disputes,
+    )
+
+
+#: Open months' scores by (month, fingerprint of their inputs); closed ones by close id.
+_CACHE: OrderedDict[tuple[str, str], MonthScores] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+CACHE_SIZE = 24
+
+
+def forget_cached_scores() -> None:
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+def _cached(key: tuple[str, str]) -> MonthScores | None:
+    with _CACHE_LOCK:
+        found = _CACHE.get(key)
+        if found is not None:
+            _CACHE.move_to_end(key)
+        return found
+
+
+def _keep(key: tuple[str, str], value: MonthScores) -> None:
+    with _CACHE_LOCK:
+        _CACHE[key] = value
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+
+
+def month_scores(month: str, *, close: MonthClose | bool | None = True) -> MonthScores:
+    """The month's scores: the snapshot of a closed month, else scored now.
+
+    :param close: the month's close when the caller has it, ``True`` to look it up.
+    """
+    scores = _month_scores(month, close=close, read_tickets=True)
+    if scores is None:  # reading the tickets always scores the month
+        raise RuntimeError(f"no scores for {month}")
+    return scores
+
+
+def month_scores_at_hand(month: str) -> MonthScores | None:
+    """The month's scores if they can be had without reading its tickets: the month is
+    closed, or its scores are kept here, or they can be worked out from the stored month
+    metrics. ``None`` otherwise (say, just after an import, before its figures are
+    computed ahead)."""
+    return _month_scores(month, close=True, read_tickets=False)
+
+
+@dataclass(frozen=True)
+class RepMonthScore:
+    """One rep's score of a month (``None``: not scored that month)."""
+
+    score: RepScore | None
+    currency: str
+    is_closed: bool
+
+
+def rep_month_score(
+    month: str, rep_id: int, *, read_tickets: bool = True
+) -> RepMonthScore | None:
+    """One rep's score of ``month``, for a dashboard.
+
+    Unless the whole month is kept here already, the rep's score is worked out alone (a
+    worker's first dashboard need not build a thousand scores): a closed month's kept
+    score is read, an open month's is scored from the stored month metrics. Failing that,
+    the month is scored as :func:`month_scores` does; with ``read_tickets`` false, ``None``
+    when that would mean reading its tickets (see :func:`month_scores_at_hand`).
+    """
+    close = get_close(month)
+    if close is not None:
+        kept = _cached(_close_key(close))
+        if kept is not None:
+            return RepMonthScore(kept.scores.get(rep_id), kept.currency, True)
+        detail = db.session.scalar(
+            select(MonthScore.detail).where(
+                MonthScore.rep_id == rep_id,
+                MonthScore.month == month,
+                MonthScore.close_id == close.id,
+            )
+        )
+        return RepMonthScore(
+            None if detail is None else score_from_data(detail),
+            close.plan_version.rules.currency,
+            True,
+        )
+    key, version = _open_month_key(month)
+    kept = _cached(key)
+    if kept is None:
+        alone = _one_rep_from_store(month, rep_id, version)
+        if alone is not None:
+            return alone
+    scores = kept or _month_scores(month, close=None, read_tickets=read_tickets)
+    if scores is None:
+        return None
+    return RepMonthScore(scores.scores.get(rep_id), scores.currency, False)
+
+
+def _month_scores(
+    month: str, *, close: MonthClose | bool | None, read_tickets: bool
+) -> MonthScores | None:
+    found = get_close(month) if close is True else close
+    if isinstance(found, MonthClose):
+        key = _close_key(found)
+        cached = _cached(key)
+        if cached is None:
+            cached = _from_close(found)
+            _keep(key, cached)
+        return cached
+    key, version = _open_month_key(month)
+    cached = _cached(key)
+    if cached is None:
+        cached = compute_month(month, version, read_tickets=read_tickets)
+        if cached is None:
+            return None
+        _keep(key, cached)
+    return cached
+
+
+def _close_key(close: MonthClose) -> tuple[str, str]:
+    """What a closed month's scores are kept under here."""
+    return (close.month, f"close:{close.id}")
+
+
+def _open_month_key(month: str) -> tuple[tuple[str, str], PlanVersion | None]:
+    """What an open month's scores are kept under here: a fingerprint of everything they
+    are worked out from; and the plan version in force."""
+    version = get_active_version()
+    fingerprint = hashlib.sha256(
+        repr(
+            (
+                month_metrics.inputs_version(),
+                disputes_version(),
+                version.id if version else None,
+                version.content_hash if version else None,
+            )
+        ).encode()
+    ).hexdigest()
+    return (month, fingerprint), version
+
+
+def _one_rep_from_store(
+    month: str, rep_id: int, version: PlanVersion | None
+) -> RepMonthScore | None:
+    """One rep's score of an open month from the stored month metrics, as
+    :func:`compute_month` scores everyone; ``None`` when it would read tickets."""
+    if version is None:
+        return RepMonthScore(None, "", False)
+    if _month_has_accepted_disputes(month):
+        return None
+    stored = month_metrics.stored_month_metrics(month)
+    if stored is None or stored.organisation is None:
+        return None
+    one = MonthScores(
+        month=month,
+        close=None,
+        plan_version_id=version.id,
+        plan_label=version.label,
+        plan=version.rules,
+        org_csat=_clean(stored.organisation["csat_raw"]),
+    )
+    row, person = stored.rep_rows.get(rep_id), ticket_queries.get_rep(rep_id)
+    if row is not None and person is not None and _counts(row, person):
+        _add_rep(one, rep_id, row, person)
+    return RepMonthScore(one.scores.get(rep_id), one.currency, False)
+
+
+def _from_close(close: MonthClose) -> MonthScores:
+    result = MonthScores(
+        month=close.month,
+        close=close_info(close),
+        plan_version_id=close.plan_version_id,
+        plan_label=close.plan_version.label,
+        plan=close.plan_version.rules,
+        org_csat=close.org_csat,
+        organisation=dict(close.summary.get("organisation", {})),
+        teams={int(k): v for k, v in close.summary.get("teams", {}).items()},
+        ticket_count=close.ticket_count,
+    )
+    rows = db.session.execute(
+        select(
+            MonthScore.rep_id,
+            MonthScore.rep_name,
+            MonthScore.rep_email,
+            MonthScore.team_id,
+            MonthScore.team_name,
+            MonthScore.metrics,
+            MonthScore.detail,
+        ).where(MonthScore.close_id == close.id)
+    )
+    for rep_id, name, email, team_id, team_name, values, detail in rows:
+        result.people[rep_id] = Person(rep_id, name, email, team_id, team_name)
+        result.metrics[rep_id] = values
+        result.scores[rep_id] = score_from_data(detail)
+    return result
+
+
+def _clean(value: Any) -> Any:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+        if isinstance(value, float) and math.isnan(value):
+            return None
+    return value
+
+
+def _record(row: pd.Series | Mapping[str, Any]) -> dict[str, Any]:
+    return {column: _clean(row.get(column)) for column in metrics.METRIC_COLUMNS}
+
+
+def month_measures(month: str) -> pd.DataFrame:
+    """Every ticket solved in the month, measured, with accepted disputes applied."""
+    tz = ticket_queries.org_timezone()
+    start, end = metrics.month_bounds(month, tz)
+    tickets = ticket_queries.load_tickets(start, end)
+    tickets = disputes.apply_attribution(tickets, accepted_changes())
+    return metrics.measure_tickets(
+        tickets,
+        month=month,
+        tz=tz,
+        targets=ticket_queries.get_sla_targets(),
+        hours=ticket_queries.get_opening_hours(),
+    )
+
+
+@overload
+def compute_month(
+    month: str, version: PlanVersion | None, *, read_tickets: Literal[True] = True
+) -> MonthScores: ...
+
+
+@overload
+def compute_month(
+    month: str, version: PlanVersion | None, *, read_tickets: bool
+) -> MonthScores | None: ...
+
+
+def compute_month(
+    month: str, version: PlanVersion | None, *, read_tickets: bool = True
+) -> MonthScores | None:
+    """Score ``month`` now under ``version`` (no scores without a plan).
+
+    The figures behind the scores are the organisation's stored month metrics when they
+    are at hand for the current inputs and no accepted dispute moves a ticket of the month
+    (they count every ticket as imported); otherwise every ticket of the month is read and
+    measured with the disputes applied (or, ``read_tickets`` false, ``None`` is returned).
+    Both give the same scores.
+    """
+    reps = ticket_queries.list_reps(ticket_queries.Scope(None, None, organisation=True))
+    active = reps.index[reps["is_active"].astype(bool)].tolist()
+    team_rows = ticket_queries.team_choices(
+        ticket_queries.Scope(None, None, organisation=True)
+    )
+    stored = None
+    if not _month_has_accepted_disputes(month):
+        stored = month_metrics.stored_month_metrics(month)
+    if stored is not None and stored.organisation is not None:
+        per_rep = stored.reps[metrics.METRIC_COLUMNS]
+        per_team = stored.teams[metrics.METRIC_COLUMNS]
+        organisation = stored.organisation
+        unattributed = stored.unattributed
+        ticket_count = int(organisation["tickets_solved"])
+    elif not read_tickets:
+        return None
+    else:
+        measures = month_measures(month)
+        per_rep = metrics.rep_metrics(measures, rep_ids=active)
+        per_team = metrics.team_metrics(measures, team_ids=[t[0] for t in team_rows])
+        organisation = metrics.organisation_metrics(measures)
+        unattributed = int(measures["rep_id"].isna().sum())
+        ticket_count = len(measures)
+    org_csat = _clean(organisation["csat_raw"])
+    names = dict(team_rows)
+    plan = version.rules if version is not None else None
+    result = MonthScores(
+        month=month,
+        close=None,
+        plan_version_id=version.id if version else None,
+        plan_label=version.label if version else "",
+        plan=plan,
+        org_csat=org_csat,
+        organisation=_record(organisation),
+        teams={
+            int(team_id): {**_record(row), "team_name": names.get(int(team_id), "")}
+            for team_id, row in per_team.iterrows()
+            if int(team_id) in names
+        },
+        ticket_count=ticket_count,
+    )
+    result.organisation["unattributed"] = unattributed
+    _add_reps(result, per_rep, reps)
+    return result
+
+
+def _add_reps(result: MonthScores, per_rep: pd.DataFrame, reps: pd.DataFrame) -> None:
+    """Add to ``result`` the reps scored in its month, with their figures and, under a
+    plan, their scores: reps of ``reps`` (``ticket_queries.list_reps``) who are active or solved
+    a ticket. ``per_rep``: month metrics by rep id (``metrics.METRIC_COLUMNS``)."""
+    # Plain dicts, not a pandas row per rep: a thousand reps are scored here.
+    people = reps.to_dict("index")
+    for rep_id, row in per_rep.to_dict("index").items():
+        person = people.get(rep_id)
+        if person is not None and _counts(row, person):
+            _add_rep(result, int(rep_id), row, person)
+
+
+def _counts(row: Mapping[str, Any], person: Mapping[str, Any]) -> bool:
+    """Whether a rep is scored in a month: they are active, or solved a ticket in it."""
+    return bool(person["is_active"]) or (_clean(row["tickets_solved"]) or 0) > 0
+
+
+def _add_rep(
+    result: MonthScores,
+    rep_id: int,
+    row: Mapping[str, Any],
+    person: Mapping[str, Any],
+) -> None:
+    """Add one rep's figures (``row``) and score to ``result``; ``person`` is their row
+    of ``ticket_queries.list_reps``."""
+    team_id = _clean(person["team_id"])
+    result.people[rep_id] = Person(
+        rep_id,
+        str(person["name"]),
+        str(person["email"]),
+        None if team_id is None else int(team_id),
+        str(person["team_name"] or "") if _clean(person["team_name"]) else "",
+        bool(person["is_active"]),
+    )
+    values = _record(row)
+    result.metrics[rep_id] = values
+    if result.plan is not None:
+        result.scores[rep_id] = score_rep(
+            RepMonth.from_row(rep_id, team_id, values),
+            result.plan,
+            org_csat=result.org_csat,
+        )
+
+
+def _month_has_accepted_disputes(month: str) -> bool:
+    """Whether an accepted dispute moves or excludes a ticket solved in ``month``."""
+    start, end = metrics.month_bounds(month, ticket_queries.org_timezone())
+    return (
+        db.session.scalar(
+            select(TicketDispute.id)
+            .join(Ticket, Ticket.id == TicketDispute.ticket_id)
+            .where(
+                TicketDispute.status == DisputeStatus.ACCEPTED,
+                Ticket.solved_at >= start,
+                Ticket.solved_at < end,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def ticket_fingerprint(month: str) -> tuple[str, int]:
+    """SHA-256 over every ticket solved in the month as attributed now, and their count.
+
+    Covers each ticket's imported content (its stored fingerprint), the agent and rep it
+    counts for, and accepted disputes: any change to the tickets behind a month changes it.
+    """
+    tz = ticket_queries.org_timezone()
+    start, end = metrics.month_bounds(month, tz)
+    changes = accepted_changes()
+    digest = hashlib.sha256()
+    count = 0
+    rows = db.session.execute(
+        select(Ticket.id, Ticket.fingerprint, TicketAgent.rep_id)
+        .outerjoin(TicketAgent, TicketAgent.id == Ticket.agent_id)
+        .where(Ticket.solved_at >= start, Ticket.solved_at < end)
+        .order_by(Ticket.id)
+    )
+    for ticket_id, print_, rep_id in rows:
+        if ticket_id in changes:
+            rep_id = changes[ticket_id][0]
+        digest.update(f"{ticket_id}:{print_}:{rep_id}\n".encode())
+        count += 1
+    return digest.hexdigest(), count
+
+
+def score_history(months: list[str]) -> dict[str, MonthScores]:
+    """Scores of several months (closed ones from their snapshots), by month."""
+    closes = closes_in_force()
+    return {m: month_scores(m, close=closes.get(m)) for m in months}
+
+
+def trailing_months(month: str, count: int = 6) -> list[str]:
+    """``count`` months ending with ``month``, oldest first."""
+    return [metrics.shift_month(month, offset) for offset in range(1 - count, 1)]
+
+
+def export_rows(
+    scores: MonthScores, rep_ids: frozenset[int] | None = None
+) -> tuple[list[str], list[list[object]]]:
+    """The month's metrics (as ``ticket_queries.export_rows`` writes them) and, after them,
+    each rep's score, eligibility, payout, currency and reason; by e-mail."""
+    people = sorted(
+        (p for r, p in scores.people.items() if rep_ids is None or r in rep_ids),
+        key=lambda p: p.email,
+    )
+    frame = pd.DataFrame(
+        [
+            {
+                "email": p.email,
+                "name": p.name,
+                "team_name": p.team_name or None,
+                **scores.metrics[p.rep_id],
+            }
+            for p in people
+        ],
+        columns=["email", "name", "team_name", *metrics.METRIC_COLUMNS],
+    )
+    header, rows = ticket_queries.export_rows(frame)
+    for person, row in zip(people, rows, strict=True):
+        row.extend(
+            tables.score_cells(scores.scores.get(person.rep_id), scores.currency)
+        )
+    return [*header, *tables.SCORE_COLUMNS], rows

@@ -1,0 +1,92 @@
+"""A month's scores as people read them: the score list's rows, the CSV's cells, money and
+score texts.
+
+PURE: no Flask, no database. The score list, the month close page, ``scores compute`` and
+the scorecards all format scores through here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from incentives.scoring.rep_scores import MonthScores, RepScore, rank
+
+
+def money(amount: Decimal | float | None, currency: str) -> str:
+    if amount is None:
+        return "—"
+    return f"{Decimal(amount):,.2f} {currency}".strip()
+
+
+def score_text(score: float | None) -> str:
+    return "—" if score is None else f"{score:.1f}"
+
+
+#: The columns ``scores compute --format csv`` adds after the metrics.
+SCORE_COLUMNS = ["score", "eligible", "payout", "currency", "reason"]
+
+
+def score_cells(score: RepScore | None, currency: str) -> list[object]:
+    """A rep's score as CSV cells: score, eligible, payout, currency, reason."""
+    if score is None:
+        return ["", "", "", currency, "No plan in force."]
+    return [
+        "" if score.score is None else round(score.score, 2),
+        "yes" if score.eligible else "no",
+        f"{score.payout:.2f}",
+        currency,
+        score.reason,
+    ]
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """A rep's line in a month's score list."""
+
+    rep_id: int
+    name: str
+    email: str
+    team_id: int | None
+    team_name: str
+    score: float | None
+    score_text: str
+    rank: int | None
+    eligible: bool
+    reason: str
+    payout: str
+    tickets_solved: int
+    below: tuple[str, ...]
+
+
+def score_rows(scores: MonthScores, rep_ids: frozenset[int] | None) -> list[ScoreRow]:
+    """Every scored rep the viewer may see (``rep_ids`` None: all), by team then rank."""
+    ranks: dict[int, int] = {}
+    for team_id in {p.team_id for p in scores.people.values()}:
+        ranks.update(rank(scores.team_scores(team_id)))
+    rows = []
+    for rep_id, score in scores.scores.items():
+        if rep_ids is not None and rep_id not in rep_ids:
+            continue
+        person = scores.people[rep_id]
+        rows.append(
+            ScoreRow(
+                rep_id,
+                person.name,
+                person.email,
+                person.team_id,
+                person.team_name or "No team",
+                score.score,
+                score_text(score.score),
+                ranks.get(rep_id),
+                score.eligible,
+                score.reason,
+                money(score.payout, scores.currency),
+                score.tickets_solved,
+                tuple(line.label for line in score.lines if line.below_threshold),
+            )
+        )
+    rows.sort(
+        key=lambda r: (r.team_name.casefold(), r.rank is None, r.rank or 0, r.name)
+    )
+    return rows

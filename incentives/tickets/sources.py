@@ -1,0 +1,325 @@
+"""The ticket exports Frontline reads: each tool's columns, words and scales.
+
+PURE: no Flask, no database. One :class:`SourceSpec` per source (Zendesk, Freshdesk,
+Frontline's own CSV, or one built from a column mapping for any other tool, see
+:mod:`incentives.tickets.mapping`) says where each of our fields lives and how the tool
+writes it; :mod:`incentives.tickets.importing` reads every source the same way.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from incentives.tickets.cells import BLANKS, HOURS, MINUTES
+from incentives.tickets.metrics import Channel, Priority
+
+
+class Source(enum.StrEnum):
+    """The file formats Frontline reads."""
+
+    ZENDESK = "zendesk"
+    FRESHDESK = "freshdesk"
+    FRONTLINE = "frontline"
+    MAPPED = "mapped"
+
+    @property
+    def label(self) -> str:
+        return {
+            Source.ZENDESK: "Zendesk ticket export (CSV)",
+            Source.FRESHDESK: "Freshdesk ticket export (CSV)",
+            Source.FRONTLINE: "Frontline CSV",
+            Source.MAPPED: "Any other tool, with a column mapping (YAML)",
+        }[self]
+
+
+class Field(enum.StrEnum):
+    """Our ticket fields, as a mapping file names them."""
+
+    TICKET_ID = "ticket_id"
+    AGENT = "agent"
+    GROUP = "group"
+    CHANNEL = "channel"
+    PRIORITY = "priority"
+    CREATED_AT = "created_at"
+    FIRST_RESPONSE_AT = "first_response_at"
+    SOLVED_AT = "solved_at"
+    FIRST_RESPONSE_CALENDAR = "first_response_min_calendar"
+    FIRST_RESPONSE_BUSINESS = "first_response_min_business"
+    RESOLUTION_CALENDAR = "resolution_min_calendar"
+    RESOLUTION_BUSINESS = "resolution_min_business"
+    REOPENS = "reopens"
+    SATISFACTION = "satisfaction"
+    NPS = "nps"
+    TAGS = "tags"
+
+
+TIME_FIELDS = (Field.CREATED_AT, Field.FIRST_RESPONSE_AT, Field.SOLVED_AT)
+DURATION_FIELDS = (
+    Field.FIRST_RESPONSE_CALENDAR,
+    Field.FIRST_RESPONSE_BUSINESS,
+    Field.RESOLUTION_CALENDAR,
+    Field.RESOLUTION_BUSINESS,
+)
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    """Which satisfaction values count as satisfied, unsatisfied, or no rating at all.
+
+    Values are compared in lower case with spaces collapsed; numbers as numbers
+    (``"4.0"`` is ``4``).
+    """
+
+    satisfied: frozenset[str]
+    unsatisfied: frozenset[str]
+    not_rated: frozenset[str] = frozenset()
+
+    def classify(self, value: str) -> float | None:
+        """1.0, 0.0, NaN for no rating; ``None`` when the value is not on this scale."""
+        key = normalise_word(value)
+        if key in self.satisfied:
+            return 1.0
+        if key in self.unsatisfied:
+            return 0.0
+        if key in self.not_rated or key in BLANKS:
+            return float("nan")
+        return None
+
+    def describe(self) -> str:
+        shown = sorted(self.satisfied | self.unsatisfied, key=_natural)
+        return ", ".join(shown[:12]) + (", ..." if len(shown) > 12 else "")
+
+
+def _natural(text: str) -> tuple[int, float, str]:
+    try:
+        return (0, float(text), "")
+    except ValueError:
+        return (1, 0.0, text)
+
+
+def numeric_scale(low: int, high: int, satisfied_from: int) -> Satisfaction:
+    """A numeric rating scale where ``satisfied_from`` and above count as satisfied."""
+    return Satisfaction(
+        satisfied=frozenset(str(n) for n in range(satisfied_from, high + 1)),
+        unsatisfied=frozenset(str(n) for n in range(low, satisfied_from)),
+    )
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """How one tool writes its export.
+
+    :param name: the source tickets are kept under (the key is source + ticket id).
+    :param columns: for each of our fields, the headers it may have (normalised with
+        :func:`normalise_header`), in order of preference: a blank cell in the first
+        falls back to the next.
+    :param required: fields without which the file cannot be read.
+    :param duration_units: the unit of each duration field given.
+    :param timezone: the zone of times written without an offset; ``None``: the
+        organisation's.
+    :param date_format: a ``strftime`` format all dates follow, else detected.
+    :param dayfirst: how to read ``03/04/2024`` when nothing in the file decides it.
+    :param channels: extra channel names (normalised) for this tool.
+    :param strict_channels: refuse channels we do not know instead of filing them under
+        "other" (Frontline's own format documents its channels).
+    """
+
+    name: str
+    columns: Mapping[Field, tuple[str, ...]]
+    satisfaction: Satisfaction
+    required: frozenset[Field] = frozenset({Field.TICKET_ID, Field.CREATED_AT})
+    duration_units: Mapping[Field, str] = field(default_factory=dict)
+    timezone: str | None = None
+    date_format: str | None = None
+    dayfirst: bool = True
+    channels: Mapping[str, Channel] = field(default_factory=dict)
+    priorities: Mapping[str, Priority] = field(default_factory=dict)
+    strict_channels: bool = False
+    label: str = ""
+
+    def with_name(self, name: str) -> SourceSpec:
+        return SourceSpec(**{**self.__dict__, "name": name})
+
+
+def normalise_header(text: str) -> str:
+    """``"  First reply time_in MINUTES"`` -> ``"first reply time in minutes"``."""
+    return re.sub(r"[^0-9a-z]+", " ", str(text).casefold()).strip()
+
+
+def normalise_word(text: str) -> str:
+    """Lower case, spaces collapsed, whole numbers without ``.0``."""
+    key = " ".join(str(text).casefold().split())
+    if re.fullmatch(r"[+-]?\d+\.0+", key):
+        key = key.split(".")[0]
+    return key
+
+
+def header_names(*names: str) -> tuple[str, ...]:
+    return tuple(normalise_header(n) for n in names)
+
+
+# Words helpdesks use for their channels. Matching is on whole lower-case words, so
+# "Phone call (incoming)" is a phone ticket and "Web form" a web one.
+CHANNEL_WORDS: list[tuple[frozenset[str], Channel]] = [
+    (
+        frozenset({"review", "reviews", "trustpilot", "yelp", "tripadvisor"}),
+        Channel.REVIEW,
+    ),
+    (
+        frozenset({"phone", "voice", "call", "calls", "voicemail", "callback"}),
+        Channel.PHONE,
+    ),
+    (
+        frozenset({"chat", "messaging", "whatsapp", "sms", "messenger", "livechat"}),
+        Channel.CHAT,
+    ),
+    (
+        frozenset(
+            {"twitter", "x", "facebook", "instagram", "social", "tiktok", "linkedin"}
+        ),
+        Channel.SOCIAL,
+    ),
+    (frozenset({"email", "mail", "e", "outbound"}), Channel.EMAIL),
+    (
+        frozenset({"web", "form", "portal", "api", "mobile", "widget", "feedback"}),
+        Channel.WEB,
+    ),
+]
+PRIORITY_WORDS = {
+    "low": Priority.LOW,
+    "p4": Priority.LOW,
+    "4": Priority.LOW,
+    "normal": Priority.NORMAL,
+    "medium": Priority.NORMAL,
+    "p3": Priority.NORMAL,
+    "3": Priority.NORMAL,
+    "high": Priority.HIGH,
+    "p2": Priority.HIGH,
+    "2": Priority.HIGH,
+    "urgent": Priority.URGENT,
+    "critical": Priority.URGENT,
+    "p1": Priority.URGENT,
+    "1": Priority.URGENT,
+}
+
+ZENDESK = SourceSpec(
+    name="zendesk",
+    label="Zendesk",
+    columns={
+        Field.TICKET_ID: header_names("Id", "Ticket ID"),
+        Field.AGENT: header_names("Assignee email", "Assignee"),
+        Field.GROUP: header_names("Group"),
+        Field.CHANNEL: header_names("Via", "Channel"),
+        Field.PRIORITY: header_names("Priority"),
+        Field.CREATED_AT: header_names("Created at"),
+        Field.SOLVED_AT: header_names("Solved at"),
+        Field.FIRST_RESPONSE_CALENDAR: header_names("First reply time in minutes"),
+        Field.FIRST_RESPONSE_BUSINESS: header_names(
+            "First reply time in minutes within business hours"
+        ),
+        Field.RESOLUTION_CALENDAR: header_names("Full resolution time in minutes"),
+        Field.RESOLUTION_BUSINESS: header_names(
+            "Full resolution time in minutes within business hours"
+        ),
+        Field.REOPENS: header_names("Reopens"),
+        Field.SATISFACTION: header_names("Satisfaction Score", "Satisfaction rating"),
+        Field.TAGS: header_names("Tags"),
+    },
+    satisfaction=Satisfaction(
+        satisfied=frozenset({"good", "goodwithcomment", "good with comment"}),
+        unsatisfied=frozenset({"bad", "badwithcomment", "bad with comment"}),
+        not_rated=frozenset({"offered", "unoffered", "not offered"}),
+    ),
+    duration_units=dict.fromkeys(DURATION_FIELDS, MINUTES),
+)
+
+FRESHDESK = SourceSpec(
+    name="freshdesk",
+    label="Freshdesk",
+    columns={
+        Field.TICKET_ID: header_names("Ticket ID", "Id"),
+        Field.AGENT: header_names("Agent email", "Agent"),
+        Field.GROUP: header_names("Group"),
+        Field.CHANNEL: header_names("Source"),
+        Field.PRIORITY: header_names("Priority"),
+        Field.CREATED_AT: header_names("Created time"),
+        Field.FIRST_RESPONSE_AT: header_names("Initial response time"),
+        Field.SOLVED_AT: header_names("Resolved time", "Closed time"),
+        # Freshdesk measures these against the SLA policy, i.e. in business hours.
+        Field.FIRST_RESPONSE_BUSINESS: header_names("First response time (in hrs)"),
+        Field.RESOLUTION_BUSINESS: header_names("Resolution time (in hrs)"),
+        Field.SATISFACTION: header_names("Survey results", "Satisfaction rating"),
+        Field.TAGS: header_names("Tags"),
+    },
+    satisfaction=Satisfaction(
+        satisfied=frozenset({"awesome", "extremely happy", "very happy", "happy"}),
+        unsatisfied=frozenset(
+            {
+                "neutral",
+                "not good",
+                "unhappy",
+                "very unhappy",
+                "extremely unhappy",
+            }
+        ),
+    ),
+    duration_units={
+        Field.FIRST_RESPONSE_BUSINESS: HOURS,
+        Field.RESOLUTION_BUSINESS: HOURS,
+    },
+    channels={
+        "outbound email": Channel.EMAIL,
+        "feedback widget": Channel.WEB,
+        "forum": Channel.WEB,
+    },
+)
+
+FRONTLINE = SourceSpec(
+    name="frontline",
+    label="Frontline",
+    columns={
+        Field.TICKET_ID: header_names("ticket_id"),
+        Field.AGENT: header_names("agent_email"),
+        Field.GROUP: header_names("group"),
+        Field.CHANNEL: header_names("channel"),
+        Field.PRIORITY: header_names("priority"),
+        Field.CREATED_AT: header_names("created_at"),
+        Field.FIRST_RESPONSE_AT: header_names("first_response_at"),
+        Field.SOLVED_AT: header_names("solved_at"),
+        Field.REOPENS: header_names("reopens"),
+        Field.SATISFACTION: header_names("csat"),
+        Field.NPS: header_names("nps"),
+        Field.TAGS: header_names("tags"),
+    },
+    satisfaction=Satisfaction(
+        satisfied=frozenset({"good", "satisfied", "4", "5"}),
+        unsatisfied=frozenset({"bad", "unsatisfied", "1", "2", "3"}),
+    ),
+    required=frozenset({Field.TICKET_ID, Field.CHANNEL, Field.CREATED_AT}),
+    strict_channels=True,
+)
+
+#: The built-in formats (the mapped one is built from its YAML file).
+SPECS = {
+    Source.ZENDESK: ZENDESK,
+    Source.FRESHDESK: FRESHDESK,
+    Source.FRONTLINE: FRONTLINE,
+}
+
+#: Frontline's CSV columns, in the order our exports and the docs use.
+FRONTLINE_COLUMNS = [
+    "ticket_id",
+    "channel",
+    "agent_email",
+    "priority",
+    "created_at",
+    "first_response_at",
+    "solved_at",
+    "reopens",
+    "csat",
+    "nps",
+    "tags",
+]

@@ -1,0 +1,400 @@
+"""Ticket pages: the month's metrics and the tickets behind them, imports, agents, SLA
+targets and opening hours. Their routes join the ``incentives`` blueprint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from core.access import Role, can_see_rep
+from core.auth import current_viewer, role_required
+from core.db import db
+from core.errors import Conflict, InvalidInput
+from core.forms import ConfirmForm, populate_errors
+from core.pagination import Page, page_bounds
+from core.params import choice_arg, id_arg, page_arg
+from core.people import User
+from core.settings import get_setting
+from core.tabular import csv_response
+from incentives.scoring import queries as scoring_queries
+from incentives.tickets import metrics, month_metrics, operations, queries
+from incentives.tickets.clock import WEEKDAYS, format_clock_time
+from incentives.tickets.forms import (
+    NOT_A_REP,
+    AgentMapForm,
+    OpeningHoursForm,
+    TicketUploadForm,
+    agent_form_prefix,
+    sla_field_name,
+    sla_targets_form,
+)
+from incentives.tickets.metrics import Channel, Priority
+from incentives.tickets.models import TicketAgent, TicketImport
+from incentives.tickets.sources import Source
+from incentives.views import (
+    METRIC_ROLES,
+    ORG_ROLES,
+    PER_PAGE,
+    UPLOAD_LIMIT,
+    bp,
+    chosen_month,
+    me,
+    months_around,
+)
+
+# --- the month's metrics -----------------------------------------------------------------
+
+
+@bp.route("/")
+@role_required(*METRIC_ROLES)
+def index() -> Any:
+    return redirect(url_for("incentives.metric_list"))
+
+
+@bp.route("/metrics")
+@role_required(*METRIC_ROLES)
+def metric_list() -> Any:
+    scope = queries.scope_for(current_viewer())
+    month = chosen_month()
+    team_id = id_arg("team", "team")
+    result = month_metrics.month_metrics(month, scope, team_id=team_id)
+    sort = choice_arg("sort", metrics.SORTABLE, "name")
+    order = choice_arg("dir", {"asc", "desc"}, "asc" if sort == "name" else "desc")
+    descending = order == "desc"
+    reps = metrics.sort_rows(result.reps, sort, descending)
+    return render_template(
+        "incentives/metric_list.html",
+        result=result,
+        reps=queries.metric_records(reps),
+        teams=queries.metric_records(result.teams),
+        groups=queries.metric_records(result.groups)
+        if result.groups is not None
+        else None,
+        organisation=result.organisation,
+        month=month,
+        months=months_around(month),
+        team_id=team_id,
+        team_choices=queries.team_choices(scope),
+        sort=sort,
+        descending=descending,
+        columns=METRIC_TABLE,
+        scope=scope,
+    )
+
+
+@dataclass(frozen=True)
+class MetricColumn:
+    key: str
+    label: str
+    title: str
+
+
+#: The metric columns of the tables, in order (``key`` is also the drill-down metric).
+METRIC_TABLE = [
+    MetricColumn("tickets_solved", "Solved", "Tickets solved in the month"),
+    MetricColumn(
+        "first_response_median_min", "First reply", "Median time to the first reply"
+    ),
+    MetricColumn("resolution_median_h", "Resolution", "Median time to solve"),
+    MetricColumn("timely_rate", "Timely", "Share solved within the SLA target"),
+    MetricColumn("csat_raw", "CSAT", "Satisfied ratings / all ratings"),
+    MetricColumn("nps", "NPS", "% promoters (9-10) minus % detractors (0-6)"),
+    MetricColumn("reopen_rate", "Reopened", "Share of solved tickets reopened"),
+    MetricColumn(
+        "review_followup_rate",
+        "Reviews",
+        "Public reviews answered within their first-reply target",
+    ),
+]
+
+
+@bp.route("/metrics.csv")
+@role_required(*METRIC_ROLES)
+def metric_export() -> Any:
+    scope = queries.scope_for(current_viewer())
+    month = chosen_month()
+    result = month_metrics.month_metrics(month, scope, team_id=id_arg("team", "team"))
+    header, rows = queries.export_rows(result.reps)
+    return csv_response(f"metrics-{month}.csv", header, rows)
+
+
+@bp.route("/reps/<int:rep_id>/tickets")
+@role_required(*METRIC_ROLES)
+def rep_tickets(rep_id: int) -> Any:
+    rep = db.get_or_404(User, rep_id)
+    if not rep.has_role(Role.REP):
+        abort(404)
+    if not can_see_rep(current_viewer(), rep.id, rep.team_id):
+        abort(403)
+    month = chosen_month()
+    metric = choice_arg("metric", month_metrics.DRILLDOWN, "tickets_solved")
+    measures = month_metrics.month_tickets(month, rep_id=rep.id)
+    summary = metrics.rep_metrics(measures, rep_ids=[rep.id]).loc[rep.id]
+    tickets = month_metrics.behind(measures, metric)
+    page = frame_page(tickets, page_arg())
+    return render_template(
+        "incentives/rep_tickets.html",
+        rep=rep,
+        month=month,
+        metric=metric,
+        summary=summary,
+        page=page,
+        disputes=scoring_queries.disputes_by_ticket(
+            [int(t["ticket_pk"]) for t in page.items]
+        ),
+        can_dispute=current_user.id == rep.id
+        and scoring_queries.get_close(month) is None,
+        drilldown=month_metrics.DRILLDOWN,
+        columns=METRIC_TABLE,
+        month_before=metrics.shift_month(month, -1),
+        month_after=metrics.shift_month(month, 1),
+    )
+
+
+@bp.route("/unattributed")
+@role_required(*ORG_ROLES)
+def unattributed_tickets() -> Any:
+    month = chosen_month()
+    tickets = month_metrics.ticket_rows(month, rep_id=None)
+    return render_template(
+        "incentives/unattributed_tickets.html",
+        month=month,
+        page=frame_page(tickets, page_arg()),
+        month_before=metrics.shift_month(month, -1),
+        month_after=metrics.shift_month(month, 1),
+    )
+
+
+def frame_page(frame: Any, page: int, per_page: int = PER_PAGE) -> Page:
+    """A page of a DataFrame's rows, as records for the templates."""
+    page, first, last = page_bounds(len(frame), page, per_page)
+    return Page(
+        queries.metric_records(frame.iloc[first:last]), page, per_page, len(frame)
+    )
+
+
+# --- imports -----------------------------------------------------------------------------
+
+
+@bp.route("/imports")
+@role_required(*ORG_ROLES)
+def import_list() -> Any:
+    page = db.paginate(
+        queries.query_imports(), page=page_arg(), per_page=PER_PAGE, error_out=False
+    )
+    return render_template(
+        "incentives/import_list.html",
+        page=page,
+        unknown_agents=queries.count_unknown_agents(),
+    )
+
+
+@bp.route("/imports/<int:import_id>")
+@role_required(*ORG_ROLES)
+def import_detail(import_id: int) -> Any:
+    record = db.get_or_404(TicketImport, import_id)
+    return render_template("incentives/import_detail.html", record=record)
+
+
+def _wants_json() -> bool:
+    return request.headers.get("X-Requested-With") == "XMLHttpRequest"
+
+
+@bp.route("/imports/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def import_new() -> Any:
+    form = TicketUploadForm()
+    limit_mb = get_setting(UPLOAD_LIMIT)
+    outcome = None
+    if form.validate_on_submit():
+        data = form.file.data.read()
+        if len(data) > limit_mb * 1024 * 1024:
+            form.file.errors.append(
+                f"This file is {len(data) / 1048576:.0f} MB; the limit here is {limit_mb} MB. "
+                "Import it with the `tickets import` command."
+            )
+        else:
+            try:
+                outcome = operations.import_ticket_file(
+                    data,
+                    filename=form.file.data.filename or "upload.csv",
+                    file_format=form.file_format.data,
+                    mapping_text=_mapping_text(form),
+                    by=me(),
+                    via="web",
+                    tz=queries.org_timezone(),
+                    dry_run=form.dry_run.data,
+                )
+            except (InvalidInput, Conflict) as e:
+                db.session.rollback()
+                populate_errors(
+                    form, e if isinstance(e, InvalidInput) else InvalidInput(e.message)
+                )
+            else:
+                if outcome.dry_run:
+                    db.session.rollback()
+                else:
+                    db.session.commit()
+                    return _after_import(outcome)
+    page = render_template(
+        "incentives/import_new.html",
+        form=form,
+        outcome=outcome,
+        limit_mb=limit_mb,
+        sources=list(Source),
+    )
+    if _wants_json():
+        return jsonify({"html": page})
+    return page
+
+
+def _mapping_text(form: TicketUploadForm) -> str | None:
+    if not form.mapping.data:
+        return None
+    raw = form.mapping.data.read()
+    return raw.decode("utf-8-sig", errors="replace")
+
+
+def _after_import(outcome: operations.ImportOutcome) -> Any:
+    assert outcome.record is not None  # noqa: S101 (a written import has its record)
+    if outcome.rejected:
+        flash(
+            "Nothing was imported: fix the rows listed below and upload again.", "error"
+        )
+    else:
+        flash(
+            f"Imported {outcome.filename}: {outcome.inserted} new, "
+            f"{outcome.updated} updated, {outcome.unchanged} unchanged.",
+            "success",
+        )
+    location = url_for("incentives.import_detail", import_id=outcome.record.id)
+    if _wants_json():
+        return jsonify({"location": location})
+    return redirect(location)
+
+
+# --- agents ------------------------------------------------------------------------------
+
+
+@bp.route("/agents")
+@role_required(Role.ADMIN)
+def agent_list() -> Any:
+    reps = queries.rep_choices()
+    unknown = queries.list_agents(unknown=True)
+    return render_template(
+        "incentives/agent_list.html",
+        unknown=[
+            (row, AgentMapForm(prefix=agent_form_prefix(row.agent.id), reps=reps))
+            for row in unknown
+        ],
+        mapped=queries.list_agents(unknown=False),
+        confirm_form=ConfirmForm(),
+    )
+
+
+@bp.route("/agents/<int:agent_id>/map", methods=["POST"])
+@role_required(Role.ADMIN)
+def agent_map(agent_id: int) -> Any:
+    agent = db.get_or_404(TicketAgent, agent_id)
+    form = AgentMapForm(prefix=agent_form_prefix(agent.id), reps=queries.rep_choices())
+    if not form.validate_on_submit():
+        flash("Choose the rep this agent is, then press Map.", "error")
+        return redirect(url_for("incentives.agent_list"))
+    rep = None
+    if form.rep_id.data != NOT_A_REP:
+        rep = db.get_or_404(User, form.rep_id.data)
+    try:
+        operations.map_agent(agent, rep=rep, by=me(), not_a_rep=rep is None)
+    except InvalidInput as e:
+        db.session.rollback()
+        flash(e.message, "error")
+    else:
+        db.session.commit()
+        who = rep.name if rep else "not a rep"
+        flash(f"{agent.label} is now {who}; their tickets follow.", "success")
+    return redirect(url_for("incentives.agent_list"))
+
+
+@bp.route("/agents/<int:agent_id>/unmap", methods=["POST"])
+@role_required(Role.ADMIN)
+def agent_unmap(agent_id: int) -> Any:
+    agent = db.get_or_404(TicketAgent, agent_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    operations.unmap_agent(agent, by=me())
+    db.session.commit()
+    flash(f"The mapping of {agent.label} was removed.", "success")
+    return redirect(url_for("incentives.agent_list"))
+
+
+# --- SLA targets and opening hours -------------------------------------------------------
+
+
+@bp.route("/sla", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def sla_edit() -> Any:
+    targets = queries.get_sla_targets()
+    form = sla_targets_form(targets, request.form if request.method == "POST" else None)
+    if request.method == "POST" and form.validate():
+        try:
+            changed = operations.save_sla_targets(form.targets(), by=me())
+        except InvalidInput as e:
+            db.session.rollback()
+            populate_errors(form, e)
+        else:
+            db.session.commit()
+            flash(f"SLA targets saved ({changed} changed).", "success")
+            return redirect(url_for("incentives.sla_edit"))
+    return render_template(
+        "incentives/sla_edit.html",
+        form=form,
+        channels=list(Channel),
+        priorities=list(Priority),
+        field_name=sla_field_name,
+        clock=queries.get_clock(),
+    )
+
+
+@bp.route("/opening-hours", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def hours_edit() -> Any:
+    form = OpeningHoursForm()
+    if request.method == "GET":
+        hours = queries.get_opening_hours()
+        for i in range(7):
+            interval = hours.days[i] if hours else None
+            if interval:
+                form[f"opens_{i}"].data = format_clock_time(interval[0])
+                form[f"closes_{i}"].data = format_clock_time(interval[1])
+        form.holidays.data = "\n".join(
+            f"{h.day.isoformat()} {h.name}".strip() for h in queries.list_holidays()
+        )
+    if form.validate_on_submit():
+        try:
+            operations.save_opening_hours(form.days(), form.holiday_dates(), by=me())
+        except InvalidInput as e:
+            db.session.rollback()
+            populate_errors(form, e)
+        else:
+            db.session.commit()
+            flash("Opening hours saved.", "success")
+            return redirect(url_for("incentives.hours_edit"))
+    return render_template(
+        "incentives/hours_edit.html",
+        form=form,
+        weekdays=list(enumerate(WEEKDAYS)),
+        clock=queries.get_clock(),
+        timezone=current_app.config["FRONTLINE_TIMEZONE"],
+    )
