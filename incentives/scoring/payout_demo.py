@@ -1,0 +1,107 @@
+"""Payout demo data: the month before last closed and approved, with an adjustment and a
+rep prorated for a week of leave; last month closed and waiting for approval, with an
+adjustment in force, one removed, and another rep's leave. Added once, after the months
+are closed (``incentives.demo.build``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from core.access import Role
+from core.db import db, utcnow
+from core.demo import DemoResult
+from core.people import User
+from incentives.scoring import payout_operations, queries
+from incentives.scoring.payout_models import PayoutAdjustment
+from incentives.tickets import metrics
+from incentives.tickets import queries as ticket_queries
+
+SUPERVISORS = ("grace.lee@example.com", "marco.rossi@example.com")
+LEADER = "helen.carter@example.com"
+
+
+def _week_of_leave(month: str, week: int) -> tuple[dt.date, dt.date]:
+    """Monday to Friday of the ``week``-th full week of ``month``."""
+    first = dt.date.fromisoformat(f"{month}-01")
+    monday = first + dt.timedelta(days=(7 - first.weekday()) % 7 + 7 * (week - 1))
+    return monday, monday + dt.timedelta(days=4)
+
+
+def _reps_of(result: DemoResult, supervisor: User) -> list[User]:
+    teams = {team.id for team in supervisor.supervised_teams}
+    return sorted(
+        (u for u in result.by_role(Role.REP) if u.team_id in teams and u.is_active),
+        key=lambda u: u.email,
+    )
+
+
+def _after_close(month: str) -> dt.datetime:
+    """A day after the month's close (never in the future)."""
+    close = queries.get_close(month)
+    assert close is not None  # noqa: S101 (checked by the caller)
+    return min(close.closed_at + dt.timedelta(days=1), utcnow())
+
+
+def build_payouts(result: DemoResult) -> None:
+    """Add the payout demo records once (see the module's docstring)."""
+    if db.session.scalar(select(PayoutAdjustment.id).limit(1)) is not None:
+        return
+    if LEADER not in result.users or any(s not in result.users for s in SUPERVISORS):
+        return
+    current = ticket_queries.current_month()
+    approved, waiting = (
+        metrics.shift_month(current, -2),
+        metrics.shift_month(current, -1),
+    )
+    if queries.get_close(approved) is None or queries.get_close(waiting) is None:
+        return
+    grace, marco = (result.users[email] for email in SUPERVISORS)
+    chat, phone = _reps_of(result, grace), _reps_of(result, marco)
+    if len(chat) < 2 or len(phone) < 2:
+        return
+    first, last = _week_of_leave(approved, 2)
+    payout_operations.add_leave(
+        chat[0], first_day=first, last_day=last, note="Annual leave", by=grace
+    )
+    when = _after_close(approved)
+    early = payout_operations.add_adjustment(
+        approved,
+        phone[0],
+        amount="75",
+        reason="Covered the weekend phone queue during the carrier outage.",
+        by=marco,
+    )
+    early.created_at = when
+    approval = payout_operations.approve_month(approved, by=result.users[LEADER])
+    approval.approved_at = when + dt.timedelta(days=1)
+
+    first, last = _week_of_leave(waiting, 3)
+    payout_operations.add_leave(
+        phone[1], first_day=first, last_day=last, note="Parental leave", by=marco
+    )
+    when = _after_close(waiting)
+    kept = payout_operations.add_adjustment(
+        waiting,
+        chat[1],
+        amount="40",
+        reason="Coached two new starters through their first week.",
+        by=grace,
+    )
+    wrong = payout_operations.add_adjustment(
+        waiting,
+        chat[0],
+        amount="-20",
+        reason="Refund error repaid.",
+        by=grace,
+    )
+    payout_operations.remove_adjustment(
+        wrong, reason="Entered against the wrong month.", by=grace
+    )
+    kept.created_at = wrong.created_at = when
+    wrong.removed_at = when + dt.timedelta(hours=2)
+    result.notes.append(
+        f"Incentives: {metrics.month_label(approved)} payouts approved (an adjustment, "
+        f"a rep on leave); {metrics.month_label(waiting)} waits for approval."
+    )
