@@ -33,6 +33,7 @@ import incentives.panels
 import incentives.scorecards.cli
 import incentives.scorecards.views
 import incentives.scoring.cli
+import incentives.scoring.close_review_views
 import incentives.scoring.payout_api
 import incentives.scoring.payout_queries
 import incentives.scoring.payout_views
@@ -85,6 +86,7 @@ PAGE_MODULES = (
     incentives.tickets.views,
     incentives.scoring.views,
     incentives.scoring.payout_views,
+    incentives.scoring.close_review_views,
     incentives.scorecards.views,
     training.authority_views,
 )

@@ -1,5 +1,6 @@
 """Payout tables: a rep's working dates and leave (for proration), manual adjustments to
-a month's payouts, and leadership's approval of a closed month's payouts."""
+a month's payouts, leadership's approval of a closed month's payouts, and the change log
+of a month closed anew."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import db, utcnow
@@ -123,3 +124,43 @@ class PayoutApproval(db.Model):
     @property
     def by_name(self) -> str:
         return self.approved_by.name if self.approved_by else self.actor_label
+
+
+class ReCloseChange(db.Model):
+    """One rep's score and payout before and after a month was closed anew: the change
+    log of a re-close (``None``: the rep was not scored in that close)."""
+
+    __tablename__ = "incentive_reclose_changes"
+    __table_args__ = (Index("ix_incentive_reclose_changes_month", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[str] = mapped_column(String(7))
+    #: The new close, and the one it replaces.
+    close_id: Mapped[int] = mapped_column(
+        ForeignKey("incentive_month_closes.id", ondelete="CASCADE"), index=True
+    )
+    previous_close_id: Mapped[int] = mapped_column(
+        ForeignKey("incentive_month_closes.id", ondelete="CASCADE")
+    )
+    rep_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    rep_name: Mapped[str] = mapped_column(String(120))
+    rep_email: Mapped[str] = mapped_column(String(254))
+    team_name: Mapped[str] = mapped_column(String(120), default="")
+    old_score: Mapped[float | None] = mapped_column(Float)
+    new_score: Mapped[float | None] = mapped_column(Float)
+    old_payout: Mapped[Decimal | None]
+    new_payout: Mapped[Decimal | None]
+    currency: Mapped[str] = mapped_column(String(3))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    @property
+    def changed(self) -> bool:
+        old = None if self.old_score is None else round(self.old_score, 2)
+        new = None if self.new_score is None else round(self.new_score, 2)
+        return old != new or self.old_payout != self.new_payout
+
+    @property
+    def payout_change(self) -> Decimal:
+        return (self.new_payout or Decimal(0)) - (self.old_payout or Decimal(0))

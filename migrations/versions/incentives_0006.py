@@ -4,6 +4,7 @@ Payouts become governable: a rep's start, leaving day and leave prorate their ta
 bonus; adjustments change a month's payout with a reason (removed ones stay on record);
 leadership approves a closed month's payouts, each line kept as approved. An approval
 belongs to one close, so reopening or closing anew leaves it on record but not in force.
+A month closed anew records each rep's old and new score and payout (the change log).
 
 Revision ID: incentives_0006
 Revises: incentives_0003
@@ -89,9 +90,38 @@ def upgrade():
     with op.batch_alter_table('incentive_payout_approvals', schema=None) as batch_op:
         batch_op.create_index('ix_incentive_payout_approvals_month', ['month'], unique=False)
 
+    op.create_table('incentive_reclose_changes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('close_id', sa.Integer(), nullable=False),
+    sa.Column('previous_close_id', sa.Integer(), nullable=False),
+    sa.Column('rep_id', sa.Integer(), nullable=True),
+    sa.Column('rep_name', sa.String(length=120), nullable=False),
+    sa.Column('rep_email', sa.String(length=254), nullable=False),
+    sa.Column('team_name', sa.String(length=120), nullable=False),
+    sa.Column('old_score', sa.Float(), nullable=True),
+    sa.Column('new_score', sa.Float(), nullable=True),
+    sa.Column('old_payout', sa.Numeric(precision=12, scale=2), nullable=True),
+    sa.Column('new_payout', sa.Numeric(precision=12, scale=2), nullable=True),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('recorded_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['close_id'], ['incentive_month_closes.id'], name=op.f('fk_incentive_reclose_changes_close_id_incentive_month_closes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['previous_close_id'], ['incentive_month_closes.id'], name=op.f('fk_incentive_reclose_changes_previous_close_id_incentive_month_closes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['rep_id'], ['users.id'], name=op.f('fk_incentive_reclose_changes_rep_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_incentive_reclose_changes'))
+    )
+    with op.batch_alter_table('incentive_reclose_changes', schema=None) as batch_op:
+        batch_op.create_index('ix_incentive_reclose_changes_month', ['month'], unique=False)
+        batch_op.create_index(batch_op.f('ix_incentive_reclose_changes_close_id'), ['close_id'], unique=False)
+
 
 
 def downgrade():
+    with op.batch_alter_table('incentive_reclose_changes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_incentive_reclose_changes_close_id'))
+        batch_op.drop_index('ix_incentive_reclose_changes_month')
+
+    op.drop_table('incentive_reclose_changes')
     with op.batch_alter_table('incentive_payout_approvals', schema=None) as batch_op:
         batch_op.drop_index('ix_incentive_payout_approvals_month')
 

@@ -251,6 +251,12 @@ MATRIX: dict[str, Access] = {
         "POST",
         data={"reason": "Entered twice"},
     ),
+    # The change log of a month closed anew: read as scores are (each their own), CSV for
+    # admins and leadership.
+    "incentives.month_changes": Access(METRICS, f"/incentives/months/{MONTH}/changes"),
+    "incentives.month_changes_export": Access(
+        ORG, f"/incentives/months/{MONTH}/changes.csv"
+    ),
     "incentives.payout_approve": Access(
         LEADERSHIP, f"/incentives/payouts/{MONTH}/approve", "POST"
     ),

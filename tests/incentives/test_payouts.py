@@ -20,11 +20,13 @@ from core.access import Role
 from core.audit import AuditEvent
 from core.db import db
 from core.errors import Conflict, InvalidInput, NotAllowed
+from incentives.scoring import close_review_queries, payout_operations, payout_queries
 from incentives.scoring import operations as scoring_operations
-from incentives.scoring import payout_operations, payout_queries
 from incentives.scoring import queries as scoring_queries
+from incentives.scoring.disputes import Resolution
 from incentives.scoring.payout_models import PayoutAdjustment, PayoutApproval
 from incentives.tickets import operations as ticket_operations
+from incentives.tickets.models import Ticket
 from tests.factories import make_api_token
 from tests.helpers import post_form, text
 from tests.incentives import scoring_world
@@ -354,3 +356,115 @@ def test_approving_an_open_month_is_refused_with_a_message(
         client, f"/incentives/payouts/{MARCH}/approve", follow_redirects=True
     )
     assert "is not closed: close it before approving its payouts" in text(response)
+
+
+# --- the close review and the change log of a month closed anew ---------------------------
+
+
+def test_the_close_review_names_who_would_go_unpaid_and_the_change_in_pay(
+    app_ctx,
+) -> None:
+    world = scoring_world.build()
+    scoring_world.reimport(
+        {
+            **ticket("X1", world.ann, "2024-03-08T09:00:00Z", "2024-03-08T10:00:00Z"),
+            "agent_email": "Temp Agent",
+        },
+        {
+            **ticket("X2", world.ann, "2024-03-09T09:00:00Z", "2024-03-09T10:00:00Z"),
+            "agent_email": "Temp Agent",
+        },
+    )
+    review = close_review_queries.close_review(MARCH)
+    assert [(a.label, a.tickets) for a in review.unmapped] == [("Temp Agent", 2)]
+    assert review.unmapped_tickets == 2
+    # March pays Ann 100.00; February paid nobody (Ann not eligible: 2 rated of 3).
+    assert (review.payout_total, review.previous_total) == (
+        Decimal("100.00"),
+        Decimal("0.00"),
+    )
+    assert review.payout_change == Decimal("100.00")
+    assert review.payout_change_percent is None  # nothing to compare a share with
+    assert (review.plan_label, review.plan_changed) == ("Desk plan v1", False)
+    assert close_review_queries.close_review(FEBRUARY).previous_total is None
+
+    scoring_operations.close_month(FEBRUARY, by=world.admin)
+    scoring_operations.save_plan(
+        world.version.plan, scoring_world.plan_data(target_bonus=300), by=world.admin
+    )
+    changed = close_review_queries.close_review(MARCH)
+    assert changed.plan_label == "Desk plan v2"
+    assert changed.previous_plan_label == "Desk plan v1"
+    assert changed.plan_changed
+    assert changed.payout_total == Decimal("150.00")
+
+
+def test_closing_anew_records_each_reps_old_and_new_score_and_payout(
+    app_ctx,
+) -> None:
+    world = scoring_world.build()
+    scoring_operations.close_month(MARCH, by=world.admin)
+    assert close_review_queries.list_changes(MARCH) == []  # a first close: no log
+    scoring_operations.reopen_month(MARCH, by=world.admin, reason="Late export")
+    # Ann's A2 (late) is excluded after a dispute: timely 3 of 3, her score rises.
+    a2 = db.session.get(Ticket, world.tickets["A2"])
+    dispute = scoring_operations.file_dispute(a2, by=world.ann, reason="Not mine")
+    scoring_operations.decide_dispute(
+        dispute, by=world.sam, accept=True, resolution=Resolution.EXCLUDE
+    )
+    scoring_operations.close_month(MARCH, by=world.admin)
+    changes = {c.rep_email: c for c in close_review_queries.list_changes(MARCH)}
+    assert set(changes) == {"ann@example.com", "bob@example.com", "cat@example.com"}
+    ann = changes["ann@example.com"]
+    assert round(ann.old_score, 2) == 20.0
+    assert ann.new_score > ann.old_score
+    assert ann.changed
+    assert not changes["bob@example.com"].changed
+    assert (ann.old_payout, ann.currency) == (Decimal("100.00"), "USD")
+    assert ann.payout_change == ann.new_payout - Decimal("100.00")
+    header, rows = close_review_queries.change_rows(list(changes.values()))
+    first = dict(zip(header, rows[0], strict=True))
+    assert first["email"] == "ann@example.com"
+    assert first["changed"] == "yes"
+    assert "month.reclose" in actions()
+
+
+def test_the_change_log_page_keeps_to_the_viewers_reps(client, login_as, seed) -> None:
+    with seed():
+        world = scoring_world.build()
+        scoring_operations.close_month(MARCH, by=world.admin)
+        scoring_operations.reopen_month(MARCH, by=world.admin, reason="Late export")
+        scoring_operations.close_month(MARCH, by=world.admin)
+    login_as(world.bob)
+    page = text(client.get(f"/incentives/months/{MARCH}/changes"))
+    assert "Bob Example" in page
+    assert "Ann Example" not in page
+    login_as(world.leader)
+    body = client.get(f"/incentives/months/{MARCH}/changes.csv").get_data(as_text=True)
+    assert "ann@example.com" in body
+    assert "bob@example.com" in body
+    login_as(world.admin)
+    close_page = text(client.get(f"/incentives/months/{MARCH}/close"))
+    assert "before and after closing anew" in close_page
+
+
+def test_the_close_page_shows_the_review_before_closing(client, login_as, seed) -> None:
+    with seed():
+        world = scoring_world.build()
+        scoring_world.reimport(
+            {
+                **ticket(
+                    "X1", world.ann, "2024-03-08T09:00:00Z", "2024-03-08T10:00:00Z"
+                ),
+                "agent_email": "Temp Agent",
+            }
+        )
+    login_as(world.admin)
+    page = " ".join(text(client.get(f"/incentives/months/{MARCH}/close")).split())
+    assert (
+        "1 ticket solved by 1 assignee linked to no rep: nobody is paid for them."
+        in (page)
+    )
+    assert "<td>Temp Agent</td>" in page
+    assert "100.00 USD — +100.00 USD against February 2024 (0.00 USD)" in page
+    assert "Desk plan v1, as in February 2024." in page
