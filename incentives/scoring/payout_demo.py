@@ -1,7 +1,8 @@
 """Payout demo data: the month before last closed and approved, with an adjustment and a
 rep prorated for a week of leave; last month closed and waiting for approval, with an
-adjustment in force, one removed, and another rep's leave. Added once, after the months
-are closed (``incentives.demo.build``)."""
+adjustment in force, one removed, and another rep's leave; three months back reopened for
+a late dispute and closed anew, so its change log shows each rep's old and new score and
+payout. Added once, after the months are closed (``incentives.demo.build``)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,13 @@ from core.access import Role
 from core.db import db, utcnow
 from core.demo import DemoResult
 from core.people import User
+from incentives.scoring import operations as scoring_operations
 from incentives.scoring import payout_operations, queries
-from incentives.scoring.payout_models import PayoutAdjustment
+from incentives.scoring.disputes import Resolution
+from incentives.scoring.payout_models import PayoutAdjustment, ReCloseChange
 from incentives.tickets import metrics
 from incentives.tickets import queries as ticket_queries
+from incentives.tickets.models import Ticket, TicketAgent
 
 SUPERVISORS = ("grace.lee@example.com", "marco.rossi@example.com")
 LEADER = "helen.carter@example.com"
@@ -104,4 +108,61 @@ def build_payouts(result: DemoResult) -> None:
     result.notes.append(
         f"Incentives: {metrics.month_label(approved)} payouts approved (an adjustment, "
         f"a rep on leave); {metrics.month_label(waiting)} waits for approval."
+    )
+
+
+def build_reclose(result: DemoResult) -> None:
+    """Three months back: reopened for a dispute found late, decided, and closed anew."""
+    if db.session.scalar(select(ReCloseChange.id).limit(1)) is not None:
+        return
+    admin = result.users.get("alex.morgan@example.com")
+    if admin is None or "grace.lee@example.com" not in result.users:
+        return
+    grace = result.users["grace.lee@example.com"]
+    month = metrics.shift_month(ticket_queries.current_month(), -3)
+    close = queries.get_close(month)
+    reps = _reps_of(result, grace)
+    if close is None or len(reps) < 3:
+        return
+    rep = reps[2]
+    start, end = metrics.month_bounds(month, ticket_queries.org_timezone())
+    ticket = db.session.scalar(
+        select(Ticket)
+        .join(TicketAgent, TicketAgent.id == Ticket.agent_id)
+        .where(
+            TicketAgent.rep_id == rep.id,
+            Ticket.solved_at >= start,
+            Ticket.solved_at < end,
+            Ticket.satisfied.is_(False),
+        )
+        .order_by(Ticket.solved_at, Ticket.id)
+        .limit(1)
+    )
+    if ticket is None:
+        return
+    closed_at = close.closed_at
+    reason = "A dispute came in late: the customer wrote to the wrong team."
+    scoring_operations.reopen_month(month, by=admin, reason=reason)
+    close.reopened_at = closed_at + dt.timedelta(days=5)
+    dispute = scoring_operations.file_dispute(
+        ticket,
+        by=rep,
+        reason="A colleague answered this one while I was at the team meeting.",
+    )
+    scoring_operations.decide_dispute(
+        dispute,
+        by=grace,
+        accept=True,
+        resolution=Resolution.EXCLUDE,
+        note=f"Checked the log: not {rep.name.split()[0]}'s reply.",
+    )
+    dispute.filed_at = close.reopened_at + dt.timedelta(hours=1)
+    dispute.decided_at = close.reopened_at + dt.timedelta(hours=3)
+    again = scoring_operations.close_month(
+        month, by=admin, note="Closed again after the late dispute."
+    )
+    again.closed_at = min(close.reopened_at + dt.timedelta(days=1), utcnow())
+    result.notes.append(
+        f"Incentives: {metrics.month_label(month)} reopened for a late dispute and "
+        "closed anew (its change log lists each rep's old and new score and payout)."
     )

@@ -17,7 +17,7 @@ from core.people import (
     hash_token,
     verify_password,
 )
-from incentives.scoring import payout_queries
+from incentives.scoring import close_review_queries, payout_queries
 from incentives.tickets import metrics, queries
 
 
@@ -61,6 +61,8 @@ def test_demo_builds_the_organisation_and_is_idempotent(app: Flask, runner) -> N
         assert any(line.paid_days < line.working_days for line in approved.lines)
         assert waiting.is_closed
         assert waiting.status == "draft"
+        reclosed = close_review_queries.list_changes(metrics.shift_month(current, -3))
+        assert any(change.changed for change in reclosed)
 
 
 def test_demo_password_option_resets_demo_logins(app: Flask, runner) -> None:
