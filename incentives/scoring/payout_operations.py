@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from sqlalchemy.exc import IntegrityError
+
 from core import audit
 from core.access import Role
 from core.db import db, utcnow
@@ -286,7 +288,12 @@ def approve_month(month: str, *, by: User) -> PayoutApproval:
         lines=[payouts.line_to_data(line) for line in result.lines],
     )
     db.session.add(approval)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as e:  # approved by someone else at the same moment
+        raise Conflict(
+            f"{metrics.month_label(month)}'s payouts are already approved."
+        ) from e
     audit.record(
         by,
         "payout.approve",
