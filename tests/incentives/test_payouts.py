@@ -20,12 +20,14 @@ from core.access import Role
 from core.audit import AuditEvent
 from core.db import db
 from core.errors import Conflict, InvalidInput, NotAllowed
+from incentives import panels
 from incentives.scoring import close_review_queries, payout_operations, payout_queries
 from incentives.scoring import operations as scoring_operations
 from incentives.scoring import queries as scoring_queries
 from incentives.scoring.disputes import Resolution
 from incentives.scoring.payout_models import PayoutAdjustment, PayoutApproval
 from incentives.tickets import operations as ticket_operations
+from incentives.tickets import queries as ticket_queries
 from incentives.tickets.models import Ticket
 from tests.factories import make_api_token
 from tests.helpers import post_form, text
@@ -206,6 +208,17 @@ class TestOnTheDatabase:
         assert again.total == Decimal("110.00")
         assert len(payout_queries.approval_history(MARCH)) == 2
         assert db.session.scalar(select(func.count()).select_from(PayoutApproval)) == 2
+
+    def test_the_dashboard_says_when_last_months_payouts_wait_for_approval(
+        self, world, monkeypatch
+    ) -> None:
+        monkeypatch.setattr(ticket_queries, "current_month", lambda: "2024-04")
+        scoring_operations.close_month(MARCH, by=world.admin, today_month="2024-04")
+        waiting = panels.close_panel(world.leader)
+        assert (waiting.context["closed"], waiting.context["approved"]) == (True, False)
+        assert waiting.context["is_leader"]
+        payout_operations.approve_month(MARCH, by=world.leader)
+        assert panels.close_panel(world.admin).context["approved"]
 
     def test_an_import_into_a_closed_month_says_so_and_changes_nothing(
         self, world
