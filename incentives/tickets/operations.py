@@ -265,7 +265,7 @@ def _import(
     outcome.updated = int(changed.sum())
     outcome.unchanged = len(tickets) - outcome.inserted - outcome.updated
     outcome.closed_months = _closed_months(tickets["solved_at"][is_new | changed])
-    outcome.notes.extend(closed_month_notes(outcome.closed_months))
+    outcome.notes.extend(importing.closed_month_notes(outcome.closed_months))
     if dry_run:
         return outcome
 
@@ -341,19 +341,6 @@ def _closed_months(solved_at: pd.Series) -> dict[str, int]:
     for _receiver, answer in months_imported.send(None, months=months):
         closed.update(answer or {})
     return dict(sorted(closed.items()))
-
-
-def closed_month_notes(counts: Mapping[str, int]) -> list[str]:
-    """What an import says of its tickets that fall in closed months."""
-    notes = []
-    for month, count in sorted(counts.items()):
-        tickets, fall = ("ticket", "falls") if count == 1 else ("tickets", "fall")
-        notes.append(
-            f"{count} {tickets} of this import {fall} in {metrics.month_label(month)}, "
-            "which is closed: its scores and payouts are unchanged (reopen the month "
-            "to take them in)."
-        )
-    return notes
 
 
 def _record(
