@@ -33,6 +33,10 @@ import incentives.panels
 import incentives.scorecards.cli
 import incentives.scorecards.views
 import incentives.scoring.cli
+import incentives.scoring.close_review_views
+import incentives.scoring.payout_api
+import incentives.scoring.payout_queries
+import incentives.scoring.payout_views
 import incentives.scoring.views
 import incentives.tickets.api
 import incentives.tickets.cli
@@ -81,6 +85,8 @@ PAGE_MODULES = (
     recruiting.take_views,
     incentives.tickets.views,
     incentives.scoring.views,
+    incentives.scoring.payout_views,
+    incentives.scoring.close_review_views,
     incentives.scorecards.views,
     training.authority_views,
 )
@@ -89,7 +95,7 @@ API_BLUEPRINTS = [
     core.api.bp,
     recruiting.api.bp,
     training.api.bp,
-    incentives.tickets.api.bp,
+    incentives.tickets.api.bp,  # with incentives.scoring.payout_api's route
 ]
 
 #: The modules, in the order their navigation, panels and demo data come.
@@ -205,6 +211,9 @@ def register_shell(app: Flask) -> None:
     core.accounts.rep_created.connect(training.operations.assign_onboarding)
     core.accounts.rep_created.connect(
         incentives.tickets.operations.attribute_agent_to_new_rep
+    )
+    incentives.tickets.operations.months_imported.connect(
+        incentives.scoring.payout_queries.closed_among
     )
 
 

@@ -32,6 +32,7 @@ from incentives.scoring import operations as scoring_operations
 from incentives.scoring import queries as scoring_queries
 from incentives.scoring.disputes import Resolution
 from incentives.scoring.models import IncentivePlan, MonthClose, TicketDispute
+from incentives.scoring.payout_demo import build_payouts, build_reclose
 from incentives.tickets import metrics, operations, queries
 from incentives.tickets.models import Ticket, TicketAgent, TicketImport
 from incentives.tickets.sources import FRONTLINE_COLUMNS, Source
@@ -72,6 +73,8 @@ def build(result: DemoResult) -> None:
     """Add this module's demo records; idempotent like every demo step."""
     build_tickets(result)
     build_scores(result)
+    build_reclose(result)
+    build_payouts(result)
 
 
 def build_tickets(result: DemoResult) -> None:

@@ -11,6 +11,7 @@ from core.people import User
 from core.shell import Panel, PanelProvider
 from incentives.scorecards import queries as scorecard_queries
 from incentives.scorecards.cards import summarise
+from incentives.scoring import payout_queries
 from incentives.scoring import queries as scoring_queries
 from incentives.scoring.rep_scores import MonthScores
 from incentives.scoring.tables import money, score_text
@@ -208,6 +209,8 @@ def close_panel(user: User) -> Panel | None:
             "payout": summary.payout if summary else "…",
             "open_disputes": scoring_queries.count_open_disputes(),
             "is_admin": user.has_role(Role.ADMIN),
+            "approved": payout_queries.approval_in_force(month) is not None,
+            "is_leader": user.has_role(Role.LEADERSHIP),
         },
         order=31,
     )

@@ -20,7 +20,7 @@ from core.access import Role, can_supervise_rep
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.people import User
-from incentives.scoring import plans, queries
+from incentives.scoring import close_review_operations, plans, queries
 from incentives.scoring.disputes import DisputeStatus, Resolution, check_reason
 from incentives.scoring.models import (
     IncentivePlan,
@@ -319,6 +319,7 @@ def close_month(
         },
     )
     db.session.flush()
+    close_review_operations.record_reclose_changes(close, by=by)
     logger.info("Month %s closed (%d reps, %d tickets)", month, len(rows), count)
     return close
 

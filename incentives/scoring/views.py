@@ -25,7 +25,7 @@ from core.params import choice_arg, id_arg, month_value
 from core.people import User
 from core.tabular import csv_response
 from incentives.scorecards import queries as scorecard_queries
-from incentives.scoring import operations, plans, queries
+from incentives.scoring import close_review_queries, operations, plans, queries
 from incentives.scoring.disputes import DisputeStatus, Resolution
 from incentives.scoring.forms import (
     CoachingAssignForm,
@@ -125,6 +125,7 @@ def month_close(month: str) -> Any:
         is_over=month < ticket_queries.current_month(),
         plan=queries.get_active_version(),
         history=queries.close_history(month),
+        review=close_review_queries.close_review(month),
     )
 
 

@@ -27,7 +27,7 @@ import datetime as dt
 import hashlib
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,6 +37,7 @@ import pandas as pd
 from pandas.api.types import union_categoricals
 
 from core.tabular import ErrorReport, RowError, error_report
+from incentives.tickets.metrics import month_label
 from incentives.tickets.normalising import (
     TICKET_FRAME,
     Problems,
@@ -372,3 +373,16 @@ def fingerprints(tickets: pd.DataFrame) -> pd.Series:
     """
     hashed = pd.util.hash_pandas_object(tickets[FINGERPRINT_COLUMNS], index=False)
     return pd.Series(hashed.to_numpy().view(np.int64), index=tickets.index)
+
+
+def closed_month_notes(counts: Mapping[str, int]) -> list[str]:
+    """What an import says of its tickets that fall in closed months."""
+    notes = []
+    for month, count in sorted(counts.items()):
+        tickets, fall = ("ticket", "falls") if count == 1 else ("tickets", "fall")
+        notes.append(
+            f"{count} {tickets} of this import {fall} in {month_label(month)}, "
+            "which is closed: its scores and payouts are unchanged (reopen the month "
+            "to take them in)."
+        )
+    return notes

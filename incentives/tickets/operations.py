@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+from blinker import Namespace
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -60,6 +61,11 @@ def _actor_fields(by: Actor) -> tuple[int | None, str]:
 
 # --- imports -----------------------------------------------------------------------------
 
+#: Sent by an import with ``months``: month -> its new or changed tickets solved then.
+#: A receiver returns the closed ones among them (month -> count); scoring answers
+#: (``incentives.scoring.payout_queries.closed_among``, connected in ``app.py``).
+months_imported = Namespace().signal("tickets-months-imported")
+
 
 @dataclass
 class ImportOutcome:
@@ -79,6 +85,8 @@ class ImportOutcome:
     record: TicketImport | None = None
     #: The job computing the figures of the months the import changed.
     warm_up: jobs.Job | None = None
+    #: Closed months its new or changed tickets fall in (month -> tickets): unchanged.
+    closed_months: dict[str, int] = field(default_factory=dict)
 
     @property
     def rejected(self) -> bool:
@@ -99,6 +107,7 @@ class ImportOutcome:
             "unassigned": self.unassigned,
             "unknown_agents": self.unknown_agents,
             "notes": self.notes,
+            "closed_months": self.closed_months,
             "import_id": self.record.id if self.record else None,
             "errors": [e.as_dict() for e in self.report.shown] if self.report else [],
             "more_errors": self.report.more if self.report else 0,
@@ -255,6 +264,8 @@ def _import(
     outcome.inserted = int(is_new.sum())
     outcome.updated = int(changed.sum())
     outcome.unchanged = len(tickets) - outcome.inserted - outcome.updated
+    outcome.closed_months = _closed_months(tickets["solved_at"][is_new | changed])
+    outcome.notes.extend(importing.closed_month_notes(outcome.closed_months))
     if dry_run:
         return outcome
 
@@ -317,6 +328,19 @@ def _import(
         record.duration_ms,
     )
     return outcome
+
+
+def _closed_months(solved_at: pd.Series) -> dict[str, int]:
+    """Closed months these tickets were solved in, with how many of them."""
+    local = solved_at.dropna()
+    if local.empty:
+        return {}
+    counts = local.dt.tz_convert(queries.org_timezone()).dt.strftime("%Y-%m")
+    months = {str(k): int(v) for k, v in counts.value_counts().items()}
+    closed: dict[str, int] = {}
+    for _receiver, answer in months_imported.send(None, months=months):
+        closed.update(answer or {})
+    return dict(sorted(closed.items()))
 
 
 def _record(

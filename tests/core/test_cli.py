@@ -17,6 +17,8 @@ from core.people import (
     hash_token,
     verify_password,
 )
+from incentives.scoring import close_review_queries, payout_queries
+from incentives.tickets import metrics, queries
 
 
 def test_demo_builds_the_organisation_and_is_idempotent(app: Flask, runner) -> None:
@@ -49,6 +51,18 @@ def test_demo_builds_the_organisation_and_is_idempotent(app: Flask, runner) -> N
             len(by_role[Role.SUPERVISOR]),
             len(by_role[Role.LEADERSHIP]),
         ) == (1, 2, 2, 1)
+        # Payouts in every state: approved with an adjustment and a prorated rep; closed
+        # and waiting for approval.
+        current = queries.current_month()
+        approved = payout_queries.month_payouts(metrics.shift_month(current, -2))
+        waiting = payout_queries.month_payouts(metrics.shift_month(current, -1))
+        assert approved.status == "final"
+        assert any(line.adjustment_count for line in approved.lines)
+        assert any(line.paid_days < line.working_days for line in approved.lines)
+        assert waiting.is_closed
+        assert waiting.status == "draft"
+        reclosed = close_review_queries.list_changes(metrics.shift_month(current, -3))
+        assert any(change.changed for change in reclosed)
 
 
 def test_demo_password_option_resets_demo_logins(app: Flask, runner) -> None:

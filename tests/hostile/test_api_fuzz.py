@@ -105,6 +105,7 @@ def fuzz_world(seed) -> FuzzWorld:
                 "path_parameters": {"candidate_id": candidates[0].id}
             },
             "GET /metrics/{month}": {"path_parameters": {"month": "2024-03"}},
+            "GET /payouts/{month}": {"path_parameters": {"month": "2024-03"}},
         },
     )
 

@@ -10,6 +10,7 @@ managers have no access.
 
 from __future__ import annotations
 
+import datetime as dt
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from core.access import Role
 from core.db import db
 from core.jobs import Job
 from incentives.scoring import operations as scoring_operations
-from incentives.scoring import plans
+from incentives.scoring import payout_operations, plans
 from incentives.tickets import operations
 from incentives.tickets.models import Ticket, TicketAgent
 from tests.access import Access, World, roles
@@ -29,6 +30,8 @@ ADMIN = roles(Role.ADMIN)
 SUPERVISING = roles(Role.ADMIN, Role.LEADERSHIP, Role.SUPERVISOR)
 REP = roles(Role.REP)
 SUPERVISOR = roles(Role.SUPERVISOR)
+KEEPERS = roles(Role.ADMIN, Role.SUPERVISOR)
+LEADERSHIP = roles(Role.LEADERSHIP)
 MONTH = "2024-03"
 PLAN = {
     "name": "Matrix plan",
@@ -77,6 +80,19 @@ def populate(world: World) -> None:
         ticket, by=world.rep, reason="A colleague handled it"
     )
     world.extra["incentives_dispute"] = dispute.id
+    admin = world.users[Role.ADMIN]
+    adjustment = payout_operations.add_adjustment(
+        MONTH, world.rep, amount="5", reason="Covered a weekend", by=admin
+    )
+    world.extra["incentives_adjustment"] = adjustment.id
+    leave = payout_operations.add_leave(
+        world.rep,
+        first_day=dt.date(2024, 3, 11),
+        last_day=dt.date(2024, 3, 12),
+        note="",
+        by=admin,
+    )
+    world.extra["incentives_leave"] = leave.id
     job = Job(kind="scorecards.render", function="x:y", params={"args": [MONTH]})
     db.session.add(job)
     db.session.flush()
@@ -215,4 +231,47 @@ MATRIX: dict[str, Access] = {
         api=True,
     ),
     "incentives_api.metric_month": Access(ORG, f"/api/v1/metrics/{MONTH}", api=True),
+    "incentives_api.payout_month": Access(ORG, f"/api/v1/payouts/{MONTH}", api=True),
+    # Payouts: everyone with scores sees the page (a rep their own line); admins and
+    # leadership export; admins and the rep's supervisors adjust and keep working dates;
+    # leadership approves.
+    "incentives.payout_list": Access(METRICS, f"/incentives/payouts?month={MONTH}"),
+    "incentives.payout_export": Access(ORG, f"/incentives/payouts.csv?month={MONTH}"),
+    "incentives.payout_adjustment_create": Access(
+        KEEPERS,
+        f"/incentives/payouts/{MONTH}/adjustments",
+        "POST",
+        data=lambda w: {"rep_id": w.rep.id, "amount": "10", "reason": "Night shifts"},
+    ),
+    "incentives.payout_adjustment_remove": Access(
+        KEEPERS,
+        lambda w: (
+            f"/incentives/payouts/adjustments/{w.extra['incentives_adjustment']}/remove"
+        ),
+        "POST",
+        data={"reason": "Entered twice"},
+    ),
+    # The change log of a month closed anew: read as scores are (each their own), CSV for
+    # admins and leadership.
+    "incentives.month_changes": Access(METRICS, f"/incentives/months/{MONTH}/changes"),
+    "incentives.month_changes_export": Access(
+        ORG, f"/incentives/months/{MONTH}/changes.csv"
+    ),
+    "incentives.payout_approve": Access(
+        LEADERSHIP, f"/incentives/payouts/{MONTH}/approve", "POST"
+    ),
+    "incentives.payout_work_dates": Access(
+        KEEPERS, lambda w: f"/incentives/reps/{w.rep.id}/work-dates"
+    ),
+    "incentives.payout_leave_add": Access(
+        KEEPERS,
+        lambda w: f"/incentives/reps/{w.rep.id}/leave",
+        "POST",
+        data={"first_day": "2024-03-18", "last_day": "2024-03-19"},
+    ),
+    "incentives.payout_leave_remove": Access(
+        KEEPERS,
+        lambda w: f"/incentives/leave/{w.extra['incentives_leave']}/remove",
+        "POST",
+    ),
 }
