@@ -6,8 +6,8 @@ leadership approves a closed month's payouts, each line kept as approved. An app
 belongs to one close, so reopening or closing anew leaves it on record but not in force.
 A month closed anew records each rep's old and new score and payout (the change log).
 
-Revision ID: incentives_0006
-Revises: incentives_0003
+Revision ID: incentives_0004
+Revises: recruiting_0003
 Create Date: 2026-12-07 16:21:46.107124
 
 """
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'incentives_0006'
-down_revision = 'incentives_0003'
+revision = 'incentives_0004'
+down_revision = 'recruiting_0003'
 branch_labels = None
 depends_on = None
 
