@@ -33,6 +33,7 @@ import incentives.panels
 import incentives.scorecards.cli
 import incentives.scorecards.views
 import incentives.scoring.cli
+import incentives.scoring.dispute_views
 import incentives.scoring.views
 import incentives.tickets.api
 import incentives.tickets.cli
@@ -81,6 +82,7 @@ PAGE_MODULES = (
     recruiting.take_views,
     incentives.tickets.views,
     incentives.scoring.views,
+    incentives.scoring.dispute_views,
     incentives.scorecards.views,
     training.authority_views,
 )

@@ -11,6 +11,7 @@ from core.people import User
 from core.shell import Panel, PanelProvider
 from incentives.scorecards import queries as scorecard_queries
 from incentives.scorecards.cards import summarise
+from incentives.scoring import dispute_queries
 from incentives.scoring import queries as scoring_queries
 from incentives.scoring.rep_scores import MonthScores
 from incentives.scoring.tables import money, score_text
@@ -126,7 +127,13 @@ def scorecard_panel(user: User) -> Panel | None:
                     found.is_closed,
                 )
             )
-    if not months and not updating:
+    # Tickets a decided dispute gave this rep, in months still open: they may dispute them.
+    given = [
+        d
+        for d in dispute_queries.tickets_given_to(user.id)
+        if scoring_queries.get_close(d.month) is None
+    ]
+    if not months and not updating and not given:
         return None
     open_disputes = sum(
         1
@@ -141,6 +148,7 @@ def scorecard_panel(user: User) -> Panel | None:
             "months": months,
             "updating": updating,
             "open_disputes": open_disputes,
+            "given": given,
         },
         order=21,
     )

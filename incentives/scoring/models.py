@@ -7,7 +7,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import db, enum_column, utcnow
@@ -157,6 +164,18 @@ class TicketDispute(db.Model):
 
     __tablename__ = "ticket_disputes"
     __table_args__ = (
+        # One decision per row: accepted ones say how, declined and open ones do not.
+        CheckConstraint(
+            "(status = 'accepted') = (resolution IS NOT NULL)",
+            name="resolution_only_if_accepted",
+        ),
+        CheckConstraint(
+            "reassigned_to_id IS NULL OR resolution = 'reassign'",
+            name="rep_only_if_reassigned",
+        ),
+        CheckConstraint(
+            "(status = 'open') = (decided_at IS NULL)", name="decided_unless_open"
+        ),
         Index("ix_ticket_disputes_status_month", "status", "month"),
         Index("ix_ticket_disputes_ticket_id", "ticket_id"),
     )

@@ -14,34 +14,29 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user
 
-from core.access import Role, can_see_rep, can_supervise_rep
+from core.access import Role, can_supervise_rep
 from core.auth import current_viewer, role_required
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput
 from core.forms import ConfirmForm, populate_errors
-from core.params import choice_arg, id_arg, month_value
+from core.params import id_arg, month_value
 from core.people import User
 from core.tabular import csv_response
 from incentives.scorecards import queries as scorecard_queries
 from incentives.scoring import operations, plans, queries
-from incentives.scoring.disputes import DisputeStatus, Resolution
 from incentives.scoring.forms import (
     CoachingAssignForm,
-    DisputeDecisionForm,
-    DisputeForm,
     MonthCloseForm,
     MonthReopenForm,
     PlanImportForm,
     plan_field_name,
     plan_form,
 )
-from incentives.scoring.models import IncentivePlan, PlanVersion, TicketDispute
+from incentives.scoring.models import IncentivePlan, PlanVersion
 from incentives.scoring.tables import score_rows
 from incentives.tickets import metrics
 from incentives.tickets import queries as ticket_queries
-from incentives.tickets.models import Ticket
 from incentives.views import (
     METRIC_ROLES,
     ORG_ROLES,
@@ -153,121 +148,6 @@ def month_reopen(month: str) -> Any:
 
 def _path_month(text: str) -> str:
     return month_value(text)
-
-
-# --- disputes ------------------------------------------------------------------------------
-
-
-@bp.route("/tickets/<int:ticket_id>/dispute", methods=["GET", "POST"])
-@role_required(Role.REP)
-def dispute_create(ticket_id: int) -> Any:
-    ticket = db.get_or_404(Ticket, ticket_id)
-    rep_id = ticket.agent.rep_id if ticket.agent else None
-    if rep_id != current_user.id:
-        abort(403)
-    form = DisputeForm()
-    if form.validate_on_submit():
-        try:
-            dispute = operations.file_dispute(ticket, by=me(), reason=form.reason.data)
-        except InvalidInput as e:
-            db.session.rollback()
-            populate_errors(form, e)
-        else:
-            db.session.commit()
-            flash("Your dispute was sent to your supervisor.", "success")
-            return redirect(url_for("incentives.dispute_detail", dispute_id=dispute.id))
-    return render_template(
-        "incentives/dispute_form.html",
-        form=form,
-        ticket=ticket,
-        month=metrics.month_of(ticket.solved_at, ticket_queries.org_timezone())
-        if ticket.solved_at
-        else None,
-        existing=queries.disputes_by_ticket([ticket.id]).get(ticket.id),
-    )
-
-
-@bp.route("/disputes")
-@role_required(*METRIC_ROLES)
-def dispute_list() -> Any:
-    viewer = current_viewer()
-    status = choice_arg("status", {*DisputeStatus, "all"}, "open")
-    chosen = DisputeStatus(status) if status != "all" else None
-    return render_template(
-        "incentives/dispute_list.html",
-        disputes=queries.list_disputes(viewer, status=chosen),
-        status=status if chosen else "all",
-        statuses=list(DisputeStatus),
-        viewer=viewer,
-    )
-
-
-def _dispute_or_403(dispute_id: int) -> TicketDispute:
-    dispute = db.get_or_404(TicketDispute, dispute_id)
-    if not can_see_rep(current_viewer(), dispute.rep_id, dispute.rep.team_id):
-        abort(403)
-    return dispute
-
-
-@bp.route("/disputes/<int:dispute_id>")
-@role_required(*METRIC_ROLES)
-def dispute_detail(dispute_id: int) -> Any:
-    dispute = _dispute_or_403(dispute_id)
-    viewer = current_viewer()
-    can_decide = dispute.is_open and can_supervise_rep(
-        viewer, dispute.rep_id, dispute.rep.team_id
-    )
-    return render_template(
-        "incentives/dispute_detail.html",
-        dispute=dispute,
-        form=_decision_form(dispute) if can_decide else None,
-        closed=queries.get_close(dispute.month) is not None,
-    )
-
-
-def _decision_form(dispute: TicketDispute) -> DisputeDecisionForm:
-    reps = [(i, n) for i, n in ticket_queries.rep_choices() if i != dispute.rep_id]
-    return DisputeDecisionForm(reps=reps)
-
-
-@bp.route("/disputes/<int:dispute_id>/decide", methods=["POST"])
-@role_required(Role.SUPERVISOR)
-def dispute_decide(dispute_id: int) -> Any:
-    dispute = _dispute_or_403(dispute_id)
-    if not can_supervise_rep(current_viewer(), dispute.rep_id, dispute.rep.team_id):
-        abort(403)
-    form = _decision_form(dispute)
-    if form.validate_on_submit():
-        accept = form.decision.data != "decline"
-        reassign_to = (
-            db.session.get(User, form.reassign_to.data)
-            if form.reassign_to.data
-            else None
-        )
-        try:
-            operations.decide_dispute(
-                dispute,
-                by=me(),
-                accept=accept,
-                resolution=Resolution(form.decision.data) if accept else None,
-                reassign_to=reassign_to,
-                note=form.note.data or "",
-            )
-        except (InvalidInput, Conflict) as e:
-            db.session.rollback()
-            populate_errors(
-                form, e if isinstance(e, InvalidInput) else InvalidInput(e.message)
-            )
-        else:
-            db.session.commit()
-            flash("Decision recorded; the month's scores follow it.", "success")
-            return redirect(url_for("incentives.dispute_detail", dispute_id=dispute.id))
-    return render_template(
-        "incentives/dispute_detail.html",
-        dispute=dispute,
-        form=form,
-        closed=queries.get_close(dispute.month) is not None,
-    ), 200
 
 
 # --- coaching ------------------------------------------------------------------------------
