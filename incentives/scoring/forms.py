@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
+    HiddenField,
     IntegerField,
     RadioField,
     StringField,
@@ -326,3 +327,11 @@ class CoachingAssignForm(FlaskForm):
     rep_id = IntegerField(validators=[DataRequired(), NumberRange(1, 2**31 - 1)])
     scenario = StringField(validators=[DataRequired(), Length(max=80)])
     month = StringField(validators=[Optional(), Length(max=7)])
+
+
+class PlanAcknowledgeForm(FlaskForm):
+    """A rep's "I have read this plan", tied to the version as their page showed it."""
+
+    version_id = IntegerField(validators=[DataRequired(), NumberRange(1, 2**31 - 1)])
+    content_hash = HiddenField(validators=[DataRequired(), Length(min=64, max=64)])
+    submit = SubmitField("I have read this plan")

@@ -213,3 +213,26 @@ class TicketDispute(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status is DisputeStatus.OPEN
+
+
+class PlanAcknowledgement(db.Model):
+    """A rep's word that they read the plan version they are paid on.
+
+    Kept with the version's content hash: a version changed in place (before any month
+    closed with it) asks again, as a new version does.
+    """
+
+    __tablename__ = "incentive_plan_acknowledgements"
+    __table_args__ = (UniqueConstraint("plan_version_id", "user_id", "content_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_version_id: Mapped[int] = mapped_column(
+        ForeignKey("incentive_plan_versions.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    content_hash: Mapped[str] = mapped_column(String(64))
+    acknowledged_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    plan_version: Mapped[PlanVersion] = relationship()

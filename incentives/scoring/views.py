@@ -1,5 +1,6 @@
-"""Scoring pages: the month's scores, month close and reopening, disputes, coaching and
-plans. Their routes join the ``incentives`` blueprint."""
+"""Scoring pages: the month's scores, month close and reopening, coaching, plans and the
+rep's own plan in plain words. Disputes are ``dispute_views``. Routes join the
+``incentives`` blueprint."""
 
 from __future__ import annotations
 
@@ -14,21 +15,30 @@ from flask import (
     request,
     url_for,
 )
+from flask_login import current_user
 
 from core.access import Role, can_supervise_rep
 from core.auth import current_viewer, role_required
 from core.db import db, utcnow
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput, NotAllowed
 from core.forms import ConfirmForm, populate_errors
 from core.params import id_arg, month_value
 from core.people import User
 from core.tabular import csv_response
 from incentives.scorecards import queries as scorecard_queries
-from incentives.scoring import operations, plans, queries
+from incentives.scoring import (
+    operations,
+    plan_operations,
+    plan_queries,
+    plan_words,
+    plans,
+    queries,
+)
 from incentives.scoring.forms import (
     CoachingAssignForm,
     MonthCloseForm,
     MonthReopenForm,
+    PlanAcknowledgeForm,
     PlanImportForm,
     plan_field_name,
     plan_form,
@@ -178,22 +188,34 @@ def coaching_assign() -> Any:
 # --- plans ---------------------------------------------------------------------------------
 
 
+PLAN_READERS = (Role.ADMIN, Role.LEADERSHIP, Role.SUPERVISOR)
+
+
+def _readable_plan(plan_id: int) -> IncentivePlan:
+    record = db.get_or_404(IncentivePlan, plan_id)
+    if not plan_queries.may_read_plan(current_viewer(), record):
+        abort(403)
+    return record
+
+
 @bp.route("/plans")
-@role_required(Role.ADMIN)
+@role_required(*PLAN_READERS)
 def plan_list() -> Any:
     return render_template(
         "incentives/plan_list.html",
-        plans=queries.list_plans(),
+        plans=plan_queries.readable_plans(current_viewer()),
         locked=queries.locked_version_ids(),
+        can_edit=current_user.has_role(Role.ADMIN),
     )
 
 
 @bp.route("/plans/<int:plan_id>")
-@role_required(Role.ADMIN)
+@role_required(*PLAN_READERS)
 def plan_detail(plan_id: int) -> Any:
-    record = db.get_or_404(IncentivePlan, plan_id)
+    record = _readable_plan(plan_id)
     version_id = id_arg("version", "plan version")
     version = next((v for v in record.versions if v.id == version_id), record.current)
+    in_force = record.is_active and version.id == record.current.id
     return render_template(
         "incentives/plan_detail.html",
         record=record,
@@ -203,7 +225,52 @@ def plan_detail(plan_id: int) -> Any:
         locked=queries.locked_version_ids(),
         months=queries.months_using(version.id),
         activate_form=ConfirmForm(),
+        can_edit=current_user.has_role(Role.ADMIN),
+        acknowledgements=plan_queries.acknowledgement_rows(current_viewer(), version)
+        if in_force
+        else None,
     )
+
+
+@bp.route("/my-plan")
+@role_required(Role.REP)
+def my_plan() -> Any:
+    version = plan_queries.plan_paid_on(me())
+    acknowledged = (
+        plan_queries.acknowledgement(current_user.id, version) if version else None
+    )
+    return render_template(
+        "incentives/my_plan.html",
+        version=version,
+        words=plan_words.describe(version.rules, current_user.team_id)
+        if version
+        else None,
+        acknowledged=acknowledged,
+        form=version is not None and acknowledged is None,
+    )
+
+
+@bp.route("/my-plan/acknowledge", methods=["POST"])
+@role_required(Role.REP)
+def plan_acknowledge() -> Any:
+    form = PlanAcknowledgeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    version = db.get_or_404(PlanVersion, form.version_id.data)
+    try:
+        plan_operations.acknowledge_plan(
+            version, by=me(), content_hash=form.content_hash.data
+        )
+    except NotAllowed:
+        db.session.rollback()
+        abort(403)
+    except Conflict as e:
+        db.session.rollback()
+        flash(e.message, "error")
+    else:
+        db.session.commit()
+        flash(f"Thank you: you acknowledged {version.label}.", "success")
+    return redirect(url_for("incentives.my_plan"))
 
 
 def _plan_form(formdata: Any = None) -> Any:
@@ -302,8 +369,9 @@ def plan_activate(plan_id: int) -> Any:
 
 
 @bp.route("/plans/<int:plan_id>/versions/<int:version_id>.yaml")
-@role_required(Role.ADMIN)
+@role_required(*PLAN_READERS)
 def plan_version_yaml(plan_id: int, version_id: int) -> Any:
+    _readable_plan(plan_id)
     version = db.get_or_404(PlanVersion, version_id)
     if version.plan_id != plan_id:
         abort(404)

@@ -1,6 +1,6 @@
-"""incentives: a dispute holds one decision (accepted ones say how, declined ones do not)
+"""incentives: a dispute holds one decision; reps acknowledge the plan they are paid on
 
-Rows two supervisors wrote at once are first made to agree with their status.
+Dispute rows two supervisors wrote at once are first made to agree with their status.
 
 Revision ID: incentives_0005
 Revises: incentives_0003
@@ -19,6 +19,20 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table('incentive_plan_acknowledgements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('plan_version_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('acknowledged_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['plan_version_id'], ['incentive_plan_versions.id'], name=op.f('fk_incentive_plan_acknowledgements_plan_version_id_incentive_plan_versions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_incentive_plan_acknowledgements_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_incentive_plan_acknowledgements')),
+    sa.UniqueConstraint('plan_version_id', 'user_id', 'content_hash', name=op.f('uq_incentive_plan_acknowledgements_plan_version_id'))
+    )
+    with op.batch_alter_table('incentive_plan_acknowledgements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_incentive_plan_acknowledgements_user_id'), ['user_id'], unique=False)
+
     op.execute(
         "UPDATE ticket_disputes SET resolution = NULL, reassigned_to_id = NULL "
         "WHERE status <> 'accepted'"
@@ -53,6 +67,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('incentive_plan_acknowledgements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_incentive_plan_acknowledgements_user_id'))
+    op.drop_table('incentive_plan_acknowledgements')
     with op.batch_alter_table('ticket_disputes', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_ticket_disputes_decided_unless_open'), type_='check')
         batch_op.drop_constraint(op.f('ck_ticket_disputes_rep_only_if_reassigned'), type_='check')
