@@ -34,6 +34,7 @@ RULES = {
     "incentives/tickets/sources.py",
     # incentives/scoring: plans, a rep's month against them, disputes, score tables
     "incentives/scoring/disputes.py",
+    "incentives/scoring/plan_calendar.py",
     "incentives/scoring/plan_words.py",
     "incentives/scoring/plans.py",
     "incentives/scoring/rep_scores.py",

@@ -67,6 +67,11 @@ class PlanVersion(db.Model):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     actor_label: Mapped[str] = mapped_column(String(254), default="")
+    #: The first month (YYYY-MM) it scores; ``None``: not scheduled (the plan in force's
+    #: current version then applies from the start, see ``plan_calendar``).
+    effective_from: Mapped[str | None] = mapped_column(String(7))
+    #: The teams it applies to; empty for the whole organisation.
+    team_ids: Mapped[list[Any]] = mapped_column(default=list)
 
     plan: Mapped[IncentivePlan] = relationship(back_populates="versions")
 

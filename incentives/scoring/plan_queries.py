@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core.access import Role, Viewer, visible_team_ids
 from core.db import db
 from core.people import Team, User, UserRole
-from incentives.scoring import queries
+from incentives.scoring import plan_calendar, queries
 from incentives.scoring.models import IncentivePlan, PlanAcknowledgement, PlanVersion
 
 
@@ -84,3 +84,37 @@ def acknowledgement_rows(
         for id_, name, team in db.session.execute(stmt)
     ]
     return sorted(rows, key=lambda r: (r.acknowledged_at is not None, r.team, r.name))
+
+
+# --- plans in force by date ---------------------------------------------------------------
+
+
+def _dated(version: PlanVersion) -> plan_calendar.DatedVersion:
+    return plan_calendar.DatedVersion(
+        version_id=version.id,
+        plan_id=version.plan_id,
+        label=version.label,
+        effective_from=version.effective_from,
+        team_ids=frozenset(int(t) for t in version.team_ids or ()),
+    )
+
+
+def plan_calendar_versions() -> list[plan_calendar.DatedVersion]:
+    """Every scheduled version, and the plan in force's current version when it is not
+    scheduled (it then applies to the organisation from the start, as before dates)."""
+    scheduled = list(
+        db.session.scalars(
+            select(PlanVersion).where(PlanVersion.effective_from.is_not(None))
+        )
+    )
+    found = [_dated(v) for v in scheduled]
+    current = queries.get_active_version()
+    if current is not None and current.effective_from is None:
+        found.append(_dated(current))
+    return found
+
+
+def version_in_force(month: str, team_id: int | None) -> PlanVersion | None:
+    """The plan version that scores ``month`` for a rep of ``team_id``."""
+    chosen = plan_calendar.in_force(plan_calendar_versions(), month, team_id)
+    return db.session.get(PlanVersion, chosen.version_id) if chosen else None

@@ -1,4 +1,5 @@
-"""incentives: a dispute holds one decision; reps acknowledge the plan they are paid on
+"""incentives: a dispute holds one decision; reps acknowledge the plan they are paid on;
+plan versions have an effective month and the teams they apply to
 
 Dispute rows two supervisors wrote at once are first made to agree with their status.
 
@@ -19,6 +20,9 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('incentive_plan_versions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('effective_from', sa.String(length=7), nullable=True))
+        batch_op.add_column(sa.Column('team_ids', sa.JSON(), nullable=False, server_default=sa.text("'[]'")))
     op.create_table('incentive_plan_acknowledgements',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('plan_version_id', sa.Integer(), nullable=False),
@@ -67,6 +71,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('incentive_plan_versions', schema=None) as batch_op:
+        batch_op.drop_column('team_ids')
+        batch_op.drop_column('effective_from')
     with op.batch_alter_table('incentive_plan_acknowledgements', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_incentive_plan_acknowledgements_user_id'))
     op.drop_table('incentive_plan_acknowledgements')
