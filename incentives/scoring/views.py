@@ -40,6 +40,7 @@ from incentives.scoring.forms import (
     MonthReopenForm,
     PlanAcknowledgeForm,
     PlanImportForm,
+    PlanScheduleForm,
     plan_field_name,
     plan_form,
 )
@@ -215,9 +216,18 @@ def plan_detail(plan_id: int) -> Any:
     record = _readable_plan(plan_id)
     version_id = id_arg("version", "plan version")
     version = next((v for v in record.versions if v.id == version_id), record.current)
-    in_force = record.is_active and version.id == record.current.id
     return render_template(
         "incentives/plan_detail.html",
+        **_detail_context(record, version),
+        schedule_form=_schedule_form(version)
+        if current_user.has_role(Role.ADMIN)
+        else None,
+    )
+
+
+def _detail_context(record: IncentivePlan, version: PlanVersion) -> dict[str, Any]:
+    in_force = record.is_active and version.id == record.current.id
+    return dict(
         record=record,
         version=version,
         plan=version.rules,
@@ -229,7 +239,60 @@ def plan_detail(plan_id: int) -> Any:
         acknowledgements=plan_queries.acknowledgement_rows(current_viewer(), version)
         if in_force
         else None,
+        scope_teams=_team_names(version.team_ids),
     )
+
+
+def _team_names(team_ids: list[Any]) -> str:
+    """The teams a version is for, in words ("" for the whole organisation)."""
+    names = {id_: name for name, id_ in queries.team_ids_by_name().items()}
+    named = sorted(names[int(t)] for t in team_ids or () if int(t) in names)
+    return ", ".join(named) or ("teams that no longer exist" if team_ids else "")
+
+
+def _schedule_form(version: PlanVersion, formdata: Any = None) -> PlanScheduleForm:
+    teams = ticket_queries.team_choices(
+        ticket_queries.Scope(None, None, organisation=True)
+    )
+    form = PlanScheduleForm(formdata, teams=teams)
+    if formdata is None:
+        form.effective_from.data = version.effective_from or ""
+        form.teams.data = list(version.team_ids or [])
+    return form
+
+
+@bp.route("/plans/<int:plan_id>/versions/<int:version_id>/schedule", methods=["POST"])
+@role_required(Role.ADMIN)
+def plan_schedule(plan_id: int, version_id: int) -> Any:
+    version = db.get_or_404(PlanVersion, version_id)
+    if version.plan_id != plan_id:
+        abort(404)
+    form = _schedule_form(version, request.form)
+    if form.validate_on_submit():
+        try:
+            plan_operations.schedule_version(
+                version,
+                effective_from=form.effective_from.data,
+                team_ids=list(form.teams.data or []),
+                by=me(),
+            )
+        except InvalidInput as e:
+            db.session.rollback()
+            populate_errors(form, e)
+        else:
+            db.session.commit()
+            flash(
+                f"{version.label}: saved when and for whom it is in force.", "success"
+            )
+            return redirect(
+                url_for("incentives.plan_detail", plan_id=plan_id, version=version.id)
+            )
+    record = version.plan
+    return render_template(
+        "incentives/plan_detail.html",
+        **_detail_context(record, version),
+        schedule_form=form,
+    ), 200
 
 
 @bp.route("/my-plan")

@@ -204,6 +204,15 @@ MATRIX: dict[str, Access] = {
         lambda w: f"/incentives/plans/{w.extra['incentives_plan']}/activate",
         "POST",
     ),
+    "incentives.plan_schedule": Access(
+        ADMIN,
+        lambda w: (
+            f"/incentives/plans/{w.extra['incentives_plan']}/versions/"
+            f"{w.extra['incentives_plan_version']}/schedule"
+        ),
+        "POST",
+        data={"effective_from": "2024-01"},
+    ),
     "incentives.plan_version_yaml": Access(
         SUPERVISING,
         lambda w: (

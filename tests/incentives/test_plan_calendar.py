@@ -12,6 +12,7 @@ from core.errors import InvalidInput
 from incentives.scoring import operations as scoring_operations
 from incentives.scoring import plan_operations, plan_queries
 from incentives.scoring.plan_calendar import DatedVersion, in_force, overlap_problems
+from tests.helpers import post_form, text
 from tests.incentives import scoring_world
 
 ORG_V1 = DatedVersion(1, 1, "House v1", None)
@@ -110,3 +111,34 @@ def test_an_overlapping_schedule_is_refused_and_nothing_changes(world) -> None:
             pilot, effective_from="2024-02", team_ids=[999999], by=world.admin
         )
     assert caught.value.errors["teams"] == ["Choose teams that exist."]
+
+
+def test_an_admin_schedules_a_version_on_its_page_and_sees_overlaps_refused(
+    world, client, login_as
+) -> None:
+    pilot, _ = scoring_operations.save_plan(
+        None, scoring_world.plan_data(name="Pilot"), by="test"
+    )
+    plan_operations.schedule_version(
+        world.version, effective_from="2024-01", team_ids=[], by=world.admin
+    )
+    db.session.commit()
+    login_as(world.admin)
+    page = f"/incentives/plans/{pilot.plan_id}"
+    url = f"{page}/versions/{pilot.id}/schedule"
+    response = post_form(client, url, {"effective_from": "2024-01"}, token_from=page)
+    assert response.status_code == 200
+    assert "Desk plan v1 already applies to the whole organisation from 2024-01" in (
+        text(response)
+    )
+    response = post_form(
+        client,
+        url,
+        {"effective_from": "2024-01", "teams": str(world.other.id)},
+        token_from=page,
+    )
+    assert response.status_code == 302
+    shown = text(client.get(response.headers["Location"]))
+    assert "is in force from January 2024, for Other" in shown
+    assert plan_queries.version_in_force("2024-02", world.other.id).id == pilot.id
+    assert plan_queries.version_in_force("2024-02", world.desk.id) == world.version
