@@ -24,7 +24,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from core.forms import MultiCheckboxField, SelectField, choices
+from core.forms import SelectField, choices
 from incentives.scoring.plans import SCORED_METRICS
 
 #: Payout tier rows on the plan form.
@@ -338,26 +338,13 @@ class PlanAcknowledgeForm(FlaskForm):
 
 
 class PlanScheduleForm(FlaskForm):
-    """From which month a plan version scores, and for which teams."""
+    """From which month a plan version scores the organisation."""
 
     effective_from = StringField(
         "In force from (YYYY-MM)",
         validators=[Optional(), Length(max=7)],
-        description="Empty: from the start. A later version of the plan takes over from "
-        "its own month.",
+        description="The first month it scores; a later version takes over from its own "
+        "month. Empty: the plan in force applies from the start.",
         render_kw={"placeholder": "2024-03", "inputmode": "numeric"},
     )
-    teams = MultiCheckboxField(
-        "For these teams only",
-        coerce=int,
-        validators=[Optional()],
-        description="None ticked: the whole organisation. A team's plan beats the "
-        "organisation's.",
-    )
-    submit = SubmitField("Save when and for whom")
-
-    def __init__(
-        self, *args: Any, teams: list[tuple[int, str]] = (), **kwargs: Any
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.teams.choices = choices(teams)
+    submit = SubmitField("Save the month")

@@ -20,7 +20,7 @@ from core.access import Role, Viewer, can_supervise_rep
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.people import User
-from incentives.scoring import plans, queries
+from incentives.scoring import month_plans, plans, queries
 from incentives.scoring.disputes import (
     DisputeStatus,
     Resolution,
@@ -252,9 +252,15 @@ def close_month(
         raise InvalidInput(
             {"": [f"{metrics.month_label(month)} is not over yet; close it after."]}
         )
-    version = queries.get_active_version()
+    version = month_plans.version_for_month(month)
     if version is None:
-        raise InvalidInput({"": ["No plan is in force: add a plan first."]})
+        raise InvalidInput(
+            {
+                "": [
+                    f"No plan is in force for {metrics.month_label(month)}: add one first."
+                ]
+            }
+        )
     open_disputes = queries.count_open_disputes(month)
     if open_disputes and not allow_open_disputes:
         raise InvalidInput(

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core.access import Role, Viewer, visible_team_ids
 from core.db import db
 from core.people import Team, User, UserRole
-from incentives.scoring import plan_calendar, queries
+from incentives.scoring import month_plans, plan_calendar, queries
 from incentives.scoring.models import IncentivePlan, PlanAcknowledgement, PlanVersion
 
 
@@ -89,29 +89,8 @@ def acknowledgement_rows(
 # --- plans in force by date ---------------------------------------------------------------
 
 
-def _dated(version: PlanVersion) -> plan_calendar.DatedVersion:
-    return plan_calendar.DatedVersion(
-        version_id=version.id,
-        plan_id=version.plan_id,
-        label=version.label,
-        effective_from=version.effective_from,
-        team_ids=frozenset(int(t) for t in version.team_ids or ()),
-    )
-
-
 def plan_calendar_versions() -> list[plan_calendar.DatedVersion]:
-    """Every scheduled version, and the plan in force's current version when it is not
-    scheduled (it then applies to the organisation from the start, as before dates)."""
-    scheduled = list(
-        db.session.scalars(
-            select(PlanVersion).where(PlanVersion.effective_from.is_not(None))
-        )
-    )
-    found = [_dated(v) for v in scheduled]
-    current = queries.get_active_version()
-    if current is not None and current.effective_from is None:
-        found.append(_dated(current))
-    return found
+    return month_plans.calendar_versions()
 
 
 def version_in_force(month: str, team_id: int | None) -> PlanVersion | None:

@@ -28,7 +28,7 @@ from sqlalchemy.orm import aliased
 from core.access import Viewer, visible_team_ids
 from core.db import db
 from core.people import Team, User
-from incentives.scoring import disputes, tables
+from incentives.scoring import disputes, month_plans, tables
 from incentives.scoring.disputes import DisputeStatus
 from incentives.scoring.models import (
     IncentivePlan,
@@ -380,8 +380,8 @@ def _close_key(close: MonthClose) -> tuple[str, str]:
 
 def _open_month_key(month: str) -> tuple[tuple[str, str], PlanVersion | None]:
     """What an open month's scores are kept under here: a fingerprint of everything they
-    are worked out from; and the plan version in force."""
-    version = get_active_version()
+    are worked out from; and the plan version that scores it."""
+    version = month_plans.version_for_month(month)
     fingerprint = hashlib.sha256(
         repr(
             (

@@ -27,6 +27,7 @@ from core.people import User
 from core.tabular import csv_response
 from incentives.scorecards import queries as scorecard_queries
 from incentives.scoring import (
+    month_plans,
     operations,
     plan_operations,
     plan_queries,
@@ -79,7 +80,7 @@ def score_list() -> Any:
         open_disputes=queries.count_open_disputes(month),
         close_history=queries.close_history(month) if viewer.has_any(ORG_ROLES) else [],
         batches=scorecard_queries.recent_batches() if viewer.has_any(ORG_ROLES) else [],
-        plan=queries.get_active_version(),
+        plan=month_plans.version_for_month(month),
         today_month=ticket_queries.current_month(),
     )
 
@@ -129,7 +130,7 @@ def month_close(month: str) -> Any:
         rows=score_rows(scores, None),
         disputes=queries.list_disputes(viewer, month=month),
         is_over=month < ticket_queries.current_month(),
-        plan=queries.get_active_version(),
+        plan=month_plans.version_for_month(month),
         history=queries.close_history(month),
     )
 
@@ -251,13 +252,9 @@ def _team_names(team_ids: list[Any]) -> str:
 
 
 def _schedule_form(version: PlanVersion, formdata: Any = None) -> PlanScheduleForm:
-    teams = ticket_queries.team_choices(
-        ticket_queries.Scope(None, None, organisation=True)
-    )
-    form = PlanScheduleForm(formdata, teams=teams)
+    form = PlanScheduleForm(formdata)
     if formdata is None:
         form.effective_from.data = version.effective_from or ""
-        form.teams.data = list(version.team_ids or [])
     return form
 
 
@@ -273,7 +270,7 @@ def plan_schedule(plan_id: int, version_id: int) -> Any:
             plan_operations.schedule_version(
                 version,
                 effective_from=form.effective_from.data,
-                team_ids=list(form.teams.data or []),
+                team_ids=[int(t) for t in version.team_ids or ()],
                 by=me(),
             )
         except InvalidInput as e:

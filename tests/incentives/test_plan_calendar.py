@@ -3,6 +3,8 @@ that are refused."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import select
 
@@ -11,6 +13,7 @@ from core.db import db
 from core.errors import InvalidInput
 from incentives.scoring import operations as scoring_operations
 from incentives.scoring import plan_operations, plan_queries
+from incentives.scoring import queries as scoring_queries
 from incentives.scoring.plan_calendar import DatedVersion, in_force, overlap_problems
 from tests.helpers import post_form, text
 from tests.incentives import scoring_world
@@ -131,14 +134,45 @@ def test_an_admin_schedules_a_version_on_its_page_and_sees_overlaps_refused(
     assert "Desk plan v1 already applies to the whole organisation from 2024-01" in (
         text(response)
     )
-    response = post_form(
-        client,
-        url,
-        {"effective_from": "2024-01", "teams": str(world.other.id)},
-        token_from=page,
-    )
+    response = post_form(client, url, {"effective_from": "2024-03"}, token_from=page)
     assert response.status_code == 302
     shown = text(client.get(response.headers["Location"]))
-    assert "is in force from January 2024, for Other" in shown
-    assert plan_queries.version_in_force("2024-02", world.other.id).id == pilot.id
-    assert plan_queries.version_in_force("2024-02", world.desk.id) == world.version
+    assert "is in force from March 2024, for the whole organisation" in shown
+    assert plan_queries.version_in_force("2024-02", None) == world.version
+    assert plan_queries.version_in_force("2024-03", None).id == pilot.id
+
+
+def test_a_month_is_scored_by_its_version_and_a_reopened_month_keeps_its_own(
+    world,
+) -> None:
+    """March is scored by the plan in force from March; February by the one before.
+    Closed, then the plan changed, then reopened: March keeps the version it was closed
+    with."""
+    pilot, _ = scoring_operations.save_plan(
+        None, scoring_world.plan_data(name="Pilot", target_bonus=400), by="test"
+    )
+    plan_operations.schedule_version(
+        world.version, effective_from="2024-01", team_ids=[], by=world.admin
+    )
+    plan_operations.schedule_version(
+        pilot, effective_from="2024-03", team_ids=[], by=world.admin
+    )
+    march = scoring_queries.month_scores("2024-03")
+    assert march.plan_version_id == pilot.id
+    assert march.scores[world.ann.id].payout == Decimal("200.00")  # 50% of 400
+    assert scoring_queries.month_scores("2024-02").plan_version_id == world.version.id
+
+    close = scoring_operations.close_month("2024-03", by=world.admin)
+    assert close.plan_version_id == pilot.id
+    changed, outcome = scoring_operations.save_plan(
+        pilot.plan, scoring_world.plan_data(name="Pilot", target_bonus=100), by="test"
+    )
+    assert outcome == "new_version"
+    plan_operations.schedule_version(
+        changed, effective_from="2024-03", team_ids=[], by=world.admin
+    )
+    scoring_operations.reopen_month("2024-03", by=world.admin, reason="Late export")
+    again = scoring_queries.month_scores("2024-03")
+    assert again.plan_version_id == pilot.id
+    assert again.scores[world.ann.id].payout == Decimal("200.00")
+    assert scoring_queries.month_scores("2024-04").plan_version_id == changed.id
