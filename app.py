@@ -34,6 +34,7 @@ import incentives.scorecards.cli
 import incentives.scorecards.views
 import incentives.scoring.cli
 import incentives.scoring.close_review_views
+import incentives.scoring.dispute_views
 import incentives.scoring.payout_api
 import incentives.scoring.payout_queries
 import incentives.scoring.payout_views
@@ -87,6 +88,7 @@ PAGE_MODULES = (
     incentives.scoring.views,
     incentives.scoring.payout_views,
     incentives.scoring.close_review_views,
+    incentives.scoring.dispute_views,
     incentives.scorecards.views,
     training.authority_views,
 )

@@ -29,9 +29,15 @@ from core.db import db, utcnow
 from core.demo import ACTOR, DemoResult
 from core.people import User
 from incentives.scoring import operations as scoring_operations
+from incentives.scoring import plan_operations
 from incentives.scoring import queries as scoring_queries
 from incentives.scoring.disputes import Resolution
-from incentives.scoring.models import IncentivePlan, MonthClose, TicketDispute
+from incentives.scoring.models import (
+    IncentivePlan,
+    MonthClose,
+    PlanAcknowledgement,
+    TicketDispute,
+)
 from incentives.scoring.payout_demo import build_payouts, build_reclose
 from incentives.tickets import metrics, operations, queries
 from incentives.tickets.models import Ticket, TicketAgent, TicketImport
@@ -368,6 +374,14 @@ DISPUTES = [
         "Reopens count whoever caused them; the timely rate covers this case.",
     ),
     DemoDispute(
+        "george.papadopoulos@example.com",
+        0,
+        "Julia picked this call up from the overflow queue and solved it.",
+        "reassign",
+        "The call recording has Julia on it.",
+        "julia.kowalska@example.com",
+    ),
+    DemoDispute(
         "amara.nwosu@example.com",
         0,
         "This review reply was written by Grace during the launch rush.",
@@ -391,6 +405,12 @@ def build_scores(result: DemoResult) -> None:
             PLAN_FILE.read_text(encoding="utf-8"), by=result.users[ADMIN]
         )
         result.notes.append("Incentives: the example plan is in force.")
+    if db.session.scalar(select(PlanAcknowledgement.id).limit(1)) is None:
+        read = _acknowledge_plan(result)
+        result.notes.append(
+            f"Incentives: {read} reps acknowledged the plan; "
+            f"{', '.join(NOT_YET_READ)} not yet."
+        )
     tz = queries.org_timezone()
     current = queries.current_month()
     if db.session.scalar(select(TicketDispute.id).limit(1)) is None:
@@ -417,6 +437,29 @@ def build_scores(result: DemoResult) -> None:
             closed += 1
         db.session.flush()
         result.notes.append(f"Incentives: {closed} past months closed.")
+
+
+#: Reps who have not yet acknowledged the plan they are paid on.
+NOT_YET_READ = ("farah.haddad@example.com", "kofi.asante@example.com")
+
+
+def _acknowledge_plan(result: DemoResult) -> int:
+    """Every rep but :data:`NOT_YET_READ` acknowledged the plan in force a while ago."""
+    version = scoring_queries.get_active_version()
+    if version is None:
+        return 0
+    read = 0
+    for rep in sorted(result.by_role(Role.REP), key=lambda u: u.email):
+        if rep.email in NOT_YET_READ:
+            continue
+        ack = plan_operations.acknowledge_plan(
+            version, by=rep, content_hash=version.content_hash
+        )
+        ack.acknowledged_at = min(
+            version.created_at + dt.timedelta(days=1, hours=read), utcnow()
+        )
+        read += 1
+    return read
 
 
 def _dispute(

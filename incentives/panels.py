@@ -11,7 +11,7 @@ from core.people import User
 from core.shell import Panel, PanelProvider
 from incentives.scorecards import queries as scorecard_queries
 from incentives.scorecards.cards import summarise
-from incentives.scoring import payout_queries
+from incentives.scoring import dispute_queries, payout_queries, plan_queries
 from incentives.scoring import queries as scoring_queries
 from incentives.scoring.rep_scores import MonthScores
 from incentives.scoring.tables import money, score_text
@@ -127,7 +127,17 @@ def scorecard_panel(user: User) -> Panel | None:
                     found.is_closed,
                 )
             )
-    if not months and not updating:
+    # Tickets a decided dispute gave this rep, in months still open: they may dispute them.
+    given = [
+        d
+        for d in dispute_queries.tickets_given_to(user.id)
+        if scoring_queries.get_close(d.month) is None
+    ]
+    paid_on = plan_queries.plan_paid_on(user)
+    unread = (
+        paid_on is not None and plan_queries.acknowledgement(user.id, paid_on) is None
+    )
+    if not months and not updating and not given and not unread:
         return None
     open_disputes = sum(
         1
@@ -142,6 +152,8 @@ def scorecard_panel(user: User) -> Panel | None:
             "months": months,
             "updating": updating,
             "open_disputes": open_disputes,
+            "given": given,
+            "unread_plan": paid_on.label if unread and paid_on else None,
         },
         order=21,
     )

@@ -70,3 +70,27 @@ def post_together(
     for thread in threads:
         thread.join(timeout=60)
     return statuses
+
+
+def post_each(
+    posts: list[tuple[tuple[FlaskClient, str], dict[str, str]]], url: str
+) -> list[int]:
+    """Post each tab's own ``data`` to ``url`` at the same moment (two people deciding
+    one thing differently); the status codes, in the order of ``posts``."""
+    barrier = threading.Barrier(len(posts))
+    statuses: list[int] = [0] * len(posts)
+
+    def post(index: int, client: FlaskClient, token: str, data: dict[str, str]) -> None:
+        barrier.wait(timeout=20)
+        response = client.post(url, data={"csrf_token": token, **data})
+        statuses[index] = response.status_code
+
+    threads = [
+        threading.Thread(target=post, args=(i, *tab, data))
+        for i, (tab, data) in enumerate(posts)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return statuses

@@ -35,6 +35,8 @@ RULES = {
     # incentives/scoring: plans, a rep's month against them, disputes, score tables
     "incentives/scoring/disputes.py",
     "incentives/scoring/payouts.py",
+    "incentives/scoring/plan_calendar.py",
+    "incentives/scoring/plan_words.py",
     "incentives/scoring/plans.py",
     "incentives/scoring/rep_scores.py",
     "incentives/scoring/tables.py",

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from core.access import Role, Viewer
+
 #: Longest reason or decision note kept.
 MAX_TEXT = 500
 
@@ -49,6 +51,23 @@ def check_reason(text: str | None, *, what: str = "reason") -> str:
     if len(cleaned) > MAX_TEXT:
         raise ValueError(f"Keep the {what} to {MAX_TEXT} characters.")
     return cleaned
+
+
+def may_reassign_to(viewer: Viewer, rep_id: int, rep_team_id: int | None) -> bool:
+    """May ``viewer`` give a disputed ticket to this rep?
+
+    Admins and leadership may give it to any rep; a supervisor only to a rep of a team
+    they supervise. Nobody gives a ticket to themselves.
+    """
+    if viewer.user_id == rep_id:
+        return False
+    if viewer.sees_all_reps:
+        return True
+    return (
+        Role.SUPERVISOR in viewer.roles
+        and rep_team_id is not None
+        and rep_team_id in viewer.supervised_team_ids
+    )
 
 
 def apply_attribution(

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
+    HiddenField,
     IntegerField,
     RadioField,
     StringField,
@@ -326,3 +327,24 @@ class CoachingAssignForm(FlaskForm):
     rep_id = IntegerField(validators=[DataRequired(), NumberRange(1, 2**31 - 1)])
     scenario = StringField(validators=[DataRequired(), Length(max=80)])
     month = StringField(validators=[Optional(), Length(max=7)])
+
+
+class PlanAcknowledgeForm(FlaskForm):
+    """A rep's "I have read this plan", tied to the version as their page showed it."""
+
+    version_id = IntegerField(validators=[DataRequired(), NumberRange(1, 2**31 - 1)])
+    content_hash = HiddenField(validators=[DataRequired(), Length(min=64, max=64)])
+    submit = SubmitField("I have read this plan")
+
+
+class PlanScheduleForm(FlaskForm):
+    """From which month a plan version scores the organisation."""
+
+    effective_from = StringField(
+        "In force from (YYYY-MM)",
+        validators=[Optional(), Length(max=7)],
+        description="The first month it scores; a later version takes over from its own "
+        "month. Empty: the plan in force applies from the start.",
+        render_kw={"placeholder": "2024-03", "inputmode": "numeric"},
+    )
+    submit = SubmitField("Save the month")

@@ -7,7 +7,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import db, enum_column, utcnow
@@ -60,6 +67,11 @@ class PlanVersion(db.Model):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     actor_label: Mapped[str] = mapped_column(String(254), default="")
+    #: The first month (YYYY-MM) it scores; ``None``: not scheduled (the plan in force's
+    #: current version then applies from the start, see ``plan_calendar``).
+    effective_from: Mapped[str | None] = mapped_column(String(7))
+    #: The teams it applies to; empty for the whole organisation.
+    team_ids: Mapped[list[Any]] = mapped_column(default=list)
 
     plan: Mapped[IncentivePlan] = relationship(back_populates="versions")
 
@@ -157,6 +169,18 @@ class TicketDispute(db.Model):
 
     __tablename__ = "ticket_disputes"
     __table_args__ = (
+        # One decision per row: accepted ones say how, declined and open ones do not.
+        CheckConstraint(
+            "(status = 'accepted') = (resolution IS NOT NULL)",
+            name="resolution_only_if_accepted",
+        ),
+        CheckConstraint(
+            "reassigned_to_id IS NULL OR resolution = 'reassign'",
+            name="rep_only_if_reassigned",
+        ),
+        CheckConstraint(
+            "(status = 'open') = (decided_at IS NULL)", name="decided_unless_open"
+        ),
         Index("ix_ticket_disputes_status_month", "status", "month"),
         Index("ix_ticket_disputes_ticket_id", "ticket_id"),
     )
@@ -194,3 +218,26 @@ class TicketDispute(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status is DisputeStatus.OPEN
+
+
+class PlanAcknowledgement(db.Model):
+    """A rep's word that they read the plan version they are paid on.
+
+    Kept with the version's content hash: a version changed in place (before any month
+    closed with it) asks again, as a new version does.
+    """
+
+    __tablename__ = "incentive_plan_acknowledgements"
+    __table_args__ = (UniqueConstraint("plan_version_id", "user_id", "content_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_version_id: Mapped[int] = mapped_column(
+        ForeignKey("incentive_plan_versions.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    content_hash: Mapped[str] = mapped_column(String(64))
+    acknowledged_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    plan_version: Mapped[PlanVersion] = relationship()

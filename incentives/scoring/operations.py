@@ -16,12 +16,17 @@ from typing import Any
 from sqlalchemy import update
 
 from core import audit
-from core.access import Role, can_supervise_rep
+from core.access import Role, Viewer, can_supervise_rep
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.people import User
-from incentives.scoring import close_review_operations, plans, queries
-from incentives.scoring.disputes import DisputeStatus, Resolution, check_reason
+from incentives.scoring import close_review_operations, month_plans, plans, queries
+from incentives.scoring.disputes import (
+    DisputeStatus,
+    Resolution,
+    check_reason,
+    may_reassign_to,
+)
 from incentives.scoring.models import (
     IncentivePlan,
     MonthClose,
@@ -247,9 +252,15 @@ def close_month(
         raise InvalidInput(
             {"": [f"{metrics.month_label(month)} is not over yet; close it after."]}
         )
-    version = queries.get_active_version()
+    version = month_plans.version_for_month(month)
     if version is None:
-        raise InvalidInput({"": ["No plan is in force: add a plan first."]})
+        raise InvalidInput(
+            {
+                "": [
+                    f"No plan is in force for {metrics.month_label(month)}: add one first."
+                ]
+            }
+        )
     open_disputes = queries.count_open_disputes(month)
     if open_disputes and not allow_open_disputes:
         raise InvalidInput(
@@ -357,17 +368,21 @@ def reopen_month(month: str, *, by: Actor, reason: str) -> MonthClose:
 
 
 def file_dispute(ticket: Ticket, *, by: User, reason: str) -> TicketDispute:
-    """A rep disputes that ``ticket`` is theirs.
+    """A rep disputes that ``ticket`` is theirs: the rep its agent maps to, or the rep an
+    accepted dispute reassigned it to.
 
     :raises NotAllowed: the ticket is not credited to ``by``.
     :raises InvalidInput: no reason, the ticket already has an open dispute, or its month
         is closed.
     """
     agent = db.session.get(TicketAgent, ticket.agent_id) if ticket.agent_id else None
-    if agent is None or agent.rep_id != by.id or not by.has_role(Role.REP):
-        raise NotAllowed("You can dispute only tickets credited to you.")
+    helpdesk_rep = agent.rep_id if agent else None
     changes = queries.accepted_changes()
-    if ticket.id in changes:
+    # A ticket counts for the rep a decided dispute gave it to, else for its agent's rep.
+    credited = changes[ticket.id][0] if ticket.id in changes else helpdesk_rep
+    if by.id not in (credited, helpdesk_rep) or not by.has_role(Role.REP):
+        raise NotAllowed("You can dispute only tickets credited to you.")
+    if credited != by.id:
         raise InvalidInput({"": ["This ticket's attribution was already changed."]})
     if ticket.solved_at is None:
         raise InvalidInput(
@@ -410,16 +425,22 @@ def decide_dispute(
 ) -> TicketDispute:
     """A supervisor of the rep's team accepts (exclude or reassign) or declines a dispute.
 
+    The decision is written only while the dispute is still open (one conditional
+    update), so of two supervisors deciding at once the second is told it was already
+    decided, and the row never mixes their decisions.
+
     :raises NotAllowed: ``by`` does not supervise the disputing rep.
     :raises Conflict: the dispute was already decided.
-    :raises InvalidInput: a decline without a reason, a reassignment without a rep (or
-        to the disputing rep), or a month already closed.
+    :raises InvalidInput: a decline without a reason, a reassignment without a rep, to
+        the disputing rep or to a rep ``by`` does not supervise, or a month already
+        closed.
     """
     rep = dispute.rep
-    if not can_supervise_rep(by.viewer(), rep.id, rep.team_id):
+    viewer = by.viewer()
+    if not can_supervise_rep(viewer, rep.id, rep.team_id):
         raise NotAllowed("Only a supervisor of the rep's team decides their disputes.")
     if not dispute.is_open:
-        raise Conflict("This dispute was already decided.")
+        raise Conflict(already_decided(dispute))
     if queries.get_close(dispute.month) is not None:
         raise InvalidInput(
             {"": [f"{metrics.month_label(dispute.month)} is closed; reopen it first."]}
@@ -429,12 +450,7 @@ def decide_dispute(
         if resolution is None:
             raise InvalidInput({"resolution": ["Choose to exclude or reassign."]})
         if resolution is Resolution.REASSIGN:
-            if reassign_to is None:
-                raise InvalidInput({"reassign_to": ["Choose the rep who handled it."]})
-            if reassign_to.id == rep.id or not reassign_to.has_role(Role.REP):
-                raise InvalidInput(
-                    {"reassign_to": ["Choose another rep than the one disputing."]}
-                )
+            _check_reassignment(viewer, rep, reassign_to)
         if len(note) > 500:
             raise InvalidInput({"note": ["Keep the note to 500 characters."]})
     else:
@@ -442,22 +458,35 @@ def decide_dispute(
             note = check_reason(note, what="reason for declining")
         except ValueError as e:
             raise InvalidInput({"note": [str(e)]}) from e
-    dispute.status = DisputeStatus.ACCEPTED if accept else DisputeStatus.DECLINED
-    dispute.decided_at, dispute.decided_by_id = utcnow(), by.id
-    dispute.resolution = resolution if accept else None
-    dispute.reassigned_to_id = (
-        reassign_to.id
-        if accept and resolution is Resolution.REASSIGN and reassign_to
-        else None
+    status = DisputeStatus.ACCEPTED if accept else DisputeStatus.DECLINED
+    chosen = resolution if accept else None
+    target = reassign_to if chosen is Resolution.REASSIGN else None
+    written = db.session.execute(
+        update(TicketDispute)
+        .where(
+            TicketDispute.id == dispute.id,
+            TicketDispute.status == DisputeStatus.OPEN,
+        )
+        .values(
+            status=status,
+            decided_at=utcnow(),
+            decided_by_id=by.id,
+            resolution=chosen,
+            reassigned_to_id=target.id if target else None,
+            decision_note=note,
+        )
+        .execution_options(synchronize_session=False)
     )
-    dispute.decision_note = note
+    db.session.refresh(dispute)
+    if written.rowcount != 1:
+        raise Conflict(already_decided(dispute))
     ticket = dispute.ticket
     if not accept:
         what = f"declined: {note}"
-    elif resolution is Resolution.EXCLUDE:
+    elif target is None:
         what = "accepted: ticket excluded"
     else:
-        what = f"accepted: ticket reassigned to {reassign_to.email}"  # type: ignore[union-attr]
+        what = f"accepted: ticket reassigned to {target.email}"
     audit.record(
         by,
         "dispute.decide",
@@ -468,10 +497,39 @@ def decide_dispute(
             "status": dispute.status.value,
             "resolution": dispute.resolution.value if dispute.resolution else None,
             "reassigned_to_id": dispute.reassigned_to_id,
+            "note": note,
         },
     )
     db.session.flush()
     return dispute
+
+
+def already_decided(dispute: TicketDispute) -> str:
+    """What a supervisor is told when someone decided the dispute before them."""
+    who = dispute.decided_by.name if dispute.decided_by else "someone else"
+    return f"This dispute was already decided by {who}: {dispute.status.label.lower()}."
+
+
+def _check_reassignment(viewer: Viewer, rep: User, reassign_to: User | None) -> None:
+    if reassign_to is None:
+        raise InvalidInput({"reassign_to": ["Choose the rep who handled it."]})
+    if (
+        reassign_to.id == rep.id
+        or not reassign_to.has_role(Role.REP)
+        or not reassign_to.is_active
+    ):
+        raise InvalidInput(
+            {"reassign_to": ["Choose another active rep than the one disputing."]}
+        )
+    if not may_reassign_to(viewer, reassign_to.id, reassign_to.team_id):
+        raise InvalidInput(
+            {
+                "reassign_to": [
+                    f"You do not supervise {reassign_to.name}'s team, so you cannot "
+                    "give them the ticket. Choose a rep of a team you supervise."
+                ]
+            }
+        )
 
 
 # --- coaching -----------------------------------------------------------------------------

@@ -23,11 +23,12 @@ from typing import Any, Literal, overload
 
 import pandas as pd
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from core.access import Viewer, visible_team_ids
 from core.db import db
 from core.people import Team, User
-from incentives.scoring import disputes, tables
+from incentives.scoring import disputes, month_plans, tables
 from incentives.scoring.disputes import DisputeStatus
 from incentives.scoring.models import (
     IncentivePlan,
@@ -182,12 +183,18 @@ def list_disputes(
     month: str | None = None,
     rep_id: int | None = None,
 ) -> list[TicketDispute]:
-    """Disputes the viewer may see: their own, their teams' reps', or all; newest first."""
+    """Disputes the viewer may see, newest first: their own and those that gave them a
+    ticket, their teams' reps' (either side of a reassignment), or all."""
     stmt = select(TicketDispute).join(User, User.id == TicketDispute.rep_id)
     teams = visible_team_ids(viewer)
     if teams is not None:
+        given_to = aliased(User)
+        stmt = stmt.outerjoin(given_to, given_to.id == TicketDispute.reassigned_to_id)
         stmt = stmt.where(
-            User.team_id.in_(teams or {-1}) | (TicketDispute.rep_id == viewer.user_id)
+            User.team_id.in_(teams or {-1})
+            | given_to.team_id.in_(teams or {-1})
+            | (TicketDispute.rep_id == viewer.user_id)
+            | (TicketDispute.reassigned_to_id == viewer.user_id)
         )
     if status is not None:
         stmt = stmt.where(TicketDispute.status == status)
@@ -373,8 +380,8 @@ def _close_key(close: MonthClose) -> tuple[str, str]:
 
 def _open_month_key(month: str) -> tuple[tuple[str, str], PlanVersion | None]:
     """What an open month's scores are kept under here: a fingerprint of everything they
-    are worked out from; and the plan version in force."""
-    version = get_active_version()
+    are worked out from; and the plan version that scores it."""
+    version = month_plans.version_for_month(month)
     fingerprint = hashlib.sha256(
         repr(
             (

@@ -1,5 +1,6 @@
-"""Scoring pages: the month's scores, month close and reopening, disputes, coaching and
-plans. Their routes join the ``incentives`` blueprint."""
+"""Scoring pages: the month's scores, month close and reopening, coaching, plans and the
+rep's own plan in plain words. Disputes are ``dispute_views``. Routes join the
+``incentives`` blueprint."""
 
 from __future__ import annotations
 
@@ -16,32 +17,39 @@ from flask import (
 )
 from flask_login import current_user
 
-from core.access import Role, can_see_rep, can_supervise_rep
+from core.access import Role, can_supervise_rep
 from core.auth import current_viewer, role_required
 from core.db import db, utcnow
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput, NotAllowed
 from core.forms import ConfirmForm, populate_errors
-from core.params import choice_arg, id_arg, month_value
+from core.params import id_arg, month_value
 from core.people import User
 from core.tabular import csv_response
 from incentives.scorecards import queries as scorecard_queries
-from incentives.scoring import close_review_queries, operations, plans, queries
-from incentives.scoring.disputes import DisputeStatus, Resolution
+from incentives.scoring import (
+    close_review_queries,
+    month_plans,
+    operations,
+    plan_operations,
+    plan_queries,
+    plan_words,
+    plans,
+    queries,
+)
 from incentives.scoring.forms import (
     CoachingAssignForm,
-    DisputeDecisionForm,
-    DisputeForm,
     MonthCloseForm,
     MonthReopenForm,
+    PlanAcknowledgeForm,
     PlanImportForm,
+    PlanScheduleForm,
     plan_field_name,
     plan_form,
 )
-from incentives.scoring.models import IncentivePlan, PlanVersion, TicketDispute
+from incentives.scoring.models import IncentivePlan, PlanVersion
 from incentives.scoring.tables import score_rows
 from incentives.tickets import metrics
 from incentives.tickets import queries as ticket_queries
-from incentives.tickets.models import Ticket
 from incentives.views import (
     METRIC_ROLES,
     ORG_ROLES,
@@ -73,7 +81,7 @@ def score_list() -> Any:
         open_disputes=queries.count_open_disputes(month),
         close_history=queries.close_history(month) if viewer.has_any(ORG_ROLES) else [],
         batches=scorecard_queries.recent_batches() if viewer.has_any(ORG_ROLES) else [],
-        plan=queries.get_active_version(),
+        plan=month_plans.version_for_month(month),
         today_month=ticket_queries.current_month(),
     )
 
@@ -123,7 +131,7 @@ def month_close(month: str) -> Any:
         rows=score_rows(scores, None),
         disputes=queries.list_disputes(viewer, month=month),
         is_over=month < ticket_queries.current_month(),
-        plan=queries.get_active_version(),
+        plan=month_plans.version_for_month(month),
         history=queries.close_history(month),
         review=close_review_queries.close_review(month),
     )
@@ -156,121 +164,6 @@ def _path_month(text: str) -> str:
     return month_value(text)
 
 
-# --- disputes ------------------------------------------------------------------------------
-
-
-@bp.route("/tickets/<int:ticket_id>/dispute", methods=["GET", "POST"])
-@role_required(Role.REP)
-def dispute_create(ticket_id: int) -> Any:
-    ticket = db.get_or_404(Ticket, ticket_id)
-    rep_id = ticket.agent.rep_id if ticket.agent else None
-    if rep_id != current_user.id:
-        abort(403)
-    form = DisputeForm()
-    if form.validate_on_submit():
-        try:
-            dispute = operations.file_dispute(ticket, by=me(), reason=form.reason.data)
-        except InvalidInput as e:
-            db.session.rollback()
-            populate_errors(form, e)
-        else:
-            db.session.commit()
-            flash("Your dispute was sent to your supervisor.", "success")
-            return redirect(url_for("incentives.dispute_detail", dispute_id=dispute.id))
-    return render_template(
-        "incentives/dispute_form.html",
-        form=form,
-        ticket=ticket,
-        month=metrics.month_of(ticket.solved_at, ticket_queries.org_timezone())
-        if ticket.solved_at
-        else None,
-        existing=queries.disputes_by_ticket([ticket.id]).get(ticket.id),
-    )
-
-
-@bp.route("/disputes")
-@role_required(*METRIC_ROLES)
-def dispute_list() -> Any:
-    viewer = current_viewer()
-    status = choice_arg("status", {*DisputeStatus, "all"}, "open")
-    chosen = DisputeStatus(status) if status != "all" else None
-    return render_template(
-        "incentives/dispute_list.html",
-        disputes=queries.list_disputes(viewer, status=chosen),
-        status=status if chosen else "all",
-        statuses=list(DisputeStatus),
-        viewer=viewer,
-    )
-
-
-def _dispute_or_403(dispute_id: int) -> TicketDispute:
-    dispute = db.get_or_404(TicketDispute, dispute_id)
-    if not can_see_rep(current_viewer(), dispute.rep_id, dispute.rep.team_id):
-        abort(403)
-    return dispute
-
-
-@bp.route("/disputes/<int:dispute_id>")
-@role_required(*METRIC_ROLES)
-def dispute_detail(dispute_id: int) -> Any:
-    dispute = _dispute_or_403(dispute_id)
-    viewer = current_viewer()
-    can_decide = dispute.is_open and can_supervise_rep(
-        viewer, dispute.rep_id, dispute.rep.team_id
-    )
-    return render_template(
-        "incentives/dispute_detail.html",
-        dispute=dispute,
-        form=_decision_form(dispute) if can_decide else None,
-        closed=queries.get_close(dispute.month) is not None,
-    )
-
-
-def _decision_form(dispute: TicketDispute) -> DisputeDecisionForm:
-    reps = [(i, n) for i, n in ticket_queries.rep_choices() if i != dispute.rep_id]
-    return DisputeDecisionForm(reps=reps)
-
-
-@bp.route("/disputes/<int:dispute_id>/decide", methods=["POST"])
-@role_required(Role.SUPERVISOR)
-def dispute_decide(dispute_id: int) -> Any:
-    dispute = _dispute_or_403(dispute_id)
-    if not can_supervise_rep(current_viewer(), dispute.rep_id, dispute.rep.team_id):
-        abort(403)
-    form = _decision_form(dispute)
-    if form.validate_on_submit():
-        accept = form.decision.data != "decline"
-        reassign_to = (
-            db.session.get(User, form.reassign_to.data)
-            if form.reassign_to.data
-            else None
-        )
-        try:
-            operations.decide_dispute(
-                dispute,
-                by=me(),
-                accept=accept,
-                resolution=Resolution(form.decision.data) if accept else None,
-                reassign_to=reassign_to,
-                note=form.note.data or "",
-            )
-        except (InvalidInput, Conflict) as e:
-            db.session.rollback()
-            populate_errors(
-                form, e if isinstance(e, InvalidInput) else InvalidInput(e.message)
-            )
-        else:
-            db.session.commit()
-            flash("Decision recorded; the month's scores follow it.", "success")
-            return redirect(url_for("incentives.dispute_detail", dispute_id=dispute.id))
-    return render_template(
-        "incentives/dispute_detail.html",
-        dispute=dispute,
-        form=form,
-        closed=queries.get_close(dispute.month) is not None,
-    ), 200
-
-
 # --- coaching ------------------------------------------------------------------------------
 
 
@@ -299,24 +192,45 @@ def coaching_assign() -> Any:
 # --- plans ---------------------------------------------------------------------------------
 
 
+PLAN_READERS = (Role.ADMIN, Role.LEADERSHIP, Role.SUPERVISOR)
+
+
+def _readable_plan(plan_id: int) -> IncentivePlan:
+    record = db.get_or_404(IncentivePlan, plan_id)
+    if not plan_queries.may_read_plan(current_viewer(), record):
+        abort(403)
+    return record
+
+
 @bp.route("/plans")
-@role_required(Role.ADMIN)
+@role_required(*PLAN_READERS)
 def plan_list() -> Any:
     return render_template(
         "incentives/plan_list.html",
-        plans=queries.list_plans(),
+        plans=plan_queries.readable_plans(current_viewer()),
         locked=queries.locked_version_ids(),
+        can_edit=current_user.has_role(Role.ADMIN),
     )
 
 
 @bp.route("/plans/<int:plan_id>")
-@role_required(Role.ADMIN)
+@role_required(*PLAN_READERS)
 def plan_detail(plan_id: int) -> Any:
-    record = db.get_or_404(IncentivePlan, plan_id)
+    record = _readable_plan(plan_id)
     version_id = id_arg("version", "plan version")
     version = next((v for v in record.versions if v.id == version_id), record.current)
     return render_template(
         "incentives/plan_detail.html",
+        **_detail_context(record, version),
+        schedule_form=_schedule_form(version)
+        if current_user.has_role(Role.ADMIN)
+        else None,
+    )
+
+
+def _detail_context(record: IncentivePlan, version: PlanVersion) -> dict[str, Any]:
+    in_force = record.is_active and version.id == record.current.id
+    return dict(
         record=record,
         version=version,
         plan=version.rules,
@@ -324,7 +238,101 @@ def plan_detail(plan_id: int) -> Any:
         locked=queries.locked_version_ids(),
         months=queries.months_using(version.id),
         activate_form=ConfirmForm(),
+        can_edit=current_user.has_role(Role.ADMIN),
+        acknowledgements=plan_queries.acknowledgement_rows(current_viewer(), version)
+        if in_force
+        else None,
+        scope_teams=_team_names(version.team_ids),
     )
+
+
+def _team_names(team_ids: list[Any]) -> str:
+    """The teams a version is for, in words ("" for the whole organisation)."""
+    names = {id_: name for name, id_ in queries.team_ids_by_name().items()}
+    named = sorted(names[int(t)] for t in team_ids or () if int(t) in names)
+    return ", ".join(named) or ("teams that no longer exist" if team_ids else "")
+
+
+def _schedule_form(version: PlanVersion, formdata: Any = None) -> PlanScheduleForm:
+    form = PlanScheduleForm(formdata)
+    if formdata is None:
+        form.effective_from.data = version.effective_from or ""
+    return form
+
+
+@bp.route("/plans/<int:plan_id>/versions/<int:version_id>/schedule", methods=["POST"])
+@role_required(Role.ADMIN)
+def plan_schedule(plan_id: int, version_id: int) -> Any:
+    version = db.get_or_404(PlanVersion, version_id)
+    if version.plan_id != plan_id:
+        abort(404)
+    form = _schedule_form(version, request.form)
+    if form.validate_on_submit():
+        try:
+            plan_operations.schedule_version(
+                version,
+                effective_from=form.effective_from.data,
+                team_ids=[int(t) for t in version.team_ids or ()],
+                by=me(),
+            )
+        except InvalidInput as e:
+            db.session.rollback()
+            populate_errors(form, e)
+        else:
+            db.session.commit()
+            flash(
+                f"{version.label}: saved when and for whom it is in force.", "success"
+            )
+            return redirect(
+                url_for("incentives.plan_detail", plan_id=plan_id, version=version.id)
+            )
+    record = version.plan
+    return render_template(
+        "incentives/plan_detail.html",
+        **_detail_context(record, version),
+        schedule_form=form,
+    ), 200
+
+
+@bp.route("/my-plan")
+@role_required(Role.REP)
+def my_plan() -> Any:
+    version = plan_queries.plan_paid_on(me())
+    acknowledged = (
+        plan_queries.acknowledgement(current_user.id, version) if version else None
+    )
+    return render_template(
+        "incentives/my_plan.html",
+        version=version,
+        words=plan_words.describe(version.rules, current_user.team_id)
+        if version
+        else None,
+        acknowledged=acknowledged,
+        form=version is not None and acknowledged is None,
+    )
+
+
+@bp.route("/my-plan/acknowledge", methods=["POST"])
+@role_required(Role.REP)
+def plan_acknowledge() -> Any:
+    form = PlanAcknowledgeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    version = db.get_or_404(PlanVersion, form.version_id.data)
+    try:
+        plan_operations.acknowledge_plan(
+            version, by=me(), content_hash=form.content_hash.data
+        )
+    except NotAllowed:
+        db.session.rollback()
+        abort(403)
+    except Conflict as e:
+        db.session.rollback()
+        flash(e.message, "error")
+    else:
+        db.session.commit()
+        flash(f"Thank you: you acknowledged {version.label}.", "success")
+    return redirect(url_for("incentives.my_plan"))
 
 
 def _plan_form(formdata: Any = None) -> Any:
@@ -423,8 +431,9 @@ def plan_activate(plan_id: int) -> Any:
 
 
 @bp.route("/plans/<int:plan_id>/versions/<int:version_id>.yaml")
-@role_required(Role.ADMIN)
+@role_required(*PLAN_READERS)
 def plan_version_yaml(plan_id: int, version_id: int) -> Any:
+    _readable_plan(plan_id)
     version = db.get_or_404(PlanVersion, version_id)
     if version.plan_id != plan_id:
         abort(404)

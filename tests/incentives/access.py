@@ -3,9 +3,10 @@
 Reps, supervisors, leadership and admins see month metrics, scores, scorecards and disputes
 (each their own records); supervisors (and leadership and admins) team scorecards;
 leadership and admins the organisation's imports, unattributed tickets, the leadership pack
-and scorecard batches; admins import, change settings, keep plans and close months. Only a
-rep disputes a ticket, only a supervisor decides a dispute or assigns coaching. Hiring
-managers have no access.
+and scorecard batches; admins import, change settings, keep plans and close months.
+Leadership reads every plan and supervisors the one in force; a rep reads and acknowledges
+the plan they are paid on. Only a rep disputes a ticket, only a supervisor decides a
+dispute or assigns coaching. Hiring managers have no access.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ def populate(world: World) -> None:
     version, _ = scoring_operations.save_plan(None, plans.parse_plan(PLAN), by="test")
     world.extra["incentives_plan"] = version.plan_id
     world.extra["incentives_plan_version"] = version.id
+    world.extra["incentives_plan_hash"] = version.content_hash
     ticket = db.session.scalar(select(Ticket).where(Ticket.external_id == "M-1"))
     world.extra["incentives_ticket"] = ticket.id
     dispute = scoring_operations.file_dispute(
@@ -193,9 +195,20 @@ MATRIX: dict[str, Access] = {
         "POST",
         data=lambda w: {"rep_id": w.rep.id, "scenario": "refund-limits"},
     ),
-    "incentives.plan_list": Access(ADMIN, "/incentives/plans"),
+    # Leadership reads every plan; a supervisor the one in force (the matrix's plan).
+    "incentives.plan_list": Access(SUPERVISING, "/incentives/plans"),
     "incentives.plan_detail": Access(
-        ADMIN, lambda w: f"/incentives/plans/{w.extra['incentives_plan']}"
+        SUPERVISING, lambda w: f"/incentives/plans/{w.extra['incentives_plan']}"
+    ),
+    "incentives.my_plan": Access(REP, "/incentives/my-plan"),
+    "incentives.plan_acknowledge": Access(
+        REP,
+        "/incentives/my-plan/acknowledge",
+        "POST",
+        data=lambda w: {
+            "version_id": w.extra["incentives_plan_version"],
+            "content_hash": w.extra["incentives_plan_hash"],
+        },
     ),
     "incentives.plan_create": Access(ADMIN, "/incentives/plans/new"),
     "incentives.plan_edit": Access(
@@ -207,8 +220,17 @@ MATRIX: dict[str, Access] = {
         lambda w: f"/incentives/plans/{w.extra['incentives_plan']}/activate",
         "POST",
     ),
-    "incentives.plan_version_yaml": Access(
+    "incentives.plan_schedule": Access(
         ADMIN,
+        lambda w: (
+            f"/incentives/plans/{w.extra['incentives_plan']}/versions/"
+            f"{w.extra['incentives_plan_version']}/schedule"
+        ),
+        "POST",
+        data={"effective_from": "2024-01"},
+    ),
+    "incentives.plan_version_yaml": Access(
+        SUPERVISING,
         lambda w: (
             f"/incentives/plans/{w.extra['incentives_plan']}/versions/"
             f"{w.extra['incentives_plan_version']}.yaml"

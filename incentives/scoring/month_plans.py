@@ -1,0 +1,60 @@
+"""Reads: which plan version scores a month (by date, or kept through a reopening).
+
+Apart from :mod:`incentives.scoring.queries` so that both it and the close read one
+answer; the decision itself is :func:`incentives.scoring.plan_calendar.in_force`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core.db import db
+from incentives.scoring import plan_calendar
+from incentives.scoring.models import IncentivePlan, MonthClose, PlanVersion
+
+
+def _active_current() -> PlanVersion | None:
+    plan = db.session.scalar(
+        select(IncentivePlan).where(IncentivePlan.is_active.is_(True)).limit(1)
+    )
+    return plan.current if plan is not None and plan.versions else None
+
+
+def _dated(version: PlanVersion) -> plan_calendar.DatedVersion:
+    return plan_calendar.DatedVersion(
+        version_id=version.id,
+        plan_id=version.plan_id,
+        label=version.label,
+        effective_from=version.effective_from,
+        team_ids=frozenset(int(t) for t in version.team_ids or ()),
+    )
+
+
+def calendar_versions() -> list[plan_calendar.DatedVersion]:
+    """Every scheduled plan version, and the plan in force's current version when it is
+    not scheduled (it then applies to the organisation from the start, as before dates)."""
+    found = [
+        _dated(v)
+        for v in db.session.scalars(
+            select(PlanVersion).where(PlanVersion.effective_from.is_not(None))
+        )
+    ]
+    current = _active_current()
+    if current is not None and current.effective_from is None:
+        found.append(_dated(current))
+    return found
+
+
+def version_for_month(month: str) -> PlanVersion | None:
+    """The plan version that scores ``month``: a reopened month keeps the version its
+    last close used; any other the organisation's version in force for it by date."""
+    reopened = db.session.scalar(
+        select(MonthClose)
+        .where(MonthClose.month == month, MonthClose.reopened_at.is_not(None))
+        .order_by(MonthClose.id.desc())
+        .limit(1)
+    )
+    if reopened is not None:
+        return reopened.plan_version
+    chosen = plan_calendar.in_force(calendar_versions(), month, None)
+    return db.session.get(PlanVersion, chosen.version_id) if chosen else None

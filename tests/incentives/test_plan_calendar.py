@@ -1,0 +1,178 @@
+"""Plans in force by date: the version that scores a month for a team, and the overlaps
+that are refused."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from core.audit import AuditEvent
+from core.db import db
+from core.errors import InvalidInput
+from incentives.scoring import operations as scoring_operations
+from incentives.scoring import plan_operations, plan_queries
+from incentives.scoring import queries as scoring_queries
+from incentives.scoring.plan_calendar import DatedVersion, in_force, overlap_problems
+from tests.helpers import post_form, text
+from tests.incentives import scoring_world
+
+ORG_V1 = DatedVersion(1, 1, "House v1", None)
+ORG_V2 = DatedVersion(2, 1, "House v2", "2024-04")
+PHONE = DatedVersion(3, 2, "Phone v1", "2024-03", frozenset({7}))
+
+
+@pytest.mark.parametrize(
+    ("month", "team", "expected"),
+    [
+        ("2024-01", 7, ORG_V1),  # before the team plan: the organisation's
+        ("2024-03", 7, PHONE),  # the team's own plan beats the organisation's
+        ("2024-05", 7, PHONE),  # ... and stays until a later team version
+        ("2024-03", 8, ORG_V1),  # other teams keep the organisation's
+        ("2024-04", 8, ORG_V2),  # the organisation's next version from its month on
+        ("2024-04", None, ORG_V2),  # a rep with no team: the organisation's
+    ],
+)
+def test_the_version_in_force_for_a_month_and_team(month, team, expected) -> None:
+    assert in_force([ORG_V1, ORG_V2, PHONE], month, team) == expected
+
+
+def test_no_version_before_the_first_one_starts() -> None:
+    assert in_force([ORG_V2, PHONE], "2024-02", 7) is None
+
+
+def test_two_plans_starting_the_same_month_for_the_same_people_are_refused() -> None:
+    other_org = DatedVersion(9, 5, "Pilot v1", "2024-04")
+    assert overlap_problems([ORG_V1, ORG_V2, PHONE], other_org) == [
+        "House v2 already applies to the whole organisation from 2024-04. Choose "
+        "another month, or name the teams this plan is for."
+    ]
+    other_phone = DatedVersion(9, 5, "Pilot v1", "2024-03", frozenset({7, 8}))
+    assert overlap_problems([ORG_V1, ORG_V2, PHONE], other_phone, {7: "Phone"}) == [
+        "Phone v1 already applies to Phone from 2024-03. Choose another month, or "
+        "leave those teams out."
+    ]
+    # A later version of one plan takes over; another month or team does not clash.
+    assert overlap_problems([ORG_V2], DatedVersion(9, 1, "House v3", "2024-04")) == []
+    assert overlap_problems([PHONE], DatedVersion(9, 5, "X", "2024-03", {8})) == []
+
+
+# --- on the database ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(app_ctx) -> scoring_world.World:
+    return scoring_world.build()
+
+
+def test_an_unscheduled_plan_in_force_applies_from_the_start(world) -> None:
+    assert plan_queries.version_in_force("2024-03", world.desk.id) == world.version
+    assert plan_queries.version_in_force("1999-01", None) == world.version
+
+
+def test_a_team_plan_scheduled_from_a_month_takes_over_for_that_team(world) -> None:
+    pilot, _ = scoring_operations.save_plan(
+        None, scoring_world.plan_data(name="Desk pilot", target_bonus=300), by="test"
+    )
+    plan_operations.schedule_version(
+        pilot, effective_from="2024-03", team_ids=[world.desk.id], by=world.admin
+    )
+    assert plan_queries.version_in_force("2024-02", world.desk.id) == world.version
+    assert plan_queries.version_in_force("2024-03", world.desk.id) == pilot
+    assert plan_queries.version_in_force("2024-03", world.other.id) == world.version
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "plan.schedule")
+    )
+    assert event.summary == "Desk pilot v1 in force from 2024-03 for Desk"
+
+
+def test_an_overlapping_schedule_is_refused_and_nothing_changes(world) -> None:
+    plan_operations.schedule_version(
+        world.version, effective_from="2024-01", team_ids=[], by=world.admin
+    )
+    pilot, _ = scoring_operations.save_plan(
+        None, scoring_world.plan_data(name="Pilot"), by="test"
+    )
+    with pytest.raises(InvalidInput) as caught:
+        plan_operations.schedule_version(
+            pilot, effective_from="2024-01", team_ids=[], by=world.admin
+        )
+    assert caught.value.errors["effective_from"] == [
+        "Desk plan v1 already applies to the whole organisation from 2024-01. Choose "
+        "another month, or name the teams this plan is for."
+    ]
+    assert pilot.effective_from is None
+    for bad, field in (("March", "effective_from"), ("2024-13", "effective_from")):
+        with pytest.raises(InvalidInput) as caught:
+            plan_operations.schedule_version(
+                pilot, effective_from=bad, team_ids=[], by=world.admin
+            )
+        assert field in caught.value.errors
+    with pytest.raises(InvalidInput) as caught:
+        plan_operations.schedule_version(
+            pilot, effective_from="2024-02", team_ids=[999999], by=world.admin
+        )
+    assert caught.value.errors["teams"] == ["Choose teams that exist."]
+
+
+def test_an_admin_schedules_a_version_on_its_page_and_sees_overlaps_refused(
+    world, client, login_as
+) -> None:
+    pilot, _ = scoring_operations.save_plan(
+        None, scoring_world.plan_data(name="Pilot"), by="test"
+    )
+    plan_operations.schedule_version(
+        world.version, effective_from="2024-01", team_ids=[], by=world.admin
+    )
+    db.session.commit()
+    login_as(world.admin)
+    page = f"/incentives/plans/{pilot.plan_id}"
+    url = f"{page}/versions/{pilot.id}/schedule"
+    response = post_form(client, url, {"effective_from": "2024-01"}, token_from=page)
+    assert response.status_code == 200
+    assert "Desk plan v1 already applies to the whole organisation from 2024-01" in (
+        text(response)
+    )
+    response = post_form(client, url, {"effective_from": "2024-03"}, token_from=page)
+    assert response.status_code == 302
+    shown = text(client.get(response.headers["Location"]))
+    assert "is in force from March 2024, for the whole organisation" in shown
+    assert plan_queries.version_in_force("2024-02", None) == world.version
+    assert plan_queries.version_in_force("2024-03", None).id == pilot.id
+
+
+def test_a_month_is_scored_by_its_version_and_a_reopened_month_keeps_its_own(
+    world,
+) -> None:
+    """March is scored by the plan in force from March; February by the one before.
+    Closed, then the plan changed, then reopened: March keeps the version it was closed
+    with."""
+    pilot, _ = scoring_operations.save_plan(
+        None, scoring_world.plan_data(name="Pilot", target_bonus=400), by="test"
+    )
+    plan_operations.schedule_version(
+        world.version, effective_from="2024-01", team_ids=[], by=world.admin
+    )
+    plan_operations.schedule_version(
+        pilot, effective_from="2024-03", team_ids=[], by=world.admin
+    )
+    march = scoring_queries.month_scores("2024-03")
+    assert march.plan_version_id == pilot.id
+    assert march.scores[world.ann.id].payout == Decimal("200.00")  # 50% of 400
+    assert scoring_queries.month_scores("2024-02").plan_version_id == world.version.id
+
+    close = scoring_operations.close_month("2024-03", by=world.admin)
+    assert close.plan_version_id == pilot.id
+    changed, outcome = scoring_operations.save_plan(
+        pilot.plan, scoring_world.plan_data(name="Pilot", target_bonus=100), by="test"
+    )
+    assert outcome == "new_version"
+    plan_operations.schedule_version(
+        changed, effective_from="2024-03", team_ids=[], by=world.admin
+    )
+    scoring_operations.reopen_month("2024-03", by=world.admin, reason="Late export")
+    again = scoring_queries.month_scores("2024-03")
+    assert again.plan_version_id == pilot.id
+    assert again.scores[world.ann.id].payout == Decimal("200.00")
+    assert scoring_queries.month_scores("2024-04").plan_version_id == changed.id
