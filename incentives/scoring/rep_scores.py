@@ -44,6 +44,7 @@ from incentives.scoring.plans import (
     Tier,
     plain_number,
 )
+from incentives.tickets.months import closed_label
 
 
 def bayesian_csat(
@@ -512,6 +513,13 @@ class CloseInfo:
     ticket_fingerprint: str
     ticket_count: int
     open_disputes: int
+    #: The day it was closed, in the organisation's time zone.
+    closed_on: dt.date | None = None
+
+    @property
+    def label(self) -> str:
+        """ "Closed on 3 June 2026 by Helen Carter", as every surface says it."""
+        return closed_label(self.closed_on or self.closed_at.date(), self.closed_by)
 
 
 @dataclass

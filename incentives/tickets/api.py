@@ -17,7 +17,8 @@ from core.api import api_actor, api_blueprint, token_required
 from core.db import db
 from core.errors import InvalidInput
 from core.params import month_value
-from incentives.tickets import metrics, month_metrics, operations, queries
+from incentives import month_cache
+from incentives.tickets import metrics, operations, queries
 
 bp = api_blueprint("incentives_api", __name__)
 
@@ -79,15 +80,16 @@ def ticket_import() -> Any:
 @token_required(*READERS)
 def metric_month(month: str) -> Any:
     month = month_value(month)
-    result = month_metrics.month_metrics(
-        month, queries.Scope(None, None, organisation=True)
-    )
+    result = month_cache.month_figures(month)
     reps = result.reps.sort_values("email")
     return jsonify(
         {
             "month": month,
             "timezone": queries.org_timezone().key,
             "clock": result.clock.value,
+            "closed": None
+            if result.closed_on is None
+            else {"on": result.closed_on.isoformat(), "by": result.closed_by},
             "organisation": queries.metric_records(
                 result.organisation.to_frame().T  # type: ignore[union-attr]
             )[0],

@@ -28,6 +28,7 @@ from core.params import choice_arg, id_arg, page_arg
 from core.people import User
 from core.settings import get_setting
 from core.tabular import csv_response
+from incentives import month_cache
 from incentives.scoring import queries as scoring_queries
 from incentives.tickets import metrics, month_metrics, operations, queries
 from incentives.tickets.clock import WEEKDAYS, format_clock_time
@@ -69,7 +70,7 @@ def metric_list() -> Any:
     scope = queries.scope_for(current_viewer())
     month = chosen_month()
     team_id = id_arg("team", "team")
-    result = month_metrics.month_metrics(month, scope, team_id=team_id)
+    result = month_cache.figures_for(month, scope, team_id=team_id)
     sort = choice_arg("sort", metrics.SORTABLE, "name")
     order = choice_arg("dir", {"asc", "desc"}, "asc" if sort == "name" else "desc")
     descending = order == "desc"
@@ -125,8 +126,8 @@ METRIC_TABLE = [
 def metric_export() -> Any:
     scope = queries.scope_for(current_viewer())
     month = chosen_month()
-    result = month_metrics.month_metrics(month, scope, team_id=id_arg("team", "team"))
-    header, rows = queries.export_rows(result.reps)
+    result = month_cache.figures_for(month, scope, team_id=id_arg("team", "team"))
+    header, rows = queries.export_rows(result.reps, closed=result.closed_label)
     return csv_response(f"metrics-{month}.csv", header, rows)
 
 
