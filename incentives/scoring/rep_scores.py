@@ -84,6 +84,13 @@ def attainment(term: MetricTerm, value: float) -> float:
     return 1.0 + (v - target) / (stretch - target) * (top - 1.0)
 
 
+def missed_threshold_text(direction: Direction) -> str:
+    """How a value worse than its threshold is marked: "below threshold" for a metric
+    where more is better, "over threshold" where less is (times, reopen rate), so a
+    value above its threshold is never said to be below it."""
+    return "below threshold" if direction is Direction.HIGHER else "over threshold"
+
+
 def is_below_threshold(term: MetricTerm, value: float) -> bool:
     """Worse than the threshold (no credit, and a coaching signal)."""
     if term.spec.direction is Direction.HIGHER:

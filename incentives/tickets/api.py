@@ -110,7 +110,11 @@ def metric_month(month: str) -> Any:
             ],
             "groups": [
                 {"group": r["group_name"], **_metrics_of(r)}
-                for r in queries.metric_records(result.groups)  # type: ignore[arg-type]
+                for r in (
+                    []
+                    if result.groups is None
+                    else queries.metric_records(result.groups)
+                )
             ],
         }
     )

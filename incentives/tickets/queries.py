@@ -386,6 +386,12 @@ def solved_months(ticket_ids: list[int], *, source: str) -> list[str]:
     return sorted(found)
 
 
+def first_month() -> str | None:
+    """The month of the first solved ticket (``None``: no tickets yet)."""
+    first = db.session.scalar(select(func.min(Ticket.solved_at)))
+    return None if first is None else metrics.month_of(first, org_timezone())
+
+
 def months_with_tickets() -> list[str]:
     """Months (newest first) from the first to the last solved ticket, in the org's zone."""
     # Two queries: SQLite answers a lone min() or max() from the index, not both at once.

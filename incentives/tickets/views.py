@@ -159,8 +159,7 @@ def rep_tickets(rep_id: int) -> Any:
         and scoring_queries.get_close(month) is None,
         drilldown=month_metrics.DRILLDOWN,
         columns=METRIC_TABLE,
-        month_before=metrics.shift_month(month, -1),
-        month_after=metrics.shift_month(month, 1),
+        **month_steps(month),
     )
 
 
@@ -173,9 +172,19 @@ def unattributed_tickets() -> Any:
         "incentives/unattributed_tickets.html",
         month=month,
         page=frame_page(tickets, page_arg()),
-        month_before=metrics.shift_month(month, -1),
-        month_after=metrics.shift_month(month, 1),
+        **month_steps(month),
     )
+
+
+def month_steps(month: str) -> dict[str, str | None]:
+    """The months a page steps to: the one before unless it is before the first month
+    with tickets, the one after unless it is after the current month (``None``)."""
+    before, after = metrics.shift_month(month, -1), metrics.shift_month(month, 1)
+    first = queries.first_month()
+    return {
+        "month_before": before if first is not None and before >= first else None,
+        "month_after": after if after <= queries.current_month() else None,
+    }
 
 
 def frame_page(frame: Any, page: int, per_page: int = PER_PAGE) -> Page:

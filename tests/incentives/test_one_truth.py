@@ -328,3 +328,24 @@ def test_a_closed_month_is_read_from_its_close_on_every_surface_after_an_import(
     assert live["ann@example.com"]["tickets_solved"] == 3  # A1, A2, A9
     assert live["cat@example.com"]["tickets_solved"] == 1
     assert live["organisation"]["tickets_solved"] == 9
+
+
+def test_a_month_closed_before_closes_kept_their_figures_reads_its_scores(
+    app, world, seed
+) -> None:
+    """Closes made before the whole figures were kept are read from the figures each
+    rep was scored on and the organisation's and teams' summary; never from tickets."""
+    with seed():
+        admin = db.session.merge(world.admin)
+        close = scoring_operations.close_month(MARCH, by=admin, today_month="2024-04")
+        kept = the_truth(MARCH)
+        close.figures = None
+    month_cache.forget()
+    with app.app_context():
+        old = the_truth(MARCH)
+        figures = month_cache.month_figures(MARCH)
+        assert figures.closed_label.endswith("by Ada Admin")
+        assert figures.groups is None
+    for key, value in kept.items():
+        same(old[key], {k: v for k, v in value.items() if k in FIGURES}, key)
+    assert old["organisation"]["tickets_solved"] == 6
