@@ -38,7 +38,9 @@ write-behind: figures a page had to compute are stored once the request's transa
 has ended, in a short transaction of their own (not when that transaction wrote and was
 rolled back: they might hold what it wrote); a job or a command stores them at once, the
 same way. A transaction that only reads so stays a pure read (on SQLite, one that reads
-before it writes cannot write once another worker has committed).
+before it writes cannot write once another worker has committed). A transaction that has
+written already (closing a month, the demo) stores them in a savepoint of its own, kept
+if it commits: it holds the write lock, so another connection could not write.
 """
 
 from __future__ import annotations
@@ -54,7 +56,16 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from flask import has_request_context
-from sqlalchemy import ScalarSelect, delete, event, func, insert, inspect, select
+from sqlalchemy import (
+    Connection,
+    ScalarSelect,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+)
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -485,7 +496,8 @@ def _flushed(session: Session, _context: Any) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _committed(session: Session) -> None:
-    session.info[_COMMITTED] = True
+    if not session.in_nested_transaction():  # a savepoint released is no commit
+        session.info[_COMMITTED] = True
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -604,19 +616,31 @@ def _snapshot_row(
 
 
 def _write_behind(row: dict[str, Any]) -> None:
-    """Store ``row`` once the request's transaction has ended (see the module's
-    docstring); in a job or a command, at once."""
+    """Store ``row`` without making the reading transaction write (see the module's
+    docstring): a transaction that has written already stores it in a savepoint of its
+    own (kept if it commits); a request that only read, once its transaction has ended;
+    a job or a command that only read, at once in a transaction of its own."""
     session = db.session()
-    if not has_request_context() or not session.in_transaction():
+    if session.in_transaction() and session.info.get(_WROTE):
+        _write_snapshot(row, connection=session.connection())
+    elif has_request_context() and session.in_transaction():
+        session.info.setdefault(_PENDING, []).append(row)
+    else:
         _write_snapshot(row)
-        return
-    session.info.setdefault(_PENDING, []).append(row)
 
 
-def _write_snapshot(row: dict[str, Any]) -> bool:
-    """Insert the snapshot, in a short transaction of its own, and delete the month's
-    snapshots of other inputs stored before this computation began (not newer ones: they
-    may be of newer inputs). Never fails the caller. :return: whether it was stored."""
+def _write_snapshot(
+    row: dict[str, Any], *, connection: Connection | None = None
+) -> bool:
+    """Insert the snapshot and delete the month's snapshots of other inputs stored before
+    this computation began (not newer ones: they may be of newer inputs). Never fails the
+    caller.
+
+    :param connection: write in a savepoint of the transaction under way on it (in a
+        session of its own: the reading session's commit hooks do not run); by default in
+        a short transaction of its own (on a connection given in tests, a savepoint of it).
+    :return: whether it was stored.
+    """
     statements = [
         insert(MonthMetricsSnapshot).values(**row),
         delete(MonthMetricsSnapshot).where(
@@ -627,7 +651,10 @@ def _write_snapshot(row: dict[str, Any]) -> bool:
     ]
     try:
         with (
-            Session(db.engine, join_transaction_mode="create_savepoint") as own,
+            Session(
+                connection if connection is not None else db.engine,
+                join_transaction_mode="create_savepoint",
+            ) as own,
             own.begin(),
         ):
             for statement in statements:

@@ -93,6 +93,11 @@ def chosen_month() -> str:
     return month_arg(default=ticket_queries.current_month)
 
 
+def month_asked() -> Month:
+    """:func:`chosen_month` as a :class:`Month`: what the read path is given."""
+    return Month.parse(chosen_month())
+
+
 def scorecard_month() -> str:
     """The month asked for, else the last full month (the one a scorecard is usually for)."""
     return month_arg(

@@ -48,6 +48,7 @@ from incentives.scoring.rep_scores import (
 from incentives.tickets import metrics, month_metrics
 from incentives.tickets import queries as ticket_queries
 from incentives.tickets.models import Ticket, TicketAgent
+from incentives.tickets.months import Month
 
 # --- plans --------------------------------------------------------------------------------
 
@@ -219,7 +220,9 @@ def forget_cached_scores() -> None:
     month_cache.forget()
 
 
-def month_scores(month: str, *, close: MonthClose | bool | None = True) -> MonthScores:
+def month_scores(
+    month: Month | str, *, close: MonthClose | bool | None = True
+) -> MonthScores:
     """The month's scores: the snapshot of a closed month, else scored now.
 
     :param close: the month's close when the caller has it, ``True`` to look it up.
@@ -230,7 +233,7 @@ def month_scores(month: str, *, close: MonthClose | bool | None = True) -> Month
     return scores
 
 
-def month_scores_at_hand(month: str) -> MonthScores | None:
+def month_scores_at_hand(month: Month | str) -> MonthScores | None:
     """The month's scores if they can be had without reading its tickets: the month is
     closed, or its scores are kept here, or its figures are at hand
     (``month_cache.figures_at_hand``). ``None`` otherwise (say, just after an import,

@@ -19,6 +19,7 @@ from core.errors import InvalidInput
 from core.params import month_value
 from incentives import month_cache
 from incentives.tickets import metrics, operations, queries
+from incentives.tickets.months import Month
 
 bp = api_blueprint("incentives_api", __name__)
 
@@ -79,12 +80,12 @@ def ticket_import() -> Any:
 @bp.route("/metrics/<month>")
 @token_required(*READERS)
 def metric_month(month: str) -> Any:
-    month = month_value(month)
-    result = month_cache.month_figures(month)
+    asked = Month.parse(month_value(month))
+    result = month_cache.month_figures(asked)
     reps = result.reps.sort_values("email")
     return jsonify(
         {
-            "month": month,
+            "month": str(asked),
             "timezone": queries.org_timezone().key,
             "clock": result.clock.value,
             "closed": None

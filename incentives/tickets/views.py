@@ -52,6 +52,7 @@ from incentives.views import (
     bp,
     chosen_month,
     me,
+    month_asked,
     months_around,
 )
 
@@ -68,9 +69,10 @@ def index() -> Any:
 @role_required(*METRIC_ROLES)
 def metric_list() -> Any:
     scope = queries.scope_for(current_viewer())
-    month = chosen_month()
+    asked = month_asked()
+    month = str(asked)
     team_id = id_arg("team", "team")
-    result = month_cache.figures_for(month, scope, team_id=team_id)
+    result = month_cache.figures_for(asked, scope, team_id=team_id)
     sort = choice_arg("sort", metrics.SORTABLE, "name")
     order = choice_arg("dir", {"asc", "desc"}, "asc" if sort == "name" else "desc")
     descending = order == "desc"
@@ -125,7 +127,7 @@ METRIC_TABLE = [
 @role_required(*METRIC_ROLES)
 def metric_export() -> Any:
     scope = queries.scope_for(current_viewer())
-    month = chosen_month()
+    month = month_asked()
     result = month_cache.figures_for(month, scope, team_id=id_arg("team", "team"))
     header, rows = queries.export_rows(result.reps, closed=result.closed_label)
     return csv_response(f"metrics-{month}.csv", header, rows)

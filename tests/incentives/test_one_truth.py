@@ -190,6 +190,8 @@ def walk(app, client, login_as, runner, world, tmp_path: Path) -> dict[str, Any]
     )
     assert computed.exit_code == 0, computed.output
     command_csv = csv_rows(computed.output)
+    table = runner.invoke(args=["scores", "compute", "--month", MARCH]).output
+    assert (label in table) if label else ("Open: scored now" in table)
     for name, rows in (
         ("metrics.csv", metrics_csv),
         ("scores.csv", scores_csv),
