@@ -379,3 +379,34 @@ def test_figures_kept_here_but_not_stored_are_stored_by_the_next_warm_up(
     assert month_cache.warm(MARCH) is False  # stored, not computed again
     assert snapshots() == [(MARCH, month_cache.figures_version())]
     assert month_cache.warm(MARCH) is False
+
+
+def test_figures_computed_after_a_write_go_with_that_transaction(org) -> None:
+    """A transaction that has written stores the figures it computed beside its own
+    writes: kept if it commits, gone if it is rolled back (they might hold its writes)."""
+    forget_all()
+    make_user(Role.REP, email="new@example.com", name="New", team=org["chat"])
+    month_cache.figures_for(MARCH, WHOLE)
+    assert snapshots() == [(MARCH, month_cache.figures_version())]
+    db.session.rollback()
+    assert snapshots() == []
+
+
+def test_a_request_that_only_reads_stores_its_figures_once_it_has_ended(
+    app, org
+) -> None:
+    forget_all()
+    with app.test_request_context(f"/incentives/metrics?month={MARCH}"):
+        month_cache.figures_for(MARCH, WHOLE)
+        assert snapshots() == []  # the request's transaction stays a pure read
+        version = month_cache.figures_version()
+        db.session.rollback()  # the request ends
+        assert snapshots() == [(MARCH, version)]
+
+
+def forget_all() -> None:
+    """Commit the world, then forget the figures its import's job computed ahead."""
+    db.session.commit()
+    db.session.execute(delete(MonthMetricsSnapshot))
+    db.session.commit()
+    month_cache.forget()
