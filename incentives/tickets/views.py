@@ -144,7 +144,7 @@ def rep_tickets(rep_id: int) -> Any:
     month = chosen_month()
     metric = choice_arg("metric", month_metrics.DRILLDOWN, "tickets_solved")
     measures = month_metrics.month_tickets(month, rep_id=rep.id)
-    summary = metrics.rep_metrics(measures, rep_ids=[rep.id]).loc[rep.id]
+    summary = month_cache.rep_summary(rep.id, month)  # disputes applied, or as closed
     tickets = month_metrics.behind(measures, metric)
     page = frame_page(tickets, page_arg())
     return render_template(

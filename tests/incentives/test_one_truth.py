@@ -228,6 +228,19 @@ def walk(app, client, login_as, runner, world, tmp_path: Path) -> dict[str, Any]
         )
     assert (label in page) if label else ("Closed on" not in page)
 
+    # A rep's figures above the tickets behind them.
+    for figures in reps.values():
+        rep_page = text(
+            client.get(f"/incentives/reps/{figures['rep_id']}/tickets?month={MARCH}")
+        )
+        cards = re.findall(
+            r'<strong class="metric-card-value">(.*?)</strong>', rep_page
+        )
+        assert cards[0] == metrics.format_value(
+            "tickets_solved", figures["tickets_solved"]
+        )
+        assert cards[4] == metrics.format_value("csat_raw", figures["csat_raw"])
+
     # The scores page, the team and leadership scorecards.
     scores_page = text(client.get(f"/incentives/scores?month={MARCH}"))
     team_page = text(
