@@ -51,6 +51,7 @@ from core import jobs
 from core.access import Role
 from core.db import db
 from core.people import Team, User, UserRole, team_supervisors
+from incentives import month_cache
 from incentives.tickets import metrics, month_metrics, operations, queries
 from incentives.tickets.models import MonthMetricsSnapshot
 from incentives.tickets.sources import FRONTLINE_COLUMNS
@@ -266,7 +267,7 @@ def page_times(app: Any, ids: dict[str, int], runs: int = 5) -> dict[str, float]
             session["_fresh"] = True
 
     def forget_kept() -> None:
-        month_metrics._ORGANISATION_CACHE.clear()
+        month_cache.forget()
 
     def forget_stored() -> None:
         forget_kept()
@@ -276,7 +277,7 @@ def page_times(app: Any, ids: dict[str, int], runs: int = 5) -> dict[str, float]
 
     def store() -> None:
         with app.app_context():
-            month_metrics.warm_month_metrics(MONTH)
+            month_cache.warm(MONTH)
             db.session.remove()
 
     metrics_url = f"/incentives/metrics?month={MONTH}"
@@ -362,7 +363,7 @@ def run(
     )
     figures: dict[str, Any] = {}
     # Figures kept from a run on another database would match these inputs.
-    month_metrics._ORGANISATION_CACHE.clear()
+    month_cache.forget()
     with app.app_context():
         db.create_all()
         ids = people(reps)
@@ -375,7 +376,7 @@ def run(
         figures["peak_after_import_mb"] = peak_mb()
         scope = queries.Scope(None, None, organisation=True)
         figures["month_rows"] = int(
-            month_metrics.month_metrics(MONTH, scope).organisation["tickets_solved"]
+            month_cache.figures_for(MONTH, scope).organisation["tickets_solved"]
         )
         if not pages_only:
             figures["reimport_s"], again = timed(lambda: import_once(csv_path))
@@ -384,7 +385,7 @@ def run(
 
             def computed() -> month_metrics.MonthMetrics:
                 # The computation alone, not the figures kept or stored.
-                return month_metrics._compute(MONTH, scope, None)
+                return month_metrics.compute(MONTH, scope, None)
 
             computed()  # the database's own caches warm alike for both
             figures["metrics_s"] = best_of(3, computed)

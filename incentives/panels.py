@@ -9,13 +9,14 @@ from typing import Any, TypeVar
 from core.access import Role
 from core.people import User
 from core.shell import Panel, PanelProvider
+from incentives import month_cache
 from incentives.scorecards import queries as scorecard_queries
 from incentives.scorecards.cards import summarise
 from incentives.scoring import dispute_queries, payout_queries, plan_queries
 from incentives.scoring import queries as scoring_queries
 from incentives.scoring.rep_scores import MonthScores
 from incentives.scoring.tables import money, score_text
-from incentives.tickets import metrics, month_metrics
+from incentives.tickets import metrics
 from incentives.tickets import queries as ticket_queries
 from incentives.tickets.views import METRIC_TABLE
 from incentives.views import ORG_ROLES
@@ -31,7 +32,7 @@ def rep_panel(user: User) -> Panel | None:
         {
             "month": month,
             "rep_id": user.id,
-            "summary": month_metrics.rep_month_summary(user.id, month),
+            "summary": month_cache.rep_summary(user.id, month),
             "columns": METRIC_TABLE,
         },
         order=20,
@@ -42,9 +43,7 @@ def team_panel(user: User) -> Panel | None:
     if not user.has_role(Role.SUPERVISOR) or not user.supervised_teams:
         return None
     month = ticket_queries.current_month()
-    teams = month_metrics.team_month_summary(
-        [t.id for t in user.supervised_teams], month
-    )
+    teams = month_cache.team_summary([t.id for t in user.supervised_teams], month)
     return Panel(
         "Team metrics this month",
         "incentives/_panel_team.html",
@@ -62,7 +61,7 @@ def organisation_panel(user: User) -> Panel | None:
         "incentives/_panel_organisation.html",
         {
             "month": month,
-            "summary": month_metrics.organisation_month_summary(month),
+            "summary": month_cache.organisation_summary(month),
             "unknown_agents": ticket_queries.count_unknown_agents(),
             "last_import": ticket_queries.last_import(),
             "is_admin": user.has_role(Role.ADMIN),
@@ -82,7 +81,7 @@ def _unless_updating(month: str, get: Callable[[bool], _Found | None]) -> _Found
     updated. A dashboard never waits for a month to be scored from its tickets; its
     scorecard pages still score it at once."""
     found = get(False)
-    if found is None and month not in month_metrics.months_being_computed():
+    if found is None and month not in month_cache.months_being_computed():
         found = get(True)
     return found
 

@@ -26,6 +26,7 @@ from incentives.scoring import queries as scoring_queries
 from incentives.tickets import metrics
 from incentives.tickets import queries as ticket_queries
 from incentives.tickets.metrics import Channel
+from incentives.tickets.months import Month, existing_months
 
 bp = Blueprint("incentives", __name__, url_prefix="/incentives")
 
@@ -92,6 +93,11 @@ def chosen_month() -> str:
     return month_arg(default=ticket_queries.current_month)
 
 
+def month_asked() -> Month:
+    """:func:`chosen_month` as a :class:`Month`: what the read path is given."""
+    return Month.parse(chosen_month())
+
+
 def scorecard_month() -> str:
     """The month asked for, else the last full month (the one a scorecard is usually for)."""
     return month_arg(
@@ -100,15 +106,25 @@ def scorecard_month() -> str:
 
 
 def months_around(month: str) -> list[str]:
-    """Months with tickets, plus the one shown and the current one."""
-    months = set(ticket_queries.months_with_tickets()) | {
-        month,
-        ticket_queries.current_month(),
-    }
-    return sorted(months, reverse=True)
+    """The months a picker offers, newest first: from the first month with tickets to the
+    current one (never a later one), and the one shown when it is earlier."""
+    first = ticket_queries.first_month()
+    current = Month.parse(ticket_queries.current_month())
+    shown = Month.parse(month)
+    return [
+        str(m)
+        for m in existing_months(
+            None if first is None else Month.parse(first),
+            current,
+            shown if shown <= current else None,
+        )
+    ]
 
 
 def score_months(month: str) -> list[str]:
     """:func:`months_around` and every closed month: the months a score page offers."""
-    months = set(months_around(month)) | set(scoring_queries.closes_in_force())
+    current = ticket_queries.current_month()
+    months = set(months_around(month)) | {
+        m for m in scoring_queries.closes_in_force() if m <= current
+    }
     return sorted(months, reverse=True)

@@ -30,6 +30,7 @@ RULES = {
     "incentives/tickets/importing.py",
     "incentives/tickets/mapping.py",
     "incentives/tickets/metrics.py",
+    "incentives/tickets/months.py",
     "incentives/tickets/normalising.py",
     "incentives/tickets/sources.py",
     # incentives/scoring: plans, a rep's month against them, disputes, score tables

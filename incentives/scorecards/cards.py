@@ -11,7 +11,6 @@ the same partial template, so they cannot disagree.
 
 from __future__ import annotations
 
-import datetime as dt
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -93,16 +92,9 @@ def short_month(month: str) -> str:
     return f"{name[:3]} {year[2:]}"
 
 
-def _date(value: dt.datetime | None, tz: ZoneInfo) -> str:
-    return "—" if value is None else value.astimezone(tz).strftime("%d %b %Y")
-
-
 def status_text(scores: MonthScores, tz: ZoneInfo) -> str:
     if scores.close is not None:
-        return (
-            f"Closed {_date(scores.close.closed_at, tz)} by {scores.close.closed_by}: "
-            "final figures"
-        )
+        return f"{scores.close.label}: final figures"
     return "Open: figures may still change until the month is closed"
 
 

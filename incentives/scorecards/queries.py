@@ -50,8 +50,14 @@ BATCH_KIND = "scorecards.render"
 
 
 def history(month: str) -> list[MonthScores]:
-    """The scores of the trend months ending with ``month``, oldest first."""
-    months = scoring_queries.trailing_months(month, TREND_MONTHS)
+    """The scores of the trend months ending with ``month``, oldest first; none from
+    before the first month with tickets."""
+    first = ticket_queries.first_month()
+    months = [
+        m
+        for m in scoring_queries.trailing_months(month, TREND_MONTHS)
+        if first is None or m >= first or m == month
+    ]
     found = scoring_queries.score_history(months)
     return [found[m] for m in months]
 

@@ -26,7 +26,12 @@ from incentives.scorecards.cards import (
 )
 from incentives.scoring import plans, rep_scores
 from incentives.scoring.plans import Direction
-from incentives.scoring.rep_scores import MetricLine, MonthScores, Person
+from incentives.scoring.rep_scores import (
+    MetricLine,
+    MonthScores,
+    Person,
+    missed_threshold_text,
+)
 from incentives.scoring.tables import money, score_text
 from incentives.tickets import metrics
 
@@ -56,6 +61,8 @@ class LineView:
     missing: bool
     note: str
     trend: Markup
+    #: How a value worse than its threshold is marked ("below" or "over threshold").
+    missed: str = "below threshold"
 
 
 @dataclass(frozen=True)
@@ -148,6 +155,7 @@ def _line_view(line: MetricLine, history: Sequence[float | None]) -> LineView:
         ),
         contribution="—" if line.value is None else f"{line.contribution:.1f}",
         below=line.below_threshold,
+        missed=missed_threshold_text(line.direction),
         missing=line.value is None,
         note=line.note,
         trend=charts.sparkline(

@@ -13,13 +13,14 @@ from core.tabular import csv_text
 from incentives.scoring import operations, plans, queries
 from incentives.tickets import metrics
 from incentives.tickets import queries as ticket_queries
+from incentives.tickets.months import Month
 
 scores_cli = AppGroup("scores", help="Month metrics and scores per rep; month close.")
 
 
 def month_option(value: str) -> str:
     try:
-        return metrics.parse_month(value)
+        return str(Month.parse(value))
     except metrics.InvalidMonth as e:
         raise click.BadParameter(str(e), param_hint="--month") from e
 
@@ -39,8 +40,8 @@ def scores_compute(month: str, output: str) -> None:
     Tickets count in the month they were solved. A closed month prints the figures kept
     at close; an open one is scored now with the plan in force.
     """
-    month = month_option(month)
-    scores = queries.month_scores(month)
+    asked = Month.parse(month_option(month))
+    scores = queries.month_scores(asked)
     header, rows = queries.export_rows(scores)
     if output == "csv":
         click.echo(csv_text(header, rows), nl=False)
@@ -53,12 +54,13 @@ def scores_compute(month: str, output: str) -> None:
     for row in rows:
         click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)))
     click.echo(
-        f"\n{len(rows)} rep(s); {month} in {ticket_queries.org_timezone().key}; "
+        f"\n{len(rows)} rep(s); {asked} in {ticket_queries.org_timezone().key}; "
         f"durations in {ticket_queries.get_clock().label}."
     )
     if scores.is_closed:
         click.echo(
-            f"Closed: the figures kept at close, scored with {scores.plan_label}."
+            f"{scores.close.label}: the figures kept at close, scored with "  # type: ignore[union-attr]
+            f"{scores.plan_label}."
         )
     elif scores.plan:
         click.echo(f"Open: scored now with {scores.plan_label}.")

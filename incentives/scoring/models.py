@@ -123,6 +123,10 @@ class MonthClose(db.Model):
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
     #: Disputes still open at close (they no longer change this month).
     open_disputes: Mapped[int] = mapped_column(default=0)
+    #: The month's whole figures at close (``month_metrics.MonthMetrics.to_data()``):
+    #: what every page of a closed month shows. ``None`` for closes made before they
+    #: were kept (read from ``summary`` and the scores).
+    figures: Mapped[dict[str, Any] | None]
     reopened_at: Mapped[dt.datetime | None]
     reopened_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")

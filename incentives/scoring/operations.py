@@ -20,6 +20,7 @@ from core.access import Role, Viewer, can_supervise_rep
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.people import User
+from incentives import month_cache
 from incentives.scoring import close_review_operations, month_plans, plans, queries
 from incentives.scoring.disputes import (
     DisputeStatus,
@@ -271,7 +272,8 @@ def close_month(
                 ]
             }
         )
-    scores = queries.compute_month(month, version)
+    figures = month_cache.month_figures(month)
+    scores = queries.compute_month(month, version, figures=figures)
     fingerprint, count = queries.ticket_fingerprint(month)
     user_id, label = _actor(by)
     close = MonthClose(
@@ -288,6 +290,7 @@ def close_month(
             "teams": {str(k): v for k, v in scores.teams.items()},
         },
         open_disputes=open_disputes,
+        figures=figures.to_data(),
     )
     db.session.add(close)
     db.session.flush()

@@ -4,22 +4,21 @@ A month's scores come from one of two places, and every page, PDF, export and e-
 them from :func:`month_scores`:
 
 * a **closed** month reads the snapshot its close stored (plan version, every rep's
-  score with each step, the metrics behind it); later imports cannot touch it;
-* an **open** month is scored now, from the tickets as imported with every accepted
-  dispute applied, under the plan in force. The result is kept per worker under a
-  fingerprint of everything it read (imports, people, settings, disputes, the plan), so
-  a change anywhere gives fresh figures on the next read and no worker shows stale ones.
+  score with each step, the figures behind it); later imports cannot touch it;
+* an **open** month is scored now under the plan in force, from the month's figures
+  (``month_cache.month_figures``: the tickets as imported with every accepted dispute
+  applied), the same figures every metrics page shows.
+
+Where scores are kept and when they are out of date is :mod:`incentives.month_cache`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, overload
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -28,7 +27,8 @@ from sqlalchemy.orm import aliased
 from core.access import Viewer, visible_team_ids
 from core.db import db
 from core.people import Team, User
-from incentives.scoring import disputes, month_plans, tables
+from incentives import month_cache
+from incentives.scoring import month_plans, tables
 from incentives.scoring.disputes import DisputeStatus
 from incentives.scoring.models import (
     IncentivePlan,
@@ -49,6 +49,7 @@ from incentives.scoring.rep_scores import (
 from incentives.tickets import metrics, month_metrics
 from incentives.tickets import queries as ticket_queries
 from incentives.tickets.models import Ticket, TicketAgent
+from incentives.tickets.months import Month
 
 # --- plans --------------------------------------------------------------------------------
 
@@ -108,12 +109,7 @@ def team_ids_by_name() -> dict[str, int]:
 
 def get_close(month: str) -> MonthClose | None:
     """The close in force for ``month`` (``None``: the month is open)."""
-    return db.session.scalar(
-        select(MonthClose)
-        .where(MonthClose.month == month, MonthClose.reopened_at.is_(None))
-        .order_by(MonthClose.id.desc())
-        .limit(1)
-    )
+    return month_cache.get_close(str(month))
 
 
 def closes_in_force() -> dict[str, MonthClose]:
@@ -138,42 +134,8 @@ def close_history(month: str | None = None) -> list[MonthClose]:
 
 
 def accepted_changes() -> dict[int, tuple[int | None, int | None]]:
-    """Ticket id -> (rep id, team id) it counts for, from every accepted dispute.
-
-    Excluded tickets count for nobody; reassigned ones for the new rep, in their team today.
-    A ticket disputed more than once follows its latest accepted dispute.
-    """
-    rows = db.session.execute(
-        select(
-            TicketDispute.ticket_id,
-            TicketDispute.resolution,
-            TicketDispute.reassigned_to_id,
-            User.team_id,
-        )
-        .outerjoin(User, User.id == TicketDispute.reassigned_to_id)
-        .where(TicketDispute.status == DisputeStatus.ACCEPTED)
-        .order_by(TicketDispute.decided_at, TicketDispute.id)
-    )
-    changes: dict[int, tuple[int | None, int | None]] = {}
-    for ticket_id, resolution, rep_id, team_id in rows:
-        if resolution == disputes.Resolution.REASSIGN and rep_id is not None:
-            changes[ticket_id] = (rep_id, team_id)
-        else:
-            changes[ticket_id] = (None, None)
-    return changes
-
-
-def disputes_version() -> str:
-    """Changes whenever a dispute is filed or decided."""
-    row = db.session.execute(
-        select(
-            func.count(TicketDispute.id),
-            func.max(TicketDispute.id),
-            func.max(TicketDispute.decided_at),
-            func.count(TicketDispute.decided_at),
-        )
-    ).one()
-    return repr(tuple(row))
+    """Ticket id -> (rep id, team id) it counts for: ``month_cache.accepted_changes``."""
+    return dict(month_cache.accepted_changes())
 
 
 def list_disputes(
@@ -247,60 +209,43 @@ def get_open_dispute(ticket_id: int) -> TicketDispute | None:
 
 def close_info(close: MonthClose) -> CloseInfo:
     """A close as plain data (safe to keep between requests)."""
+    on, by = month_cache.closed_on_by(close)
     return CloseInfo(
         close.id,
         close.closed_at,
-        close.closed_by.name if close.closed_by else close.actor_label,
+        by,
         close.note,
         close.ticket_fingerprint,
         close.ticket_count,
         close.open_disputes,
+        on,
     )
 
 
-#: Open months' scores by (month, fingerprint of their inputs); closed ones by close id.
-_CACHE: OrderedDict[tuple[str, str], MonthScores] = OrderedDict()
-_CACHE_LOCK = threading.Lock()
-CACHE_SIZE = 24
-
-
 def forget_cached_scores() -> None:
-    with _CACHE_LOCK:
-        _CACHE.clear()
+    """Drop the figures and scores this process keeps (``month_cache.forget``)."""
+    month_cache.forget()
 
 
-def _cached(key: tuple[str, str]) -> MonthScores | None:
-    with _CACHE_LOCK:
-        found = _CACHE.get(key)
-        if found is not None:
-            _CACHE.move_to_end(key)
-        return found
-
-
-def _keep(key: tuple[str, str], value: MonthScores) -> None:
-    with _CACHE_LOCK:
-        _CACHE[key] = value
-        while len(_CACHE) > CACHE_SIZE:
-            _CACHE.popitem(last=False)
-
-
-def month_scores(month: str, *, close: MonthClose | bool | None = True) -> MonthScores:
+def month_scores(
+    month: Month | str, *, close: MonthClose | bool | None = True
+) -> MonthScores:
     """The month's scores: the snapshot of a closed month, else scored now.
 
     :param close: the month's close when the caller has it, ``True`` to look it up.
     """
-    scores = _month_scores(month, close=close, read_tickets=True)
+    scores = _month_scores(str(month), close=close, read_tickets=True)
     if scores is None:  # reading the tickets always scores the month
         raise RuntimeError(f"no scores for {month}")
     return scores
 
 
-def month_scores_at_hand(month: str) -> MonthScores | None:
+def month_scores_at_hand(month: Month | str) -> MonthScores | None:
     """The month's scores if they can be had without reading its tickets: the month is
-    closed, or its scores are kept here, or they can be worked out from the stored month
-    metrics. ``None`` otherwise (say, just after an import, before its figures are
-    computed ahead)."""
-    return _month_scores(month, close=True, read_tickets=False)
+    closed, or its scores are kept here, or its figures are at hand
+    (``month_cache.figures_at_hand``). ``None`` otherwise (say, just after an import,
+    before its figures are computed ahead)."""
+    return _month_scores(str(month), close=True, read_tickets=False)
 
 
 @dataclass(frozen=True)
@@ -319,13 +264,14 @@ def rep_month_score(
 
     Unless the whole month is kept here already, the rep's score is worked out alone (a
     worker's first dashboard need not build a thousand scores): a closed month's kept
-    score is read, an open month's is scored from the stored month metrics. Failing that,
-    the month is scored as :func:`month_scores` does; with ``read_tickets`` false, ``None``
-    when that would mean reading its tickets (see :func:`month_scores_at_hand`).
+    score is read, an open month's is scored from the month's figures at hand. Failing
+    that, the month is scored as :func:`month_scores` does; with ``read_tickets`` false,
+    ``None`` when that would mean reading its tickets (see :func:`month_scores_at_hand`).
     """
+    month = str(month)
     close = get_close(month)
     if close is not None:
-        kept = _cached(_close_key(close))
+        kept = month_cache.kept_scores(month_cache.close_key(close))
         if kept is not None:
             return RepMonthScore(kept.scores.get(rep_id), kept.currency, True)
         detail = db.session.scalar(
@@ -341,7 +287,7 @@ def rep_month_score(
             True,
         )
     key, version = _open_month_key(month)
-    kept = _cached(key)
+    kept = month_cache.kept_scores(key)
     if kept is None:
         alone = _one_rep_from_store(month, rep_id, version)
         if alone is not None:
@@ -357,36 +303,31 @@ def _month_scores(
 ) -> MonthScores | None:
     found = get_close(month) if close is True else close
     if isinstance(found, MonthClose):
-        key = _close_key(found)
-        cached = _cached(key)
+        key = month_cache.close_key(found)
+        cached = month_cache.kept_scores(key)
         if cached is None:
             cached = _from_close(found)
-            _keep(key, cached)
+            month_cache.keep_scores(key, cached)
         return cached
     key, version = _open_month_key(month)
-    cached = _cached(key)
+    cached = month_cache.kept_scores(key)
     if cached is None:
-        cached = compute_month(month, version, read_tickets=read_tickets)
-        if cached is None:
+        figures = month_cache.open_figures_at_hand(month)
+        if figures is None and not read_tickets:
             return None
-        _keep(key, cached)
+        cached = compute_month(month, version, figures=figures)
+        month_cache.keep_scores(key, cached)
     return cached
 
 
-def _close_key(close: MonthClose) -> tuple[str, str]:
-    """What a closed month's scores are kept under here."""
-    return (close.month, f"close:{close.id}")
-
-
 def _open_month_key(month: str) -> tuple[tuple[str, str], PlanVersion | None]:
-    """What an open month's scores are kept under here: a fingerprint of everything they
-    are worked out from; and the plan version that scores it."""
+    """What an open month's scores are kept under here: the fingerprint of its figures
+    and the plan version in force; and that version."""
     version = month_plans.version_for_month(month)
     fingerprint = hashlib.sha256(
         repr(
             (
-                month_metrics.inputs_version(),
-                disputes_version(),
+                month_cache.figures_version(),
                 version.id if version else None,
                 version.content_hash if version else None,
             )
@@ -398,13 +339,11 @@ def _open_month_key(month: str) -> tuple[tuple[str, str], PlanVersion | None]:
 def _one_rep_from_store(
     month: str, rep_id: int, version: PlanVersion | None
 ) -> RepMonthScore | None:
-    """One rep's score of an open month from the stored month metrics, as
+    """One rep's score of an open month from its figures at hand, as
     :func:`compute_month` scores everyone; ``None`` when it would read tickets."""
     if version is None:
         return RepMonthScore(None, "", False)
-    if _month_has_accepted_disputes(month):
-        return None
-    stored = month_metrics.stored_month_metrics(month)
+    stored = month_cache.open_figures_at_hand(month)
     if stored is None or stored.organisation is None:
         return None
     one = MonthScores(
@@ -467,72 +406,27 @@ def _record(row: pd.Series | Mapping[str, Any]) -> dict[str, Any]:
     return {column: _clean(row.get(column)) for column in metrics.METRIC_COLUMNS}
 
 
-def month_measures(month: str) -> pd.DataFrame:
-    """Every ticket solved in the month, measured, with accepted disputes applied."""
-    tz = ticket_queries.org_timezone()
-    start, end = metrics.month_bounds(month, tz)
-    tickets = ticket_queries.load_tickets(start, end)
-    tickets = disputes.apply_attribution(tickets, accepted_changes())
-    return metrics.measure_tickets(
-        tickets,
-        month=month,
-        tz=tz,
-        targets=ticket_queries.get_sla_targets(),
-        hours=ticket_queries.get_opening_hours(),
-    )
-
-
-@overload
 def compute_month(
-    month: str, version: PlanVersion | None, *, read_tickets: Literal[True] = True
-) -> MonthScores: ...
-
-
-@overload
-def compute_month(
-    month: str, version: PlanVersion | None, *, read_tickets: bool
-) -> MonthScores | None: ...
-
-
-def compute_month(
-    month: str, version: PlanVersion | None, *, read_tickets: bool = True
-) -> MonthScores | None:
-    """Score ``month`` now under ``version`` (no scores without a plan).
-
-    The figures behind the scores are the organisation's stored month metrics when they
-    are at hand for the current inputs and no accepted dispute moves a ticket of the month
-    (they count every ticket as imported); otherwise every ticket of the month is read and
-    measured with the disputes applied (or, ``read_tickets`` false, ``None`` is returned).
-    Both give the same scores.
-    """
+    month: str,
+    version: PlanVersion | None,
+    *,
+    figures: month_metrics.MonthMetrics | None = None,
+) -> MonthScores:
+    """Score ``month`` now under ``version`` (no scores without a plan), from its
+    figures (``month_cache.month_figures`` unless given): the reps scored are those
+    active or who solved a ticket, with the figures every metrics page shows."""
+    if figures is None:
+        figures = month_cache.month_figures(month)
     reps = ticket_queries.list_reps(ticket_queries.Scope(None, None, organisation=True))
-    active = reps.index[reps["is_active"].astype(bool)].tolist()
     team_rows = ticket_queries.team_choices(
         ticket_queries.Scope(None, None, organisation=True)
     )
-    stored = None
-    if not _month_has_accepted_disputes(month):
-        stored = month_metrics.stored_month_metrics(month)
-    if stored is not None and stored.organisation is not None:
-        per_rep = stored.reps[metrics.METRIC_COLUMNS]
-        per_team = stored.teams[metrics.METRIC_COLUMNS]
-        organisation = stored.organisation
-        unattributed = stored.unattributed
-        ticket_count = int(organisation["tickets_solved"])
-    elif not read_tickets:
-        return None
-    else:
-        measures = month_measures(month)
-        per_rep = metrics.rep_metrics(measures, rep_ids=active)
-        per_team = metrics.team_metrics(measures, team_ids=[t[0] for t in team_rows])
-        organisation = metrics.organisation_metrics(measures)
-        unattributed = int(measures["rep_id"].isna().sum())
-        ticket_count = len(measures)
+    organisation = month_metrics.organisation_row(figures)
     org_csat = _clean(organisation["csat_raw"])
     names = dict(team_rows)
     plan = version.rules if version is not None else None
     result = MonthScores(
-        month=month,
+        month=str(month),
         close=None,
         plan_version_id=version.id if version else None,
         plan_label=version.label if version else "",
@@ -541,13 +435,13 @@ def compute_month(
         organisation=_record(organisation),
         teams={
             int(team_id): {**_record(row), "team_name": names.get(int(team_id), "")}
-            for team_id, row in per_team.iterrows()
+            for team_id, row in figures.teams.iterrows()
             if int(team_id) in names
         },
-        ticket_count=ticket_count,
+        ticket_count=int(organisation["tickets_solved"]),
     )
-    result.organisation["unattributed"] = unattributed
-    _add_reps(result, per_rep, reps)
+    result.organisation["unattributed"] = figures.unattributed
+    _add_reps(result, figures.reps[metrics.METRIC_COLUMNS], reps)
     return result
 
 
@@ -593,24 +487,6 @@ def _add_rep(
             result.plan,
             org_csat=result.org_csat,
         )
-
-
-def _month_has_accepted_disputes(month: str) -> bool:
-    """Whether an accepted dispute moves or excludes a ticket solved in ``month``."""
-    start, end = metrics.month_bounds(month, ticket_queries.org_timezone())
-    return (
-        db.session.scalar(
-            select(TicketDispute.id)
-            .join(Ticket, Ticket.id == TicketDispute.ticket_id)
-            .where(
-                TicketDispute.status == DisputeStatus.ACCEPTED,
-                Ticket.solved_at >= start,
-                Ticket.solved_at < end,
-            )
-            .limit(1)
-        )
-        is not None
-    )
 
 
 def ticket_fingerprint(month: str) -> tuple[str, int]:
@@ -670,7 +546,9 @@ def export_rows(
         ],
         columns=["email", "name", "team_name", *metrics.METRIC_COLUMNS],
     )
-    header, rows = ticket_queries.export_rows(frame)
+    header, rows = ticket_queries.export_rows(
+        frame, closed=scores.close.label if scores.close else ""
+    )
     for person, row in zip(people, rows, strict=True):
         row.extend(
             tables.score_cells(scores.scores.get(person.rep_id), scores.currency)

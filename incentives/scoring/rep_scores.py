@@ -44,6 +44,7 @@ from incentives.scoring.plans import (
     Tier,
     plain_number,
 )
+from incentives.tickets.months import closed_label
 
 
 def bayesian_csat(
@@ -81,6 +82,13 @@ def attainment(term: MetricTerm, value: float) -> float:
     if v >= stretch:
         return top
     return 1.0 + (v - target) / (stretch - target) * (top - 1.0)
+
+
+def missed_threshold_text(direction: Direction) -> str:
+    """How a value worse than its threshold is marked: "below threshold" for a metric
+    where more is better, "over threshold" where less is (times, reopen rate), so a
+    value above its threshold is never said to be below it."""
+    return "below threshold" if direction is Direction.HIGHER else "over threshold"
 
 
 def is_below_threshold(term: MetricTerm, value: float) -> bool:
@@ -512,6 +520,13 @@ class CloseInfo:
     ticket_fingerprint: str
     ticket_count: int
     open_disputes: int
+    #: The day it was closed, in the organisation's time zone.
+    closed_on: dt.date | None = None
+
+    @property
+    def label(self) -> str:
+        """ "Closed on 3 June 2026 by Helen Carter", as every surface says it."""
+        return closed_label(self.closed_on or self.closed_at.date(), self.closed_by)
 
 
 @dataclass

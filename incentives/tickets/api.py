@@ -17,7 +17,9 @@ from core.api import api_actor, api_blueprint, token_required
 from core.db import db
 from core.errors import InvalidInput
 from core.params import month_value
-from incentives.tickets import metrics, month_metrics, operations, queries
+from incentives import month_cache
+from incentives.tickets import metrics, operations, queries
+from incentives.tickets.months import Month
 
 bp = api_blueprint("incentives_api", __name__)
 
@@ -78,16 +80,17 @@ def ticket_import() -> Any:
 @bp.route("/metrics/<month>")
 @token_required(*READERS)
 def metric_month(month: str) -> Any:
-    month = month_value(month)
-    result = month_metrics.month_metrics(
-        month, queries.Scope(None, None, organisation=True)
-    )
+    asked = Month.parse(month_value(month))
+    result = month_cache.month_figures(asked)
     reps = result.reps.sort_values("email")
     return jsonify(
         {
-            "month": month,
+            "month": str(asked),
             "timezone": queries.org_timezone().key,
             "clock": result.clock.value,
+            "closed": None
+            if result.closed_on is None
+            else {"on": result.closed_on.isoformat(), "by": result.closed_by},
             "organisation": queries.metric_records(
                 result.organisation.to_frame().T  # type: ignore[union-attr]
             )[0],
@@ -108,7 +111,11 @@ def metric_month(month: str) -> Any:
             ],
             "groups": [
                 {"group": r["group_name"], **_metrics_of(r)}
-                for r in queries.metric_records(result.groups)  # type: ignore[arg-type]
+                for r in (
+                    []
+                    if result.groups is None
+                    else queries.metric_records(result.groups)
+                )
             ],
         }
     )

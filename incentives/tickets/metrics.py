@@ -45,7 +45,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import enum
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -59,6 +58,11 @@ from incentives.tickets.clock import (
     business_minutes,
     calendar_minutes,
 )
+
+# Months are met here first: their type and check are re-exported.
+from incentives.tickets.months import MONTH_RE as MONTH_RE
+from incentives.tickets.months import InvalidMonth as InvalidMonth
+from incentives.tickets.months import Month
 
 
 class Channel(enum.StrEnum):
@@ -179,28 +183,20 @@ METRIC_COLUMNS = [
 
 NO_GROUP = "(no group)"
 MIXED = "mixed"
-#: Digits 0-9 only: ``\d`` also matches Arabic-Indic and other digits.
-MONTH_RE = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+__all__ = [
+    "MONTH_RE",
+    "InvalidMonth",
+    "Month",
+]  # re-exported: months are met here first
 
 
-class InvalidMonth(ValueError):
-    """Not a month written as YYYY-MM."""
-
-
-def parse_month(text: str) -> str:
-    """``"2024-03"`` checked and returned as is.
+def parse_month(text: str | Month) -> str:
+    """``"2024-03"`` checked and returned as is (a :class:`Month` as its text).
 
     :raises InvalidMonth: not YYYY-MM, or no such month, or one whose end (or the month
         after it) the calendar cannot reach: years 1971 to 9998.
     """
-    match = MONTH_RE.match((text or "").strip())
-    if (
-        not match
-        or not 1 <= int(match.group(2)) <= 12
-        or not 1971 <= int(match.group(1)) <= 9998
-    ):
-        raise InvalidMonth(f"{text!r} is not a month written as YYYY-MM")
-    return match.group(0)
+    return str(Month.parse(text))
 
 
 def month_of(moment: dt.datetime, tz: ZoneInfo) -> str:
@@ -216,19 +212,17 @@ def months_of(moments: pd.Series, tz: ZoneInfo) -> list[str]:
     return [f"{code // 100:04d}-{code % 100:02d}" for code in codes.tolist()]
 
 
-def shift_month(month: str, by: int) -> str:
-    year, number = (int(part) for part in parse_month(month).split("-"))
-    index = year * 12 + (number - 1) + by
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+def shift_month(month: str | Month, by: int) -> str:
+    return str(Month.parse(month).shift(by))
 
 
-def month_bounds(month: str, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+def month_bounds(month: str | Month, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
     """The month's first instant and the next month's first instant, in UTC.
 
     Local midnight on the 1st in ``tz``, so a month in Sydney starts the day before it does
     in UTC.
     """
-    year, number = (int(part) for part in parse_month(month).split("-"))
+    year, number = Month.parse(month).year, Month.parse(month).number
     start = dt.datetime(year, number, 1, tzinfo=tz)
     days = calendar.monthrange(year, number)[1]
     end = start.replace(tzinfo=None) + dt.timedelta(days=days)
@@ -609,7 +603,6 @@ def _minutes(minutes: float) -> str:
     return f"{minutes / 1440:.1f} d"
 
 
-def month_label(month: str) -> str:
+def month_label(month: str | Month) -> str:
     """``"2024-03"`` as ``"March 2024"``."""
-    year, number = (int(part) for part in parse_month(month).split("-"))
-    return f"{calendar.month_name[number]} {year}"
+    return Month.parse(month).label

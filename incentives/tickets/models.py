@@ -217,7 +217,7 @@ class MonthMetricsSnapshot(db.Model):
     """The organisation's month metrics as computed for one version of their inputs.
 
     Any worker or host showing the month reads them here instead of computing them again
-    from every ticket. ``inputs_version`` is ``month_metrics.inputs_version()``: once an import
+    from every ticket. ``inputs_version`` is ``month_cache.figures_version()``: once an import
     or a setting changes it, the row is no longer read, and the next one stored for the
     month replaces it. Kept figures, not a record: rows may be deleted at any time.
     """

@@ -1,37 +1,24 @@
-"""A month's metrics: the figures every metrics page, panel, export and score reads.
+"""A month's metrics computed from its tickets: the figures every metrics page, panel,
+export and score shows.
 
-The organisation's figures of a month are computed once for a version of their inputs
-(:func:`inputs_version`) and kept: in this process (the newest :data:`CACHE_MONTHS`), and
-in the database for every worker and host (:class:`~incentives.tickets.models.
-MonthMetricsSnapshot`). A supervisor's or a rep's view is cut from them when they are at
-hand, and otherwise computed from their own tickets only. Background jobs compute a month
-ahead after an import or a setting changes its figures (``operations.warm_up_metrics``).
+This module only computes. Which figures a page reads, where they are kept and when
+they are out of date is :mod:`incentives.month_cache` (``month_cache.month_figures`` is
+the one truth of a month: accepted disputes applied, a closed month as it was closed).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import logging
-import threading
-import time
-from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 import pandas as pd
-from flask import has_request_context, request
-from sqlalchemy import delete, event, func, insert, select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session, SessionTransaction
 
-from core.db import READ_ONLY_METHODS, db, utcnow
-from core.jobs import Job, JobStatus
-from incentives.tickets import columnar, inputs_token, metrics
+from incentives.tickets import columnar, metrics
 from incentives.tickets.clock import Clock
-from incentives.tickets.metrics import DEFAULT_SLA_TARGETS
-from incentives.tickets.models import MonthMetricsSnapshot, TicketImport
+from incentives.tickets.months import closed_label
 from incentives.tickets.queries import (
     Scope,
     get_opening_hours,
@@ -43,7 +30,9 @@ from incentives.tickets.queries import (
     team_choices,
 )
 
-logger = logging.getLogger(__name__)
+#: Ticket pk -> (rep id, team id) the ticket counts for instead of its agent's rep (a rep
+#: id of ``None``: nobody). Accepted disputes give these (``scoring.disputes``).
+Attribution = Mapping[int, tuple[int | None, int | None]]
 
 
 @dataclass
@@ -57,6 +46,16 @@ class MonthMetrics:
     groups: pd.DataFrame | None = None
     organisation: pd.Series | None = None
     unattributed: int = 0
+    #: A closed month: the day it was closed (organisation's time zone) and by whom.
+    closed_on: dt.date | None = None
+    closed_by: str = ""
+
+    @property
+    def closed_label(self) -> str:
+        """ "Closed on 3 June 2026 by Helen Carter", or "" for an open month."""
+        if self.closed_on is None:
+            return ""
+        return closed_label(self.closed_on, self.closed_by)
 
     @cached_property
     def rep_rows(self) -> dict[int, dict[str, Any]]:
@@ -109,281 +108,15 @@ class MonthMetrics:
         )
 
 
-#: Organisation-wide month metrics by (month, fingerprint of their inputs), newest last.
-#: Each worker process keeps its own few, in front of the copy every worker shares in the
-#: database (:class:`~incentives.tickets.models.MonthMetricsSnapshot`). The fingerprint is read
-#: from the database on every use, so no worker ever shows figures older than the data.
-_ORGANISATION_CACHE: OrderedDict[tuple[str, str], MonthMetrics] = OrderedDict()
-_CACHE_LOCK = threading.Lock()
-CACHE_MONTHS = 12
-
-
-def inputs_version() -> str:
-    """A fingerprint of everything month metrics read, bar the ticket rows themselves.
-
-    Tickets change only through imports, so the last import stands for them; who is a rep
-    in which team, which agent is whom, the SLA targets, opening hours and holidays are
-    stood for by a token every change to them renews (:mod:`incentives.tickets.inputs_token`);
-    then the time zone. Any change gives a new fingerprint, read in one query.
-
-    A request that only reads changes none of these, so it works the fingerprint out once
-    however many figures it shows.
-    """
-    if has_request_context() and request.method in READ_ONLY_METHODS:
-        version = request.environ.get(_VERSION_KEY)
-        if version is None:
-            version = request.environ[_VERSION_KEY] = _inputs_version()
-        return version
-    return _inputs_version()
-
-
-#: Where a read-only request keeps :func:`inputs_version`.
-_VERSION_KEY = "frontline.incentives.inputs_version"
-
-
-def _inputs_version() -> str:
-    last_import, token = db.session.execute(
-        select(
-            select(func.max(TicketImport.id))
-            .where(TicketImport.status == "imported")
-            .scalar_subquery(),
-            inputs_token.stored(),
-        )
-    ).one()
-    parts = [org_timezone().key, last_import, token, _DEFAULT_TARGETS]
-    return hashlib.sha256(repr(parts).encode()).hexdigest()
-
-
-#: The SLA targets of pairs an admin never set come from the code: a release that changes
-#: them changes the fingerprint too.
-_DEFAULT_TARGETS = repr(sorted(DEFAULT_SLA_TARGETS.items()))
-
-
-def month_metrics(
-    month: str, scope: Scope, *, team_id: int | None = None
-) -> MonthMetrics:
-    """The month's metrics for what ``scope`` may see, optionally for one team.
-
-    The organisation's figures are looked for in this process, then in the database; when
-    neither has them for the current inputs, leadership's view computes and stores them.
-    A supervisor's or a rep's slice is cut from them when they are at hand, and otherwise
-    computed from their own tickets only.
-    """
+def cut(whole: MonthMetrics, scope: Scope, team_id: int | None) -> MonthMetrics:
+    """What ``scope`` may see of the organisation's figures, optionally one team's (new
+    frames; ``whole`` stays)."""
     if (
         team_id is not None
         and scope.team_ids is not None
         and team_id not in scope.team_ids
     ):
         team_id = None
-    whole = _organisation(month, inputs_version(), compute=scope.organisation)
-    if whole is None:
-        return _compute(month, scope, team_id)
-    return _slice(whole, scope, team_id)
-
-
-def stored_month_metrics(month: str) -> MonthMetrics | None:
-    """The organisation's figures of ``month`` for the current inputs if this process or
-    the database has them; ``None`` otherwise (never computed here)."""
-    return _organisation(month, inputs_version(), compute=False)
-
-
-#: The kind of the background job that computes month metrics ahead.
-WARM_UP_KIND = "incentives.metrics"
-
-
-def months_being_computed() -> set[str]:
-    """Months a background job is about to compute ahead (waiting or running, and its
-    runner alive)."""
-    waiting = db.session.scalars(
-        select(Job).where(
-            Job.kind == WARM_UP_KIND,
-            Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]),
-        )
-    )
-    months: set[str] = set()
-    for job in waiting:
-        if not job.interrupted:
-            months.update(job.params.get("args", [[]])[0])
-    return months
-
-
-def warm_month_metrics(month: str) -> bool:
-    """Compute and store the organisation's figures of ``month`` unless they are stored
-    for the current inputs already.
-
-    :return: whether they were computed here.
-    """
-    version = inputs_version()
-    if _snapshot_stored(month, version):
-        return False
-    kept = _kept(month, version)
-    if kept is not None:  # computed here, but not stored (the store failed)
-        _store_snapshot(kept, version, utcnow(), 0)
-        return False
-    _keep(month, version, _compute_and_store(month, version))
-    return True
-
-
-def _organisation(month: str, version: str, *, compute: bool) -> MonthMetrics | None:
-    """The organisation's figures for these inputs: kept here, stored, or (``compute``)
-    computed now and stored; ``None`` when not at hand and not to be computed."""
-    whole = _kept(month, version)
-    if whole is not None:
-        return whole
-    whole = _load_snapshot(month, version)
-    if whole is None and compute:
-        whole = _compute_and_store(month, version)
-    if whole is not None:
-        _keep(month, version, whole)
-    return whole
-
-
-def _kept(month: str, version: str) -> MonthMetrics | None:
-    with _CACHE_LOCK:
-        return _ORGANISATION_CACHE.get((month, version))
-
-
-def _keep(month: str, version: str, whole: MonthMetrics) -> None:
-    with _CACHE_LOCK:
-        _ORGANISATION_CACHE[(month, version)] = whole
-        _ORGANISATION_CACHE.move_to_end((month, version))
-        while len(_ORGANISATION_CACHE) > CACHE_MONTHS:
-            _ORGANISATION_CACHE.popitem(last=False)
-
-
-def _snapshot_stored(month: str, version: str) -> bool:
-    return (
-        db.session.scalar(
-            select(MonthMetricsSnapshot.id).where(
-                MonthMetricsSnapshot.month == month,
-                MonthMetricsSnapshot.inputs_version == version,
-            )
-        )
-        is not None
-    )
-
-
-def _load_snapshot(month: str, version: str) -> MonthMetrics | None:
-    """The stored figures for these inputs; ``None`` when there are none (or they cannot
-    be read, e.g. stored in an older format: they are then computed again)."""
-    data = db.session.scalar(
-        select(MonthMetricsSnapshot.data).where(
-            MonthMetricsSnapshot.month == month,
-            MonthMetricsSnapshot.inputs_version == version,
-        )
-    )
-    if data is None:
-        return None
-    try:
-        return MonthMetrics.from_data(data)
-    except (ValueError, KeyError, TypeError):
-        logger.warning("Stored metrics of %s not readable; computing them", month)
-        return None
-
-
-def _compute_and_store(month: str, version: str) -> MonthMetrics:
-    started, clock = utcnow(), time.perf_counter()
-    whole = _compute(month, Scope(None, None, organisation=True), None)
-    _store_snapshot(whole, version, started, int((time.perf_counter() - clock) * 1000))
-    return whole
-
-
-def _store_snapshot(
-    whole: MonthMetrics, version: str, started: dt.datetime, compute_ms: int
-) -> None:
-    """Store the organisation's figures for every worker and host.
-
-    Storing never fails the caller: a failure is logged, and the figures are computed again
-    where they are next needed.
-
-    A request that may write holds SQLite's write lock already: it stores in a savepoint of
-    its own transaction (kept if the request commits). A request that only reads (GET)
-    keeps its transaction a pure read and stores once that transaction has ended, in a
-    short one of its own that begins with the write (on SQLite, a transaction that reads
-    before it writes cannot write once another worker has committed). Jobs and commands
-    store at once, the same way.
-    """
-    try:
-        row = {
-            "month": whole.month,
-            "inputs_version": version,
-            "data": whole.to_data(),
-            "computed_at": started,
-            "compute_ms": compute_ms,
-        }
-    except ValueError:
-        logger.exception("Metrics of %s could not be stored", whole.month)
-        return
-    if not has_request_context():
-        _write_snapshot(row)
-    elif request.method in READ_ONLY_METHODS:
-        _write_after_transaction(row)
-    else:
-        _write_snapshot(row, session=db.session())
-
-
-def _write_snapshot(row: dict[str, Any], *, session: Session | None = None) -> bool:
-    """Insert the snapshot and delete the month's snapshots of other inputs stored before
-    this computation began (not newer ones: they may be of newer inputs).
-
-    :param session: write in a savepoint of this session; by default in a session and
-        transaction of its own (on a connection given in tests, a savepoint of that).
-    :return: ``False`` when not stored (logged).
-    """
-    statements = [
-        insert(MonthMetricsSnapshot).values(**row),
-        delete(MonthMetricsSnapshot).where(
-            MonthMetricsSnapshot.month == row["month"],
-            MonthMetricsSnapshot.inputs_version != row["inputs_version"],
-            MonthMetricsSnapshot.computed_at < row["computed_at"],
-        ),
-    ]
-    try:
-        if session is not None:
-            with session.begin_nested():
-                for statement in statements:
-                    session.execute(statement)
-        else:
-            with (
-                Session(db.engine, join_transaction_mode="create_savepoint") as own,
-                own.begin(),
-            ):
-                for statement in statements:
-                    own.execute(statement)
-    except IntegrityError:
-        logger.info("Metrics of %s were stored by another worker", row["month"])
-        return False
-    except SQLAlchemyError:
-        logger.warning("Metrics of %s not stored", row["month"], exc_info=True)
-        return False
-    return True
-
-
-def _write_after_transaction(row: dict[str, Any]) -> None:
-    """Write the snapshot once the current session's transaction has ended."""
-    session = db.session()
-    pending: list[dict[str, Any]] = session.info.setdefault(_PENDING, [])
-    pending.append(row)
-    if session.info.get(_LISTENING):
-        return
-    session.info[_LISTENING] = True
-
-    @event.listens_for(session, "after_transaction_end")
-    def _ended(ended: Session, transaction: SessionTransaction) -> None:
-        if transaction.parent is not None:
-            return
-        rows = list(ended.info.get(_PENDING, []))
-        ended.info[_PENDING] = []
-        for each in rows:
-            _write_snapshot(each)
-
-
-_PENDING = "incentives.snapshots"
-_LISTENING = "incentives.snapshots.listening"
-
-
-def _slice(whole: MonthMetrics, scope: Scope, team_id: int | None) -> MonthMetrics:
-    """What ``scope`` may see of the organisation's figures (new frames; ``whole`` stays)."""
     reps, teams = whole.reps, whole.teams
     if scope.rep_ids is not None:
         reps = reps[reps.index.isin(scope.rep_ids)]
@@ -393,6 +126,7 @@ def _slice(whole: MonthMetrics, scope: Scope, team_id: int | None) -> MonthMetri
         reps = reps[reps["team_id"] == team_id]
         teams = teams[teams.index == team_id]
     result = MonthMetrics(whole.month, whole.clock, reps.copy(), teams.copy())
+    result.closed_on, result.closed_by = whole.closed_on, whole.closed_by
     if scope.organisation:
         result.groups = whole.groups
         result.organisation = whole.organisation
@@ -400,12 +134,30 @@ def _slice(whole: MonthMetrics, scope: Scope, team_id: int | None) -> MonthMetri
     return result
 
 
-def _compute(month: str, scope: Scope, team_id: int | None) -> MonthMetrics:
+def compute(
+    month: str,
+    scope: Scope,
+    team_id: int | None = None,
+    *,
+    attribution: Attribution | None = None,
+) -> MonthMetrics:
+    """Work out the month's figures from its tickets, for what ``scope`` may see.
+
+    :param attribution: tickets that count for another rep or nobody (every ticket is
+        read then, whatever the scope, since one may move into it).
+    """
+    month = metrics.parse_month(month)
+    if (
+        team_id is not None
+        and scope.team_ids is not None
+        and team_id not in scope.team_ids
+    ):
+        team_id = None
     tz = org_timezone()
     start, end = metrics.month_bounds(month, tz)
     reps = list_reps(scope, team_id)
-    rep_filter = scope.rep_ids if not scope.organisation else None
-    tickets = load_tickets(start, end, rep_ids=rep_filter)
+    rep_filter = scope.rep_ids if not scope.organisation and not attribution else None
+    tickets = reattribute(load_tickets(start, end, rep_ids=rep_filter), attribution)
     hours = get_opening_hours()
     measures = metrics.measure_tickets(
         tickets, month=month, tz=tz, targets=get_sla_targets(), hours=hours
@@ -491,12 +243,27 @@ def ticket_rows(
     return behind(month_tickets(month, rep_id=rep_id), metric)
 
 
-def rep_month_summary(rep_id: int, month: str) -> pd.Series:
-    """One rep's metrics for the month (a row of zeros when they solved nothing): cut from
-    the organisation's figures when they are at hand, else from the rep's own tickets."""
-    whole = _organisation(month, inputs_version(), compute=False)
-    if whole is not None and rep_id in whole.reps.index:
-        return whole.reps.loc[rep_id]
+def reattribute(tickets: pd.DataFrame, attribution: Attribution | None) -> pd.DataFrame:
+    """Tickets counted for the reps ``attribution`` says (a new frame when it moves one)."""
+    if not attribution or tickets.empty:
+        return tickets
+    hit = tickets["ticket_pk"].isin(list(attribution))
+    if not hit.any():
+        return tickets
+    frame = tickets.copy()
+    keys = frame.loc[hit, "ticket_pk"]
+    frame.loc[hit, "rep_id"] = pd.array(
+        [attribution[int(k)][0] for k in keys], dtype="Int64"
+    )
+    frame.loc[hit, "team_id"] = pd.array(
+        [attribution[int(k)][1] for k in keys], dtype="Int64"
+    )
+    return frame
+
+
+def compute_rep(rep_id: int, month: str) -> pd.Series:
+    """One rep's metrics of the month from their own tickets (a row of zeros when they
+    solved nothing); for a month no accepted dispute touches."""
     tz = org_timezone()
     start, end = metrics.month_bounds(month, tz)
     tickets = load_tickets(start, end, rep_ids=[rep_id])
@@ -510,12 +277,9 @@ def rep_month_summary(rep_id: int, month: str) -> pd.Series:
     return metrics.rep_metrics(measures, rep_ids=[rep_id]).loc[rep_id]
 
 
-def team_month_summary(team_ids: list[int], month: str) -> pd.DataFrame:
-    """Metrics per team for the teams given: cut from the organisation's figures when
-    they are at hand, else computed from those teams' tickets."""
-    whole = _organisation(month, inputs_version(), compute=False)
-    if whole is not None:
-        return whole.teams[whole.teams.index.isin(team_ids)].copy()
+def compute_teams(team_ids: list[int], month: str) -> pd.DataFrame:
+    """Metrics per team for the teams given, from those teams' tickets; for a month no
+    accepted dispute touches."""
     scope = Scope(
         frozenset(rep_ids_in(frozenset(team_ids))), frozenset(team_ids), False
     )
@@ -536,9 +300,12 @@ def team_month_summary(team_ids: list[int], month: str) -> pd.DataFrame:
     )
 
 
-def organisation_month_summary(month: str) -> pd.Series:
-    """The organisation's figures for the month, with the count of unattributed tickets."""
-    result = month_metrics(month, Scope(None, None, organisation=True))
-    summary = result.organisation.copy()  # type: ignore[union-attr]
-    summary["unattributed"] = result.unattributed
+def team_rows(whole: MonthMetrics, team_ids: list[int]) -> pd.DataFrame:
+    return whole.teams[whole.teams.index.isin(team_ids)].copy()
+
+
+def organisation_row(whole: MonthMetrics) -> pd.Series:
+    """The organisation's figures, with the count of unattributed tickets."""
+    summary = whole.organisation.copy()  # type: ignore[union-attr]
+    summary["unattributed"] = whole.unattributed
     return summary

@@ -30,7 +30,8 @@ from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput
 from core.people import User
 from core.tabular import ErrorReport
-from incentives.tickets import bulk, importing, mapping, metrics, month_metrics, queries
+from incentives import month_cache
+from incentives.tickets import bulk, importing, mapping, metrics, queries
 from incentives.tickets.clock import (
     WEEKDAYS,
     InvalidHours,
@@ -446,9 +447,9 @@ def _resolve_agents(
 # --- month metrics kept ready -----------------------------------------------------------
 
 #: The kind of the jobs that compute and store the organisation's month metrics.
-WARM_UP_KIND = month_metrics.WARM_UP_KIND
+WARM_UP_KIND = month_cache.WARM_UP_KIND
 #: At most this many months (the newest) are computed ahead after one change.
-WARM_UP_MONTHS = month_metrics.CACHE_MONTHS
+WARM_UP_MONTHS = month_cache.CACHE_MONTHS
 #: One warm-up at a time per process: they compete for the same cores as the pages.
 _WARM_UP_LOCK = threading.Lock()
 
@@ -509,7 +510,7 @@ def warm_up_job(context: jobs.JobContext, months: list[str]) -> dict[str, Any]:
     with _WARM_UP_LOCK:
         for done, month in enumerate(months):
             context.progress(done, len(months), f"Month metrics of {month}")
-            if month_metrics.warm_month_metrics(month):
+            if month_cache.warm(month):
                 computed.append(month)
     context.progress(len(months), len(months), "Month metrics ready")
     return {"months": months, "computed": computed}

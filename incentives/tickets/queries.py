@@ -386,6 +386,12 @@ def solved_months(ticket_ids: list[int], *, source: str) -> list[str]:
     return sorted(found)
 
 
+def first_month() -> str | None:
+    """The month of the first solved ticket (``None``: no tickets yet)."""
+    first = db.session.scalar(select(func.min(Ticket.solved_at)))
+    return None if first is None else metrics.month_of(first, org_timezone())
+
+
 def months_with_tickets() -> list[str]:
     """Months (newest first) from the first to the last solved ticket, in the org's zone."""
     # Two queries: SQLite answers a lone min() or max() from the index, not both at once.
@@ -545,8 +551,15 @@ _ROUNDING = {
 }
 
 
-def export_rows(reps: pd.DataFrame) -> tuple[list[str], list[list[object]]]:
-    """Rep metrics as CSV rows (rates as fractions 0-1; blank when there is no value)."""
+#: The last column of the metrics download: how a closed month was closed, "" if open.
+CLOSED_COLUMN = "closed"
+
+
+def export_rows(
+    reps: pd.DataFrame, *, closed: str = ""
+) -> tuple[list[str], list[list[object]]]:
+    """Rep metrics as CSV rows (rates as fractions 0-1; blank when there is no value),
+    each ending with ``closed`` ("Closed on 3 June 2026 by Helen Carter", or "")."""
     rows = []
     for record in metric_records(reps.sort_values("email")):
         row: list[object] = []
@@ -562,5 +575,6 @@ def export_rows(reps: pd.DataFrame) -> tuple[list[str], list[list[object]]]:
             if column in _ROUNDING and value is not None:
                 value = round(float(value), _ROUNDING[column])
             row.append("" if value is None else value)
+        row.append(closed)
         rows.append(row)
-    return EXPORT_COLUMNS, rows
+    return [*EXPORT_COLUMNS, CLOSED_COLUMN], rows

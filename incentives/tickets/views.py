@@ -28,6 +28,7 @@ from core.params import choice_arg, id_arg, page_arg
 from core.people import User
 from core.settings import get_setting
 from core.tabular import csv_response
+from incentives import month_cache
 from incentives.scoring import queries as scoring_queries
 from incentives.tickets import metrics, month_metrics, operations, queries
 from incentives.tickets.clock import WEEKDAYS, format_clock_time
@@ -51,6 +52,7 @@ from incentives.views import (
     bp,
     chosen_month,
     me,
+    month_asked,
     months_around,
 )
 
@@ -67,9 +69,10 @@ def index() -> Any:
 @role_required(*METRIC_ROLES)
 def metric_list() -> Any:
     scope = queries.scope_for(current_viewer())
-    month = chosen_month()
+    asked = month_asked()
+    month = str(asked)
     team_id = id_arg("team", "team")
-    result = month_metrics.month_metrics(month, scope, team_id=team_id)
+    result = month_cache.figures_for(asked, scope, team_id=team_id)
     sort = choice_arg("sort", metrics.SORTABLE, "name")
     order = choice_arg("dir", {"asc", "desc"}, "asc" if sort == "name" else "desc")
     descending = order == "desc"
@@ -124,9 +127,9 @@ METRIC_TABLE = [
 @role_required(*METRIC_ROLES)
 def metric_export() -> Any:
     scope = queries.scope_for(current_viewer())
-    month = chosen_month()
-    result = month_metrics.month_metrics(month, scope, team_id=id_arg("team", "team"))
-    header, rows = queries.export_rows(result.reps)
+    month = month_asked()
+    result = month_cache.figures_for(month, scope, team_id=id_arg("team", "team"))
+    header, rows = queries.export_rows(result.reps, closed=result.closed_label)
     return csv_response(f"metrics-{month}.csv", header, rows)
 
 
@@ -141,7 +144,7 @@ def rep_tickets(rep_id: int) -> Any:
     month = chosen_month()
     metric = choice_arg("metric", month_metrics.DRILLDOWN, "tickets_solved")
     measures = month_metrics.month_tickets(month, rep_id=rep.id)
-    summary = metrics.rep_metrics(measures, rep_ids=[rep.id]).loc[rep.id]
+    summary = month_cache.rep_summary(rep.id, month)  # disputes applied, or as closed
     tickets = month_metrics.behind(measures, metric)
     page = frame_page(tickets, page_arg())
     return render_template(
@@ -158,8 +161,7 @@ def rep_tickets(rep_id: int) -> Any:
         and scoring_queries.get_close(month) is None,
         drilldown=month_metrics.DRILLDOWN,
         columns=METRIC_TABLE,
-        month_before=metrics.shift_month(month, -1),
-        month_after=metrics.shift_month(month, 1),
+        **month_steps(month),
     )
 
 
@@ -172,9 +174,19 @@ def unattributed_tickets() -> Any:
         "incentives/unattributed_tickets.html",
         month=month,
         page=frame_page(tickets, page_arg()),
-        month_before=metrics.shift_month(month, -1),
-        month_after=metrics.shift_month(month, 1),
+        **month_steps(month),
     )
+
+
+def month_steps(month: str) -> dict[str, str | None]:
+    """The months a page steps to: the one before unless it is before the first month
+    with tickets, the one after unless it is after the current month (``None``)."""
+    before, after = metrics.shift_month(month, -1), metrics.shift_month(month, 1)
+    first = queries.first_month()
+    return {
+        "month_before": before if first is not None and before >= first else None,
+        "month_after": after if after <= queries.current_month() else None,
+    }
 
 
 def frame_page(frame: Any, page: int, per_page: int = PER_PAGE) -> Page:

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, settings
 
+from incentives import month_cache
 from incentives.scoring import queries as scoring_queries
-from incentives.tickets import month_metrics
 
 _COMMON = {
     "database": None,
@@ -36,8 +36,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 @pytest.fixture(autouse=True)
 def _forget_cached_metrics() -> Iterator[None]:
     """Each test's database is rolled back and ids repeat: keep no figures across tests."""
-    month_metrics._ORGANISATION_CACHE.clear()
+    month_cache.forget()
     scoring_queries.forget_cached_scores()
     yield
-    month_metrics._ORGANISATION_CACHE.clear()
+    month_cache.forget()
     scoring_queries.forget_cached_scores()

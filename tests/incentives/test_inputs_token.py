@@ -13,7 +13,8 @@ import pytest
 from core import accounts
 from core.access import Role
 from core.db import db, utcnow
-from incentives.tickets import inputs_token, month_metrics, operations
+from incentives import month_cache
+from incentives.tickets import operations
 from incentives.tickets.metrics import SlaTarget
 from incentives.tickets.models import TicketAgent
 from tests.factories import make_team, make_user
@@ -86,7 +87,7 @@ def _holiday_only(o: dict[str, Any]) -> None:
     # Hours set first (committed), then a holiday added: the second change counts too.
     operations.save_opening_hours({0: (540, 1020)}, {}, by=o["admin"])
     db.session.commit()
-    o["before"] = (inputs_token.current(db.session), month_metrics.inputs_version())
+    o["before"] = (month_cache.current_token(db.session), month_cache.figures_version())
     operations.save_opening_hours(
         {0: (540, 1020)}, {dt.date(2026, 12, 25): "Christmas"}, by=o["admin"]
     )
@@ -95,7 +96,7 @@ def _holiday_only(o: dict[str, Any]) -> None:
 def _no_hours_again(o: dict[str, Any]) -> None:
     operations.save_opening_hours({0: (540, 1020)}, {}, by=o["admin"])
     db.session.commit()
-    o["before"] = (inputs_token.current(db.session), month_metrics.inputs_version())
+    o["before"] = (month_cache.current_token(db.session), month_cache.figures_version())
     operations.save_opening_hours({}, {}, by=o["admin"])
 
 
@@ -119,30 +120,30 @@ CHANGES: list[Callable[[dict[str, Any]], None]] = [
 
 @pytest.mark.parametrize("change", CHANGES, ids=lambda c: c.__name__.strip("_"))
 def test_a_change_the_metrics_read_gives_a_new_fingerprint(org, change) -> None:
-    before = (inputs_token.current(db.session), month_metrics.inputs_version())
+    before = (month_cache.current_token(db.session), month_cache.figures_version())
     change(org)
     db.session.commit()
     before = org.get("before", before)
-    after = (inputs_token.current(db.session), month_metrics.inputs_version())
+    after = (month_cache.current_token(db.session), month_cache.figures_version())
     assert after[0] != before[0]
     assert after[1] != before[1]
 
 
 def test_logins_and_passwords_leave_it_alone(org) -> None:
-    before = month_metrics.inputs_version()
+    before = month_cache.figures_version()
     ana = org["ana"]
     ana.last_login_at = utcnow()
     ana.session_version += 1
     ana.password_changed_at = utcnow()
     org["chat"].supervisors = [org["sup"], org["admin"]]
     db.session.commit()
-    assert month_metrics.inputs_version() == before
+    assert month_cache.figures_version() == before
 
 
 def test_a_change_rolled_back_keeps_the_token(org) -> None:
-    before = inputs_token.current(db.session)
+    before = month_cache.current_token(db.session)
     org["ana"].name = "Someone else"
     db.session.flush()
-    assert inputs_token.current(db.session) != before
+    assert month_cache.current_token(db.session) != before
     db.session.rollback()
-    assert inputs_token.current(db.session) == before
+    assert month_cache.current_token(db.session) == before

@@ -1,6 +1,6 @@
 """The organisation's month metrics, stored in the database for every worker and host.
 
-A worker's own kept figures are forgotten here (``_ORGANISATION_CACHE.clear()``) to play
+A worker's own kept figures are forgotten here (``month_cache.forget()``) to play
 another worker, or a worker restarted, that reads what the first one stored.
 """
 
@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select
 from core.access import Role
 from core.db import db
 from core.jobs import Job, JobStatus
+from incentives import month_cache
 from incentives.tickets import month_metrics, operations, queries
 from incentives.tickets.clock import Clock
 from incentives.tickets.metrics import SlaTarget
@@ -109,7 +110,7 @@ def no_computing(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_args, **_kwargs):
         raise AssertionError("computed, not read from the stored figures")
 
-    monkeypatch.setattr(month_metrics, "_compute", refuse)
+    monkeypatch.setattr(month_cache, "compute", refuse)
 
 
 @pytest.mark.parametrize("hours", [False, True], ids=["calendar", "business"])
@@ -119,7 +120,7 @@ def test_stored_figures_read_back_identical(org, hours: bool, month: str) -> Non
         operations.save_opening_hours(
             {d: (9 * 60, 17 * 60) for d in range(5)}, {}, by=org["admin"]
         )
-    fresh = month_metrics._compute(month, WHOLE, None)
+    fresh = month_metrics.compute(month, WHOLE, None)
     assert fresh.clock is (Clock.BUSINESS if hours else Clock.CALENDAR)
     data = json.loads(json.dumps(fresh.to_data(), allow_nan=False))
     back = month_metrics.MonthMetrics.from_data(data)
@@ -133,11 +134,11 @@ def test_stored_figures_read_back_identical(org, hours: bool, month: str) -> Non
 def test_figures_are_stored_once_and_read_by_another_worker(
     org, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = month_metrics.month_metrics(MARCH, WHOLE)
-    assert snapshots() == [(MARCH, month_metrics.inputs_version())]
-    month_metrics._ORGANISATION_CACHE.clear()  # another worker
+    first = month_cache.figures_for(MARCH, WHOLE)
+    assert snapshots() == [(MARCH, month_cache.figures_version())]
+    month_cache.forget()  # another worker
     no_computing(monkeypatch)
-    again = month_metrics.month_metrics(MARCH, WHOLE)
+    again = month_cache.figures_for(MARCH, WHOLE)
     assert_same(again, first)
     assert len(snapshots()) == 1
 
@@ -148,14 +149,14 @@ def test_a_supervisor_and_a_rep_get_their_slice_of_the_stored_figures(
     sup_scope = queries.scope_for(org["sup"].viewer())
     ana_scope = queries.scope_for(org["ana"].viewer())
     expected = {
-        "sup": month_metrics._compute(MARCH, sup_scope, None),
-        "ana": month_metrics._compute(MARCH, ana_scope, None),
+        "sup": month_metrics.compute(MARCH, sup_scope, None),
+        "ana": month_metrics.compute(MARCH, ana_scope, None),
     }
-    month_metrics.month_metrics(MARCH, WHOLE)
-    month_metrics._ORGANISATION_CACHE.clear()
+    month_cache.figures_for(MARCH, WHOLE)
+    month_cache.forget()
     no_computing(monkeypatch)
     for who, scope in (("sup", sup_scope), ("ana", ana_scope)):
-        result = month_metrics.month_metrics(MARCH, scope)
+        result = month_cache.figures_for(MARCH, scope)
         columns = list(expected[who].reps.columns)
         pd.testing.assert_frame_equal(
             result.reps[columns].sort_index(),
@@ -169,71 +170,71 @@ def test_a_supervisor_and_a_rep_get_their_slice_of_the_stored_figures(
         )
         assert result.organisation is None
         assert result.groups is None
-    ana = month_metrics.month_metrics(MARCH, ana_scope)
+    ana = month_cache.figures_for(MARCH, ana_scope)
     assert list(ana.reps.index) == [org["ana"].id]  # never anyone else
     assert ana.teams.empty
-    team = month_metrics.month_metrics(MARCH, sup_scope, team_id=org["chat"].id)
+    team = month_cache.figures_for(MARCH, sup_scope, team_id=org["chat"].id)
     assert set(team.reps.index) == {org["ana"].id, org["bo"].id}
 
 
 def test_without_stored_figures_a_supervisor_computes_only_their_team(org) -> None:
     scope = queries.scope_for(org["sup"].viewer())
-    result = month_metrics.month_metrics(MARCH, scope)
+    result = month_cache.figures_for(MARCH, scope)
     assert set(result.reps.index) == {org["ana"].id, org["bo"].id}
     assert snapshots() == []  # only leadership's view computes the whole organisation
 
 
 def test_a_new_import_replaces_the_month_s_stored_figures(org) -> None:
-    before = month_metrics.month_metrics(MARCH, WHOLE)
-    old_version = month_metrics.inputs_version()
+    before = month_cache.figures_for(MARCH, WHOLE)
+    old_version = month_cache.figures_version()
     operations.import_ticket_records(
         [ticket("9", "bo@example.com", "2024-03-20T10:00:00Z")],
         source="test",
         by="test",
         tz=UTC,
     )
-    month_metrics._ORGANISATION_CACHE.clear()
-    after = month_metrics.month_metrics(MARCH, WHOLE)
-    assert month_metrics.inputs_version() != old_version
+    month_cache.forget()
+    after = month_cache.figures_for(MARCH, WHOLE)
+    assert month_cache.figures_version() != old_version
     assert after.reps.loc[org["bo"].id, "tickets_solved"] == (
         before.reps.loc[org["bo"].id, "tickets_solved"] + 1
     )
-    assert snapshots() == [(MARCH, month_metrics.inputs_version())]
+    assert snapshots() == [(MARCH, month_cache.figures_version())]
 
 
 def test_changed_settings_are_not_served_old_figures(org) -> None:
-    before = month_metrics.month_metrics(MARCH, WHOLE)
+    before = month_cache.figures_for(MARCH, WHOLE)
     assert before.unattributed == 2
     stranger = db.session.scalar(
         select(TicketAgent).where(TicketAgent.key == "stranger@example.com")
     )
     operations.map_agent(stranger, rep=org["cy"], by=org["admin"])
-    month_metrics._ORGANISATION_CACHE.clear()
-    mapped = month_metrics.month_metrics(MARCH, WHOLE)
+    month_cache.forget()
+    mapped = month_cache.figures_for(MARCH, WHOLE)
     assert mapped.unattributed == 1
     operations.save_sla_targets(
         {("chat", "normal"): SlaTarget(1, 0.01)}, by=org["admin"]
     )
-    month_metrics._ORGANISATION_CACHE.clear()
-    stricter = month_metrics.month_metrics(MARCH, WHOLE)
+    month_cache.forget()
+    stricter = month_cache.figures_for(MARCH, WHOLE)
     assert (
         stricter.reps.loc[org["ana"].id, "timely_rate"]
         < (mapped.reps.loc[org["ana"].id, "timely_rate"])
     )
-    assert snapshots() == [(MARCH, month_metrics.inputs_version())]
+    assert snapshots() == [(MARCH, month_cache.figures_version())]
 
 
 def test_figures_another_worker_stored_meanwhile_are_kept(
     org, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Two workers computing the same month at once: the second store gives way."""
-    version = month_metrics.inputs_version()
+    version = month_cache.figures_version()
     db.session.add(
         MonthMetricsSnapshot(month=MARCH, inputs_version=version, data={"format": 0})
     )
     db.session.flush()
-    with caplog.at_level(logging.INFO, logger="incentives.tickets.month_metrics"):
-        result = month_metrics.month_metrics(MARCH, WHOLE)  # unreadable: computed again
+    with caplog.at_level(logging.INFO, logger="incentives.month_cache"):
+        result = month_cache.figures_for(MARCH, WHOLE)  # unreadable: computed again
     assert result.organisation["tickets_solved"] == 6
     assert "stored by another worker" in caplog.text
     assert db.session.scalar(select(func.count(MonthMetricsSnapshot.id))) == 1
@@ -246,8 +247,8 @@ def test_a_store_that_fails_is_logged_and_the_figures_still_shown(
         raise ValueError("columns of dtype period are not supported")
 
     monkeypatch.setattr(month_metrics.MonthMetrics, "to_data", broken)
-    with caplog.at_level(logging.ERROR, logger="incentives.tickets.month_metrics"):
-        result = month_metrics.month_metrics(MARCH, WHOLE)
+    with caplog.at_level(logging.ERROR, logger="incentives.month_cache"):
+        result = month_cache.figures_for(MARCH, WHOLE)
     assert result.organisation["tickets_solved"] == 6
     assert "could not be stored" in caplog.text
     assert snapshots() == []
@@ -264,13 +265,13 @@ def test_the_leadership_page_stores_the_figures_on_a_get_and_reads_them_back(
         assert len(snapshots()) == 4
         db.session.execute(delete(MonthMetricsSnapshot))
         db.session.commit()
-    month_metrics._ORGANISATION_CACHE.clear()
+    month_cache.forget()
     login_as(people["lead"])
     first = client.get(f"/incentives/metrics?month={MARCH}")
     assert first.status_code == 200
     with app.app_context():
         assert len(snapshots()) == 1
-    month_metrics._ORGANISATION_CACHE.clear()
+    month_cache.forget()
     no_computing(monkeypatch)
     again = client.get(f"/incentives/metrics?month={MARCH}")
     assert again.status_code == 200
@@ -305,11 +306,11 @@ def test_an_import_computes_its_months_in_the_background(
     job = db.session.get(Job, job.id)
     assert job.status is JobStatus.DONE, job.error
     assert set(job.result["computed"]) == {"2024-05", MARCH, *shown}
-    version = month_metrics.inputs_version()
+    version = month_cache.figures_version()
     assert {(m, version) for m in ("2024-05", MARCH, *shown)} <= set(snapshots())
-    month_metrics._ORGANISATION_CACHE.clear()
+    month_cache.forget()
     no_computing(monkeypatch)
-    result = month_metrics.month_metrics(MARCH, queries.scope_for(org["sup"].viewer()))
+    result = month_cache.figures_for(MARCH, queries.scope_for(org["sup"].viewer()))
     assert result.reps.loc[org["bo"].id, "tickets_solved"] == 2
 
 
@@ -347,7 +348,7 @@ def test_settings_changes_compute_recent_months_in_one_job(org) -> None:
     assert "2024-04" in jobs_waiting[0].params["args"][0]  # the newest with tickets
     db.session.commit()
     assert db.session.get(Job, jobs_waiting[0].id).status is JobStatus.DONE
-    assert ("2024-04", month_metrics.inputs_version()) in snapshots()
+    assert ("2024-04", month_cache.figures_version()) in snapshots()
 
 
 def test_the_import_command_waits_for_its_months(org, runner, tmp_path) -> None:
@@ -364,19 +365,48 @@ def test_the_import_command_waits_for_its_months(org, runner, tmp_path) -> None:
         args=["tickets", "import", str(path), "--source", "frontline"]
     )
     assert result.exit_code == 0, result.output
-    assert (MARCH, month_metrics.inputs_version()) in snapshots()
+    assert (MARCH, month_cache.figures_version()) in snapshots()
 
 
 def test_figures_kept_here_but_not_stored_are_stored_by_the_next_warm_up(
     org, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with monkeypatch.context() as failing:
-        failing.setattr(month_metrics, "_write_snapshot", lambda *_args, **_kw: False)
-        month_metrics.month_metrics(MARCH, WHOLE)
+        failing.setattr(month_cache, "_write_snapshot", lambda *_args, **_kw: False)
+        month_cache.figures_for(MARCH, WHOLE)
     assert snapshots() == []
     no_computing(monkeypatch)
-    assert (
-        month_metrics.warm_month_metrics(MARCH) is False
-    )  # stored, not computed again
-    assert snapshots() == [(MARCH, month_metrics.inputs_version())]
-    assert month_metrics.warm_month_metrics(MARCH) is False
+    assert month_cache.warm(MARCH) is False  # stored, not computed again
+    assert snapshots() == [(MARCH, month_cache.figures_version())]
+    assert month_cache.warm(MARCH) is False
+
+
+def test_figures_computed_after_a_write_go_with_that_transaction(org) -> None:
+    """A transaction that has written stores the figures it computed beside its own
+    writes: kept if it commits, gone if it is rolled back (they might hold its writes)."""
+    forget_all()
+    make_user(Role.REP, email="new@example.com", name="New", team=org["chat"])
+    month_cache.figures_for(MARCH, WHOLE)
+    assert snapshots() == [(MARCH, month_cache.figures_version())]
+    db.session.rollback()
+    assert snapshots() == []
+
+
+def test_a_request_that_only_reads_stores_its_figures_once_it_has_ended(
+    app, org
+) -> None:
+    forget_all()
+    with app.test_request_context(f"/incentives/metrics?month={MARCH}"):
+        month_cache.figures_for(MARCH, WHOLE)
+        assert snapshots() == []  # the request's transaction stays a pure read
+        version = month_cache.figures_version()
+        db.session.rollback()  # the request ends
+        assert snapshots() == [(MARCH, version)]
+
+
+def forget_all() -> None:
+    """Commit the world, then forget the figures its import's job computed ahead."""
+    db.session.commit()
+    db.session.execute(delete(MonthMetricsSnapshot))
+    db.session.commit()
+    month_cache.forget()

@@ -16,7 +16,8 @@ from core.access import Role
 from core.audit import AuditEvent
 from core.db import db
 from core.errors import InvalidInput
-from incentives.tickets import bulk, month_metrics, operations, queries
+from incentives import month_cache
+from incentives.tickets import bulk, operations, queries
 from incentives.tickets.clock import Clock
 from incentives.tickets.metrics import SlaTarget
 from incentives.tickets.models import (
@@ -236,13 +237,13 @@ def test_zendesk_names_are_unknown_until_mapped_and_mapping_applies_to_past_tick
         "Sam Taylor (contractor)",
     ]
     scope = queries.Scope(None, None, organisation=True)
-    before = month_metrics.month_metrics("2024-03", scope)
+    before = month_cache.figures_for("2024-03", scope)
     assert before.reps.loc[amara.id, "tickets_solved"] == 0
     agent = db.session.scalar(
         select(TicketAgent).where(TicketAgent.key == "amara nwosu")
     )
     operations.map_agent(agent, rep=amara, by=admin)
-    after = month_metrics.month_metrics("2024-03", scope)
+    after = month_cache.figures_for("2024-03", scope)
     # 1001 and 1004 were solved in March (both assigned to "Amara Nwosu" in two spellings)
     assert after.reps.loc[amara.id, "tickets_solved"] == 2
     assert after.unattributed == before.unattributed - 2
@@ -254,9 +255,7 @@ def test_zendesk_names_are_unknown_until_mapped_and_mapping_applies_to_past_tick
     assert agent.rep_id is None
     assert agent.match is None
     assert (
-        month_metrics.month_metrics("2024-03", scope).reps.loc[
-            amara.id, "tickets_solved"
-        ]
+        month_cache.figures_for("2024-03", scope).reps.loc[amara.id, "tickets_solved"]
         == 0
     )
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from core.access import Role
 from core.db import db
+from incentives import month_cache
 from incentives.tickets import month_metrics, operations, queries
 from incentives.tickets.models import TicketAgent
 from tests.factories import make_team, make_user
@@ -77,7 +78,7 @@ def test_scopes(org) -> None:
 
 
 def test_the_organisation_sees_every_rep_team_group_and_the_unattributed(org) -> None:
-    result = month_metrics.month_metrics("2024-03", queries.Scope(None, None, True))
+    result = month_cache.figures_for("2024-03", queries.Scope(None, None, True))
     reps = result.reps
     assert reps.loc[org["ana"].id, "tickets_solved"] == 2  # 23:59:59 on 31 March counts
     assert reps.loc[org["ana"].id, "csat_raw"] == 0.5
@@ -91,9 +92,7 @@ def test_the_organisation_sees_every_rep_team_group_and_the_unattributed(org) ->
 
 
 def test_a_rep_sees_only_their_own_row(org) -> None:
-    result = month_metrics.month_metrics(
-        "2024-03", queries.scope_for(org["ana"].viewer())
-    )
+    result = month_cache.figures_for("2024-03", queries.scope_for(org["ana"].viewer()))
     assert list(result.reps.index) == [org["ana"].id]
     assert result.organisation is None
     assert result.groups is None
@@ -102,14 +101,14 @@ def test_a_rep_sees_only_their_own_row(org) -> None:
 
 def test_a_supervisor_sees_their_team_only_and_cannot_filter_to_another(org) -> None:
     scope = queries.scope_for(org["sup"].viewer())
-    result = month_metrics.month_metrics("2024-03", scope, team_id=org["phone"].id)
+    result = month_cache.figures_for("2024-03", scope, team_id=org["phone"].id)
     assert set(result.reps.index) == {org["ana"].id, org["bo"].id}
     assert list(result.teams.index) == [org["chat"].id]
     assert result.organisation is None
 
 
 def test_a_team_filter_narrows_the_organisation_view(org) -> None:
-    result = month_metrics.month_metrics(
+    result = month_cache.figures_for(
         "2024-03", queries.Scope(None, None, True), team_id=org["phone"].id
     )
     assert list(result.reps.index) == [org["cy"].id]
@@ -137,20 +136,16 @@ def test_months_with_tickets_run_from_first_to_last_solve(org) -> None:
 
 
 def test_rep_and_team_summaries(org) -> None:
-    assert (
-        month_metrics.rep_month_summary(org["bo"].id, "2024-03")["tickets_solved"] == 1
-    )
-    assert (
-        month_metrics.rep_month_summary(org["bo"].id, "2024-05")["tickets_solved"] == 0
-    )
-    teams = month_metrics.team_month_summary([org["chat"].id], "2024-03")
+    assert month_cache.rep_summary(org["bo"].id, "2024-03")["tickets_solved"] == 1
+    assert month_cache.rep_summary(org["bo"].id, "2024-05")["tickets_solved"] == 0
+    teams = month_cache.team_summary([org["chat"].id], "2024-03")
     assert teams.loc[org["chat"].id, "team_name"] == "Chat"
-    summary = month_metrics.organisation_month_summary("2024-03")
+    summary = month_cache.organisation_summary("2024-03")
     assert summary["unattributed"] == 2
 
 
 def test_export_rows_one_per_rep_with_fractions(org) -> None:
-    result = month_metrics.month_metrics("2024-03", queries.Scope(None, None, True))
+    result = month_cache.figures_for("2024-03", queries.Scope(None, None, True))
     header, rows = queries.export_rows(result.reps)
     assert header[:9] == [
         "rep_email",
@@ -178,7 +173,7 @@ def test_a_rep_with_no_tickets_still_gets_a_row_and_a_deactivated_one_only_with_
     gone = make_user(
         Role.REP, email="gone@example.com", name="Gone", team=team, is_active=False
     )
-    result = month_metrics.month_metrics("2024-03", queries.Scope(None, None, True))
+    result = month_cache.figures_for("2024-03", queries.Scope(None, None, True))
     assert list(result.reps["email"]) == ["idle@example.com"]
     operations.import_ticket_records(
         [ticket("g1", "gone@example.com", "2024-03-05T10:00:00Z")],
@@ -186,7 +181,7 @@ def test_a_rep_with_no_tickets_still_gets_a_row_and_a_deactivated_one_only_with_
         by="t",
         tz=UTC,
     )
-    result = month_metrics.month_metrics("2024-03", queries.Scope(None, None, True))
+    result = month_cache.figures_for("2024-03", queries.Scope(None, None, True))
     assert result.reps.loc[gone.id, "tickets_solved"] == 1
     assert result.reps.loc[gone.id, "is_active"] == False  # noqa: E712 (numpy bool)
 
@@ -204,11 +199,11 @@ def test_kept_organisation_figures_match_a_fresh_computation_for_every_scope(
         queries.scope_for(org["sup"].viewer()),
         queries.scope_for(org["ana"].viewer()),
     ]
-    cold = [month_metrics._compute("2024-03", scope, None) for scope in scopes]
-    month_metrics.month_metrics("2024-03", whole)  # keeps the organisation's figures
-    assert len(month_metrics._ORGANISATION_CACHE) == 1
+    cold = [month_metrics.compute("2024-03", scope, None) for scope in scopes]
+    month_cache.figures_for("2024-03", whole)  # keeps the organisation's figures
+    assert len(month_cache.kept_figure_keys()) == 1
     for scope, fresh in zip(scopes, cold, strict=True):
-        kept = month_metrics.month_metrics("2024-03", scope)
+        kept = month_cache.figures_for("2024-03", scope)
         columns = list(fresh.reps.columns)
         pd.testing.assert_frame_equal(
             kept.reps[columns].sort_index(), fresh.reps.sort_index(), check_dtype=False
@@ -216,21 +211,21 @@ def test_kept_organisation_figures_match_a_fresh_computation_for_every_scope(
         pd.testing.assert_frame_equal(
             kept.teams.sort_index(), fresh.teams.sort_index(), check_dtype=False
         )
-    team = month_metrics.month_metrics("2024-03", whole, team_id=org["phone"].id)
+    team = month_cache.figures_for("2024-03", whole, team_id=org["phone"].id)
     assert list(team.reps.index) == [org["cy"].id]
     assert list(team.teams.index) == [org["phone"].id]
 
 
 def test_kept_figures_are_not_used_once_their_inputs_change(org) -> None:
     whole = queries.Scope(None, None, True)
-    before = month_metrics.month_metrics("2024-03", whole)
+    before = month_cache.figures_for("2024-03", whole)
     assert before.unattributed == 2
     admin = make_user(Role.ADMIN)
     stranger = db.session.scalar(
         select(TicketAgent).where(TicketAgent.key == "stranger@example.com")
     )
     operations.map_agent(stranger, rep=org["cy"], by=admin)
-    after = month_metrics.month_metrics("2024-03", whole)
+    after = month_cache.figures_for("2024-03", whole)
     assert after.unattributed == 1
     assert after.reps.loc[org["cy"].id, "tickets_solved"] == 2
 
@@ -241,18 +236,18 @@ def test_summaries_cut_from_the_organisation_s_figures_match_those_computed_alon
     month = "2024-03"
     reps = [org[name].id for name in ("ana", "bo", "cy")]
     teams = [org["chat"].id, org["phone"].id]
-    month_metrics.organisation_month_summary(month)  # computed and kept
-    assert month_metrics._kept(month, month_metrics.inputs_version()) is not None
-    cut = {rep_id: month_metrics.rep_month_summary(rep_id, month) for rep_id in reps}
-    cut_teams = month_metrics.team_month_summary(teams, month)
+    month_cache.organisation_summary(month)  # computed and kept
+    assert (month, month_cache.figures_version()) in month_cache.kept_figure_keys()
+    cut = {rep_id: month_cache.rep_summary(rep_id, month) for rep_id in reps}
+    cut_teams = month_cache.team_summary(teams, month)
 
-    monkeypatch.setattr(month_metrics, "_organisation", lambda *args, **kwargs: None)
+    monkeypatch.setattr(month_cache, "figures_at_hand", lambda *args, **kwargs: None)
     for rep_id in reps:
-        alone = month_metrics.rep_month_summary(rep_id, month)
+        alone = month_cache.rep_summary(rep_id, month)
         pd.testing.assert_series_equal(
             cut[rep_id][alone.index], alone, check_dtype=False, check_names=False
         )
-    alone_teams = month_metrics.team_month_summary(teams, month)
+    alone_teams = month_cache.team_summary(teams, month)
     pd.testing.assert_frame_equal(
         cut_teams.loc[alone_teams.index, alone_teams.columns],
         alone_teams,
@@ -265,15 +260,15 @@ def test_a_page_works_out_the_inputs_fingerprint_once(
     org, client, login_as, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[str] = []
-    original = month_metrics._inputs_version
+    original = month_cache._figures_version
 
     def counted() -> str:
         calls.append("called")
         return original()
 
-    monkeypatch.setattr(month_metrics, "_inputs_version", counted)
-    month_metrics.inputs_version()
-    month_metrics.inputs_version()
+    monkeypatch.setattr(month_cache, "_figures_version", counted)
+    month_cache.figures_version()
+    month_cache.figures_version()
     assert len(calls) == 2  # outside a request: every time
 
     calls.clear()

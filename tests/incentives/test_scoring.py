@@ -17,13 +17,13 @@ from core.db import db
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.jobs import Job, JobStatus
 from core.people import User
-from incentives import panels
+from incentives import month_cache, panels
 from incentives.scorecards import queries as scorecard_queries
 from incentives.scoring import operations as scoring_operations
 from incentives.scoring import queries as scoring_queries
 from incentives.scoring.disputes import DisputeStatus, Resolution
 from incentives.scoring.models import MonthScore, PlanVersion
-from incentives.tickets import metrics, month_metrics, queries
+from incentives.tickets import metrics, queries
 from incentives.tickets.models import MonthMetricsSnapshot, Ticket
 from tests.factories import make_user
 from tests.incentives import scoring_world
@@ -66,7 +66,7 @@ def test_an_open_month_is_scored_from_its_tickets(world) -> None:
 
 def forget_month_metrics() -> None:
     """No organisation figures kept in this process or stored for any worker."""
-    month_metrics._ORGANISATION_CACHE.clear()
+    month_cache.forget()
     db.session.execute(delete(MonthMetricsSnapshot))
     scoring_queries.forget_cached_scores()
 
@@ -88,13 +88,14 @@ def test_open_month_scores_come_from_the_stored_figures_alike(
     )
     forget_month_metrics()
     from_tickets = scoring_queries.compute_month(MARCH, world.version)
-    assert month_metrics.warm_month_metrics(MARCH)
-    month_metrics._ORGANISATION_CACHE.clear()  # read back what was stored, as another worker
+    forget_month_metrics()  # scoring stored the figures it computed: start again
+    assert month_cache.warm(MARCH)
+    month_cache.forget()  # read back what was stored, as another worker
 
-    def read_tickets(month: str) -> None:
+    def read_tickets(month: str, *args, **kwargs) -> None:
         raise AssertionError(f"the tickets of {month} were read again")
 
-    monkeypatch.setattr(scoring_queries, "month_measures", read_tickets)
+    monkeypatch.setattr(month_cache, "compute_open", read_tickets)
     from_store = scoring_queries.compute_month(MARCH, world.version)
     assert from_store == from_tickets
     assert from_store.ticket_count == 7
@@ -103,16 +104,18 @@ def test_open_month_scores_come_from_the_stored_figures_alike(
 
 
 def test_stored_figures_are_not_used_once_a_dispute_moves_a_ticket(world) -> None:
-    """The stored metrics count tickets as imported; an accepted dispute in the month
-    means its scores are worked out from the tickets, with the dispute applied."""
+    """The stored figures were worked out before the dispute was decided; once it is,
+    they are no longer read: the month's figures are worked out again with the
+    dispute applied, for its scores and its metrics alike."""
     forget_month_metrics()
-    assert month_metrics.warm_month_metrics(MARCH)
+    assert month_cache.warm(MARCH)
     dispute = dispute_a3(world)
     scoring_operations.decide_dispute(
         dispute, by=world.sam, accept=True, resolution=Resolution.EXCLUDE
     )
-    assert month_metrics.stored_month_metrics(MARCH) is not None
+    assert month_cache.open_figures_at_hand(MARCH) is None
     assert score_of(world, "ann").tickets_solved == 3
+    assert month_cache.rep_summary(world.ann.id, MARCH)["tickets_solved"] == 3
 
 
 def test_dashboards_do_not_wait_for_months_being_computed(world, monkeypatch) -> None:
@@ -122,17 +125,15 @@ def test_dashboards_do_not_wait_for_months_being_computed(world, monkeypatch) ->
     current = queries.current_month()
     shown = [metrics.shift_month(current, -1), current]
     # The world's import is flushed, not committed: its job has not run yet.
-    (job,) = db.session.scalars(
-        select(Job).where(Job.kind == month_metrics.WARM_UP_KIND)
-    )
+    (job,) = db.session.scalars(select(Job).where(Job.kind == month_cache.WARM_UP_KIND))
     assert job.status is JobStatus.QUEUED
-    assert set(shown) <= month_metrics.months_being_computed()
+    assert set(shown) <= month_cache.months_being_computed()
 
-    def read_tickets(month: str) -> None:
+    def read_tickets(month: str, *args, **kwargs) -> None:
         raise AssertionError(f"the tickets of {month} were read")
 
     with monkeypatch.context() as patch:
-        patch.setattr(scoring_queries, "month_measures", read_tickets)
+        patch.setattr(month_cache, "compute_open", read_tickets)
         assert scoring_queries.month_scores_at_hand(current) is None
         panel = panels.scorecard_panel(world.ann)
         assert panel is not None
@@ -149,7 +150,7 @@ def test_dashboards_do_not_wait_for_months_being_computed(world, monkeypatch) ->
         assert (close.context["average"], close.context["payout"]) == ("…", "…")
         # Once the job has stored them, the scores come from the stored figures.
         for month in shown:
-            assert month_metrics.warm_month_metrics(month)
+            assert month_cache.warm(month)
         job.status = JobStatus.DONE
         panel = panels.scorecard_panel(world.ann)
         assert panel.context["updating"] == []
@@ -211,8 +212,8 @@ def test_one_reps_score_of_a_month_for_a_dashboard(world, monkeypatch) -> None:
     month, from the kept scores in a closed one; the same score as the whole month's."""
     whole = scoring_queries.month_scores(MARCH)
     scoring_queries.forget_cached_scores()
-    month_metrics.warm_month_metrics(MARCH)
-    assert month_metrics.stored_month_metrics(MARCH) is not None
+    month_cache.warm(MARCH)
+    assert month_cache.open_figures_at_hand(MARCH) is not None
 
     def everyone(*args, **kwargs) -> None:
         raise AssertionError("the whole month was scored")

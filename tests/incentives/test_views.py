@@ -545,3 +545,30 @@ def test_opening_hours_mistakes_are_explained(org, login_as, fields, message) ->
     )
     assert response.status_code == 200
     assert message in text(response)
+
+
+# --- months that exist -------------------------------------------------------------------
+
+
+def test_pages_offer_no_month_before_the_first_data_and_none_after_now(
+    org, login_as, monkeypatch
+) -> None:
+    from incentives.tickets import queries
+
+    monkeypatch.setattr(queries, "current_month", lambda: "2024-04")
+    client = login_as(org["admin"])
+    page = text(client.get(f"/incentives/metrics?month={MONTH}"))
+    offered = re.findall(r'<option value="(\d{4}-\d{2})"', page)
+    assert offered == ["2024-04", "2024-03"]  # the data begin in March; now is April
+    # The tickets of the first month step only forward; of the current month only back.
+    first = text(client.get(f"/incentives/reps/{org['ana'].id}/tickets?month={MONTH}"))
+    assert 'rel="prev"' not in first
+    assert "April 2024 →" in first
+    now = text(client.get(f"/incentives/reps/{org['ana'].id}/tickets?month=2024-04"))
+    assert "← March 2024" in now
+    assert 'rel="next"' not in now
+    # A future month asked for by hand is not offered in the picker.
+    later = text(client.get("/incentives/metrics?month=2024-09"))
+    assert "2024-09" not in re.findall(r'<option value="(\d{4}-\d{2})"', later)
+    unattributed = text(client.get("/incentives/unattributed?month=2024-04"))
+    assert 'rel="next"' not in unattributed
