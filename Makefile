@@ -1,4 +1,5 @@
-# Frontline: `make run` installs and starts the app with demo data; `make test` runs the tests.
+# Frontline: `make run` installs and starts the app with demo data; `make test` runs the tests
+# (`make test-fast` only the unit tests).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +7,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install lint clean
+.PHONY: run test test-fast install lint clean
 
 install: $(VENV)/.installed
 
@@ -31,6 +32,10 @@ run: install instance/secret_key
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The unit tests alone (tests/unit/): the rules, without the app or a database, in seconds.
+test-fast: install
+	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -109,7 +109,9 @@ def wait_message(seconds: float | None) -> str:
 def _seconds_until_allowed() -> float | None:
     try:
         breached = limiter.current_limit
-        return None if breached is None else breached.reset_at - time.time()
+        # ``reset_at`` is rounded up to the next whole second (it feeds a header); the
+        # window's own end is exact, so a fresh one-minute window reads as 60 seconds.
+        return None if breached is None else breached.window[0] - time.time()
     except Exception:  # the limiter's storage failing: say it generally
         logger.warning("Could not read when a rate limit resets", exc_info=True)
         return None

@@ -28,6 +28,17 @@ from core.db import db, enum_column, utcnow
 _hasher = PasswordHasher()
 
 
+def use_password_hasher(hasher: PasswordHasher) -> PasswordHasher:
+    """Hash and verify passwords with ``hasher`` from now on; returns the one used before.
+
+    Only the tests call this (argon2id at its lowest cost, so that a test making users with
+    passwords does not spend its time hashing); the app always uses the defaults above.
+    """
+    global _hasher
+    previous, _hasher = _hasher, hasher
+    return previous
+
+
 def hash_password(password: str) -> str:
     """Hash ``password`` with argon2id."""
     return _hasher.hash(password)

@@ -2,7 +2,8 @@
 
 Imports everywhere report bad rows the same way (:class:`RowError`, numbered as the person
 sees the file: the header is row 1) and reject the whole file. Exports neutralise cells that
-a spreadsheet would run as a formula.
+a spreadsheet would run as a formula. Plain functions over plain data, free of Flask: the
+import rules use them, and :mod:`core.downloads` turns CSV text into a download.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
-
-from flask import Response
 
 #: Characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -88,15 +87,3 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     for row in rows:
         writer.writerow([safe_cell("" if v is None else v) for v in row])
     return buffer.getvalue()
-
-
-def csv_response(
-    filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> Response:
-    """A download of safe CSV (UTF-8 with a BOM, so Excel reads accents right)."""
-    body = "\ufeff" + csv_text(header, rows)
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )

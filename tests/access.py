@@ -20,7 +20,7 @@ ANYONE_LOGGED_IN = ALL_ROLES
 
 @dataclass
 class World:
-    """Records the matrix's paths point at, made once per test.
+    """Records the matrix's paths point at, made once for all its cases.
 
     ``users[role]`` holds exactly that role. The rep is in a team the supervisor leads, so
     record checks let a supervisor through to "their" rep; ``other_rep`` is in another team.

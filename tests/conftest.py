@@ -1,28 +1,35 @@
 """Fixtures shared by every test: the app, database isolation, clients and logins.
 
+The unit tests (``tests/unit/``) and the repository checks at the top of ``tests/`` never
+build the app: nothing here imports it until a test asks for it, and the autouse fixtures
+below step aside for them.
+
 The schema is built once per session. Each test runs inside an outer transaction that is
 rolled back afterwards, while the code under test may still commit and roll back: with
 ``join_transaction_mode="create_savepoint"`` its commits become savepoints (see
-docs/style.md, "Database isolation"). Tests run on SQLite, or on PostgreSQL when
-``FRONTLINE_TEST_DATABASE_URL`` is set.
+docs/style.md, "Database isolation"). Data that a module's tests only read can be built once
+for the module (``module_seed``); each test then runs in a savepoint of the module's
+transaction. Tests run on SQLite, or on PostgreSQL when ``FRONTLINE_TEST_DATABASE_URL`` is
+set.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 
-from app import create_app
-from core import login_throttle
-from core.db import db
-from core.extensions import limiter
-from core.people import User
+if TYPE_CHECKING:
+    from flask import Flask
+    from flask.testing import FlaskClient
 
+    from core.people import User
+
+TESTS = Path(__file__).resolve().parent
 TEST_DATABASE_URL = os.environ.get("FRONTLINE_TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("FRONTLINE_TEST_REDIS_URL")
 
@@ -40,6 +47,8 @@ TEST_CONFIG = {
 
 
 def make_test_app(database_url: str, **overrides: object) -> Flask:
+    from app import create_app
+
     return create_app(
         {**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **overrides}
     )
@@ -52,8 +61,35 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'frontline-test.db'}"
 
 
+def needs_no_app(request: pytest.FixtureRequest) -> bool:
+    """Unit tests and the repository checks beside this file run without the app."""
+    path = request.node.path
+    return path.parent == TESTS or path.is_relative_to(TESTS / "unit")
+
+
 @pytest.fixture(scope="session")
-def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+def cheap_password_hashing() -> Iterator[None]:
+    """Hash passwords with argon2id at its lowest cost: a test proves what a password does,
+    not how long guessing it takes. Production keeps argon2-cffi's defaults."""
+    from argon2 import PasswordHasher
+
+    from core import people
+
+    previous = people.use_password_hasher(
+        PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    )
+    yield
+    people.use_password_hasher(previous)
+
+
+@pytest.fixture(scope="session")
+def app(
+    database_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    cheap_password_hashing: None,
+) -> Iterator[Flask]:
+    from core.db import db
+
     app = make_test_app(
         database_url, FRONTLINE_STORAGE_DIR=str(tmp_path_factory.mktemp("storage"))
     )
@@ -67,36 +103,77 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             engine.dispose()
 
 
-@pytest.fixture(autouse=True)
-def _isolate_db(app: Flask) -> Iterator[None]:
-    """Run each test in an outer transaction that is rolled back; app commits become savepoints."""
+Opened = list[tuple[Any, Any, Any, Any]]
+
+
+def _begin_isolation(app: Flask) -> Opened:
+    """Swap each engine of ``db.engines`` for a connection in an outer transaction, or,
+    when a module's shared data already holds one, open a savepoint inside it."""
+    import sqlalchemy as sa
+
+    from core.db import db
+
     with app.app_context():
         engines = db.engines
         db.session.configure(join_transaction_mode="create_savepoint")
-    opened = []
-    for key, engine in list(engines.items()):
-        connection = engine.connect()
-        opened.append((key, engine, connection, connection.begin()))
+    opened: Opened = []
+    for key, bind in list(engines.items()):
+        if isinstance(bind, sa.Connection):
+            opened.append((key, None, bind, bind.begin_nested()))
+            continue
+        connection = bind.connect()
+        opened.append((key, bind, connection, connection.begin()))
         engines[key] = connection
-    limiter.reset()
-    yield
-    for key, engine, connection, outer in opened:
-        outer.rollback()
-        connection.close()
-        engines[key] = engine
+    return opened
+
+
+def _end_isolation(app: Flask, opened: Opened) -> None:
+    from core.db import db
+
+    with app.app_context():
+        engines = db.engines
+    for key, engine, connection, transaction in reversed(opened):
+        if transaction.is_active:
+            transaction.rollback()
+        if engine is not None:
+            connection.close()
+            engines[key] = engine
 
 
 @pytest.fixture(autouse=True)
-def login_pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+def _isolate_db(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Run each test in an outer transaction that is rolled back; app commits become savepoints."""
+    if needs_no_app(request):
+        yield
+        return
+    from core.extensions import limiter
+
+    app = request.getfixturevalue("app")
+    opened = _begin_isolation(app)
+    limiter.reset()
+    yield
+    _end_isolation(app, opened)
+
+
+@pytest.fixture(autouse=True)
+def login_pauses(request: pytest.FixtureRequest) -> list[float]:
     """The pauses logins asked for (core.login_throttle), recorded instead of slept."""
     pauses: list[float] = []
-    monkeypatch.setattr(login_throttle, "pause", pauses.append)
+    if needs_no_app(request):
+        return pauses
+    from core import login_throttle
+
+    request.getfixturevalue("monkeypatch").setattr(
+        login_throttle, "pause", pauses.append
+    )
     return pauses
 
 
 @pytest.fixture
 def app_ctx(app: Flask) -> Iterator[None]:
     """An app context for database tests of operations and queries (not for client tests)."""
+    from core.db import db
+
     with app.app_context():
         yield
         db.session.remove()
@@ -183,13 +260,8 @@ def requires_redis() -> pytest.MarkDecorator:
     )
 
 
-@pytest.fixture
-def seed(app: Flask):
-    """Create records for HTTP tests, committed so that requests see them.
-
-    ``with seed(): user = make_user(...)``. On leaving the block everything is committed
-    (inside the test's outer transaction) and the objects stay readable, detached.
-    """
+def _seeding(app: Flask) -> Callable[[], AbstractContextManager[None]]:
+    from core.db import db
 
     @contextmanager
     def seeding() -> Iterator[None]:
@@ -201,3 +273,26 @@ def seed(app: Flask):
             db.session.expunge_all()
 
     return seeding
+
+
+@pytest.fixture
+def seed(app: Flask) -> Callable[[], AbstractContextManager[None]]:
+    """Create records for HTTP tests, committed so that requests see them.
+
+    ``with seed(): user = make_user(...)``. On leaving the block everything is committed
+    (inside the test's outer transaction) and the objects stay readable, detached.
+    """
+    return _seeding(app)
+
+
+@pytest.fixture(scope="module")
+def module_seed(app: Flask) -> Iterator[Callable[[], AbstractContextManager[None]]]:
+    """Like ``seed``, for records a whole module's tests share and only read.
+
+    The records are built once, in a transaction the module holds open; each of its tests
+    then runs in a savepoint of that transaction, rolled back afterwards, so what one test
+    changes the next never sees. Everything is rolled back when the module is done.
+    """
+    opened = _begin_isolation(app)
+    yield _seeding(app)
+    _end_isolation(app, opened)

@@ -1,55 +1,26 @@
-"""The code keeps its shape: one commit per request at the boundary; rules free of Flask."""
+"""The code keeps its shape: one commit per request at the boundary; rules free of Flask.
+
+The rules modules are listed in ``core/layout.py``.
+"""
 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+from core.layout import FORBIDDEN_IN_RULES, RULES_MODULES, module_name
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ["core", "recruiting", "training", "incentives"]
 #: Modules that may commit: the request and command boundaries
 #: (docs/style.md, "One commit per request").
 BOUNDARIES = {"views.py", "api.py", "cli.py", "admin.py", "auth.py"}
-#: Pure rules modules: no Flask, no database, no models.
-RULES = {
-    "core/access.py",
-    "core/passwords.py",
-    "recruiting/assessment.py",
-    "recruiting/importing.py",
-    "recruiting/item_statistics.py",
-    "recruiting/pipeline.py",
-    "training/scenarios.py",
-    "training/authority.py",
-    "training/assignments.py",
-    # incentives/tickets: reading exports, the clock, month metrics
-    "incentives/tickets/cells.py",
-    "incentives/tickets/clock.py",
-    "incentives/tickets/columnar.py",
-    "incentives/tickets/importing.py",
-    "incentives/tickets/mapping.py",
-    "incentives/tickets/metrics.py",
-    "incentives/tickets/months.py",
-    "incentives/tickets/normalising.py",
-    "incentives/tickets/sources.py",
-    # incentives/scoring: plans, a rep's month against them, disputes, score tables
-    "incentives/scoring/disputes.py",
-    "incentives/scoring/payouts.py",
-    "incentives/scoring/plan_calendar.py",
-    "incentives/scoring/plan_words.py",
-    "incentives/scoring/plans.py",
-    "incentives/scoring/rep_scores.py",
-    "incentives/scoring/tables.py",
-    # incentives/scorecards: the cards as plain data, validity, laying out PDFs
-    "incentives/scorecards/cards.py",
-    "incentives/scorecards/leadership.py",
-    "incentives/scorecards/pdf_batch.py",
-    "incentives/scorecards/rep_card.py",
-    "incentives/scorecards/team_card.py",
-    "incentives/scorecards/validity.py",
-}
-FORBIDDEN_IN_RULES = ("flask", "flask_sqlalchemy", "sqlalchemy", "core.db")
+#: What a rules module may not import by name (besides any ``models``).
+FORBIDDEN_IMPORTS = ("flask", "flask_sqlalchemy", "sqlalchemy", "core.db")
 
 
 def python_files() -> list[Path]:
@@ -83,7 +54,7 @@ def test_only_boundaries_commit(path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("rel", sorted(RULES))
+@pytest.mark.parametrize("rel", RULES_MODULES)
 def test_rules_modules_do_not_import_flask_or_the_database(rel: str) -> None:
     path = ROOT / rel
     assert path.exists(), f"{rel} is listed as a rules module but does not exist"
@@ -95,8 +66,42 @@ def test_rules_modules_do_not_import_flask_or_the_database(rel: str) -> None:
         elif isinstance(node, ast.ImportFrom) and node.module:
             names = [node.module]
         for name in names:
-            assert not name.startswith(FORBIDDEN_IN_RULES), f"{rel} imports {name}"
+            assert not name.startswith(FORBIDDEN_IMPORTS), f"{rel} imports {name}"
             assert not name.endswith(".models"), f"{rel} imports {name}"
+
+
+#: Imports one module in a fresh interpreter and prints which forbidden modules it loaded,
+#: and which of ours it loaded on the way (to find the import that brought them in).
+_IMPORT_ALONE = """
+import importlib, sys
+importlib.import_module(sys.argv[1])
+forbidden = sys.argv[2:]
+print(" ".join(n for n in forbidden if n in sys.modules))
+print(" ".join(sorted(n for n in sys.modules if n.split(".")[0] in {"core", "recruiting",
+    "training", "incentives"})))
+"""
+
+
+@pytest.mark.parametrize("rel", RULES_MODULES)
+def test_rules_modules_stay_pure_through_everything_they_import(rel: str) -> None:
+    """Imported alone in a fresh interpreter, a rules module loads neither Flask, Werkzeug
+    nor the SQLAlchemy ORM, however indirectly."""
+    result = subprocess.run(
+        [sys.executable, "-c", _IMPORT_ALONE, module_name(rel), *FORBIDDEN_IN_RULES],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    forbidden, ours = result.stdout.splitlines()
+    assert forbidden == "", f"{rel} loads {forbidden} (through one of: {ours})"
+
+
+def test_the_rules_list_names_modules_that_exist_once_each() -> None:
+    assert len(set(RULES_MODULES)) == len(RULES_MODULES)
+    for rel in RULES_MODULES:
+        assert (ROOT / rel).is_file(), f"core/layout.py lists {rel}: no such file"
 
 
 def test_package_init_files_hold_only_a_docstring() -> None:

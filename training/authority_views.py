@@ -11,11 +11,11 @@ from flask_login import current_user
 from core.access import Role, can_supervise_rep
 from core.auth import current_viewer, role_required
 from core.db import db, utcnow
+from core.downloads import csv_response
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.forms import ConfirmForm
 from core.params import choice_arg, id_arg, page_arg
 from core.people import Team, User, get_user_with_roles
-from core.tabular import csv_response
 from training import authority_operations, authority_queries, queries
 from training.authority import (
     EXPIRY_WARNING,

@@ -8,8 +8,8 @@ from typing import Any
 from flask import render_template
 
 from core.auth import current_viewer, role_required
+from core.downloads import csv_response
 from core.params import month_value
-from core.tabular import csv_response
 from incentives.scoring import close_review_queries, queries
 from incentives.tickets import queries as ticket_queries
 from incentives.views import METRIC_ROLES, ORG_ROLES, bp

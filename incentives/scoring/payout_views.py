@@ -10,11 +10,11 @@ from flask import abort, flash, redirect, render_template, url_for
 from core.access import Role
 from core.auth import current_viewer, role_required
 from core.db import db
+from core.downloads import csv_response
 from core.errors import Conflict, InvalidInput
 from core.forms import ConfirmForm, populate_errors
 from core.params import month_value
 from core.people import User
-from core.tabular import csv_response
 from incentives.scoring import payout_operations, payout_queries, payouts
 from incentives.scoring.payout_forms import (
     AdjustmentForm,

@@ -20,11 +20,11 @@ from flask_login import current_user
 from core.access import Role, can_supervise_rep
 from core.auth import current_viewer, role_required
 from core.db import db, utcnow
+from core.downloads import csv_response
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.forms import ConfirmForm, populate_errors
 from core.params import id_arg, month_value
 from core.people import User
-from core.tabular import csv_response
 from incentives.scorecards import queries as scorecard_queries
 from incentives.scoring import (
     close_review_queries,

@@ -21,13 +21,13 @@ from flask_login import current_user
 from core.access import Role, can_see_rep
 from core.auth import current_viewer, role_required
 from core.db import db
+from core.downloads import csv_response
 from core.errors import Conflict, InvalidInput
 from core.forms import ConfirmForm, populate_errors
 from core.pagination import Page, page_bounds
 from core.params import choice_arg, id_arg, page_arg
 from core.people import User
 from core.settings import get_setting
-from core.tabular import csv_response
 from incentives import month_cache
 from incentives.scoring import queries as scoring_queries
 from incentives.tickets import metrics, month_metrics, operations, queries

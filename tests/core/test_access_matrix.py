@@ -33,10 +33,12 @@ ROLES = sorted(Role, key=lambda r: r.value)
 CASES = [(endpoint, role) for endpoint in sorted(MATRIX) for role in [None, *ROLES]]
 
 
-@pytest.fixture
-def world(seed) -> World:
+@pytest.fixture(scope="module")
+def world(module_seed) -> World:
+    """The records every case reads, built once; each case runs in a savepoint of them, so
+    what one case changes (a revoked token, a closed month) the next never sees."""
     w = World()
-    with seed():
+    with module_seed():
         w.team, w.other_team = make_team("Matrix team"), make_team("Other team")
         for role in Role:
             w.users[role] = make_user(role, name=f"Only {role}", team=w.team)

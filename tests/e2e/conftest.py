@@ -33,7 +33,9 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, cheap_password_hashing: None
+) -> Iterator[str]:
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     database = tmp_path_factory.mktemp("e2e") / "frontline-e2e.db"

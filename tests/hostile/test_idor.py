@@ -63,9 +63,10 @@ class Org:
         return template.format(**self.ids, month=MONTH)
 
 
-@pytest.fixture
-def org(seed) -> Org:
-    with seed():
+@pytest.fixture(scope="module")
+def org(module_seed) -> Org:
+    """Built once for the module; each test runs in a savepoint of it (tests/conftest.py)."""
+    with module_seed():
         world = scoring_world.build()
         people = {
             "ann": world.ann,

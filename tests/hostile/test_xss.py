@@ -106,9 +106,10 @@ class Hostile:
         return template.format(**self.ids, month=MONTH)
 
 
-@pytest.fixture
-def org(seed) -> Hostile:
-    with seed():
+@pytest.fixture(scope="module")
+def org(module_seed) -> Hostile:
+    """Built once for the module; each test runs in a savepoint of it (tests/conftest.py)."""
+    with module_seed():
         world = scoring_world.build()
         world.ann.name = REP_NAME
         world.desk.name = TEAM_NAME

@@ -26,9 +26,10 @@ from tests.incentives import scoring_world
 MARCH = "2024-03"
 
 
-@pytest.fixture
-def world(seed) -> scoring_world.World:
-    with seed():
+@pytest.fixture(scope="module")
+def world(module_seed) -> scoring_world.World:
+    """Built once for the module; each test runs in a savepoint of it (tests/conftest.py)."""
+    with module_seed():
         built = scoring_world.build()
     return built
 

@@ -67,11 +67,12 @@ def _leaks(body: str) -> list[str]:
     return [word for word in words if word.lower() in lowered]
 
 
-@pytest.fixture
-def world(seed) -> World:
+@pytest.fixture(scope="module")
+def world(module_seed) -> World:
     """A blind opening with a candidate at each stage, moved, rated and interviewed by
-    another manager who wrote their name into every free-text field there is."""
-    with seed():
+    another manager who wrote their name into every free-text field there is. Built once
+    for the module; each test runs in a savepoint of it (tests/conftest.py)."""
+    with module_seed():
         other = make_user(Role.HIRING_MANAGER, name="Olwen Other")
         team = make_team("Phone team")
         opening = make_opening(other, team=team, title="Blind phone rep", blind=True)

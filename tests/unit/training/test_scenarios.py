@@ -25,7 +25,7 @@ from training.scenarios import (
     validate,
 )
 
-SHIPPED = Path(__file__).resolve().parents[2] / "training" / "scenarios"
+SHIPPED = Path(__file__).resolve().parents[3] / "training" / "scenarios"
 
 BASE = {
     "key": "t",

@@ -22,7 +22,7 @@ from incentives.tickets.importing import parse_file, parse_records
 from incentives.tickets.mapping import MappingError, load_mapping
 from incentives.tickets.sources import FRESHDESK, FRONTLINE, ZENDESK
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[2] / "incentives" / "data"
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = ZoneInfo("UTC")
 NOW = dt.datetime(2024, 4, 15, tzinfo=dt.UTC)
@@ -484,7 +484,7 @@ def test_frontline_refuses_channels_it_does_not_document() -> None:
 
 
 def test_the_shipped_mapping_example_loads() -> None:
-    example = Path(__file__).parents[2] / "static/incentives/mapping-example.yaml"
+    example = Path(__file__).parents[3] / "static/incentives/mapping-example.yaml"
     spec = load_mapping(example.read_text())
     assert spec.name == "helpscout"
     assert spec.timezone == "America/New_York"

@@ -20,7 +20,7 @@ E, OWN, C, P, J = (
 )
 
 DEFAULT_FILE = (
-    Path(__file__).resolve().parents[2] / "recruiting/assessments/default.yaml"
+    Path(__file__).resolve().parents[3] / "recruiting/assessments/default.yaml"
 )
 
 # A small test whose bounds are easy to work out by hand.
