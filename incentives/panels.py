@@ -14,7 +14,7 @@ from incentives.scorecards import queries as scorecard_queries
 from incentives.scorecards.cards import summarise
 from incentives.scoring import dispute_queries, payout_queries, plan_queries
 from incentives.scoring import queries as scoring_queries
-from incentives.scoring.rep_scores import MonthScores
+from incentives.scoring.rep_scores import MonthScores, RepScore
 from incentives.scoring.tables import money, score_text
 from incentives.tickets import metrics
 from incentives.tickets import queries as ticket_queries
@@ -103,29 +103,34 @@ def scorecard_panel(user: User) -> Panel | None:
     if not user.has_role(Role.REP):
         return None
     current = ticket_queries.current_month()
-    months = []
     updating = []
+    found: dict[str, tuple[RepScore, str, bool]] = {}
     for month in (metrics.shift_month(current, -1), current):
-        found = _unless_updating(
+        score = _unless_updating(
             month,
             lambda read_tickets, month=month: scoring_queries.rep_month_score(
                 month, user.id, read_tickets=read_tickets
             ),
         )
-        if found is None:
+        if score is None:
             updating.append(month)
-        elif found.score is not None:
-            score = found.score
-            months.append(
-                (
-                    month,
-                    score_text(score.score),
-                    money(score.payout, found.currency)
-                    if score.eligible
-                    else "not eligible",
-                    found.is_closed,
-                )
-            )
+        elif score.score is not None:
+            found[month] = (score.score, score.currency, score.is_closed)
+    # The payout paid, as on the payouts page: prorated, adjusted, as approved.
+    finals = payout_queries.rep_finals(
+        user.id, {month: score for month, (score, _c, _closed) in found.items()}
+    )
+    months = [
+        (
+            month,
+            score_text(score.score),
+            money(finals[month], currency)
+            if score.eligible or finals[month]
+            else "not eligible",
+            closed,
+        )
+        for month, (score, currency, closed) in found.items()
+    ]
     # Tickets a decided dispute gave this rep, in months still open: they may dispute them.
     given = [
         d
@@ -208,6 +213,8 @@ def close_panel(user: User) -> Panel | None:
         if scores is not None
         else None
     )
+    # The total of the payouts page: prorated, adjusted, as approved once approved.
+    paid = payout_queries.payouts_of([scores])[month] if scores is not None else None
     return Panel(
         "Scores and month close",
         "incentives/_panel_close.html",
@@ -217,10 +224,10 @@ def close_panel(user: User) -> Panel | None:
             "closed": scores is not None and scores.is_closed,
             "updating": scores is None,
             "average": summary.average if summary else "…",
-            "payout": summary.payout if summary else "…",
+            "payout": money(paid.total, paid.currency) if paid else "…",
             "open_disputes": scoring_queries.count_open_disputes(),
             "is_admin": user.has_role(Role.ADMIN),
-            "approved": payout_queries.approval_in_force(month) is not None,
+            "approved": paid.is_approved if paid else False,
             "is_leader": user.has_role(Role.LEADERSHIP),
         },
         order=31,

@@ -12,7 +12,7 @@ the same partial template, so they cannot disagree.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -151,19 +151,39 @@ class Summary:
     reps: int
 
 
-def summarise(scores: Sequence[RepScore], currency: str) -> Summary:
+def summarise(
+    scores: Sequence[RepScore],
+    currency: str,
+    finals: Mapping[int, Decimal] | None = None,
+) -> Summary:
     """Scored, eligible, average, median and payouts of some reps' month."""
-    return summary_of(scores, currency, len(scores))
+    return summary_of(scores, currency, len(scores), finals)
 
 
-def summary_of(scores: Sequence[RepScore], currency: str, reps: int) -> Summary:
+def final_payout(score: RepScore, finals: Mapping[int, Decimal] | None) -> Decimal:
+    """A rep's final payout (``finals``: rep id -> final payout of the month, as
+    ``payout_queries.payouts_of`` works it out). Without ``finals``, the score's payout
+    for a whole month with no adjustment."""
+    if finals is None:
+        return score.payout
+    return finals.get(score.rep_id, Decimal("0.00"))
+
+
+def summary_of(
+    scores: Sequence[RepScore],
+    currency: str,
+    reps: int,
+    finals: Mapping[int, Decimal] | None = None,
+) -> Summary:
     values = [s.score for s in scores if s.score is not None]
     return Summary(
         scored=len(values),
         eligible=sum(1 for s in scores if s.eligible),
         average=score_text(statistics.fmean(values)) if values else "—",
         median=score_text(statistics.median(values)) if values else "—",
-        payout=money(sum((s.payout for s in scores), Decimal("0.00")), currency),
+        payout=money(
+            sum((final_payout(s, finals) for s in scores), Decimal("0.00")), currency
+        ),
         reps=reps,
     )
 

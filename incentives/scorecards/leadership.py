@@ -8,8 +8,9 @@ inputs; the web page and the PDF render the :class:`LeadershipPack` built here.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -145,18 +146,21 @@ def leadership_pack(
     assignments: tuple[int, int, int] = (0, 0, 0),
     validity: Validity | None = None,
     open_disputes: int = 0,
+    finals: Mapping[int, Decimal] | None = None,
     generated_at: dt.datetime,
 ) -> LeadershipPack:
     """The organisation's month for leadership: summary, distribution, movers, teams side
     by side, training and authority coverage, and hiring-test validity.
 
     :param assignments: (done, all, overdue) training assignments of active reps.
+    :param finals: rep id -> final payout of the month (``payout_queries.finals_of``):
+        the payouts shown, as on the payouts page.
     """
     current = history[-1]
     previous = history[-2] if len(history) > 1 else None
     currency = current.currency
     scores = list(current.scores.values())
-    summary = summary_of(scores, currency, len(current.people))
+    summary = summary_of(scores, currency, len(current.people), finals)
     now_avg = average_score(current, None)
     before_avg = average_score(previous, None) if previous else None
     change = (
@@ -178,7 +182,7 @@ def leadership_pack(
             TeamLine(
                 team_id,
                 str(values.get("team_name", "")),
-                summary_of(members, currency, len(members)),
+                summary_of(members, currency, len(members), finals),
                 tuple(_metric_text(c, values.get(c)) for c, _label in ORG_METRICS),
             )
         )

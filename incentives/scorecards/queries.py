@@ -33,7 +33,7 @@ from incentives.scorecards.cards import (
 from incentives.scorecards.leadership import LeadershipPack
 from incentives.scorecards.rep_card import RepCard
 from incentives.scorecards.team_card import TeamCard
-from incentives.scoring import plans
+from incentives.scoring import payout_queries, plans
 from incentives.scoring import queries as scoring_queries
 from incentives.scoring.disputes import DisputeStatus
 from incentives.scoring.models import MonthClose, MonthScore, TicketDispute
@@ -216,6 +216,7 @@ def rep_scorecard(
             _Scenarios(),
             load.open_scenarios if load else frozenset(),
         ),
+        finals=payout_queries.finals_of(scores),
         generated_at=now,
     )
 
@@ -250,6 +251,7 @@ def team_scorecard(
         supervisors=[s.name for s in team.supervisors],
         coaching=coaching,
         open_disputes=open_disputes,
+        finals=payout_queries.finals_of([current])[current.month],
         generated_at=now,
     )
 
@@ -300,6 +302,7 @@ def leadership_pack(
         assignments=(totals.done, totals.total, totals.overdue),
         validity=hiring_validity(),
         open_disputes=scoring_queries.count_open_disputes(month),
+        finals=payout_queries.finals_of(scores[-1:])[scores[-1].month],
         generated_at=now,
     )
 
@@ -353,6 +356,8 @@ class MonthCardMaker:
         self._disputes = dispute_counts(month)
         self._offers = _Scenarios()
         self._coaching: dict[int, list[CoachingOffer]] = {}
+        #: Month -> rep id -> final payout, for every trend month: read once.
+        self.finals = payout_queries.finals_of(self.scores)
 
     def rep_card(self, rep: User) -> RepCard:
         load = self._loads.get(rep.id)
@@ -373,6 +378,7 @@ class MonthCardMaker:
             training=training_facts(rep.id, self.month, load, self._titles),
             disputes=self._disputes.get(rep.id),
             coaching=coaching,
+            finals=self.finals,
             generated_at=self.now,
         )
 
@@ -394,6 +400,7 @@ class MonthCardMaker:
                     open_disputes=sum(
                         self._disputes[r].open for r in members if r in self._disputes
                     ),
+                    finals=self.finals[self.month],
                     generated_at=self.now,
                 )
             )

@@ -7,7 +7,7 @@ inputs; the web page and the PDF render the :class:`RepCard` built here.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -20,6 +20,7 @@ from incentives.scorecards.cards import (
     CoachingOffer,
     DisputeCounts,
     TrainingFacts,
+    final_payout,
     score_chart,
     short_month,
     status_text,
@@ -30,6 +31,7 @@ from incentives.scoring.rep_scores import (
     MetricLine,
     MonthScores,
     Person,
+    RepScore,
     missed_threshold_text,
 )
 from incentives.scoring.tables import money, score_text
@@ -184,6 +186,24 @@ def _metric_history(
     return values
 
 
+def _payout_note(score: RepScore | None, paid: Decimal, currency: str) -> str:
+    """Why the payout is what it is; a payout other than the base says so."""
+    if score is None:
+        return ""
+    if paid == score.payout:
+        return score.payout_note
+    return (
+        f"Base payout {money(score.payout, currency)} ({score.payout_note.rstrip('.')}),"
+        " prorated by working days and adjusted."
+    )
+
+
+def _of(
+    finals: Mapping[str, Mapping[int, Decimal]] | None, month: str
+) -> Mapping[int, Decimal] | None:
+    return None if finals is None else finals.get(month, {})
+
+
 def rep_card(
     rep_id: int,
     history: Sequence[MonthScores],
@@ -194,11 +214,14 @@ def rep_card(
     training: TrainingFacts | None = None,
     disputes: DisputeCounts | None = None,
     coaching: Sequence[CoachingOffer] = (),
+    finals: Mapping[str, Mapping[int, Decimal]] | None = None,
     generated_at: dt.datetime,
 ) -> RepCard:
     """A rep's scorecard for the last month of ``history`` (oldest first).
 
     :param person: who the rep is, when the month has no score for them.
+    :param finals: month -> rep id -> final payout (``payout_queries.finals_of``): the
+        payout shown, as on the payouts page.
     """
     current = history[-1]
     score = current.scores.get(rep_id)
@@ -230,6 +253,7 @@ def rep_card(
             f"CSAT is blended with the organisation's {current.org_csat * 100:.1f}% "
             f"as if {plan.csat_prior_strength:g} more ratings"
         )
+    paid = final_payout(score, _of(finals, current.month)) if score else Decimal("0.00")
     points = []
     rows = []
     for month in history:
@@ -240,7 +264,9 @@ def rep_card(
                 month.month,
                 metrics.month_label(month.month),
                 score_text(s.score) if s else "—",
-                money(s.payout, month.currency) if s and s.score is not None else "—",
+                money(final_payout(s, _of(finals, month.month)), month.currency)
+                if s and s.score is not None
+                else "—",
                 bool(s and s.eligible),
                 month.is_closed,
             )
@@ -262,9 +288,9 @@ def rep_card(
         score_text=score_text(score.score) if score else "—",
         eligible=bool(score and score.eligible),
         reasons=score.reasons if score else ("No plan in force for this month.",),
-        payout=score.payout if score else Decimal("0.00"),
-        payout_text=money(score.payout, currency) if score else "—",
-        payout_note=score.payout_note if score else "",
+        payout=paid,
+        payout_text=money(paid, currency) if score else "—",
+        payout_note=_payout_note(score, paid, currency),
         target_bonus=money(score.target_bonus, currency) if score else "—",
         rank=rank,
         tickets_solved=score.tickets_solved if score else 0,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
@@ -18,6 +19,7 @@ from incentives.scorecards.cards import (
     Summary,
     average_score,
     distribution,
+    final_payout,
     score_chart,
     short_month,
     status_text,
@@ -77,9 +79,14 @@ def team_card(
     supervisors: Sequence[str] = (),
     coaching: Mapping[int, Sequence[CoachingOffer]] | None = None,
     open_disputes: int = 0,
+    finals: Mapping[int, Decimal] | None = None,
     generated_at: dt.datetime,
 ) -> TeamCard:
-    """A team's scorecard for the last month of ``history``: each rep side by side."""
+    """A team's scorecard for the last month of ``history``: each rep side by side.
+
+    :param finals: rep id -> final payout of the month (``payout_queries.finals_of``):
+        the payouts shown, as on the payouts page.
+    """
     current = history[-1]
     plan = current.plan
     currency = plan.currency if plan else ""
@@ -120,7 +127,7 @@ def team_card(
                 rank=ranks.get(rep_id),
                 eligible=score.eligible,
                 reason=brief_reason(score, plan) if plan else score.reason,
-                payout=money(score.payout, currency),
+                payout=money(final_payout(score, finals), currency),
                 values=values,
                 change=change,
                 coaching=tuple((coaching or {}).get(rep_id, ())),
@@ -143,7 +150,7 @@ def team_card(
         status=status_text(current, tz),
         plan_label=current.plan_label or "No plan in force",
         currency=currency,
-        summary=summary_of(scores, currency, len(members)),
+        summary=summary_of(scores, currency, len(members), finals),
         columns=tuple(t.spec.label for t in terms),
         rows=tuple(rows),
         distribution=distribution(

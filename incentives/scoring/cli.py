@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from core.db import db
 from core.errors import Conflict, InvalidInput
 from core.tabular import csv_text
-from incentives.scoring import operations, plans, queries
+from incentives.scoring import operations, payout_queries, plans, queries
 from incentives.tickets import metrics
 from incentives.tickets import queries as ticket_queries
 from incentives.tickets.months import Month
@@ -35,14 +35,17 @@ def month_option(value: str) -> str:
     show_default=True,
 )
 def scores_compute(month: str, output: str) -> None:
-    """Print each rep's metrics and score for MONTH: score, eligible, payout and reason.
+    """Print each rep's metrics and score for MONTH: score, eligible, base and final
+    payout, and reason.
 
     Tickets count in the month they were solved. A closed month prints the figures kept
     at close; an open one is scored now with the plan in force.
     """
     asked = Month.parse(month_option(month))
     scores = queries.month_scores(asked)
-    header, rows = queries.export_rows(scores)
+    header, rows = queries.export_rows(
+        scores, payout_queries.payouts_of([scores])[scores.month].finals
+    )
     if output == "csv":
         click.echo(csv_text(header, rows), nl=False)
         return

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -28,7 +28,7 @@ from incentives.scoring.payout_models import (
     RepWorkDates,
 )
 from incentives.scoring.payouts import PayoutLine, Proration, WorkDates
-from incentives.scoring.rep_scores import MonthScores
+from incentives.scoring.rep_scores import MonthScores, RepScore
 from incentives.tickets import metrics
 from incentives.tickets import queries as ticket_queries
 
@@ -208,21 +208,121 @@ class MonthPayouts:
     def line_of(self, rep_id: int) -> PayoutLine | None:
         return next((line for line in self.lines if line.rep_id == rep_id), None)
 
+    @property
+    def finals(self) -> dict[int, Decimal]:
+        """Rep id -> final payout: what every surface shows as a rep's payout."""
+        return {line.rep_id: line.final for line in self.lines}
+
 
 def month_payouts(month: str) -> MonthPayouts:
     """The month's payouts: as approved, once approved; else worked out now."""
-    scores = queries.month_scores(month)
-    approval = approval_in_force(month)
-    if approval is not None:
-        lines = [payouts.line_from_data(data) for data in approval.lines]
-    else:
-        lines = payouts.month_lines(
-            scores,
-            prorations(month, list(scores.scores)),
-            adjustment_amounts(month),
-            whole=payouts.whole_month(month, holidays()),
+    return payouts_of([queries.month_scores(month)])[month]
+
+
+def payouts_of(months: Sequence[MonthScores]) -> dict[str, MonthPayouts]:
+    """Each month's payouts from its scores already read (say, a scorecard's trend
+    months): as approved, once approved; else the scored payouts prorated by the reps'
+    working days, plus the adjustments in force. Dates, holidays, approvals and
+    adjustments are read once for all the months, never rep by rep.
+
+    The one place a payout is worked out: :func:`month_payouts`, the dashboard panels,
+    the scores page and CSV, ``scores compute``, the scorecards and the leadership pack
+    all read it.
+    """
+    if not months:
+        return {}
+    names = [scores.month for scores in months]
+    close_ids = [s.close.id for s in months if s.close is not None]
+    approvals = {
+        approval.month: approval
+        for approval in db.session.scalars(
+            select(PayoutApproval).where(PayoutApproval.close_id.in_(close_ids or [-1]))
         )
-    return MonthPayouts(month, scores, lines, approval)
+    }
+    added: dict[str, dict[int, list[Decimal]]] = defaultdict(lambda: defaultdict(list))
+    for adjustment in db.session.scalars(
+        select(PayoutAdjustment)
+        .where(
+            PayoutAdjustment.month.in_(names),
+            PayoutAdjustment.removed_at.is_(None),
+        )
+        .order_by(PayoutAdjustment.created_at, PayoutAdjustment.id)
+    ):
+        added[adjustment.month][adjustment.rep_id].append(adjustment.amount)
+    pending = [s for s in months if s.month not in approvals]
+    dates = (
+        work_dates(sorted({rep_id for s in pending for rep_id in s.scores}))
+        if pending
+        else {}
+    )
+    off = holidays() if pending else []
+    found: dict[str, MonthPayouts] = {}
+    for scores in months:
+        approval = approvals.get(scores.month)
+        if approval is not None:
+            lines = [payouts.line_from_data(data) for data in approval.lines]
+        else:
+            lines = payouts.month_lines(
+                scores,
+                {
+                    rep_id: payouts.proration(scores.month, dates[rep_id], off)
+                    for rep_id in scores.scores
+                    if rep_id in dates
+                },
+                added.get(scores.month, {}),
+                whole=payouts.whole_month(scores.month, off),
+            )
+        found[scores.month] = MonthPayouts(scores.month, scores, lines, approval)
+    return found
+
+
+def finals_of(months: Sequence[MonthScores]) -> dict[str, dict[int, Decimal]]:
+    """Month -> rep id -> final payout, for ``months`` (:func:`payouts_of`)."""
+    return {month: found.finals for month, found in payouts_of(months).items()}
+
+
+def rep_finals(rep_id: int, scores: Mapping[str, RepScore]) -> dict[str, Decimal]:
+    """One rep's final payout of each month of ``scores`` (month -> the rep's score), as
+    :func:`payouts_of` works it out for the whole month: as approved once approved, else
+    prorated and adjusted. For a rep's dashboard, which scores the rep alone: reads only
+    this rep's dates and adjustments, once for all the months."""
+    if not scores:
+        return {}
+    closes = queries.closes_in_force()
+    close_ids = [closes[m].id for m in scores if m in closes]
+    approved: dict[str, Decimal] = {}
+    for approval in db.session.scalars(
+        select(PayoutApproval).where(PayoutApproval.close_id.in_(close_ids or [-1]))
+    ):
+        line = next((d for d in approval.lines if int(d["rep_id"]) == rep_id), None)
+        approved[approval.month] = (
+            payouts.ZERO if line is None else payouts.line_from_data(line).final
+        )
+    added: dict[str, list[Decimal]] = defaultdict(list)
+    for adjustment in db.session.scalars(
+        select(PayoutAdjustment)
+        .where(
+            PayoutAdjustment.rep_id == rep_id,
+            PayoutAdjustment.month.in_(list(scores)),
+            PayoutAdjustment.removed_at.is_(None),
+        )
+        .order_by(PayoutAdjustment.created_at, PayoutAdjustment.id)
+    ):
+        added[adjustment.month].append(adjustment.amount)
+    dates = work_dates([rep_id]).get(rep_id)
+    off = holidays()
+    found: dict[str, Decimal] = {}
+    for month, score in scores.items():
+        if month in approved:
+            found[month] = approved[month]
+            continue
+        share = (
+            payouts.proration(month, dates, off)
+            if dates is not None
+            else payouts.whole_month(month, off)
+        )
+        found[month] = payouts.final_payout(score.payout, share, added[month])[2]
+    return found
 
 
 def export_table(

@@ -236,8 +236,7 @@ def payout_line(
     adjustments: Sequence[Decimal] = (),
 ) -> PayoutLine:
     """A rep's line: base payout, prorated, plus adjustments (never below zero)."""
-    prorated = prorate(score.payout, share)
-    added = sum(adjustments, start=ZERO)
+    prorated, added, final = final_payout(score.payout, share, adjustments)
     return PayoutLine(
         rep_id=person.rep_id,
         name=person.name,
@@ -258,8 +257,17 @@ def payout_line(
         prorated=prorated,
         adjustments=added,
         adjustment_count=len(adjustments),
-        final=max(prorated + added, ZERO),
+        final=final,
     )
+
+
+def final_payout(
+    base: Decimal, share: Proration, adjustments: Sequence[Decimal] = ()
+) -> tuple[Decimal, Decimal, Decimal]:
+    """(prorated, adjustments, final) of a base payout: every payout line's arithmetic."""
+    prorated = prorate(base, share)
+    added = sum(adjustments, start=ZERO)
+    return prorated, added, max(prorated + added, ZERO)
 
 
 def month_lines(

@@ -18,6 +18,7 @@ import hashlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -526,10 +527,15 @@ def trailing_months(month: str, count: int = 6) -> list[str]:
 
 
 def export_rows(
-    scores: MonthScores, rep_ids: frozenset[int] | None = None
+    scores: MonthScores,
+    finals: Mapping[int, Decimal],
+    rep_ids: frozenset[int] | None = None,
 ) -> tuple[list[str], list[list[object]]]:
     """The month's metrics (as ``ticket_queries.export_rows`` writes them) and, after them,
-    each rep's score, eligibility, payout, currency and reason; by e-mail."""
+    each rep's score, eligibility, base and final payout, currency and reason; by e-mail.
+
+    :param finals: rep id -> final payout (``payout_queries.payouts_of``).
+    """
     people = sorted(
         (p for r, p in scores.people.items() if rep_ids is None or r in rep_ids),
         key=lambda p: p.email,
@@ -551,6 +557,10 @@ def export_rows(
     )
     for person, row in zip(people, rows, strict=True):
         row.extend(
-            tables.score_cells(scores.scores.get(person.rep_id), scores.currency)
+            tables.score_cells(
+                scores.scores.get(person.rep_id),
+                scores.currency,
+                finals.get(person.rep_id),
+            )
         )
     return [*header, *tables.SCORE_COLUMNS], rows

@@ -7,6 +7,7 @@ the scorecards all format scores through here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -23,18 +24,31 @@ def score_text(score: float | None) -> str:
     return "—" if score is None else f"{score:.1f}"
 
 
-#: The columns ``scores compute --format csv`` adds after the metrics.
-SCORE_COLUMNS = ["score", "eligible", "payout", "currency", "reason"]
+#: The columns ``scores compute --format csv`` adds after the metrics: the base payout
+#: is what the score earns for a whole month; the final payout is the one paid (prorated
+#: by working days, adjustments added: the payouts page's).
+SCORE_COLUMNS = [
+    "score",
+    "eligible",
+    "base_payout",
+    "final_payout",
+    "currency",
+    "reason",
+]
 
 
-def score_cells(score: RepScore | None, currency: str) -> list[object]:
-    """A rep's score as CSV cells: score, eligible, payout, currency, reason."""
+def score_cells(
+    score: RepScore | None, currency: str, final: Decimal | None
+) -> list[object]:
+    """A rep's score as CSV cells: score, eligible, base and final payout, currency,
+    reason."""
     if score is None:
-        return ["", "", "", currency, "No plan in force."]
+        return ["", "", "", "", currency, "No plan in force."]
     return [
         "" if score.score is None else round(score.score, 2),
         "yes" if score.eligible else "no",
         f"{score.payout:.2f}",
+        "" if final is None else f"{final:.2f}",
         currency,
         score.reason,
     ]
@@ -54,13 +68,21 @@ class ScoreRow:
     rank: int | None
     eligible: bool
     reason: str
+    #: What the score earns for a whole month, before proration and adjustments.
+    base_payout: str
+    #: The payout paid: the payouts page's.
     payout: str
     tickets_solved: int
     below: tuple[str, ...]
 
 
-def score_rows(scores: MonthScores, rep_ids: frozenset[int] | None) -> list[ScoreRow]:
-    """Every scored rep the viewer may see (``rep_ids`` None: all), by team then rank."""
+def score_rows(
+    scores: MonthScores,
+    rep_ids: frozenset[int] | None,
+    finals: Mapping[int, Decimal],
+) -> list[ScoreRow]:
+    """Every scored rep the viewer may see (``rep_ids`` None: all), by team then rank;
+    ``finals``: rep id -> final payout (``payout_queries.payouts_of``)."""
     ranks: dict[int, int] = {}
     for team_id in {p.team_id for p in scores.people.values()}:
         ranks.update(rank(scores.team_scores(team_id)))
@@ -82,6 +104,7 @@ def score_rows(scores: MonthScores, rep_ids: frozenset[int] | None) -> list[Scor
                 score.eligible,
                 score.reason,
                 money(score.payout, scores.currency),
+                money(finals.get(rep_id), scores.currency),
                 score.tickets_solved,
                 tuple(line.label for line in score.lines if line.below_threshold),
             )

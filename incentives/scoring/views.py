@@ -30,6 +30,7 @@ from incentives.scoring import (
     close_review_queries,
     month_plans,
     operations,
+    payout_queries,
     plan_operations,
     plan_queries,
     plan_words,
@@ -67,13 +68,15 @@ def score_list() -> Any:
     scope = ticket_queries.scope_for(viewer)
     month = scorecard_month()
     scores = queries.month_scores(month)
-    rows = score_rows(scores, scope.rep_ids)
+    paid = payout_queries.payouts_of([scores])[month]
+    rows = score_rows(scores, scope.rep_ids, paid.finals)
     return render_template(
         "incentives/score_list.html",
         month=month,
         months=score_months(month),
         scores=scores,
         rows=rows,
+        paid=paid,
         scope=scope,
         teams=ticket_queries.team_choices(scope)
         if scope.team_ids != frozenset()
@@ -91,7 +94,10 @@ def score_list() -> Any:
 def score_export() -> Any:
     scope = ticket_queries.scope_for(current_viewer())
     month = scorecard_month()
-    header, rows = queries.export_rows(queries.month_scores(month), scope.rep_ids)
+    scores = queries.month_scores(month)
+    header, rows = queries.export_rows(
+        scores, payout_queries.payouts_of([scores])[month].finals, scope.rep_ids
+    )
     return csv_response(f"scores-{month}.csv", header, rows)
 
 
@@ -121,6 +127,7 @@ def month_close(month: str) -> Any:
             )
             return redirect(url_for("incentives.score_list", month=month))
     scores = queries.month_scores(month)
+    paid = payout_queries.payouts_of([scores])[month]
     viewer = current_viewer()
     return render_template(
         "incentives/month_close.html",
@@ -128,7 +135,8 @@ def month_close(month: str) -> Any:
         form=form,
         reopen_form=MonthReopenForm(),
         scores=scores,
-        rows=score_rows(scores, None),
+        rows=score_rows(scores, None, paid.finals),
+        paid=paid,
         disputes=queries.list_disputes(viewer, month=month),
         is_over=month < ticket_queries.current_month(),
         plan=month_plans.version_for_month(month),

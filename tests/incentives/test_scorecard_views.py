@@ -109,7 +109,9 @@ def test_scores_and_their_csv_keep_to_the_viewers_reps(client, login_as, world) 
     assert "ann@example.com" in csv_text
     assert "bob@example.com" in csv_text
     assert "cat@example.com" not in csv_text
-    assert csv_text.splitlines()[0].endswith("score,eligible,payout,currency,reason")
+    assert csv_text.splitlines()[0].endswith(
+        "score,eligible,base_payout,final_payout,currency,reason"
+    )
 
 
 def test_the_pdf_shows_the_reps_numbers(

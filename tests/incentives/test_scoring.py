@@ -563,10 +563,19 @@ def test_scores_compute_writes_score_eligible_payout_and_reason(world, runner) -
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.output.lstrip("\ufeff"))))
     by_email = {row["rep_email"]: row for row in rows}
-    assert list(rows[0])[-5:] == ["score", "eligible", "payout", "currency", "reason"]
+    assert list(rows[0])[-6:] == [
+        "score",
+        "eligible",
+        "base_payout",
+        "final_payout",
+        "currency",
+        "reason",
+    ]
     assert by_email["ann@example.com"]["score"] == "20.0"
     assert by_email["ann@example.com"]["eligible"] == "yes"
-    assert by_email["ann@example.com"]["payout"] == "100.00"
+    # No dates on record, no adjustment: paid the base for the whole month.
+    assert by_email["ann@example.com"]["base_payout"] == "100.00"
+    assert by_email["ann@example.com"]["final_payout"] == "100.00"
     assert by_email["ann@example.com"]["timely_rate"] == "0.75"
     assert by_email["bob@example.com"]["eligible"] == "no"
     assert by_email["bob@example.com"]["reason"] == (

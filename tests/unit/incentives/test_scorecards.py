@@ -160,14 +160,31 @@ def test_the_distribution_counts_scores_by_band() -> None:
 
 def test_score_cells_for_the_csv() -> None:
     score = HISTORY[1].scores[1]
-    assert tables.score_cells(score, "EUR") == [76.0, "yes", "100.00", "EUR", ""]
-    assert tables.score_cells(None, "") == ["", "", "", "", "No plan in force."]
+    # The base payout, then the final one (prorated and adjusted) beside it.
+    assert tables.score_cells(score, "EUR", Decimal("62.50")) == [
+        76.0,
+        "yes",
+        "100.00",
+        "62.50",
+        "EUR",
+        "",
+    ]
+    assert tables.score_cells(None, "", None) == [
+        "",
+        "",
+        "",
+        "",
+        "",
+        "No plan in force.",
+    ]
 
 
 def test_score_rows_keep_to_the_reps_a_viewer_may_see() -> None:
-    rows = tables.score_rows(HISTORY[1], frozenset({2, 3}))
+    rows = tables.score_rows(
+        HISTORY[1], frozenset({2, 3}), {2: Decimal("80.00"), 3: Decimal("0.00")}
+    )
     assert [(r.name, r.rank) for r in rows] == [("Bob", 2), ("Cat", 1)]
-    assert rows[0].payout == "100.00 EUR"
+    assert (rows[0].base_payout, rows[0].payout) == ("100.00 EUR", "80.00 EUR")
 
 
 # --- disputes change attribution ------------------------------------------------------------
@@ -239,3 +256,27 @@ def test_tick_values_are_round() -> None:
 def test_money_and_month_labels() -> None:
     assert tables.money(Decimal("1234.5"), "USD") == "1,234.50 USD"
     assert cards.short_month("2024-03") == "Mar 24"
+
+
+def test_cards_show_the_final_payout_given_and_say_when_it_is_not_the_base() -> None:
+    finals = {"2024-02": {1: Decimal("10.00")}, "2024-03": {1: Decimal("62.50")}}
+    card = rep_card.rep_card(1, HISTORY, tz=UTC, finals=finals, generated_at=NOW)
+    assert card.payout == Decimal("62.50")
+    assert card.payout_text == "62.50 EUR"
+    assert card.payout_note.startswith("Base payout 100.00 EUR")
+    assert [row.payout for row in card.months][-1] == "62.50 EUR"
+    team = team_card.team_card(
+        10,
+        "Desk",
+        HISTORY,
+        tz=UTC,
+        finals={1: Decimal("62.50"), 2: Decimal("125.00")},
+        generated_at=NOW,
+    )
+    assert [row.payout for row in team.rows] == ["62.50 EUR", "125.00 EUR"]
+    assert team.summary.payout == "187.50 EUR"
+    pack = leadership.leadership_pack(
+        HISTORY, tz=UTC, finals={1: Decimal("62.50")}, generated_at=NOW
+    )
+    # Reps left out of the payouts are paid nothing.
+    assert pack.summary.payout == "62.50 EUR"
