@@ -30,8 +30,12 @@ run: install instance/secret_key
 	@echo "Frontline is at http://$(HOST):$(PORT)/ (log in with one of the accounts above)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# The suite runs in one worker process per core, at most four (pytest-xdist), each test file
+# whole in one worker; PYTEST_ARGS="-n 0" runs it in this process alone (tests/README.md).
+TEST_WORKERS ?= --numprocesses auto --maxprocesses 4 --dist loadfile
+
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The unit tests alone (tests/unit/): the rules, without the app or a database, in seconds.
 test-fast: install

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests import workers
+
 if TYPE_CHECKING:
     from flask import Flask
     from flask.testing import FlaskClient
@@ -30,8 +32,19 @@ if TYPE_CHECKING:
     from core.people import User
 
 TESTS = Path(__file__).resolve().parent
-TEST_DATABASE_URL = os.environ.get("FRONTLINE_TEST_DATABASE_URL")
-TEST_REDIS_URL = os.environ.get("FRONTLINE_TEST_REDIS_URL")
+# Under pytest-xdist, each worker's own database and Redis database (tests/workers.py).
+TEST_DATABASE_URL = workers.database_url(os.environ.get("FRONTLINE_TEST_DATABASE_URL"))
+TEST_REDIS_URL = workers.redis_url(os.environ.get("FRONTLINE_TEST_REDIS_URL"))
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    workers.create_database(TEST_DATABASE_URL)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    return workers.make_scheduler(config, log)
+
 
 TEST_CONFIG = {
     "TESTING": True,
