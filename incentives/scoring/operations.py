@@ -95,9 +95,10 @@ def save_plan(
 ) -> tuple[PlanVersion, str]:
     """Store ``plan``: a new plan, or a change to ``record`` (matched by name when None).
 
-    A version a closed month used is frozen: a change then makes the next version. An
-    unfrozen current version is changed in place. An unchanged plan changes nothing. The
-    first plan saved is put in force.
+    A version a closed month used is frozen: a change then makes the next version, in
+    force from the same month for the same teams as the one it replaces. An unfrozen
+    current version is changed in place. An unchanged plan changes nothing. The first
+    plan saved is put in force.
 
     :return: the version now current, and what happened: ``created``, ``new_version``,
         ``updated`` or ``unchanged``.
@@ -151,6 +152,9 @@ def save_plan(
             content_hash=digest,
             created_by_id=user_id,
             actor_label=label,
+            # It takes over from the version it replaces: same month, same teams.
+            effective_from=current.effective_from,
+            team_ids=list(current.team_ids or []),
         )
         db.session.add(version)
         db.session.flush()
@@ -159,6 +163,10 @@ def save_plan(
             f"Plan '{plan.name}' v{version.version} made (v{current.version} is frozen: "
             f"closed months used it)"
         )
+        if current.effective_from:
+            summary += (
+                f", in force from {current.effective_from} like v{current.version}"
+            )
     else:
         version = current
         version.definition = _definition(plan)

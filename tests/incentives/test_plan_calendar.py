@@ -176,3 +176,22 @@ def test_a_month_is_scored_by_its_version_and_a_reopened_month_keeps_its_own(
     assert again.plan_version_id == pilot.id
     assert again.scores[world.ann.id].payout == Decimal("200.00")
     assert scoring_queries.month_scores("2024-04").plan_version_id == changed.id
+
+
+def test_an_organisation_version_changed_after_a_close_scores_from_its_month(
+    world,
+) -> None:
+    plan_operations.schedule_version(
+        world.version, effective_from="2024-02", team_ids=[], by=world.admin
+    )
+    scoring_operations.close_month("2024-02", by=world.admin)
+    changed, outcome = scoring_operations.save_plan(
+        world.version.plan, scoring_world.plan_data(target_bonus=100), by="test"
+    )
+    assert outcome == "new_version"
+    assert (changed.effective_from, changed.team_ids) == ("2024-02", [])
+    march = scoring_queries.month_scores("2024-03")
+    assert march.plan_version_id == changed.id
+    assert march.scores[world.ann.id].payout == Decimal("50.00")  # 50% of 100
+    # The closed month keeps the version it was closed with.
+    assert scoring_queries.month_scores("2024-02").plan_version_id == world.version.id
