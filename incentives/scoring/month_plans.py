@@ -11,6 +11,7 @@ from sqlalchemy import select
 from core.db import db
 from incentives.scoring import plan_calendar
 from incentives.scoring.models import IncentivePlan, MonthClose, PlanVersion
+from incentives.tickets import metrics
 
 
 def _active_current() -> PlanVersion | None:
@@ -47,7 +48,8 @@ def calendar_versions() -> list[plan_calendar.DatedVersion]:
 
 def version_for_month(month: str) -> PlanVersion | None:
     """The plan version that scores ``month``: a reopened month keeps the version its
-    last close used; any other the organisation's version in force for it by date."""
+    last close used, or the one the closer chose on reopening it; any other the
+    organisation's version in force for it by date."""
     reopened = db.session.scalar(
         select(MonthClose)
         .where(MonthClose.month == month, MonthClose.reopened_at.is_not(None))
@@ -55,6 +57,53 @@ def version_for_month(month: str) -> PlanVersion | None:
         .limit(1)
     )
     if reopened is not None:
-        return reopened.plan_version
+        return reopened.reopen_plan_version or reopened.plan_version
     chosen = plan_calendar.in_force(calendar_versions(), month, None)
     return db.session.get(PlanVersion, chosen.version_id) if chosen else None
+
+
+# --- another version for a reopened month ---------------------------------------------------
+
+
+def reopen_choices(month: str, kept: PlanVersion) -> list[PlanVersion]:
+    """The versions a closer may pick, on reopening ``month``, instead of ``kept``: every
+    organisation-wide version in force from ``month`` or before, newest first."""
+    found = db.session.scalars(select(PlanVersion).order_by(PlanVersion.id.desc()))
+    return [v for v in found if v.id != kept.id and _reopen_problem(month, v) is None]
+
+
+def _reopen_problem(month: str, version: PlanVersion) -> str | None:
+    if version.team_ids:
+        return (
+            f"{version.label} applies only to named teams: choose a version for the "
+            "whole organisation."
+        )
+    if version.effective_from is not None and version.effective_from > month:
+        return (
+            f"{version.label} is in force only from "
+            f"{metrics.month_label(version.effective_from)}: it cannot score "
+            f"{metrics.month_label(month)}."
+        )
+    return None
+
+
+def version_for_reopening(month: str, choice: str | int | None) -> PlanVersion | None:
+    """The version a closer picked (by id) to score a reopened ``month``; ``None`` (no
+    pick): the month keeps its own.
+
+    :raises ValueError: no such version, or one that cannot score the month (the reason
+        in words).
+    """
+    text = str(choice if choice is not None else "").strip()
+    if not text:
+        return None
+    usable = text.isdigit() and len(text) <= 9  # a database integer
+    version = db.session.get(PlanVersion, int(text)) if usable else None
+    if version is None:
+        raise ValueError(
+            f"There is no plan version {text[:20]}: choose one from the list."
+        )
+    problem = _reopen_problem(month, version)
+    if problem:
+        raise ValueError(problem)
+    return version

@@ -21,7 +21,13 @@ from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.people import User
 from incentives import month_cache
-from incentives.scoring import close_review_operations, month_plans, plans, queries
+from incentives.scoring import (
+    close_review_operations,
+    month_plans,
+    plans,
+    queries,
+    reopen_queries,
+)
 from incentives.scoring.disputes import (
     DisputeStatus,
     Resolution,
@@ -346,12 +352,24 @@ def close_month(
     return close
 
 
-def reopen_month(month: str, *, by: Actor, reason: str) -> MonthClose:
+def reopen_month(
+    month: str,
+    *,
+    by: Actor,
+    reason: str,
+    plan_version: str | int | None = None,
+    confirmed: bool = False,
+) -> MonthClose:
     """Reopen a closed month: its scores are worked out live again until it closes anew.
 
-    The close and its snapshot stay on record.
+    The close and its snapshot stay on record. The month keeps the plan version it was
+    closed with unless ``plan_version`` (an id) picks another: it then scores the month,
+    and closing it again uses it.
 
-    :raises InvalidInput: no reason given, or the month is not closed.
+    :param confirmed: the closer saw each rep's score and payout under the other version
+        (``reopen_queries.preview_version_change``) and confirmed; needed with a pick.
+    :raises InvalidInput: no reason given, the month is not closed, no such version or
+        one that cannot score the month, or another version picked unconfirmed.
     """
     try:
         reason = check_reason(reason, what="reason for reopening")
@@ -360,17 +378,55 @@ def reopen_month(month: str, *, by: Actor, reason: str) -> MonthClose:
     close = queries.get_close(month)
     if close is None:
         raise InvalidInput({"": [f"{metrics.month_label(month)} is not closed."]})
+    try:
+        chosen = month_plans.version_for_reopening(month, plan_version)
+    except ValueError as e:
+        raise InvalidInput({"plan_version": [str(e)]}) from e
+    if chosen is not None and chosen.id == close.plan_version_id:
+        chosen = None  # the version it keeps anyway
+    before = after = None
+    if chosen is not None:
+        if not confirmed:
+            raise InvalidInput(
+                {
+                    "plan_version": [
+                        f"See each rep's score and payout with {chosen.label}, then "
+                        "confirm."
+                    ]
+                }
+            )
+        preview = reopen_queries.preview_version_change(month, chosen)
+        before, after = preview.old_total, preview.new_total
     user_id, _label = _actor(by)
     close.reopened_at = utcnow()
     close.reopened_by_id = user_id
     close.reopen_reason = reason
-    audit.record(
-        by,
-        "month.reopen",
-        close,
-        summary=f"{metrics.month_label(month)} reopened: {reason}",
-        data={"month": month, "reason": reason},
-    )
+    close.reopen_plan_version_id = chosen.id if chosen else None
+    summary = f"{metrics.month_label(month)} reopened: {reason}"
+    data: dict[str, Any] = {"month": month, "reason": reason}
+    if chosen is not None:
+        summary += (
+            f". To be scored with {chosen.label} instead of "
+            f"{close.plan_version.label} (payouts as closed {before:,.2f} "
+            f"{preview.old_currency}, with {chosen.label} {after:,.2f} "
+            f"{preview.new_currency})"
+        )
+        data.update(
+            plan_version_id=chosen.id,
+            closed_with_plan_version_id=close.plan_version_id,
+            payout_total_as_closed=str(before),
+            payout_total_with_chosen=str(after),
+            reps_changed=[
+                {
+                    "rep_id": r.rep_id,
+                    "score": [r.old_score, r.new_score],
+                    "payout": [str(r.old_payout), str(r.new_payout)],
+                }
+                for r in preview.rows
+                if r.changed
+            ],
+        )
+    audit.record(by, "month.reopen", close, summary=summary, data=data)
     db.session.flush()
     return close
 
