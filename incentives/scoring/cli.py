@@ -119,7 +119,9 @@ def scores_reopen(month: str, reason: str, plan_version: str, yes: bool) -> None
         close = queries.get_close(month)
         if chosen is not None and close is not None:
             preview = reopen_queries.preview_version_change(month, chosen)
-            click.echo(f"rep\tteam\tpayout as closed\tpayout with {chosen.label}\tchange")
+            click.echo(
+                f"rep\tteam\tpayout as closed\tpayout with {chosen.label}\tchange"
+            )
             for r in preview.rows:
                 click.echo(
                     f"{r.name}\t{r.team_name}\t{r.old_payout:,.2f}\t"
