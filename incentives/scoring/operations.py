@@ -267,7 +267,8 @@ def close_month(
         raise InvalidInput(
             {"": [f"{metrics.month_label(month)} is not over yet; close it after."]}
         )
-    version = month_plans.version_for_month(month)
+    versions = month_plans.versions_for_month(month)
+    version = versions.organisation
     if version is None:
         raise InvalidInput(
             {
@@ -287,7 +288,9 @@ def close_month(
             }
         )
     figures = month_cache.month_figures(month)
-    scores = queries.compute_month(month, version, figures=figures)
+    scores = queries.compute_month(
+        month, version, figures=figures, team_versions=versions.teams
+    )
     fingerprint, count = queries.ticket_fingerprint(month)
     user_id, label = _actor(by)
     close = MonthClose(
@@ -325,22 +328,30 @@ def close_month(
                 "payout": score.payout,
                 "metrics": scores.metrics[rep_id],
                 "detail": score_to_data(score),
+                "plan_version_id": scores.version_id_for(rep_id),
             }
         )
     if rows:
         db.session.execute(MonthScore.__table__.insert(), rows)
     total = sum((s.payout for s in scores.scores.values()), start=plans.CENT * 0)
+    team_labels = {
+        v[0]: v for rep_id, v in scores.rep_plans.items() if rep_id in scores.scores
+    }
     audit.record(
         by,
         "month.close",
         close,
         summary=(
-            f"{metrics.month_label(month)} closed with {version.label}: "
-            f"{len(rows)} reps, {total:,.2f} {version.rules.currency} in payouts"
+            f"{metrics.month_label(month)} closed with {version.label}"
+            + "".join(
+                sorted(f", {label} for its teams" for _, label in team_labels.values())
+            )
+            + f": {len(rows)} reps, {total:,.2f} {version.rules.currency} in payouts"
         ),
         data={
             "month": month,
             "plan_version_id": version.id,
+            "team_plan_version_ids": sorted(team_labels),
             "ticket_fingerprint": fingerprint,
             "tickets": count,
             "open_disputes": open_disputes,

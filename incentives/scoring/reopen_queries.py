@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from incentives import month_cache
-from incentives.scoring import queries
+from incentives.scoring import month_plans, queries
 from incentives.scoring.models import PlanVersion
 from incentives.scoring.plans import CENT
 
@@ -55,11 +55,16 @@ class VersionPreview:
 
 def preview_version_change(month: str, version: PlanVersion) -> VersionPreview:
     """Each rep's score and payout of closed ``month`` as closed, and with ``version``
-    from the same figures (those kept at close): the difference is the version's alone.
+    from the same figures (those kept at close): the difference is the version's alone
+    (team versions the close used keep scoring their teams).
     Reps whose payout changes most come first."""
     old = queries.month_scores(month)
+    versions = month_plans.versions_for_month(month, organisation=version)
     new = queries.compute_month(
-        month, version, figures=month_cache.month_figures(month)
+        month,
+        version,
+        figures=month_cache.month_figures(month),
+        team_versions=versions.teams,
     )
     zero = CENT * 0
     rows = []

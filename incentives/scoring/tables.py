@@ -57,6 +57,8 @@ class ScoreRow:
     payout: str
     tickets_solved: int
     below: tuple[str, ...]
+    #: The plan version that scored the rep when it is not the month's (their team's).
+    plan_label: str = ""
 
 
 def score_rows(scores: MonthScores, rep_ids: frozenset[int] | None) -> list[ScoreRow]:
@@ -84,6 +86,7 @@ def score_rows(scores: MonthScores, rep_ids: frozenset[int] | None) -> list[Scor
                 money(score.payout, scores.currency),
                 score.tickets_solved,
                 tuple(line.label for line in score.lines if line.below_threshold),
+                scores.rep_plans.get(rep_id, (None, ""))[1],
             )
         )
     rows.sort(
