@@ -12,7 +12,7 @@ from core.audit import AuditEvent
 from core.db import db
 from core.errors import InvalidInput
 from incentives.scoring import operations as scoring_operations
-from incentives.scoring import plan_operations, plan_queries
+from incentives.scoring import payout_queries, plan_operations, plan_queries
 from incentives.scoring import queries as scoring_queries
 from incentives.scoring.models import MonthScore
 from incentives.scoring.plan_calendar import DatedVersion, in_force, overlap_problems
@@ -338,3 +338,24 @@ def test_a_new_version_takes_over_the_month_and_teams_of_the_one_it_replaces(
         "Plan 'Desk pilot' v2 made (v1 is frozen: closed months used it), in force "
         "from 2024-03 like v1"
     )
+
+
+def test_scorecards_and_the_payout_csv_name_the_version_that_scored_each_rep(
+    world, client, login_as
+) -> None:
+    _desk_pilot(world)
+    header, rows = payout_queries.export_table(payout_queries.month_payouts("2024-03"))
+    by_email = {row[1]: row[header.index("plan_version")] for row in rows}
+    assert by_email["ann@example.com"] == "Desk pilot v1"
+    assert by_email["cat@example.com"] == "Desk plan v1"
+    db.session.commit()
+    login_as(world.admin)
+    ann = text(client.get(f"/incentives/scorecards/reps/{world.ann.id}?month=2024-03"))
+    assert "Desk pilot v1" in ann
+    cat = text(client.get(f"/incentives/scorecards/reps/{world.cat.id}?month=2024-03"))
+    assert "Desk plan v1" in cat
+    assert "Desk pilot" not in cat
+    desk = text(
+        client.get(f"/incentives/scorecards/teams/{world.desk.id}?month=2024-03")
+    )
+    assert "Desk pilot v1" in desk
