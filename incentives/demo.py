@@ -29,13 +29,14 @@ from core.db import db, utcnow
 from core.demo import ACTOR, DemoResult
 from core.people import User
 from incentives.scoring import operations as scoring_operations
-from incentives.scoring import plan_operations
+from incentives.scoring import plan_operations, plans
 from incentives.scoring import queries as scoring_queries
 from incentives.scoring.disputes import Resolution
 from incentives.scoring.models import (
     IncentivePlan,
     MonthClose,
     PlanAcknowledgement,
+    PlanVersion,
     TicketDispute,
 )
 from incentives.scoring.payout_demo import build_payouts, build_reclose
@@ -413,6 +414,15 @@ def build_scores(result: DemoResult) -> None:
         )
     tz = queries.org_timezone()
     current = queries.current_month()
+    if (
+        db.session.scalar(
+            select(PlanVersion.id)
+            .where(PlanVersion.effective_from.is_not(None))
+            .limit(1)
+        )
+        is None
+    ):
+        result.notes.append(_schedule_plans(result, current))
     if db.session.scalar(select(TicketDispute.id).limit(1)) is None:
         made = [_dispute(result, d, current, tz) for d in DISPUTES]
         result.notes.append(
@@ -437,6 +447,35 @@ def build_scores(result: DemoResult) -> None:
             closed += 1
         db.session.flush()
         result.notes.append(f"Incentives: {closed} past months closed.")
+
+
+def _schedule_plans(result: DemoResult, current: str) -> str:
+    """The example plan in force from the first demo month for everyone, and a pilot
+    plan for the Phone & Email team from two months back (it beats the organisation's
+    for that team: last month was closed with it, this month is scored with it)."""
+    admin = result.users[ADMIN]
+    house = scoring_queries.get_active_version()
+    if house is None:
+        return "Incentives: no plan to schedule."
+    first = metrics.shift_month(current, -(MONTHS - 1))
+    plan_operations.schedule_version(house, effective_from=first, team_ids=[], by=admin)
+    team_id = scoring_queries.team_ids_by_name().get(PHONE_TEAM)
+    if team_id is None:
+        return f"Incentives: {house.label} in force from {first}."
+    data = plans.plan_to_data(house.rules)
+    data.pop("team_target_bonus", None)
+    data.update(name="Phone & Email pilot", target_bonus=300)
+    pilot, _ = scoring_operations.save_plan(
+        None, scoring_operations.check_plan(data), by=admin
+    )
+    start = metrics.shift_month(current, -2)
+    plan_operations.schedule_version(
+        pilot, effective_from=start, team_ids=[team_id], by=admin
+    )
+    return (
+        f"Incentives: {house.label} in force from {first}; {pilot.label} scores "
+        f"{PHONE_TEAM} from {start}."
+    )
 
 
 #: Reps who have not yet acknowledged the plan they are paid on.

@@ -281,7 +281,7 @@ def rep_card(
         month_label=metrics.month_label(current.month),
         is_closed=current.is_closed,
         status=status_text(current, tz),
-        plan_label=current.plan_label or "No plan in force",
+        plan_label=current.plan_label_for(rep_id) or "No plan in force",
         currency=currency,
         has_score=score is not None,
         score=score.score if score else None,

@@ -88,7 +88,8 @@ def team_card(
         the payouts shown, as on the payouts page.
     """
     current = history[-1]
-    plan = current.plan
+    # The team's own plan version when one scores it this month, else the month's.
+    _version_id, team_plan_label, plan = current.plan_for_team(team_id)
     currency = plan.currency if plan else ""
     members = [
         rep_id
@@ -148,7 +149,7 @@ def team_card(
         month_label=metrics.month_label(current.month),
         is_closed=current.is_closed,
         status=status_text(current, tz),
-        plan_label=current.plan_label or "No plan in force",
+        plan_label=team_plan_label or "No plan in force",
         currency=currency,
         summary=summary_of(scores, currency, len(members), finals),
         columns=tuple(t.spec.label for t in terms),

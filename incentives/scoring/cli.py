@@ -10,7 +10,14 @@ from flask.cli import AppGroup
 from core.db import db
 from core.errors import Conflict, InvalidInput
 from core.tabular import csv_text
-from incentives.scoring import operations, payout_queries, plans, queries
+from incentives.scoring import (
+    month_plans,
+    operations,
+    payout_queries,
+    plans,
+    queries,
+    reopen_queries,
+)
 from incentives.tickets import metrics
 from incentives.tickets import queries as ticket_queries
 from incentives.tickets.months import Month
@@ -100,11 +107,48 @@ def scores_close(month: str, note: str, with_open_disputes: bool) -> None:
 @scores_cli.command("reopen")
 @click.option("--month", required=True, help="The month, as YYYY-MM.")
 @click.option("--reason", required=True, help="Why it is reopened (audited).")
-def scores_reopen(month: str, reason: str) -> None:
+@click.option(
+    "--plan-version",
+    default="",
+    help="Score it with this plan version (id) instead of the one it was closed with: "
+    "each rep's difference is shown first.",
+)
+@click.option("--yes", is_flag=True, help="Confirm the other plan version unasked.")
+def scores_reopen(month: str, reason: str, plan_version: str, yes: bool) -> None:
     """Reopen a closed MONTH: it is scored live again until closed anew."""
     month = month_option(month)
+    confirmed = False
     try:
-        operations.reopen_month(month, by="cli", reason=reason)
+        chosen = month_plans.version_for_reopening(month, plan_version)
+        close = queries.get_close(month)
+        if chosen is not None and close is not None:
+            preview = reopen_queries.preview_version_change(month, chosen)
+            click.echo(
+                f"rep\tteam\tpayout as closed\tpayout with {chosen.label}\tchange"
+            )
+            for r in preview.rows:
+                click.echo(
+                    f"{r.name}\t{r.team_name}\t{r.old_payout:,.2f}\t"
+                    f"{r.new_payout:,.2f}\t{r.payout_change:+,.2f}"
+                )
+            click.echo(
+                f"Payouts as closed {preview.old_total:,.2f} {preview.old_currency}; "
+                f"with {chosen.label} {preview.new_total:,.2f} {preview.new_currency}."
+            )
+            confirmed = yes or click.confirm(
+                f"Reopen {metrics.month_label(month)} with {chosen.label}?"
+            )
+            if not confirmed:
+                raise click.ClickException("Nothing changed.")
+        operations.reopen_month(
+            month,
+            by="cli",
+            reason=reason,
+            plan_version=plan_version,
+            confirmed=confirmed,
+        )
+    except ValueError as e:
+        raise click.ClickException(str(e)) from e
     except InvalidInput as e:
         db.session.rollback()
         raise click.ClickException(e.message) from e

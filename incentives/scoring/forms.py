@@ -268,6 +268,15 @@ class MonthReopenForm(FlaskForm):
         "Why reopen it?",
         validators=[DataRequired("Say why the month is reopened."), Length(max=500)],
     )
+    plan_version = SelectField(
+        "Plan version",
+        choices=choices([("", "Keep the version it was closed with")]),
+        validate_choice=False,
+        description="Another version scores the month only if you pick it: you then "
+        "see each rep's score and payout with it before confirming.",
+    )
+    #: Set on the confirmation page, once the differences were shown.
+    confirm = HiddenField(default="")
     submit = SubmitField("Reopen the month")
 
 

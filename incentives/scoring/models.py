@@ -132,8 +132,18 @@ class MonthClose(db.Model):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     reopen_reason: Mapped[str] = mapped_column(String(500), default="")
+    #: The version the closer chose, on reopening, to score the month with from then on;
+    #: ``None``: it keeps the versions it was closed with.
+    reopen_plan_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incentive_plan_versions.id", ondelete="RESTRICT")
+    )
 
-    plan_version: Mapped[PlanVersion] = relationship(lazy="joined")
+    plan_version: Mapped[PlanVersion] = relationship(
+        lazy="joined", foreign_keys=[plan_version_id]
+    )
+    reopen_plan_version: Mapped[PlanVersion | None] = relationship(
+        foreign_keys=[reopen_plan_version_id]
+    )
     closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
     reopened_by: Mapped[User | None] = relationship(foreign_keys=[reopened_by_id])
 
@@ -166,6 +176,11 @@ class MonthScore(db.Model):
     #: The month metrics behind the score (``metrics.METRIC_COLUMNS``).
     metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: The version that scored the rep (their team's, or the organisation's); ``None``
+    #: for scores kept before versions were kept per rep: the close's version.
+    plan_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incentive_plan_versions.id", ondelete="RESTRICT")
+    )
 
 
 class TicketDispute(db.Model):

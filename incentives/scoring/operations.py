@@ -21,7 +21,13 @@ from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.people import User
 from incentives import month_cache
-from incentives.scoring import close_review_operations, month_plans, plans, queries
+from incentives.scoring import (
+    close_review_operations,
+    month_plans,
+    plans,
+    queries,
+    reopen_queries,
+)
 from incentives.scoring.disputes import (
     DisputeStatus,
     Resolution,
@@ -95,9 +101,10 @@ def save_plan(
 ) -> tuple[PlanVersion, str]:
     """Store ``plan``: a new plan, or a change to ``record`` (matched by name when None).
 
-    A version a closed month used is frozen: a change then makes the next version. An
-    unfrozen current version is changed in place. An unchanged plan changes nothing. The
-    first plan saved is put in force.
+    A version a closed month used is frozen: a change then makes the next version, in
+    force from the same month for the same teams as the one it replaces. An unfrozen
+    current version is changed in place. An unchanged plan changes nothing. The first
+    plan saved is put in force.
 
     :return: the version now current, and what happened: ``created``, ``new_version``,
         ``updated`` or ``unchanged``.
@@ -151,6 +158,9 @@ def save_plan(
             content_hash=digest,
             created_by_id=user_id,
             actor_label=label,
+            # It takes over from the version it replaces: same month, same teams.
+            effective_from=current.effective_from,
+            team_ids=list(current.team_ids or []),
         )
         db.session.add(version)
         db.session.flush()
@@ -159,6 +169,10 @@ def save_plan(
             f"Plan '{plan.name}' v{version.version} made (v{current.version} is frozen: "
             f"closed months used it)"
         )
+        if current.effective_from:
+            summary += (
+                f", in force from {current.effective_from} like v{current.version}"
+            )
     else:
         version = current
         version.definition = _definition(plan)
@@ -253,7 +267,8 @@ def close_month(
         raise InvalidInput(
             {"": [f"{metrics.month_label(month)} is not over yet; close it after."]}
         )
-    version = month_plans.version_for_month(month)
+    versions = month_plans.versions_for_month(month)
+    version = versions.organisation
     if version is None:
         raise InvalidInput(
             {
@@ -273,7 +288,9 @@ def close_month(
             }
         )
     figures = month_cache.month_figures(month)
-    scores = queries.compute_month(month, version, figures=figures)
+    scores = queries.compute_month(
+        month, version, figures=figures, team_versions=versions.teams
+    )
     fingerprint, count = queries.ticket_fingerprint(month)
     user_id, label = _actor(by)
     close = MonthClose(
@@ -311,22 +328,30 @@ def close_month(
                 "payout": score.payout,
                 "metrics": scores.metrics[rep_id],
                 "detail": score_to_data(score),
+                "plan_version_id": scores.version_id_for(rep_id),
             }
         )
     if rows:
         db.session.execute(MonthScore.__table__.insert(), rows)
     total = sum((s.payout for s in scores.scores.values()), start=plans.CENT * 0)
+    team_labels = {
+        v[0]: v for rep_id, v in scores.rep_plans.items() if rep_id in scores.scores
+    }
     audit.record(
         by,
         "month.close",
         close,
         summary=(
-            f"{metrics.month_label(month)} closed with {version.label}: "
-            f"{len(rows)} reps, {total:,.2f} {version.rules.currency} in payouts"
+            f"{metrics.month_label(month)} closed with {version.label}"
+            + "".join(
+                sorted(f", {label} for its teams" for _, label in team_labels.values())
+            )
+            + f": {len(rows)} reps, {total:,.2f} {version.rules.currency} in payouts"
         ),
         data={
             "month": month,
             "plan_version_id": version.id,
+            "team_plan_version_ids": sorted(team_labels),
             "ticket_fingerprint": fingerprint,
             "tickets": count,
             "open_disputes": open_disputes,
@@ -338,12 +363,24 @@ def close_month(
     return close
 
 
-def reopen_month(month: str, *, by: Actor, reason: str) -> MonthClose:
+def reopen_month(
+    month: str,
+    *,
+    by: Actor,
+    reason: str,
+    plan_version: str | int | None = None,
+    confirmed: bool = False,
+) -> MonthClose:
     """Reopen a closed month: its scores are worked out live again until it closes anew.
 
-    The close and its snapshot stay on record.
+    The close and its snapshot stay on record. The month keeps the plan version it was
+    closed with unless ``plan_version`` (an id) picks another: it then scores the month,
+    and closing it again uses it.
 
-    :raises InvalidInput: no reason given, or the month is not closed.
+    :param confirmed: the closer saw each rep's score and payout under the other version
+        (``reopen_queries.preview_version_change``) and confirmed; needed with a pick.
+    :raises InvalidInput: no reason given, the month is not closed, no such version or
+        one that cannot score the month, or another version picked unconfirmed.
     """
     try:
         reason = check_reason(reason, what="reason for reopening")
@@ -352,17 +389,55 @@ def reopen_month(month: str, *, by: Actor, reason: str) -> MonthClose:
     close = queries.get_close(month)
     if close is None:
         raise InvalidInput({"": [f"{metrics.month_label(month)} is not closed."]})
+    try:
+        chosen = month_plans.version_for_reopening(month, plan_version)
+    except ValueError as e:
+        raise InvalidInput({"plan_version": [str(e)]}) from e
+    if chosen is not None and chosen.id == close.plan_version_id:
+        chosen = None  # the version it keeps anyway
+    before = after = None
+    if chosen is not None:
+        if not confirmed:
+            raise InvalidInput(
+                {
+                    "plan_version": [
+                        f"See each rep's score and payout with {chosen.label}, then "
+                        "confirm."
+                    ]
+                }
+            )
+        preview = reopen_queries.preview_version_change(month, chosen)
+        before, after = preview.old_total, preview.new_total
     user_id, _label = _actor(by)
     close.reopened_at = utcnow()
     close.reopened_by_id = user_id
     close.reopen_reason = reason
-    audit.record(
-        by,
-        "month.reopen",
-        close,
-        summary=f"{metrics.month_label(month)} reopened: {reason}",
-        data={"month": month, "reason": reason},
-    )
+    close.reopen_plan_version_id = chosen.id if chosen else None
+    summary = f"{metrics.month_label(month)} reopened: {reason}"
+    data: dict[str, Any] = {"month": month, "reason": reason}
+    if chosen is not None:
+        summary += (
+            f". To be scored with {chosen.label} instead of "
+            f"{close.plan_version.label} (payouts as closed {before:,.2f} "
+            f"{preview.old_currency}, with {chosen.label} {after:,.2f} "
+            f"{preview.new_currency})"
+        )
+        data.update(
+            plan_version_id=chosen.id,
+            closed_with_plan_version_id=close.plan_version_id,
+            payout_total_as_closed=str(before),
+            payout_total_with_chosen=str(after),
+            reps_changed=[
+                {
+                    "rep_id": r.rep_id,
+                    "score": [r.old_score, r.new_score],
+                    "payout": [str(r.old_payout), str(r.new_payout)],
+                }
+                for r in preview.rows
+                if r.changed
+            ],
+        )
+    audit.record(by, "month.reopen", close, summary=summary, data=data)
     db.session.flush()
     return close
 

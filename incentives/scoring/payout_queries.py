@@ -332,6 +332,7 @@ def export_table(
         result.visible(rep_ids),
         month=result.month,
         plan_label=result.scores.plan_label,
+        rep_plan_labels={r: p[1] for r, p in result.scores.rep_plans.items()},
         currency=result.currency,
         metric_keys=result.metric_keys,
         closed=result.is_closed,

@@ -354,10 +354,15 @@ def export_table(
     metric_keys: Sequence[tuple[str, str]],
     closed: bool,
     approved: bool,
+    rep_plan_labels: Mapping[int, str] | None = None,
 ) -> tuple[list[str], list[list[object]]]:
     """The payout CSV: one row per rep with the plan version, closed and approved flags,
     points per metric (``metric_keys``: (metric, label) in plan order), base payout,
-    proration, adjustments and the final payout."""
+    proration, adjustments and the final payout.
+
+    :param rep_plan_labels: reps scored by another version than ``plan_label`` (their
+        team's), by rep id.
+    """
     header = [
         "month",
         "email",
@@ -387,7 +392,7 @@ def export_table(
                 line.email,
                 line.name,
                 line.team_name,
-                plan_label,
+                (rep_plan_labels or {}).get(line.rep_id, plan_label),
                 "yes" if closed else "no",
                 "yes" if approved else "no",
                 "" if line.score is None else round(line.score, 2),

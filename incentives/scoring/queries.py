@@ -83,8 +83,15 @@ def get_plan_by_name(name: str) -> IncentivePlan | None:
 
 
 def locked_version_ids() -> set[int]:
-    """Plan versions a closed month used (ever): they can no longer change."""
-    return set(db.session.scalars(select(MonthClose.plan_version_id).distinct()))
+    """Plan versions a closed month used (ever), for the organisation or a team: they
+    can no longer change."""
+    return set(db.session.scalars(select(MonthClose.plan_version_id).distinct())) | set(
+        db.session.scalars(
+            select(MonthScore.plan_version_id)
+            .where(MonthScore.plan_version_id.is_not(None))
+            .distinct()
+        )
+    )
 
 
 def months_using(version_id: int) -> list[str]:
@@ -287,10 +294,10 @@ def rep_month_score(
             close.plan_version.rules.currency,
             True,
         )
-    key, version = _open_month_key(month)
+    key, versions = _open_month_key(month)
     kept = month_cache.kept_scores(key)
     if kept is None:
-        alone = _one_rep_from_store(month, rep_id, version)
+        alone = _one_rep_from_store(month, rep_id, versions)
         if alone is not None:
             return alone
     scores = kept or _month_scores(month, close=None, read_tickets=read_tickets)
@@ -310,39 +317,39 @@ def _month_scores(
             cached = _from_close(found)
             month_cache.keep_scores(key, cached)
         return cached
-    key, version = _open_month_key(month)
+    key, versions = _open_month_key(month)
     cached = month_cache.kept_scores(key)
     if cached is None:
         figures = month_cache.open_figures_at_hand(month)
         if figures is None and not read_tickets:
             return None
-        cached = compute_month(month, version, figures=figures)
+        cached = compute_month(
+            month, versions.organisation, figures=figures, team_versions=versions.teams
+        )
         month_cache.keep_scores(key, cached)
     return cached
 
 
-def _open_month_key(month: str) -> tuple[tuple[str, str], PlanVersion | None]:
+def _open_month_key(
+    month: str,
+) -> tuple[tuple[str, str], month_plans.MonthVersions]:
     """What an open month's scores are kept under here: the fingerprint of its figures
-    and the plan version in force; and that version."""
-    version = month_plans.version_for_month(month)
+    and of every plan version that scores it (the organisation's and each team's); and
+    those versions."""
+    versions = month_plans.versions_for_month(month)
     fingerprint = hashlib.sha256(
-        repr(
-            (
-                month_cache.figures_version(),
-                version.id if version else None,
-                version.content_hash if version else None,
-            )
-        ).encode()
+        repr((month_cache.figures_version(), versions.key)).encode()
     ).hexdigest()
-    return (month, fingerprint), version
+    return (month, fingerprint), versions
 
 
 def _one_rep_from_store(
-    month: str, rep_id: int, version: PlanVersion | None
+    month: str, rep_id: int, versions: month_plans.MonthVersions
 ) -> RepMonthScore | None:
     """One rep's score of an open month from its figures at hand, as
     :func:`compute_month` scores everyone; ``None`` when it would read tickets."""
-    if version is None:
+    version = versions.organisation
+    if version is None and not versions.teams:
         return RepMonthScore(None, "", False)
     stored = month_cache.open_figures_at_hand(month)
     if stored is None or stored.organisation is None:
@@ -350,10 +357,11 @@ def _one_rep_from_store(
     one = MonthScores(
         month=month,
         close=None,
-        plan_version_id=version.id,
-        plan_label=version.label,
-        plan=version.rules,
+        plan_version_id=version.id if version else None,
+        plan_label=version.label if version else "",
+        plan=version.rules if version else None,
         org_csat=_clean(stored.organisation["csat_raw"]),
+        team_plans=_team_plans(versions.teams),
     )
     row, person = stored.rep_rows.get(rep_id), ticket_queries.get_rep(rep_id)
     if row is not None and person is not None and _counts(row, person):
@@ -382,12 +390,18 @@ def _from_close(close: MonthClose) -> MonthScores:
             MonthScore.team_name,
             MonthScore.metrics,
             MonthScore.detail,
+            MonthScore.plan_version_id,
         ).where(MonthScore.close_id == close.id)
     )
-    for rep_id, name, email, team_id, team_name, values, detail in rows:
+    labels: dict[int, str] = {}
+    for rep_id, name, email, team_id, team_name, values, detail, version_id in rows:
         result.people[rep_id] = Person(rep_id, name, email, team_id, team_name)
         result.metrics[rep_id] = values
         result.scores[rep_id] = score_from_data(detail)
+        if version_id is not None and version_id != close.plan_version_id:
+            if version_id not in labels:
+                labels[version_id] = db.session.get(PlanVersion, version_id).label
+            result.rep_plans[rep_id] = (version_id, labels[version_id])
     return result
 
 
@@ -407,15 +421,26 @@ def _record(row: pd.Series | Mapping[str, Any]) -> dict[str, Any]:
     return {column: _clean(row.get(column)) for column in metrics.METRIC_COLUMNS}
 
 
+def _team_plans(
+    team_versions: Mapping[int, PlanVersion] | None,
+) -> dict[int, tuple[int, str, Any]]:
+    return {t: (v.id, v.label, v.rules) for t, v in (team_versions or {}).items()}
+
+
 def compute_month(
     month: str,
     version: PlanVersion | None,
     *,
     figures: month_metrics.MonthMetrics | None = None,
+    team_versions: Mapping[int, PlanVersion] | None = None,
 ) -> MonthScores:
     """Score ``month`` now under ``version`` (no scores without a plan), from its
     figures (``month_cache.month_figures`` unless given): the reps scored are those
-    active or who solved a ticket, with the figures every metrics page shows."""
+    active or who solved a ticket, with the figures every metrics page shows.
+
+    :param team_versions: team id -> the team's own version, which scores that team's
+        reps instead of ``version`` (``month_plans.versions_for_month``).
+    """
     if figures is None:
         figures = month_cache.month_figures(month)
     reps = ticket_queries.list_reps(ticket_queries.Scope(None, None, organisation=True))
@@ -440,6 +465,7 @@ def compute_month(
             if int(team_id) in names
         },
         ticket_count=int(organisation["tickets_solved"]),
+        team_plans=_team_plans(team_versions),
     )
     result.organisation["unattributed"] = figures.unattributed
     _add_reps(result, figures.reps[metrics.METRIC_COLUMNS], reps)
@@ -482,12 +508,14 @@ def _add_rep(
     )
     values = _record(row)
     result.metrics[rep_id] = values
-    if result.plan is not None:
+    team = None if team_id is None else int(team_id)
+    version_id, label, plan = result.plan_for_team(team)
+    if plan is not None:
         result.scores[rep_id] = score_rep(
-            RepMonth.from_row(rep_id, team_id, values),
-            result.plan,
-            org_csat=result.org_csat,
+            RepMonth.from_row(rep_id, team_id, values), plan, org_csat=result.org_csat
         )
+        if version_id != result.plan_version_id and version_id is not None:
+            result.rep_plans[rep_id] = (version_id, label)
 
 
 def ticket_fingerprint(month: str) -> tuple[str, int]:

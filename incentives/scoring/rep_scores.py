@@ -548,10 +548,31 @@ class MonthScores:
     organisation: dict[str, Any] = field(default_factory=dict)
     teams: dict[int, dict[str, Any]] = field(default_factory=dict)
     ticket_count: int = 0
+    #: The team versions that beat the organisation's this month: team id -> (version
+    #: id, label, plan).
+    team_plans: dict[int, tuple[int, str, Plan]] = field(default_factory=dict)
+    #: Reps scored by a version other than the organisation's: rep id -> (version id,
+    #: label).
+    rep_plans: dict[int, tuple[int, str]] = field(default_factory=dict)
 
     @property
     def is_closed(self) -> bool:
         return self.close is not None
+
+    def plan_for_team(self, team_id: int | None) -> tuple[int | None, str, Plan | None]:
+        """The version that scores a rep of ``team_id``: (id, label, plan)."""
+        if team_id is not None and team_id in self.team_plans:
+            return self.team_plans[team_id]
+        return self.plan_version_id, self.plan_label, self.plan
+
+    def version_id_for(self, rep_id: int) -> int | None:
+        """The id of the version that scored ``rep_id``."""
+        found = self.rep_plans.get(rep_id)
+        return found[0] if found else self.plan_version_id
+
+    def plan_label_for(self, rep_id: int) -> str:
+        found = self.rep_plans.get(rep_id)
+        return found[1] if found else self.plan_label
 
     @property
     def currency(self) -> str:

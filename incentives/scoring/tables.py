@@ -74,6 +74,8 @@ class ScoreRow:
     payout: str
     tickets_solved: int
     below: tuple[str, ...]
+    #: The plan version that scored the rep when it is not the month's (their team's).
+    plan_label: str = ""
 
 
 def score_rows(
@@ -107,6 +109,7 @@ def score_rows(
                 money(finals.get(rep_id), scores.currency),
                 score.tickets_solved,
                 tuple(line.label for line in score.lines if line.below_threshold),
+                scores.rep_plans.get(rep_id, (None, ""))[1],
             )
         )
     rows.sort(

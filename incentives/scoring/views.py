@@ -22,7 +22,7 @@ from core.auth import current_viewer, role_required
 from core.db import db, utcnow
 from core.downloads import csv_response
 from core.errors import Conflict, InvalidInput, NotAllowed
-from core.forms import ConfirmForm, populate_errors
+from core.forms import ConfirmForm, choices, populate_errors
 from core.params import id_arg, month_value
 from core.people import User
 from incentives.scorecards import queries as scorecard_queries
@@ -36,6 +36,7 @@ from incentives.scoring import (
     plan_words,
     plans,
     queries,
+    reopen_queries,
 )
 from incentives.scoring.forms import (
     CoachingAssignForm,
@@ -133,7 +134,7 @@ def month_close(month: str) -> Any:
         "incentives/month_close.html",
         month=month,
         form=form,
-        reopen_form=MonthReopenForm(),
+        reopen_form=_reopen_form(month),
         scores=scores,
         rows=score_rows(scores, None, paid.finals),
         paid=paid,
@@ -145,16 +146,61 @@ def month_close(month: str) -> Any:
     )
 
 
+def _reopen_form(month: str) -> MonthReopenForm:
+    form = MonthReopenForm()
+    close = queries.get_close(month)
+    if close is not None:
+        form.plan_version.choices = choices(
+            [
+                (
+                    "",
+                    f"Keep {close.plan_version.label}, the version it was closed with",
+                ),
+                *(
+                    (str(v.id), v.label)
+                    for v in month_plans.reopen_choices(month, close.plan_version)
+                ),
+            ]
+        )
+    return form
+
+
 @bp.route("/months/<month>/reopen", methods=["POST"])
 @role_required(Role.ADMIN)
 def month_reopen(month: str) -> Any:
+    """Reopen a closed month; with another plan version picked, first show each rep's
+    score and payout under it and reopen only once the closer confirms."""
     month = _path_month(month)
-    form = MonthReopenForm()
+    form = _reopen_form(month)
     if not form.validate_on_submit():
         flash("Say why the month is reopened.", "error")
         return redirect(url_for("incentives.month_close", month=month))
+    confirmed = form.confirm.data == "yes"
     try:
-        operations.reopen_month(month, by=me(), reason=form.reason.data)
+        chosen = month_plans.version_for_reopening(month, form.plan_version.data)
+        close = queries.get_close(month)
+        if (
+            chosen is not None
+            and close is not None
+            and not confirmed
+            and chosen.id != close.plan_version_id
+        ):
+            form.confirm.data = "yes"
+            return render_template(
+                "incentives/month_reopen_confirm.html",
+                month=month,
+                form=form,
+                preview=reopen_queries.preview_version_change(month, chosen),
+            )
+        operations.reopen_month(
+            month,
+            by=me(),
+            reason=form.reason.data,
+            plan_version=form.plan_version.data,
+            confirmed=confirmed,
+        )
+    except ValueError as e:
+        flash(str(e), "error")
     except InvalidInput as e:
         db.session.rollback()
         flash(e.message, "error")

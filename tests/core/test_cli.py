@@ -18,6 +18,7 @@ from core.people import (
     verify_password,
 )
 from incentives.scoring import close_review_queries, payout_queries
+from incentives.scoring import queries as scoring_queries
 from incentives.tickets import metrics, queries
 
 
@@ -63,6 +64,17 @@ def test_demo_builds_the_organisation_and_is_idempotent(app: Flask, runner) -> N
         assert waiting.status == "draft"
         reclosed = close_review_queries.list_changes(metrics.shift_month(current, -3))
         assert any(change.changed for change in reclosed)
+        # A dated organisation version, and a team plan scoring its team's reps in the
+        # last closed month (kept by its close) and the open one.
+        house = scoring_queries.get_active_version()
+        assert house.effective_from == metrics.shift_month(current, -5)
+        for month in (metrics.shift_month(current, -1), current):
+            scores = scoring_queries.month_scores(month)
+            team_plans = {label for _, label in scores.rep_plans.values()}
+            assert team_plans == {"Phone & Email pilot v1"}, month
+            assert len(scores.rep_plans) == 6
+        older = scoring_queries.month_scores(metrics.shift_month(current, -3))
+        assert older.rep_plans == {}
 
 
 def test_demo_password_option_resets_demo_logins(app: Flask, runner) -> None:

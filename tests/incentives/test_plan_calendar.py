@@ -12,8 +12,9 @@ from core.audit import AuditEvent
 from core.db import db
 from core.errors import InvalidInput
 from incentives.scoring import operations as scoring_operations
-from incentives.scoring import plan_operations, plan_queries
+from incentives.scoring import payout_queries, plan_operations, plan_queries
 from incentives.scoring import queries as scoring_queries
+from incentives.scoring.models import MonthScore
 from incentives.scoring.plan_calendar import DatedVersion, in_force, overlap_problems
 from tests.helpers import post_form, text
 from tests.incentives import scoring_world
@@ -176,3 +177,185 @@ def test_a_month_is_scored_by_its_version_and_a_reopened_month_keeps_its_own(
     assert again.plan_version_id == pilot.id
     assert again.scores[world.ann.id].payout == Decimal("200.00")
     assert scoring_queries.month_scores("2024-04").plan_version_id == changed.id
+
+
+def test_an_organisation_version_changed_after_a_close_scores_from_its_month(
+    world,
+) -> None:
+    plan_operations.schedule_version(
+        world.version, effective_from="2024-02", team_ids=[], by=world.admin
+    )
+    scoring_operations.close_month("2024-02", by=world.admin)
+    changed, outcome = scoring_operations.save_plan(
+        world.version.plan, scoring_world.plan_data(target_bonus=100), by="test"
+    )
+    assert outcome == "new_version"
+    assert (changed.effective_from, changed.team_ids) == ("2024-02", [])
+    march = scoring_queries.month_scores("2024-03")
+    assert march.plan_version_id == changed.id
+    assert march.scores[world.ann.id].payout == Decimal("50.00")  # 50% of 100
+    # The closed month keeps the version it was closed with.
+    assert scoring_queries.month_scores("2024-02").plan_version_id == world.version.id
+
+
+# --- team plans score their teams' reps -----------------------------------------------------
+
+
+def _desk_pilot(world, target_bonus: int = 400):
+    pilot, _ = scoring_operations.save_plan(
+        None,
+        scoring_world.plan_data(name="Desk pilot", target_bonus=target_bonus),
+        by="test",
+    )
+    plan_operations.schedule_version(
+        pilot, effective_from="2024-03", team_ids=[world.desk.id], by=world.admin
+    )
+    return pilot
+
+
+def test_a_team_plan_scores_its_teams_reps_and_the_rest_keep_the_organisations(
+    world,
+) -> None:
+    pilot = _desk_pilot(world)
+    march = scoring_queries.month_scores("2024-03")
+    assert march.plan_version_id == world.version.id  # the organisation's
+    assert march.scores[world.ann.id].payout == Decimal("200.00")  # 50% of 400
+    assert march.rep_plans[world.ann.id] == (pilot.id, "Desk pilot v1")
+    assert march.version_id_for(world.cat.id) == world.version.id
+    assert world.cat.id not in march.rep_plans
+    # Before the team plan starts, Desk is scored by the organisation's plan.
+    february = scoring_queries.month_scores("2024-02")
+    assert february.rep_plans == {}
+
+
+def test_scores_kept_for_a_month_follow_a_change_to_a_team_version(world) -> None:
+    pilot = _desk_pilot(world)
+    assert scoring_queries.month_scores("2024-03").scores[world.ann.id].payout == (
+        Decimal("200.00")
+    )
+    changed, outcome = scoring_operations.save_plan(
+        pilot.plan,
+        scoring_world.plan_data(name="Desk pilot", target_bonus=100),
+        by="test",
+    )
+    assert (outcome, changed.id) == ("updated", pilot.id)  # no close used it yet
+    assert scoring_queries.month_scores("2024-03").scores[world.ann.id].payout == (
+        Decimal("50.00")
+    )
+
+
+def test_a_close_records_which_version_scored_each_rep_and_keeps_it(world) -> None:
+    pilot = _desk_pilot(world)
+    close = scoring_operations.close_month("2024-03", by=world.admin)
+    assert close.plan_version_id == world.version.id
+    by_rep = dict(
+        db.session.execute(
+            select(MonthScore.rep_id, MonthScore.plan_version_id).where(
+                MonthScore.close_id == close.id
+            )
+        ).all()
+    )
+    assert by_rep[world.ann.id] == pilot.id
+    assert by_rep[world.bob.id] == pilot.id
+    assert by_rep[world.cat.id] == world.version.id
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "month.close")
+    )
+    assert event.summary.startswith(
+        "March 2024 closed with Desk plan v1, Desk pilot v1 for its teams: 3 reps"
+    )
+    assert event.data["team_plan_version_ids"] == [pilot.id]
+    scoring_queries.forget_cached_scores()
+    closed = scoring_queries.month_scores("2024-03")
+    assert closed.rep_plans == {
+        world.ann.id: (pilot.id, "Desk pilot v1"),
+        world.bob.id: (pilot.id, "Desk pilot v1"),
+    }
+    assert closed.scores[world.ann.id].payout == Decimal("200.00")
+
+    # The team version is now frozen; the change takes over from March for Desk, but
+    # the reopened month keeps the version that scored Desk at close.
+    changed, outcome = scoring_operations.save_plan(
+        pilot.plan,
+        scoring_world.plan_data(name="Desk pilot", target_bonus=100),
+        by="test",
+    )
+    assert outcome == "new_version"
+    assert plan_queries.version_in_force("2024-04", world.desk.id) == changed
+    scoring_operations.reopen_month("2024-03", by=world.admin, reason="Late export")
+    again = scoring_queries.month_scores("2024-03")
+    assert again.rep_plans[world.ann.id] == (pilot.id, "Desk pilot v1")
+    assert again.scores[world.ann.id].payout == Decimal("200.00")
+    assert scoring_queries.month_scores("2024-04").rep_plans[world.ann.id][0] == (
+        changed.id
+    )
+
+
+def test_the_scores_page_says_which_version_scored_a_rep(
+    world, client, login_as
+) -> None:
+    _desk_pilot(world)
+    db.session.commit()
+    login_as(world.admin)
+    shown = text(client.get("/incentives/scores?month=2024-03"))
+    assert "some teams' reps by their team's plan: Desk pilot v1" in shown
+    assert shown.count("scored with Desk pilot v1") == 2  # Ann and Bob, not Cat
+    february = text(client.get("/incentives/scores?month=2024-02"))
+    assert "scored with" not in february
+
+
+def test_a_new_version_takes_over_the_month_and_teams_of_the_one_it_replaces(
+    world,
+) -> None:
+    """A team plan from March is closed with, then changed: the change is a new version
+    in force from March for the same team, so it (not the older dated version) scores
+    the team's open months, while the organisation keeps its own plan."""
+    pilot, _ = scoring_operations.save_plan(
+        None, scoring_world.plan_data(name="Desk pilot", target_bonus=400), by="test"
+    )
+    plan_operations.schedule_version(
+        pilot, effective_from="2024-03", team_ids=[world.desk.id], by=world.admin
+    )
+    scoring_operations.close_month("2024-03", by=world.admin)
+    changed, outcome = scoring_operations.save_plan(
+        pilot.plan,
+        scoring_world.plan_data(name="Desk pilot", target_bonus=100),
+        by="test",
+    )
+    assert outcome == "new_version"
+    assert changed.id != pilot.id
+    assert (changed.effective_from, changed.team_ids) == ("2024-03", [world.desk.id])
+    assert plan_queries.version_in_force("2024-04", world.desk.id) == changed
+    assert plan_queries.version_in_force("2024-04", world.other.id) == world.version
+    assert plan_queries.version_in_force("2024-02", world.desk.id) == world.version
+    event = db.session.scalar(
+        select(AuditEvent)
+        .where(AuditEvent.action == "plan.update")
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    assert event.summary == (
+        "Plan 'Desk pilot' v2 made (v1 is frozen: closed months used it), in force "
+        "from 2024-03 like v1"
+    )
+
+
+def test_scorecards_and_the_payout_csv_name_the_version_that_scored_each_rep(
+    world, client, login_as
+) -> None:
+    _desk_pilot(world)
+    header, rows = payout_queries.export_table(payout_queries.month_payouts("2024-03"))
+    by_email = {row[1]: row[header.index("plan_version")] for row in rows}
+    assert by_email["ann@example.com"] == "Desk pilot v1"
+    assert by_email["cat@example.com"] == "Desk plan v1"
+    db.session.commit()
+    login_as(world.admin)
+    ann = text(client.get(f"/incentives/scorecards/reps/{world.ann.id}?month=2024-03"))
+    assert "Desk pilot v1" in ann
+    cat = text(client.get(f"/incentives/scorecards/reps/{world.cat.id}?month=2024-03"))
+    assert "Desk plan v1" in cat
+    assert "Desk pilot" not in cat
+    desk = text(
+        client.get(f"/incentives/scorecards/teams/{world.desk.id}?month=2024-03")
+    )
+    assert "Desk pilot v1" in desk
