@@ -282,8 +282,13 @@ def close_month(
         raise InvalidInput(
             {
                 "confirm_disputes": [
-                    f"{open_disputes} dispute(s) of this month are still open. Decide "
-                    "them first, or confirm closing with them open."
+                    (
+                        "1 dispute of this month is still open. Decide it first, "
+                        "or confirm closing with it open."
+                    )
+                    if open_disputes == 1
+                    else f"{open_disputes} disputes of this month are still open. "
+                    "Decide them first, or confirm closing with them open."
                 ]
             }
         )

@@ -258,7 +258,10 @@ def test_open_disputes_hold_a_close_unless_confirmed(world) -> None:
     scoring_operations.file_dispute(a3, by=world.ann, reason="Cat handled it")
     with pytest.raises(InvalidInput, match="still open") as caught:
         scoring_operations.close_month(MARCH, by=world.admin)
-    assert "confirm_disputes" in caught.value.errors
+    assert caught.value.errors["confirm_disputes"] == [
+        "1 dispute of this month is still open. Decide it first, "
+        "or confirm closing with it open."
+    ]
     close = scoring_operations.close_month(
         MARCH, by=world.admin, allow_open_disputes=True
     )
