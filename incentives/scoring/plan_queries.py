@@ -13,6 +13,7 @@ from core.db import db
 from core.people import Team, User, UserRole
 from incentives.scoring import month_plans, plan_calendar, queries
 from incentives.scoring.models import IncentivePlan, PlanAcknowledgement, PlanVersion
+from incentives.tickets import queries as ticket_queries
 
 
 def may_read_plan(viewer: Viewer, record: IncentivePlan) -> bool:
@@ -28,10 +29,12 @@ def readable_plans(viewer: Viewer) -> list[IncentivePlan]:
 
 
 def plan_paid_on(user: User) -> PlanVersion | None:
-    """The plan version a rep is paid on this month: the newest of the plan in force."""
+    """The plan version a rep is paid on this month: their team's own version where a
+    team plan is in force for them, otherwise the organisation's (as scoring picks it)."""
     if not user.has_role(Role.REP):
         return None
-    return queries.get_active_version()
+    month = ticket_queries.current_month()
+    return month_plans.versions_for_month(month).for_team(user.team_id)
 
 
 def acknowledgement(user_id: int, version: PlanVersion) -> PlanAcknowledgement | None:

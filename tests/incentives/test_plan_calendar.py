@@ -359,3 +359,10 @@ def test_scorecards_and_the_payout_csv_name_the_version_that_scored_each_rep(
         client.get(f"/incentives/scorecards/teams/{world.desk.id}?month=2024-03")
     )
     assert "Desk pilot v1" in desk
+
+
+def test_a_rep_reads_the_plan_their_team_is_paid_on(world) -> None:
+    pilot = _desk_pilot(world)
+    assert plan_queries.plan_paid_on(world.ann).id == pilot.id
+    assert plan_queries.plan_paid_on(world.cat).id == world.version.id
+    assert plan_queries.plan_paid_on(world.sam) is None  # not a rep
