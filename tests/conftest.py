@@ -252,6 +252,22 @@ def scratch_database_url(tmp_path) -> Iterator[str]:
 
 
 @pytest.fixture
+def race_app(scratch_database_url: str) -> Iterator[Flask]:
+    """An app on a scratch database whose commits are real, for races between requests."""
+    from core.db import db
+
+    app = make_test_app(scratch_database_url)
+    with app.app_context():
+        db.create_all()
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+@pytest.fixture
 def scratch_postgres_url() -> Iterator[str]:
     """A scratch PostgreSQL database; the test is skipped without FRONTLINE_TEST_DATABASE_URL."""
     if not TEST_DATABASE_URL:

@@ -3,8 +3,6 @@ the database keeps one, and the other posts get our 409 page, never a 500."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import sqlalchemy as sa
 from flask import Blueprint, Flask
@@ -17,18 +15,6 @@ from tests.factories import make_user
 from tests.helpers import logged_in_tabs, post_together, text
 
 TABS = 3
-
-
-@pytest.fixture
-def race_app(scratch_database_url: str) -> Iterator[Flask]:
-    app = make_test_app(scratch_database_url)
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        for engine in db.engines.values():
-            engine.dispose()
 
 
 def _admin_tabs(app: Flask) -> list:

@@ -9,9 +9,7 @@ supervisor, the posts released together.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
 import sqlalchemy as sa
 from flask import Flask
 
@@ -23,25 +21,12 @@ from incentives.scoring import operations as scoring_operations
 from incentives.scoring.disputes import DisputeStatus, Resolution
 from incentives.scoring.models import TicketDispute
 from incentives.tickets.models import Ticket
-from tests.conftest import make_test_app
 from tests.factories import make_user
 from tests.helpers import logged_in_tabs, post_each, text
 from tests.incentives import scoring_world
 
 #: Disputes raced one after another, so the two posts really overlap at least once.
 ROUNDS = 3
-
-
-@pytest.fixture
-def race_app(scratch_database_url: str) -> Iterator[Flask]:
-    app = make_test_app(scratch_database_url)
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        for engine in db.engines.values():
-            engine.dispose()
 
 
 def _world(app: Flask) -> dict[str, object]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import threading
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -22,7 +21,6 @@ from core.db import db, utcnow
 from core.jobs import Job, JobStatus
 from core.people import User
 from core.templating import format_datetime
-from tests.conftest import make_test_app
 from tests.factories import make_user
 from tests.helpers import csrf_token, post_form, text
 
@@ -154,19 +152,6 @@ def test_a_finished_interrupted_or_other_months_batch_makes_way_for_a_new_one(
 
 
 # --- two starts at the same moment, on separate connections ----------------------------
-
-
-@pytest.fixture
-def race_app(scratch_database_url: str) -> Iterator[Flask]:
-    app = make_test_app(scratch_database_url)
-    with app.app_context():
-        db.create_all()
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        for engine in db.engines.values():
-            engine.dispose()
 
 
 def test_two_starts_at_the_same_moment_make_one_batch(

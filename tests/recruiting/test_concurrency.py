@@ -8,9 +8,6 @@ session per thread and the posts released together.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -27,24 +24,11 @@ from recruiting.models import (
     StageChange,
 )
 from recruiting.pipeline import Stage
-from tests.conftest import make_test_app
 from tests.factories import make_team, make_user
 from tests.helpers import logged_in_tabs, post_together
 from tests.recruiting.factories import answer_all, make_candidate, make_opening
 
 TABS = 3
-
-
-@pytest.fixture
-def race_app(scratch_database_url: str) -> Iterator[Flask]:
-    app = make_test_app(scratch_database_url)
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        for engine in db.engines.values():
-            engine.dispose()
 
 
 def _world(app: Flask, *, blind: bool = False) -> dict[str, int]:
