@@ -294,7 +294,7 @@ def test_close_waits_for_open_disputes_then_freezes_and_reopens(
     assert "Ann Example: ticket A3" in review
     refused = post_form(client, close, {"note": "First go"}, token_from=close)
     assert refused.status_code == 200
-    assert "Decide them first, or confirm closing with them open." in text(refused)
+    assert "Decide it first, or confirm closing with it open." in text(refused)
     assert scalar(select(MonthClose.id)) is None
 
     done = post_form(
