@@ -26,8 +26,9 @@ the figures read bar the ticket rows: the last import (tickets change only throu
 imports), a token renewed by every flush that changes who is a rep in which team, their
 name or e-mail, which agent is whom, SLA targets, opening hours or holidays
 (:func:`_renew_token`, a ``before_flush`` listener), every dispute filed or decided,
-the time zone, and the built-in SLA targets. Any change gives a new key, so a stale
-entry is never read again; per-process entries fall out as newer ones come, and stored
+the time zone, the built-in SLA targets and the shape of the figures
+(:data:`FIGURES_SHAPE`). Any change gives a new key, so a stale entry is never read
+again; per-process entries fall out as newer ones come, and stored
 snapshots of a month are replaced by the next one stored. Closing a month changes which
 key is read (its close); reopening it goes back to the open path. A request reads the
 fingerprint once per transaction (one query), and again after a flush.
@@ -404,6 +405,9 @@ USER_FIELDS = ("name", "email", "team_id", "team", "is_active", "role_rows")
 #: The SLA targets of pairs an admin never set come from the code: a release that changes
 #: them changes the fingerprint too.
 _DEFAULT_TARGETS = repr(sorted(DEFAULT_SLA_TARGETS.items()))
+#: What the figures hold: a new one when they gain a part (2: per channel group), so
+#: figures stored before are not read as if they held it.
+FIGURES_SHAPE = 2
 #: Where a session keeps the fingerprint until it flushes or its transaction ends.
 _VERSION = "incentives.figures_version"
 
@@ -436,7 +440,7 @@ def _figures_version() -> str:
             select(func.count(TicketDispute.decided_at)).scalar_subquery(),
         )
     ).one()
-    parts = [org_timezone().key, *row, _DEFAULT_TARGETS]
+    parts = [org_timezone().key, *row, _DEFAULT_TARGETS, FIGURES_SHAPE]
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 

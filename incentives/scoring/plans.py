@@ -10,6 +10,12 @@ a plan by :mod:`incentives.scoring.rep_scores`.
 flat beyond the stretch (or beyond the target when there is no stretch). For "lower is
 better" metrics (times, the reopen rate) the threshold is the larger number.
 
+**Per channel group.** A metric may set other values for a channel group
+(``metrics.ChannelGroup``: phone and chat, e-mail and web, social and reviews), so a
+team that works e-mail is not failed by a chat target: a rep's tickets in that group are
+scored against the group's values, the rest against the metric's own, and the credits
+are blended by the rep's tickets in each (:func:`incentives.scoring.rep_scores.score_rep`).
+
 Plan values are written as people read them: rates in percent (``80`` is 80%), NPS in
 points, first reply in minutes, resolution in hours. The CSAT prior strength ``k`` (see
 :mod:`incentives.scoring.rep_scores`) is at least 5; volume metrics can gate eligibility but
@@ -32,6 +38,7 @@ from typing import Any
 import yaml
 
 from core import untrusted_yaml
+from incentives.tickets.metrics import CHANNEL_GROUP_LABELS, ChannelGroup
 
 
 class Direction(enum.StrEnum):
@@ -163,6 +170,22 @@ CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
+class ChannelTerm:
+    """A metric's threshold and target (and stretch) for one channel group
+    (``metrics.ChannelGroup``), instead of the metric's own."""
+
+    group: str
+    threshold: float
+    target: float
+    stretch: float | None = None
+    cap: float | None = None
+
+    @property
+    def label(self) -> str:
+        return CHANNEL_GROUP_LABELS[ChannelGroup(self.group)]
+
+
+@dataclass(frozen=True)
 class MetricTerm:
     """How one metric earns credit. Values in the metric's display unit."""
 
@@ -173,10 +196,27 @@ class MetricTerm:
     stretch: float | None = None
     #: Credit at (and beyond) the stretch, in percent (e.g. 150); needs ``stretch``.
     cap: float | None = None
+    #: Other values for some channel groups: a rep's tickets in such a group are scored
+    #: against them, the rest against the values above (``rep_scores.score_rep``).
+    channel_groups: tuple[ChannelTerm, ...] = ()
 
     @property
     def spec(self) -> MetricSpec:
         return SCORED_METRICS[self.metric]
+
+    def for_group(self, group: str) -> MetricTerm:
+        """The term as it scores tickets of channel group ``group``."""
+        for own in self.channel_groups:
+            if own.group == group:
+                return dataclasses.replace(
+                    self,
+                    threshold=own.threshold,
+                    target=own.target,
+                    stretch=own.stretch,
+                    cap=own.cap,
+                    channel_groups=(),
+                )
+        return dataclasses.replace(self, channel_groups=())
 
 
 @dataclass(frozen=True)
@@ -250,6 +290,13 @@ def _field_label(key: str) -> str:
     if parts[0] == "metrics" and len(parts) >= 2:
         spec = SCORED_METRICS.get(parts[1])
         name = spec.label if spec else parts[1]
+        if len(parts) == 3 and parts[2] == "channel_groups":
+            return f"{name} (channel groups)"
+        if len(parts) > 3 and parts[2] == "channel_groups":
+            group = next(
+                (g.label for g in ChannelGroup if g.value == parts[3]), parts[3]
+            )
+            return f"{name} ({group}) {' '.join(parts[4:])}".strip()
         return f"{name} {parts[2]}" if len(parts) > 2 else name
     if parts[0] == "team_target_bonus" and len(parts) > 1:
         return f"target bonus of {'.'.join(parts[1:])}"
@@ -336,6 +383,11 @@ def parse_plan(data: Any) -> Plan:
         metrics:
           csat: {weight: 40, threshold: 80, target: 92, stretch: 97, cap: 130}
           reopen_rate: {weight: 20, threshold: 10, target: 4}
+          first_response_median_min:
+            weight: 40
+            threshold: 15
+            target: 5
+            channel_groups: {written: {threshold: 480, target: 120}}
         payout:
           tiers: [{score: 50, percent: 50}, {score: 80, percent: 100}]
           cap: 450
@@ -452,7 +504,14 @@ def _terms(raw: Any, errors: _Errors) -> list[MetricTerm]:
             errors.add(key, "Give weight, threshold and target.")
             continue
         for extra in values:
-            if extra not in ("weight", "threshold", "target", "stretch", "cap"):
+            if extra not in (
+                "weight",
+                "threshold",
+                "target",
+                "stretch",
+                "cap",
+                "channel_groups",
+            ):
                 errors.add(f"{key}.{extra}", "Unknown field.")
         weight = _number(
             values.get("weight"),
@@ -462,40 +521,8 @@ def _terms(raw: Any, errors: _Errors) -> list[MetricTerm]:
             maximum=100,
             whole=True,
         )
-        bounds = {"minimum": spec.minimum, "maximum": spec.maximum}
-        threshold = _number(
-            values.get("threshold"), f"{key}.threshold", errors, **bounds
-        )
-        target = _number(values.get("target"), f"{key}.target", errors, **bounds)
-        stretch = _number(
-            values.get("stretch"), f"{key}.stretch", errors, required=False, **bounds
-        )
-        cap = _number(
-            values.get("cap"),
-            f"{key}.cap",
-            errors,
-            minimum=100,
-            maximum=300,
-            required=False,
-        )
-        better = "above" if spec.direction is Direction.HIGHER else "below"
-        if threshold is not None and target is not None:
-            if not _beyond(target, threshold, spec.direction):
-                errors.add(
-                    f"{key}.target",
-                    f"The target must be {better} the threshold "
-                    f"({'higher' if better == 'above' else 'lower'} is better here).",
-                )
-            elif stretch is not None and not _beyond(stretch, target, spec.direction):
-                errors.add(
-                    f"{key}.stretch", f"The stretch must be {better} the target."
-                )
-        if (stretch is None) != (cap is None):
-            errors.add(
-                f"{key}.cap" if cap is None else f"{key}.stretch",
-                "Give both a stretch value and the cap (credit in % at the stretch), "
-                "or neither.",
-            )
+        threshold, target, stretch, cap = _values(values, key, spec, errors)
+        groups = _channel_terms(values.get("channel_groups"), key, spec, errors)
         if weight is None or threshold is None or target is None:
             continue
         terms.append(
@@ -506,6 +533,7 @@ def _terms(raw: Any, errors: _Errors) -> list[MetricTerm]:
                 target=target,
                 stretch=stretch if cap is not None else None,
                 cap=cap if stretch is not None else None,
+                channel_groups=tuple(groups),
             )
         )
     total = sum(t.weight for t in terms)
@@ -514,6 +542,84 @@ def _terms(raw: Any, errors: _Errors) -> list[MetricTerm]:
             "metrics", f"The weights add up to {total}; they must add up to 100."
         )
     return sorted(terms, key=lambda t: list(SCORED_METRICS).index(t.metric))
+
+
+def _values(
+    values: Mapping[str, Any], key: str, spec: MetricSpec, errors: _Errors
+) -> tuple[float | None, float | None, float | None, float | None]:
+    """A term's threshold, target, stretch and cap, checked against each other."""
+    bounds = {"minimum": spec.minimum, "maximum": spec.maximum}
+    threshold = _number(values.get("threshold"), f"{key}.threshold", errors, **bounds)
+    target = _number(values.get("target"), f"{key}.target", errors, **bounds)
+    stretch = _number(
+        values.get("stretch"), f"{key}.stretch", errors, required=False, **bounds
+    )
+    cap = _number(
+        values.get("cap"),
+        f"{key}.cap",
+        errors,
+        minimum=100,
+        maximum=300,
+        required=False,
+    )
+    better = "above" if spec.direction is Direction.HIGHER else "below"
+    if threshold is not None and target is not None:
+        if not _beyond(target, threshold, spec.direction):
+            errors.add(
+                f"{key}.target",
+                f"The target must be {better} the threshold "
+                f"({'higher' if better == 'above' else 'lower'} is better here).",
+            )
+        elif stretch is not None and not _beyond(stretch, target, spec.direction):
+            errors.add(f"{key}.stretch", f"The stretch must be {better} the target.")
+    if (stretch is None) != (cap is None):
+        errors.add(
+            f"{key}.cap" if cap is None else f"{key}.stretch",
+            "Give both a stretch value and the cap (credit in % at the stretch), "
+            "or neither.",
+        )
+    return threshold, target, stretch, cap
+
+
+def _channel_terms(
+    raw: Any, key: str, spec: MetricSpec, errors: _Errors
+) -> list[ChannelTerm]:
+    """The ``channel_groups`` of a metric: group -> threshold, target (stretch, cap)."""
+    if raw in (None, {}):
+        return []
+    if not isinstance(raw, Mapping):
+        errors.add(
+            f"{key}.channel_groups",
+            "Give each channel group its threshold and target.",
+        )
+        return []
+    known = ", ".join(f"{g.value} ({g.label})" for g in ChannelGroup)
+    terms = []
+    for group, values in raw.items():
+        group_key = f"{key}.channel_groups.{group}"
+        if str(group) not in {g.value for g in ChannelGroup}:
+            errors.add(group_key, f"Unknown channel group. Use one of: {known}.")
+            continue
+        if not isinstance(values, Mapping):
+            errors.add(group_key, "Give a threshold and a target.")
+            continue
+        for extra in values:
+            if extra not in ("threshold", "target", "stretch", "cap"):
+                errors.add(f"{group_key}.{extra}", "Unknown field.")
+        threshold, target, stretch, cap = _values(values, group_key, spec, errors)
+        if threshold is None or target is None:
+            continue
+        terms.append(
+            ChannelTerm(
+                str(group),
+                threshold,
+                target,
+                stretch if cap is not None else None,
+                cap if stretch is not None else None,
+            )
+        )
+    order = [g.value for g in ChannelGroup]
+    return sorted(terms, key=lambda t: order.index(t.group))
 
 
 def _beyond(value: float, other: float, direction: Direction) -> bool:
@@ -615,9 +721,19 @@ def plan_to_data(plan: Plan) -> dict[str, Any]:
                 "weight": t.weight,
                 "threshold": _num(t.threshold),
                 "target": _num(t.target),
+                **_stretch_data(t),
                 **(
-                    {"stretch": _num(t.stretch), "cap": _num(t.cap)}
-                    if t.stretch is not None
+                    {
+                        "channel_groups": {
+                            g.group: {
+                                "threshold": _num(g.threshold),
+                                "target": _num(g.target),
+                                **_stretch_data(g),
+                            }
+                            for g in t.channel_groups
+                        }
+                    }
+                    if t.channel_groups
                     else {}
                 ),
             }
@@ -641,6 +757,12 @@ def plan_to_data(plan: Plan) -> dict[str, Any]:
     if plan.team_bonuses:
         data["team_target_bonus"] = {b.team: _num(b.amount) for b in plan.team_bonuses}
     return data
+
+
+def _stretch_data(term: MetricTerm | ChannelTerm) -> dict[str, Any]:
+    if term.stretch is None:
+        return {}
+    return {"stretch": _num(term.stretch), "cap": _num(term.cap)}
 
 
 def _num(value: Any) -> int | float:

@@ -365,7 +365,7 @@ def _one_rep_from_store(
     )
     row, person = stored.rep_rows.get(rep_id), ticket_queries.get_rep(rep_id)
     if row is not None and person is not None and _counts(row, person):
-        _add_rep(one, rep_id, row, person)
+        _add_rep(one, rep_id, row, person, stored.rep_channel_rows.get(rep_id))
     return RepMonthScore(one.scores.get(rep_id), one.currency, False)
 
 
@@ -468,20 +468,28 @@ def compute_month(
         team_plans=_team_plans(team_versions),
     )
     result.organisation["unattributed"] = figures.unattributed
-    _add_reps(result, figures.reps[metrics.METRIC_COLUMNS], reps)
+    _add_reps(
+        result, figures.reps[metrics.METRIC_COLUMNS], reps, figures.rep_channel_rows
+    )
     return result
 
 
-def _add_reps(result: MonthScores, per_rep: pd.DataFrame, reps: pd.DataFrame) -> None:
+def _add_reps(
+    result: MonthScores,
+    per_rep: pd.DataFrame,
+    reps: pd.DataFrame,
+    channels: Mapping[int, Mapping[str, Mapping[str, Any]]],
+) -> None:
     """Add to ``result`` the reps scored in its month, with their figures and, under a
     plan, their scores: reps of ``reps`` (``ticket_queries.list_reps``) who are active or solved
-    a ticket. ``per_rep``: month metrics by rep id (``metrics.METRIC_COLUMNS``)."""
+    a ticket. ``per_rep``: month metrics by rep id (``metrics.METRIC_COLUMNS``);
+    ``channels``: the same per channel group (``MonthMetrics.rep_channel_rows``)."""
     # Plain dicts, not a pandas row per rep: a thousand reps are scored here.
     people = reps.to_dict("index")
     for rep_id, row in per_rep.to_dict("index").items():
         person = people.get(rep_id)
         if person is not None and _counts(row, person):
-            _add_rep(result, int(rep_id), row, person)
+            _add_rep(result, int(rep_id), row, person, channels.get(rep_id))
 
 
 def _counts(row: Mapping[str, Any], person: Mapping[str, Any]) -> bool:
@@ -494,9 +502,10 @@ def _add_rep(
     rep_id: int,
     row: Mapping[str, Any],
     person: Mapping[str, Any],
+    channel_rows: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> None:
-    """Add one rep's figures (``row``) and score to ``result``; ``person`` is their row
-    of ``ticket_queries.list_reps``."""
+    """Add one rep's figures (``row``, and ``channel_rows`` per channel group) and score
+    to ``result``; ``person`` is their row of ``ticket_queries.list_reps``."""
     team_id = _clean(person["team_id"])
     result.people[rep_id] = Person(
         rep_id,
@@ -512,7 +521,9 @@ def _add_rep(
     version_id, label, plan = result.plan_for_team(team)
     if plan is not None:
         result.scores[rep_id] = score_rep(
-            RepMonth.from_row(rep_id, team_id, values), plan, org_csat=result.org_csat
+            RepMonth.from_row(rep_id, team_id, values, channel_rows),
+            plan,
+            org_csat=result.org_csat,
         )
         if version_id != result.plan_version_id and version_id is not None:
             result.rep_plans[rep_id] = (version_id, label)

@@ -28,6 +28,7 @@ PDF, export and e-mail reads.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Mapping
@@ -44,6 +45,7 @@ from incentives.scoring.plans import (
     Tier,
     plain_number,
 )
+from incentives.tickets.metrics import ChannelGroup
 from incentives.tickets.months import closed_label
 
 
@@ -99,6 +101,25 @@ def is_below_threshold(term: MetricTerm, value: float) -> bool:
 
 
 @dataclass(frozen=True)
+class ChannelPart:
+    """A metric's step for a rep's tickets of one channel group, under a plan with other
+    values for some groups: the group's value, against its threshold and target."""
+
+    group: str
+    label: str
+    value: float
+    threshold: float
+    target: float
+    stretch: float | None
+    cap: float | None
+    #: What the credit is blended by: tickets (ratings for CSAT, answers for NPS,
+    #: reviews for reviews answered).
+    count: int
+    attainment: float
+    below_threshold: bool
+
+
+@dataclass(frozen=True)
 class MetricLine:
     """One metric's step in a rep's score: value, credit, weight, contribution."""
 
@@ -123,6 +144,8 @@ class MetricLine:
     contribution: float
     below_threshold: bool
     note: str = ""
+    #: The steps per channel group, when the plan sets values per group (else empty).
+    parts: tuple[ChannelPart, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -163,12 +186,21 @@ class RepMonth:
     rated: int = 0
     satisfied: int = 0
     values: Mapping[str, float | None] = field(default_factory=dict)
+    #: The same per channel group (``metrics.ChannelGroup`` value), where they are known.
+    channels: Mapping[str, RepMonth] = field(default_factory=dict)
+    nps_responses: int = 0
+    review_tickets: int = 0
 
     @classmethod
     def from_row(
-        cls, rep_id: int, team_id: int | None, row: Mapping[str, Any]
+        cls,
+        rep_id: int,
+        team_id: int | None,
+        row: Mapping[str, Any],
+        channel_rows: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> RepMonth:
-        """From a row of month metrics (NaN and NA read as no value)."""
+        """From a row of month metrics (NaN and NA read as no value), and the rep's rows
+        per channel group (``metrics.rep_channel_metrics``) where known."""
         values = {
             spec.column: _value(row.get(spec.column))
             for spec in SCORED_METRICS.values()
@@ -180,7 +212,23 @@ class RepMonth:
             rated=int(_value(row.get("rated")) or 0),
             satisfied=int(_value(row.get("satisfied")) or 0),
             values=values,
+            channels={
+                str(group): cls.from_row(rep_id, team_id, group_row)
+                for group, group_row in (channel_rows or {}).items()
+            },
+            nps_responses=int(_value(row.get("nps_responses")) or 0),
+            review_tickets=int(_value(row.get("review_tickets")) or 0),
         )
+
+    def count_for(self, metric: str) -> int:
+        """What a metric's credit is blended by across channel groups."""
+        if metric == "csat":
+            return self.rated
+        if metric == "nps":
+            return self.nps_responses
+        if metric == "review_followup_rate":
+            return self.review_tickets
+        return self.tickets_solved
 
 
 def _value(value: Any) -> float | None:
@@ -239,28 +287,7 @@ def score_rep(month: RepMonth, plan: Plan, *, org_csat: float | None) -> RepScor
     """
     raw_lines: list[tuple[MetricTerm, float | None, float | None, str]] = []
     for term in plan.terms:
-        spec = term.spec
-        raw = month.values.get(spec.column)
-        raw_shown = None if raw is None else raw * spec.scale
-        note = ""
-        if spec.key == "csat":
-            # A rep who solved nothing has no CSAT at all, not the organisation's.
-            blended = (
-                bayesian_csat(
-                    month.satisfied, month.rated, org_csat, plan.csat_prior_strength
-                )
-                if month.tickets_solved
-                else None
-            )
-            value = None if blended is None else blended * spec.scale
-            if value is not None and org_csat is not None:
-                note = (
-                    f"({month.satisfied} satisfied + {plain_number(plan.csat_prior_strength)} × "  # noqa: RUF001
-                    f"{org_csat * 100:.1f}% organisation) / ({month.rated} rated + "
-                    f"{plain_number(plan.csat_prior_strength)})"
-                )
-        else:
-            value = raw_shown
+        value, raw_shown, note = _scored_value(term, month, plan, org_csat)
         raw_lines.append((term, value, raw_shown, note))
 
     weighed = sum(term.weight for term, value, _, _ in raw_lines if value is not None)
@@ -288,7 +315,17 @@ def score_rep(month: RepMonth, plan: Plan, *, org_csat: float | None) -> RepScor
                 )
             )
             continue
-        credit = attainment(term, value)
+        parts = _channel_parts(term, month, plan, org_csat)
+        if parts:
+            counted = sum(part.count for part in parts)
+            credit = sum(part.attainment * part.count for part in parts) / counted
+            below = any(part.below_threshold for part in parts)
+            note = (
+                f"{note} " if note else ""
+            ) + "Credit blended across channel groups by their tickets."
+        else:
+            credit = attainment(term, value)
+            below = is_below_threshold(term, value)
         share = term.weight / weighed * 100 if weighed else 0.0
         lines.append(
             MetricLine(
@@ -306,8 +343,9 @@ def score_rep(month: RepMonth, plan: Plan, *, org_csat: float | None) -> RepScor
                 share,
                 credit,
                 credit * share,
-                is_below_threshold(term, value),
+                below,
                 note,
+                parts,
             )
         )
     score = sum(line.contribution for line in lines) if weighed else None
@@ -338,6 +376,66 @@ def score_rep(month: RepMonth, plan: Plan, *, org_csat: float | None) -> RepScor
         rated=month.rated,
         csat_prior=org_csat,
     )
+
+
+def _scored_value(
+    term: MetricTerm, month: RepMonth, plan: Plan, org_csat: float | None
+) -> tuple[float | None, float | None, str]:
+    """A metric's value as scored (CSAT: Bayesian), its plain value, and a note."""
+    spec = term.spec
+    raw = month.values.get(spec.column)
+    raw_shown = None if raw is None else raw * spec.scale
+    if spec.key != "csat":
+        return raw_shown, raw_shown, ""
+    # A rep who solved nothing has no CSAT at all, not the organisation's.
+    blended = (
+        bayesian_csat(month.satisfied, month.rated, org_csat, plan.csat_prior_strength)
+        if month.tickets_solved
+        else None
+    )
+    value = None if blended is None else blended * spec.scale
+    note = ""
+    if value is not None and org_csat is not None:
+        note = (
+            f"({month.satisfied} satisfied + {plain_number(plan.csat_prior_strength)} × "  # noqa: RUF001
+            f"{org_csat * 100:.1f}% organisation) / ({month.rated} rated + "
+            f"{plain_number(plan.csat_prior_strength)})"
+        )
+    return value, raw_shown, note
+
+
+def _channel_parts(
+    term: MetricTerm, month: RepMonth, plan: Plan, org_csat: float | None
+) -> tuple[ChannelPart, ...]:
+    """A term with values per channel group, scored group by group (empty for a term
+    without them, or figures without channel groups)."""
+    if not term.channel_groups or not month.channels:
+        return ()
+    parts = []
+    for group in (g.value for g in ChannelGroup):
+        group_month = month.channels.get(group)
+        if group_month is None:
+            continue
+        value, _raw, _note = _scored_value(term, group_month, plan, org_csat)
+        count = group_month.count_for(term.metric)
+        if value is None or count <= 0:
+            continue
+        own = term.for_group(group)
+        parts.append(
+            ChannelPart(
+                group,
+                ChannelGroup(group).label,
+                value,
+                own.threshold,
+                own.target,
+                own.stretch,
+                own.cap,
+                count,
+                attainment(own, value),
+                is_below_threshold(own, value),
+            )
+        )
+    return tuple(parts)
 
 
 def payout_for(
@@ -442,6 +540,11 @@ def score_to_data(score: RepScore) -> dict[str, Any]:
                 "contribution": line.contribution,
                 "below_threshold": line.below_threshold,
                 "note": line.note,
+                **(
+                    {"parts": [dataclasses.asdict(part) for part in line.parts]}
+                    if line.parts
+                    else {}
+                ),
             }
             for line in score.lines
         ],
@@ -472,6 +575,7 @@ def score_from_data(data: Mapping[str, Any]) -> RepScore:
                 contribution=line["contribution"],
                 below_threshold=line["below_threshold"],
                 note=line.get("note", ""),
+                parts=tuple(ChannelPart(**part) for part in line.get("parts", [])),
             )
             for line in data.get("lines", [])
         ),

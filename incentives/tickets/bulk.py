@@ -175,13 +175,14 @@ def _drop_checks(connection: Connection) -> None:
 
     PostgreSQL checks a foreign key with a trigger per row, which costs more than writing
     the row; adding the key back afterwards checks every row in one join. The table is
-    locked for the load either way; ordinary imports are far below the threshold.
+    locked for the load either way; ordinary imports are far below the threshold. What
+    is missing is not dropped, and everything declared is built again afterwards.
     """
     for index in Ticket.__table__.indexes:
-        index.drop(connection)
+        index.drop(connection, checkfirst=True)
     if connection.dialect.name == "postgresql":
         for key in Ticket.__table__.foreign_key_constraints:
-            connection.execute(DropConstraint(key))
+            connection.execute(DropConstraint(key, if_exists=True))
 
 
 def _restore_checks(connection: Connection) -> None:
@@ -191,7 +192,7 @@ def _restore_checks(connection: Connection) -> None:
         threads = connection.exec_driver_sql("PRAGMA threads").scalar()
         connection.exec_driver_sql(f"PRAGMA threads={min(os.cpu_count() or 1, 4)}")
     for index in Ticket.__table__.indexes:
-        index.create(connection)
+        index.create(connection, checkfirst=True)
     if sqlite:
         connection.exec_driver_sql(f"PRAGMA threads={int(threads or 0)}")
     if connection.dialect.name == "postgresql":

@@ -92,6 +92,36 @@ CHANNEL_LABELS = {
 }
 
 
+class ChannelGroup(enum.StrEnum):
+    """Channels answered alike: a plan may set other thresholds and targets per group
+    (a first reply in minutes on the phone, in hours by e-mail)."""
+
+    LIVE = "live"
+    WRITTEN = "written"
+    PUBLIC = "public"
+
+    @property
+    def label(self) -> str:
+        return CHANNEL_GROUP_LABELS[self]
+
+
+CHANNEL_GROUP_OF = {
+    Channel.PHONE: ChannelGroup.LIVE,
+    Channel.CHAT: ChannelGroup.LIVE,
+    Channel.EMAIL: ChannelGroup.WRITTEN,
+    Channel.WEB: ChannelGroup.WRITTEN,
+    Channel.OTHER: ChannelGroup.WRITTEN,
+    Channel.SOCIAL: ChannelGroup.PUBLIC,
+    Channel.REVIEW: ChannelGroup.PUBLIC,
+}
+
+CHANNEL_GROUP_LABELS = {
+    ChannelGroup.LIVE: "Phone and chat",
+    ChannelGroup.WRITTEN: "E-mail and web",
+    ChannelGroup.PUBLIC: "Social and reviews",
+}
+
+
 class Priority(enum.StrEnum):
     LOW = "low"
     NORMAL = "normal"
@@ -359,11 +389,14 @@ def _flag(condition: pd.Series, known: pd.Series) -> pd.Series:
     return condition.astype("float64").where(known.notna())
 
 
-def summarise(measures: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+def summarise(
+    measures: pd.DataFrame, by: str | list[str] | None = None
+) -> pd.DataFrame:
     """The metrics (:data:`METRIC_COLUMNS`) of measured tickets, per value of ``by``.
 
     :param measures: the output of :func:`measure_tickets`.
-    :param by: a column to group by, or ``None`` for one row over everything (index 0).
+    :param by: a column (or columns) to group by, or ``None`` for one row over everything
+        (index 0).
     :return: one row per group, indexed by ``by``; an empty frame when there are no tickets
         (or, with ``by=None``, one row with ``tickets_solved`` 0).
     """
@@ -439,6 +472,8 @@ def summarise(measures: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
         if out.empty:
             return empty_summary(index=pd.Index([0]))
         out.index = pd.Index([0])
+    elif isinstance(by, list):
+        out.index.names = by
     else:
         out.index.name = by
     return out[METRIC_COLUMNS]
@@ -512,6 +547,23 @@ def rep_metrics(
     attributed = measures[measures["rep_id"].notna()].astype({"rep_id": "int64"})
     summary = summarise(attributed, "rep_id")
     return _with_rows(summary, rep_ids, "rep_id")
+
+
+def rep_channel_metrics(measures: pd.DataFrame) -> pd.DataFrame:
+    """Per rep and channel group (columns ``rep_id``, ``channel_group`` and
+    :data:`METRIC_COLUMNS`), over attributed tickets: what a plan with thresholds per
+    channel group scores. A channel this module does not know counts as written."""
+    attributed = measures[measures["rep_id"].notna()].astype({"rep_id": "int64"})
+    groups = (
+        attributed["channel"]
+        .map({c.value: g.value for c, g in CHANNEL_GROUP_OF.items()})
+        .fillna(ChannelGroup.WRITTEN.value)
+    )
+    summary = summarise(
+        attributed.assign(channel_group=groups.astype(object)),
+        ["rep_id", "channel_group"],
+    )
+    return summary.reset_index()
 
 
 def team_metrics(

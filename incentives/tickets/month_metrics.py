@@ -46,6 +46,9 @@ class MonthMetrics:
     groups: pd.DataFrame | None = None
     organisation: pd.Series | None = None
     unattributed: int = 0
+    #: Each rep's metrics per channel group (``metrics.rep_channel_metrics``): what plans
+    #: with thresholds per channel group score; ``None`` in figures kept before it was.
+    rep_channels: pd.DataFrame | None = None
     #: A closed month: the day it was closed (organisation's time zone) and by whom.
     closed_on: dt.date | None = None
     closed_by: str = ""
@@ -62,6 +65,16 @@ class MonthMetrics:
         """Each rep's metrics (``metrics.METRIC_COLUMNS``) as a plain dict, made once:
         a dashboard reads one rep's at a time, and a pandas lookup costs milliseconds."""
         return self.reps[metrics.METRIC_COLUMNS].to_dict("index")
+
+    @cached_property
+    def rep_channel_rows(self) -> dict[int, dict[str, dict[str, Any]]]:
+        """Each rep's metrics per channel group as plain dicts: rep id -> group -> row."""
+        rows: dict[int, dict[str, dict[str, Any]]] = {}
+        if self.rep_channels is None:
+            return rows
+        for row in self.rep_channels.to_dict("records"):
+            rows.setdefault(int(row["rep_id"]), {})[str(row["channel_group"])] = row
+        return rows
 
     @property
     def has_tickets(self) -> bool:
@@ -86,6 +99,9 @@ class MonthMetrics:
             if self.organisation is None
             else columnar.series_to_data(self.organisation),
             "unattributed": self.unattributed,
+            "rep_channels": None
+            if self.rep_channels is None
+            else columnar.frame_to_data(self.rep_channels),
         }
 
     @classmethod
@@ -95,6 +111,7 @@ class MonthMetrics:
         :raises ValueError, KeyError, TypeError: data of another shape or format.
         """
         groups, organisation = data["groups"], data["organisation"]
+        rep_channels = data.get("rep_channels")
         return cls(
             month=str(data["month"]),
             clock=Clock(data["clock"]),
@@ -105,6 +122,9 @@ class MonthMetrics:
             if organisation is None
             else columnar.series_from_data(organisation),
             unattributed=int(data["unattributed"]),
+            rep_channels=None
+            if rep_channels is None
+            else columnar.frame_from_data(rep_channels),
         )
 
 
@@ -186,6 +206,7 @@ def compute(
         result.groups = metrics.group_metrics(measures)
         result.organisation = metrics.organisation_metrics(measures)
         result.unattributed = int(measures["rep_id"].isna().sum())
+        result.rep_channels = metrics.rep_channel_metrics(measures)
     return result
 
 
