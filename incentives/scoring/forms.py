@@ -26,6 +26,7 @@ from wtforms.validators import (
 
 from core.forms import SelectField, choices
 from incentives.scoring.plans import SCORED_METRICS
+from incentives.tickets.metrics import ChannelGroup
 
 #: Payout tier rows on the plan form.
 TIER_ROWS = 5
@@ -93,6 +94,29 @@ class PlanForm(FlaskForm):
         ]
 
     @property
+    def channel_rows(self) -> list[tuple[str, str, list[Any]]]:
+        """(metric label, channel group label, [threshold, target, stretch, cap] fields)
+        for every metric and channel group."""
+        return [
+            (
+                label,
+                group.label,
+                [self[_group_field(key, group.value, part)] for part in GROUP_PARTS],
+            )
+            for key, label in _metric_fields()
+            for group in ChannelGroup
+        ]
+
+    @property
+    def has_channel_values(self) -> bool:
+        """Whether any value per channel group is filled in (or refused)."""
+        return any(
+            (field.data or "").strip() or field.errors
+            for _metric, _group, fields in self.channel_rows
+            for field in fields
+        )
+
+    @property
     def tier_rows(self) -> list[tuple[Any, Any]]:
         return [
             (self[f"tier{i}_score"], self[f"tier{i}_value"])
@@ -114,6 +138,20 @@ class PlanForm(FlaskForm):
                     for part, value in values.items()
                     if (value or "").strip()
                 }
+            groups = {}
+            for group in ChannelGroup:
+                own = {
+                    part: self[_group_field(key, group.value, part)].data
+                    for part in GROUP_PARTS
+                }
+                if any((v or "").strip() for v in own.values()):
+                    groups[group.value] = {
+                        part: value
+                        for part, value in own.items()
+                        if (value or "").strip()
+                    }
+            if groups:
+                metric_data.setdefault(key, {})["channel_groups"] = groups
         tiers = []
         for score, value in self.tier_rows:
             if (score.data or "").strip() or (value.data or "").strip():
@@ -154,6 +192,10 @@ class PlanForm(FlaskForm):
             for part in METRIC_PARTS:
                 if f"{key}_{part}" in self:
                     self[f"{key}_{part}"].data = _text(values.get(part))
+            for group, own in values.get("channel_groups", {}).items():
+                for part in GROUP_PARTS:
+                    if _group_field(key, group, part) in self:
+                        self[_group_field(key, group, part)].data = _text(own.get(part))
         tiers = data.get("payout", {}).get("tiers", [])
         self.tier_kind.data = "amount" if tiers and "amount" in tiers[0] else "percent"
         for i, tier in enumerate(tiers[:TIER_ROWS], start=1):
@@ -166,6 +208,11 @@ class PlanForm(FlaskForm):
 
 
 METRIC_PARTS = ("weight", "threshold", "target", "stretch", "cap")
+GROUP_PARTS = ("threshold", "target", "stretch", "cap")
+
+
+def _group_field(metric: str, group: str, part: str) -> str:
+    return f"{metric}__{group}_{part}"
 
 
 def _text(value: Any) -> str:
@@ -179,6 +226,12 @@ def _text(value: Any) -> str:
 def plan_field_name(key: str) -> str:
     """The form field a plan error key (``metrics.csat.target``) belongs on."""
     parts = key.split(".")
+    if parts[0] == "metrics" and parts[2:3] == ["channel_groups"]:
+        if len(parts) == 5:
+            return _group_field(parts[1], parts[3], parts[4])
+        if len(parts) == 4:
+            return _group_field(parts[1], parts[3], "threshold")
+        return f"{parts[1]}_weight"
     if parts[0] == "metrics" and len(parts) == 3:
         return f"{parts[1]}_{parts[2]}"
     if parts[0] == "metrics" and len(parts) == 2:
@@ -213,6 +266,22 @@ def plan_form(teams: list[tuple[int, str]], formdata: Any = None) -> PlanForm:
                 f"{key}_{part}",
                 StringField(shown, render_kw={"inputmode": "decimal"}),
             )
+        for group in ChannelGroup:
+            for part in GROUP_PARTS:
+                shown = {
+                    "threshold": f"threshold ({unit})",
+                    "target": f"target ({unit})",
+                    "stretch": f"stretch ({unit})",
+                    "cap": "credit at stretch (%)",
+                }[part]
+                setattr(
+                    BoundPlanForm,
+                    _group_field(key, group.value, part),
+                    StringField(
+                        f"{label}, {group.label.lower()}: {shown}",
+                        render_kw={"inputmode": "decimal"},
+                    ),
+                )
     for i in range(1, TIER_ROWS + 1):
         setattr(
             BoundPlanForm,

@@ -78,7 +78,29 @@ def term_sentence(term: MetricTerm) -> str:
             f" ({better} the target) you earn {plain_number(term.cap)}% of them, "
             f"{points(top)}."
         )
-    return worth + scale + extra
+    return worth + scale + extra + _groups_sentence(term)
+
+
+def _groups_sentence(term: MetricTerm) -> str:
+    """The channel groups a metric scores on other values, in words."""
+    if not term.channel_groups:
+        return ""
+    unit = term.spec.unit
+    said = []
+    for own in term.channel_groups:
+        words = (
+            f"{own.label.lower()} tickets: none at {format_metric(unit, own.threshold)}, "
+            f"all at {format_metric(unit, own.target)}"
+        )
+        if own.stretch is not None and own.cap is not None:
+            words += f", {plain_number(own.cap)}% at {format_metric(unit, own.stretch)}"
+        said.append(words)
+    return (
+        " Some channels have values of their own: "
+        + "; ".join(said)
+        + ". Your tickets in each are scored on its values, and the credit is "
+        "blended by how many tickets you had in each."
+    )
 
 
 def describe(plan: Plan, team_id: int | None) -> PlanWords:

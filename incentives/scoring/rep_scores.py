@@ -43,6 +43,7 @@ from incentives.scoring.plans import (
     MetricTerm,
     Plan,
     Tier,
+    format_metric,
     plain_number,
 )
 from incentives.tickets.metrics import ChannelGroup
@@ -320,9 +321,8 @@ def score_rep(month: RepMonth, plan: Plan, *, org_csat: float | None) -> RepScor
             counted = sum(part.count for part in parts)
             credit = sum(part.attainment * part.count for part in parts) / counted
             below = any(part.below_threshold for part in parts)
-            note = (
-                f"{note} " if note else ""
-            ) + "Credit blended across channel groups by their tickets."
+            said = parts_text(parts, term.spec.unit, term.metric)
+            note = f"{note} {said}" if note else said
         else:
             credit = attainment(term, value)
             below = is_below_threshold(term, value)
@@ -402,6 +402,23 @@ def _scored_value(
             f"{plain_number(plan.csat_prior_strength)})"
         )
     return value, raw_shown, note
+
+
+def parts_text(parts: tuple[ChannelPart, ...], unit: str, metric: str) -> str:
+    """A line's steps per channel group in words: "Phone and chat: 4 min (threshold
+    15 min, target 5 min), 100% credit on 10 tickets; ... Credit blended by tickets." """
+    counted = {"csat": "rating", "nps": "answer", "review_followup_rate": "review"}
+    noun = counted.get(metric, "ticket")
+    said = []
+    for part in parts:
+        things = noun if part.count == 1 else f"{noun}s"
+        said.append(
+            f"{part.label}: {format_metric(unit, part.value)} (threshold "
+            f"{format_metric(unit, part.threshold)}, target "
+            f"{format_metric(unit, part.target)}), {part.attainment * 100:.0f}% credit "
+            f"on {part.count} {things}"
+        )
+    return "; ".join(said) + f". Credit blended by {noun}s."
 
 
 def _channel_parts(

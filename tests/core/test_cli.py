@@ -73,6 +73,16 @@ def test_demo_builds_the_organisation_and_is_idempotent(app: Flask, runner) -> N
             team_plans = {label for _, label in scores.rep_plans.values()}
             assert team_plans == {"Phone & Email pilot v1"}, month
             assert len(scores.rep_plans) == 6
+            # The pilot judges e-mail on its own bar: its reps' credit is per channel.
+            split = [
+                line.parts
+                for rep_id in scores.rep_plans
+                for line in scores.scores[rep_id].lines
+                if line.parts
+            ]
+            assert any(
+                {p.group for p in parts} == {"live", "written"} for parts in split
+            )
         older = scoring_queries.month_scores(metrics.shift_month(current, -3))
         assert older.rep_plans == {}
 

@@ -219,6 +219,51 @@ def test_a_good_plan_form_saves_the_plan(client, login_as, world, scalar) -> Non
     assert "Second plan v1 saved." in text(detail)
 
 
+def test_a_plan_form_takes_values_per_channel_group(
+    client, login_as, world, scalar
+) -> None:
+    login_as(world.admin)
+    refused = post_form(
+        client,
+        url("/plans/new"),
+        plan_form(
+            csat_weight="60",
+            timely_rate__written_threshold="70",
+            timely_rate__written_target="65",
+        ),
+        token_from=url("/plans/new"),
+    )
+    page = text(refused)
+    assert refused.status_code == 200
+    assert "The target must be above the threshold" in page
+    assert '<details class="plan-channels" open>' in page
+    assert 'value="70"' in page  # nothing typed is lost
+
+    saved = post_form(
+        client,
+        url("/plans/new"),
+        plan_form(
+            csat_weight="60",
+            timely_rate__written_threshold="40",
+            timely_rate__written_target="80",
+        ),
+        token_from=url("/plans/new"),
+    )
+    assert saved.status_code == 302
+    named = IncentivePlan.name == "Second plan"
+    rules = plan_from_definition(
+        scalar(select(PlanVersion.definition).join(IncentivePlan).where(named))
+    )
+    term = rules.term("timely_rate")
+    assert [(g.group, g.threshold, g.target) for g in term.channel_groups] == [
+        ("written", 40.0, 80.0)
+    ]
+    detail = text(client.get(saved.headers["Location"], follow_redirects=True))
+    assert "Solved in time, e-mail and web tickets" in detail
+    edit = text(client.get(saved.headers["Location"] + "/edit"))
+    assert 'name="timely_rate__written_threshold" type="text" value="40"' in edit
+
+
 def test_editing_a_frozen_plan_makes_a_new_version(
     client, login_as, world, scalar
 ) -> None:
