@@ -43,6 +43,7 @@ def payout_month(month: str) -> Any:
                     "email": line.email,
                     "name": line.name,
                     "team": line.team_name or None,
+                    "plan_version": result.scores.plan_label_for(line.rep_id) or None,
                     "score": None if line.score is None else round(line.score, 2),
                     "eligible": line.eligible,
                     "points": {key: points for key, _label, points in line.points},

@@ -49,6 +49,34 @@ def acknowledge_plan(
     return record
 
 
+def _check_currency(
+    version: PlanVersion,
+    others: list[plan_calendar.DatedVersion],
+    *,
+    for_teams: bool,
+) -> None:
+    """A month's payouts are in one currency: a team version takes the organisation's
+    versions' currency, and an organisation version that of the team versions.
+
+    :raises InvalidInput: a version scheduled beside it pays in another currency.
+    """
+    currency = version.rules.currency
+    beside = [v for v in others if bool(v.team_ids) != for_teams]
+    for dated in beside:
+        other = db.session.get(PlanVersion, dated.version_id)
+        if other is not None and other.rules.currency != currency:
+            whose = "the organisation's plan" if for_teams else "team plans"
+            raise InvalidInput(
+                {
+                    "effective_from": [
+                        f"{version.label} pays in {currency}, {whose} in "
+                        f"{other.rules.currency} ({other.label}): a month's payouts are "
+                        f"in one currency. Give this plan {other.rules.currency}."
+                    ]
+                }
+            )
+
+
 def schedule_version(
     version: PlanVersion,
     *,
@@ -58,8 +86,9 @@ def schedule_version(
 ) -> PlanVersion:
     """Say from which month ``version`` scores, and for which teams (none: everyone).
 
-    :raises InvalidInput: not a month, an unknown team, or another plan already starts
-        that month for the organisation or one of these teams.
+    :raises InvalidInput: not a month, an unknown team, another plan already starts
+        that month for the organisation or one of these teams, or a team version in
+        another currency than the organisation's.
     """
     month = (effective_from or "").strip() or None
     if month is not None:
@@ -86,6 +115,7 @@ def schedule_version(
     problems = plan_calendar.overlap_problems(others, candidate, names)
     if problems:
         raise InvalidInput({"effective_from": problems})
+    _check_currency(version, others, for_teams=bool(team_ids))
     before = {"effective_from": version.effective_from, "team_ids": version.team_ids}
     version.effective_from = month
     version.team_ids = sorted(set(team_ids))

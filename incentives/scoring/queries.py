@@ -95,17 +95,18 @@ def locked_version_ids() -> set[int]:
 
 
 def months_using(version_id: int) -> list[str]:
-    """Months closed with this plan version (closes in force)."""
-    return list(
-        db.session.scalars(
-            select(MonthClose.month)
-            .where(
-                MonthClose.plan_version_id == version_id,
-                MonthClose.reopened_at.is_(None),
-            )
-            .order_by(MonthClose.month)
-        )
+    """Months closed (closes in force) with this plan version: as the organisation's, or
+    as the version that scored some of their reps (a team's)."""
+    in_force = MonthClose.reopened_at.is_(None)
+    by_close = select(MonthClose.month).where(
+        MonthClose.plan_version_id == version_id, in_force
     )
+    by_rep = (
+        select(MonthClose.month)
+        .join(MonthScore, MonthScore.close_id == MonthClose.id)
+        .where(MonthScore.plan_version_id == version_id, in_force)
+    )
+    return sorted(set(db.session.scalars(by_close)) | set(db.session.scalars(by_rep)))
 
 
 def team_ids_by_name() -> dict[str, int]:

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from core.access import Role
 from core.audit import AuditEvent
 from core.db import db
 from core.errors import InvalidInput
@@ -16,6 +17,7 @@ from incentives.scoring import payout_queries, plan_operations, plan_queries
 from incentives.scoring import queries as scoring_queries
 from incentives.scoring.models import MonthScore
 from incentives.scoring.plan_calendar import DatedVersion, in_force, overlap_problems
+from tests.factories import make_api_token
 from tests.helpers import post_form, text
 from tests.incentives import scoring_world
 
@@ -213,6 +215,24 @@ def _desk_pilot(world, target_bonus: int = 400):
     return pilot
 
 
+def test_a_team_version_in_another_currency_is_refused(world) -> None:
+    euro, _ = scoring_operations.save_plan(
+        None, scoring_world.plan_data(name="Euro desk", currency="EUR"), by="test"
+    )
+    with pytest.raises(InvalidInput) as caught:
+        plan_operations.schedule_version(
+            euro, effective_from="2024-03", team_ids=[world.desk.id], by=world.admin
+        )
+    assert caught.value.errors["effective_from"] == [
+        "Euro desk v1 pays in EUR, the organisation's plan in USD (Desk plan v1): a "
+        "month's payouts are in one currency. Give this plan USD."
+    ]
+    assert euro.effective_from is None
+    assert not euro.team_ids
+    # In the organisation's currency it is taken.
+    _desk_pilot(world)
+
+
 def test_a_team_plan_scores_its_teams_reps_and_the_rest_keep_the_organisations(
     world,
 ) -> None:
@@ -265,6 +285,9 @@ def test_a_close_records_which_version_scored_each_rep_and_keeps_it(world) -> No
         "March 2024 closed with Desk plan v1, Desk pilot v1 for its teams: 3 reps"
     )
     assert event.data["team_plan_version_ids"] == [pilot.id]
+    # Both versions list the month as closed with them (the team's through its reps).
+    assert scoring_queries.months_using(pilot.id) == ["2024-03"]
+    assert scoring_queries.months_using(world.version.id) == ["2024-03"]
     scoring_queries.forget_cached_scores()
     closed = scoring_queries.month_scores("2024-03")
     assert closed.rep_plans == {
@@ -348,7 +371,15 @@ def test_scorecards_and_the_payout_csv_name_the_version_that_scored_each_rep(
     by_email = {row[1]: row[header.index("plan_version")] for row in rows}
     assert by_email["ann@example.com"] == "Desk pilot v1"
     assert by_email["cat@example.com"] == "Desk plan v1"
+    token = make_api_token(Role.LEADERSHIP)
     db.session.commit()
+    body = client.get(
+        "/api/v1/payouts/2024-03", headers={"Authorization": f"Bearer {token}"}
+    ).get_json()
+    assert body["plan_version"] == "Desk plan v1"
+    by_rep = {r["email"]: r["plan_version"] for r in body["reps"]}
+    assert by_rep["ann@example.com"] == "Desk pilot v1"
+    assert by_rep["cat@example.com"] == "Desk plan v1"
     login_as(world.admin)
     ann = text(client.get(f"/incentives/scorecards/reps/{world.ann.id}?month=2024-03"))
     assert "Desk pilot v1" in ann
