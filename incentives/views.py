@@ -21,6 +21,7 @@ from core.params import month_arg
 from core.people import User
 from core.settings import SettingSpec
 from core.shell import NavItem
+from incentives.scorecards.leadership import PAYOUT_BUDGET_SETTING
 from incentives.scoring import plans
 from incentives.scoring import queries as scoring_queries
 from incentives.tickets import metrics
@@ -56,7 +57,16 @@ SETTINGS: list[SettingSpec] = [
         minimum=1,
         maximum=64,
         unit="MB",
-    )
+    ),
+    SettingSpec(
+        PAYOUT_BUDGET_SETTING,
+        "Monthly payout budget",
+        "What the organisation means to pay out in incentives a month, in the plan's "
+        "currency; the leadership pack shows payouts against it. 0 for none.",
+        default=0,
+        minimum=0,
+        maximum=100_000_000,
+    ),
 ]
 
 

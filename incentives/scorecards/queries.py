@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
@@ -21,6 +22,7 @@ from core.access import Role
 from core.db import db, utcnow
 from core.jobs import Job
 from core.people import Team, User, UserRole
+from core.settings import get_setting
 from incentives.scorecards import leadership, rep_card, team_card, validity
 from incentives.scorecards.cards import (
     AuthorityHeld,
@@ -49,13 +51,13 @@ TREND_MONTHS = 6
 BATCH_KIND = "scorecards.render"
 
 
-def history(month: str) -> list[MonthScores]:
-    """The scores of the trend months ending with ``month``, oldest first; none from
+def history(month: str, count: int = TREND_MONTHS) -> list[MonthScores]:
+    """The scores of the ``count`` months ending with ``month``, oldest first; none from
     before the first month with tickets."""
     first = ticket_queries.first_month()
     months = [
         m
-        for m in scoring_queries.trailing_months(month, TREND_MONTHS)
+        for m in scoring_queries.trailing_months(month, count)
         if first is None or m >= first or m == month
     ]
     found = scoring_queries.score_history(months)
@@ -288,10 +290,15 @@ def hiring_validity() -> validity.Validity:
 def leadership_pack(
     month: str, *, scores: list[MonthScores] | None = None
 ) -> LeadershipPack:
+    """The pack of ``month``: its trends cover ``leadership.TREND_MONTHS`` months (the
+    months of ``scores`` are read again only when it holds fewer)."""
     now = utcnow()
-    scores = scores or history(month)
+    if not scores or len(scores) < leadership.TREND_MONTHS:
+        scores = history(month, leadership.TREND_MONTHS)
     today = now.astimezone(ticket_queries.org_timezone()).date()
     totals = training_queries.assignment_totals(today)
+    month_finals = payout_queries.finals_of(scores)
+    budget = get_setting(leadership.PAYOUT_BUDGET_SETTING)
     return leadership.leadership_pack(
         scores,
         tz=ticket_queries.org_timezone(),
@@ -302,8 +309,10 @@ def leadership_pack(
         assignments=(totals.done, totals.total, totals.overdue),
         validity=hiring_validity(),
         open_disputes=scoring_queries.count_open_disputes(month),
-        finals=payout_queries.finals_of(scores[-1:])[scores[-1].month],
+        finals=month_finals[scores[-1].month],
         generated_at=now,
+        month_finals=month_finals,
+        budget=Decimal(budget) if budget else None,
     )
 
 

@@ -3,6 +3,7 @@ the PDF both render; ticket attribution after disputes; the charts they draw wit
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -280,3 +281,72 @@ def test_cards_show_the_final_payout_given_and_say_when_it_is_not_the_base() -> 
     )
     # Reps left out of the payouts are paid nothing.
     assert pack.summary.payout == "62.50 EUR"
+
+
+def test_the_leadership_pack_lists_only_real_movers() -> None:
+    # Cat moved +6.0, Ann +24.0, Bob -24.0: with a 10-point bar only Ann and Bob move.
+    up, down = leadership.movers(HISTORY[1], HISTORY[0], min_points=10.0)
+    assert [m.name for m in up] == ["Ann <Lead>"]
+    assert [m.name for m in down] == ["Bob"]
+    # Never more than the count each way.
+    up, _down = leadership.movers(HISTORY[1], HISTORY[0], count=1, min_points=0.1)
+    assert [m.name for m in up] == ["Ann <Lead>"]
+    # A change under the bar is not movement.
+    assert leadership.movers(HISTORY[1], HISTORY[1]) == ([], [])
+
+
+def test_the_leadership_pack_tells_the_month_in_a_headline_with_the_budget() -> None:
+    pack = leadership.leadership_pack(
+        HISTORY,
+        tz=UTC,
+        finals={1: Decimal("100.00"), 2: Decimal("100.00")},
+        month_finals={"2024-02": {2: Decimal("100.00")}},
+        budget=Decimal("400"),
+        generated_at=NOW,
+    )
+    assert pack.headline == (
+        "March 2024: average score 70.0 (+2.0 on the month before); 3 of 3 reps "
+        "eligible; payouts 200.00 EUR, 50% of the budget. Solved in time 80.0% "
+        "(no change)."
+    )
+    assert pack.budget == "400.00 EUR a month"
+    assert pack.trend_months == 2
+    assert [t.title for t in pack.service_trends][1] == "Solved in time"
+    assert "Budget" in pack.payout_chart
+    assert "200" in pack.payout_chart
+    assert "100" in pack.payout_chart
+    assert pack.plan_changes == ()
+    assert pack.compared_across_plans == ""
+
+
+def test_months_scored_under_different_plans_are_flagged_where_compared() -> None:
+    february = dataclasses.replace(
+        HISTORY[0], plan_version_id=7, plan_label="Card plan v0"
+    )
+    pack = leadership.leadership_pack([february, HISTORY[1]], tz=UTC, generated_at=NOW)
+    assert pack.plan_changes == (
+        "Plan changed in March 2024: Card plan v0 to Card plan v1.",
+    )
+    assert pack.compared_across_plans.startswith(
+        "Scored under another plan than February 2024 (Card plan v0, now Card plan v1)"
+    )
+    assert pack.headline.endswith("The plan changed since the month before.")
+
+
+def test_validity_figures_need_enough_reps() -> None:
+    from incentives.scorecards import validity
+
+    few = validity.Validity(
+        (validity.Predictor("total", "Test total", 0.5, 0.1, 0.8, "moderate"),),
+        8,
+        0,
+        3,
+        validity.caution(8),
+    )
+    assert not leadership.leadership_pack(
+        HISTORY, tz=UTC, validity=few, generated_at=NOW
+    ).validity_shown
+    enough = dataclasses.replace(few, n=leadership.VALIDITY_TABLE_FROM)
+    assert leadership.leadership_pack(
+        HISTORY, tz=UTC, validity=enough, generated_at=NOW
+    ).validity_shown
