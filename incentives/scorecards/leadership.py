@@ -464,7 +464,7 @@ def _payout_chart(
         minimum=0.0,
         maximum=top * 1.15,
         guides=guides,
-        width=720,
+        width=560,
         height=150,
         label=f"Payouts by month, {currency}"
         + (f", against a budget of {budget:,.0f}" if budget else ""),
