@@ -394,7 +394,8 @@ def settings_form(
             spec.key,
             IntegerField(
                 label,
-                validators=[DataRequired(), NumberRange(spec.minimum, spec.maximum)],
+                # NumberRange also refuses an empty field; DataRequired would refuse 0.
+                validators=[NumberRange(spec.minimum, spec.maximum)],
                 description=spec.help,
                 default=values.get(spec.key, spec.default),
             ),

@@ -73,3 +73,22 @@ def test_settings_page_saves_and_reshows_errors(
     assert response.status_code == 302
     with app.app_context():
         assert settings.get_setting(SPEC.key) == 24
+
+
+def test_a_setting_whose_range_starts_at_0_saves_0_and_refuses_blank(
+    app: Flask, client, seed, login_as
+) -> None:
+    with seed():
+        admin = make_user(Role.ADMIN)
+    login_as(admin)
+    key = "incentives_payout_budget"
+    page = "/admin/settings"
+    saved = post_form(client, page, {key: "2500"}, token_from=page)
+    assert saved.status_code == 302
+    saved = post_form(client, page, {key: "0"}, token_from=page)
+    assert saved.status_code == 302
+    blank = post_form(client, page, {key: ""}, token_from=page)
+    assert blank.status_code == 200
+    assert "Monthly payout budget" in text(blank)
+    with app.app_context():
+        assert settings.get_setting(key) == 0
