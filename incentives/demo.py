@@ -28,6 +28,8 @@ from core.access import Role
 from core.db import db, utcnow
 from core.demo import ACTOR, DemoResult
 from core.people import User
+from core.settings import get_setting, set_setting
+from incentives.scorecards.leadership import PAYOUT_BUDGET_SETTING
 from incentives.scoring import operations as scoring_operations
 from incentives.scoring import plan_operations, plans
 from incentives.scoring import queries as scoring_queries
@@ -397,6 +399,10 @@ DISPUTES = [
 ]
 
 
+#: The demo's monthly payout budget: a little under what the demo months pay.
+DEMO_BUDGET = 2500
+
+
 def build_scores(result: DemoResult) -> None:
     """A plan in force, disputes, and every past month closed; each part added once."""
     if not result.by_role(Role.REP) or ADMIN not in result.users:
@@ -412,6 +418,9 @@ def build_scores(result: DemoResult) -> None:
             f"Incentives: {read} reps acknowledged the plan; "
             f"{', '.join(NOT_YET_READ)} not yet."
         )
+    if get_setting(PAYOUT_BUDGET_SETTING) == 0:
+        set_setting(PAYOUT_BUDGET_SETTING, DEMO_BUDGET, by=result.users[ADMIN])
+        result.notes.append(f"Incentives: a payout budget of {DEMO_BUDGET:,} a month.")
     tz = queries.org_timezone()
     current = queries.current_month()
     if (

@@ -17,6 +17,7 @@ from core.people import (
     hash_token,
     verify_password,
 )
+from incentives.scorecards import queries as scorecard_queries
 from incentives.scoring import close_review_queries, payout_queries
 from incentives.scoring import queries as scoring_queries
 from incentives.tickets import metrics, queries
@@ -83,6 +84,11 @@ def test_demo_builds_the_organisation_and_is_idempotent(app: Flask, runner) -> N
             assert any(
                 {p.group for p in parts} == {"live", "written"} for parts in split
             )
+        # Payouts are shown against a budget in the leadership pack.
+        pack = scorecard_queries.leadership_pack(metrics.shift_month(current, -1))
+        assert pack.budget == "2,500.00 USD a month"
+        assert "of the budget" in pack.headline
+        assert pack.plan_changes  # the team pilot started two months back
         older = scoring_queries.month_scores(metrics.shift_month(current, -3))
         assert older.rep_plans == {}
 
