@@ -397,6 +397,21 @@ def wait(job_id: int, timeout: float | None = None) -> bool:
     return not thread.is_alive()
 
 
+def wait_all(timeout: float | None = None) -> bool:
+    """Wait for every job running in a thread of this process (a command that may have
+    started jobs it does not know of, such as the e-mails a month's close sends).
+
+    :return: ``False`` when the timeout passed before they all ended.
+    """
+    with _THREADS_LOCK:
+        threads = list(_THREADS.values())
+    deadline = None if timeout is None else time.monotonic() + timeout
+    for thread in threads:
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        thread.join(left)
+    return not any(thread.is_alive() for thread in threads)
+
+
 def _run_in_app(app: Flask, job_id: int) -> None:
     try:
         with app.app_context():

@@ -1,8 +1,12 @@
 """Scorecard delivery by e-mail: each leader gets the leadership pack, each supervisor their
-teams' scorecards (the team's and one per rep). Reps download their own from the app.
+teams' scorecards (the team's and one per rep), on ``scorecards send``; and each rep their
+own scorecard when a month closes, unless they turned it off on their scorecard page.
 
-The PDFs are made by the month's batch (``pdfs.render_month``) into a scratch
-folder and sent over one SMTP connection (``core.mail``).
+The PDFs are made by the month's batch (``pdfs.render_month``, or ``pdfs.render_reps``
+for the reps' own) into a scratch folder and sent over one SMTP connection
+(``core.mail``). The reps' e-mails are a background job queued in the transaction that
+closes the month (``scoring.operations.month_closed``), so a close that is rolled back
+sends nothing; nothing is queued while SMTP is not set up.
 """
 
 from __future__ import annotations
@@ -14,14 +18,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import delete, select
 
-from core import mail
+from core import audit, jobs, mail
 from core.access import Role
 from core.db import db
+from core.jobs import JobContext
 from core.people import Team, User, UserRole
 from incentives.scorecards import pdfs
+from incentives.scorecards.models import ScorecardMailOptOut
+from incentives.scoring import operations as scoring_operations
 from incentives.scoring import queries as scoring_queries
+from incentives.scoring.models import MonthClose
 from incentives.tickets import metrics
 
 logger = logging.getLogger(__name__)
@@ -37,6 +46,8 @@ class Parcel:
     body: str
     #: Paths relative to the batch folder.
     files: list[str] = field(default_factory=list)
+    #: The rep whose own scorecard this is (a rep's e-mail).
+    rep_id: int | None = None
 
 
 @dataclass
@@ -149,3 +160,129 @@ def send_month(
         sent = mail.send(config, messages)
     logger.info("Scorecards of %s e-mailed: %d messages", month, sent)
     return plan, sent
+
+
+# --- each rep their own scorecard, when a month closes ------------------------------------
+
+#: The kind of job that e-mails the reps their scorecards of a closed month.
+REP_MAIL_KIND = "scorecards.rep_mail"
+
+
+def wants_mail(user_id: int) -> bool:
+    """Whether ``user_id`` gets their scorecard e-mailed when a month closes."""
+    return db.session.get(ScorecardMailOptOut, user_id) is None
+
+
+def set_wants_mail(user: User, wanted: bool, *, by: User) -> bool:
+    """Turn ``user``'s scorecard e-mails on or off; returns whether that changed anything."""
+    if wanted == wants_mail(user.id):
+        return False
+    if wanted:
+        db.session.execute(
+            delete(ScorecardMailOptOut).where(ScorecardMailOptOut.user_id == user.id)
+        )
+    else:
+        db.session.add(ScorecardMailOptOut(user_id=user.id))
+    audit.record(
+        by,
+        "scorecard.mail_on" if wanted else "scorecard.mail_off",
+        user,
+        summary=f"{user.name} turned their scorecard e-mails {'on' if wanted else 'off'}",
+    )
+    db.session.flush()
+    return True
+
+
+def plan_rep_delivery(month: str) -> DeliveryPlan:
+    """Each rep scored in ``month``, active, with e-mails on: their own scorecard."""
+    scores = scoring_queries.month_scores(month)
+    label = metrics.month_label(month)
+    opted_out = set(db.session.scalars(select(ScorecardMailOptOut.user_id)))
+    active = set(
+        db.session.scalars(
+            select(User.id).where(
+                User.id.in_(list(scores.scores) or [-1]), User.is_active.is_(True)
+            )
+        )
+    )
+    state = (
+        "These are the final figures of the closed month."
+        if scores.is_closed
+        else "The month is not closed yet: these figures may still change."
+    )
+    parcels = []
+    for rep_id in sorted(scores.scores):
+        person = scores.people[rep_id]
+        if rep_id not in active or rep_id in opted_out:
+            continue
+        parcels.append(
+            Parcel(
+                to=person.email,
+                name=person.name,
+                subject=f"Your Frontline scorecard, {label}",
+                body=(
+                    f"Hello {person.name.split()[0]},\n\nYour scorecard for {label} is "
+                    "attached: your score and payout, and each metric against its "
+                    f"threshold and target.\n\n{state}\n\nYou get this e-mail when a "
+                    'month closes. To stop it, untick "E-mail me my scorecard" on your '
+                    "scorecard page in Frontline.\n"
+                ),
+                files=[f"reps/{pdfs.slug(person.name)}-{rep_id}.pdf"],
+                rep_id=rep_id,
+            )
+        )
+    return DeliveryPlan(month, scores.is_closed, parcels)
+
+
+def queue_rep_mail(month: str, *, close: MonthClose, **_extra: Any) -> None:
+    """When ``month`` closes: queue the job that e-mails each rep their scorecard
+    (started when the closing transaction commits; nothing while SMTP is not set up)."""
+    if not mail.is_configured(current_app.config):
+        return
+    jobs.enqueue(
+        send_rep_cards_job,
+        str(month),
+        int(close.id),
+        kind=REP_MAIL_KIND,
+        message="Waiting to e-mail the reps their scorecards",
+    )
+
+
+scoring_operations.month_closed.connect(queue_rep_mail)
+
+
+def send_rep_cards_job(
+    context: JobContext, month: str, close_id: int
+) -> dict[str, Any]:
+    """E-mail each rep their scorecard of ``month``, closed by ``close_id``; a month
+    reopened (or closed again) since sends nothing: its next close sends it."""
+    close = scoring_queries.get_close(month)
+    if close is None or close.id != close_id:
+        return {"sent": 0, "skipped": "The month was reopened before the e-mails went."}
+    plan = plan_rep_delivery(month)
+    if not plan.parcels:
+        return {"sent": 0}
+    total = len(plan.parcels)
+    context.progress(0, total, "Writing the reps' scorecards")
+    with tempfile.TemporaryDirectory(prefix="frontline-rep-cards-") as scratch:
+        folder = Path(scratch)
+        pdfs.render_reps(month, folder, [p.rep_id for p in plan.parcels if p.rep_id])
+        context.progress(0, total, "Sending")
+        messages = [
+            mail.build_message(
+                current_app.config,
+                to=parcel.to,
+                subject=parcel.subject,
+                body=parcel.body,
+                attachments=[
+                    mail.Attachment(Path(name).name, (folder / name).read_bytes())
+                    for name in parcel.files
+                    if (folder / name).is_file()
+                ],
+            )
+            for parcel in plan.parcels
+        ]
+        sent = mail.send(current_app.config, messages)
+    context.progress(total, total, f"{sent} scorecards e-mailed")
+    logger.info("Reps' scorecards of %s e-mailed: %d messages", month, sent)
+    return {"sent": sent}

@@ -18,7 +18,7 @@ import shutil
 import time
 import unicodedata
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -218,6 +218,29 @@ def render_month(
         report.seconds,
     )
     return report
+
+
+def render_reps(month: str, folder: Path, rep_ids: Sequence[int]) -> list[str]:
+    """Write the scorecards of these reps of ``month`` into ``folder/reps`` (named as the
+    batch names them), in this process; returns the paths written."""
+    (folder / "reps").mkdir(parents=True, exist_ok=True)
+    maker = scorecard_queries.MonthCardMaker(month)
+    wanted = set(rep_ids)
+    reps = [rep for rep in maker.reps if rep.id in wanted]
+    label = metrics.month_label(month)
+    written: list[str] = []
+    for start in range(0, len(reps), CHUNK):
+        part = [maker.rep_card(rep) for rep in reps[start : start + CHUNK]]
+        html = render_template("pdf/rep_scorecards.html", cards=part, month_label=label)
+        files = [
+            (f"rep-{card.rep_id}", str(folder / "reps" / rep_filename(card)))
+            for card in part
+        ]
+        with pdf_batch.fewer_collections():
+            written.extend(
+                path for path, _pages in pdf_batch.write_split(lean(html), files)
+            )
+    return written
 
 
 def zip_folder(folder: Path, target: Path) -> Path:

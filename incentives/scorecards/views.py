@@ -15,6 +15,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_login import current_user
 
 from core import jobs
 from core.access import Role, can_see_rep, can_supervise_rep
@@ -23,8 +24,8 @@ from core.db import db
 from core.jobs import Job, JobStatus
 from core.people import Team, User
 from core.templating import format_datetime
-from incentives.scorecards import pdfs, queries
-from incentives.scorecards.forms import BatchForm
+from incentives.scorecards import delivery, pdfs, queries
+from incentives.scorecards.forms import BatchForm, ScorecardMailForm
 from incentives.tickets import metrics
 from incentives.views import (
     METRIC_ROLES,
@@ -68,7 +69,31 @@ def scorecard_rep(rep_id: int) -> Any:
         months=score_months(month),
         coaching_form=can_supervise_rep(viewer, rep.id, rep.team_id),
         is_self=viewer.user_id == rep.id,
+        mail_form=ScorecardMailForm(wanted=delivery.wants_mail(rep.id))
+        if viewer.user_id == rep.id
+        else None,
     )
+
+
+@bp.route("/scorecards/mail", methods=["POST"])
+@role_required(*METRIC_ROLES)
+def scorecard_mail() -> Any:
+    """The signed-in person's own scorecard e-mails, on or off (nobody else's)."""
+    form = ScorecardMailForm()
+    back = url_for("incentives.scorecard_rep", rep_id=current_user.id)
+    if not form.validate_on_submit():
+        flash("The form expired; try again.", "error")
+        return redirect(back)
+    wanted = bool(form.wanted.data)
+    if delivery.set_wants_mail(current_user, wanted, by=current_user):
+        db.session.commit()
+    flash(
+        "Your scorecard will be e-mailed to you when a month closes."
+        if wanted
+        else "Your scorecard will no longer be e-mailed to you.",
+        "success",
+    )
+    return redirect(back)
 
 
 @bp.route("/scorecards/reps/<int:rep_id>.pdf")

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from core import jobs
 from core.db import db
 from core.errors import Conflict, InvalidInput
 from core.tabular import csv_text
@@ -102,6 +103,8 @@ def scores_close(month: str, note: str, with_open_disputes: bool) -> None:
         f"{close.ticket_count} tickets, fingerprint {close.ticket_fingerprint[:16]}.",
         fg="green",
     )
+    # Work the close started here (the reps' scorecard e-mails) ends with this command.
+    jobs.wait_all()
 
 
 @scores_cli.command("reopen")

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from blinker import Namespace
 from sqlalchemy import update
 
 from core import audit
@@ -50,6 +51,13 @@ from training import operations as training_operations
 from training import queries as training_queries
 
 logger = logging.getLogger(__name__)
+
+_signals = Namespace()
+#: Sent inside the transaction that closes a month, with the month as sender and
+#: ``close`` (the new ``MonthClose``): what a receiver does in that transaction (queue a
+#: job that starts at commit) is undone with it. Scorecards queue the reps' e-mails here
+#: (scorecards come after scoring: scoring cannot call them).
+month_closed = _signals.signal("incentives.month-closed")
 
 Actor = User | str
 
@@ -365,6 +373,7 @@ def close_month(
     db.session.flush()
     close_review_operations.record_reclose_changes(close, by=by)
     logger.info("Month %s closed (%d reps, %d tickets)", month, len(rows), count)
+    month_closed.send(month, close=close)
     return close
 
 

@@ -144,6 +144,9 @@ MATRIX: dict[str, Access] = {
     "incentives.scorecard_rep": Access(
         METRICS, lambda w: f"/incentives/scorecards/reps/{w.rep.id}?month={MONTH}"
     ),
+    "incentives.scorecard_mail": Access(
+        METRICS, "/incentives/scorecards/mail", "POST", data={"wanted": "y"}
+    ),
     "incentives.scorecard_rep_pdf": Access(
         METRICS, lambda w: f"/incentives/scorecards/reps/{w.rep.id}.pdf?month={MONTH}"
     ),

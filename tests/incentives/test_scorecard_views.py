@@ -482,3 +482,30 @@ def test_a_batch_without_a_month_is_refused_politely(
     )
     assert "Choose a month to render." in text(response)
     assert scalar(select(Job.id).where(Job.kind == "scorecards.render")) is None
+
+
+def test_a_rep_turns_their_scorecard_emails_off_and_on(
+    client, login_as, world, scalar
+) -> None:
+    from core.audit import AuditEvent
+    from incentives.scorecards.models import ScorecardMailOptOut
+
+    login_as(world.ann)
+    page = url(f"/scorecards/reps/{world.ann.id}", month=MARCH)
+    shown = text(client.get(page))
+    assert "E-mail me my scorecard when a month closes" in shown
+    assert '<input checked id="wanted" name="wanted"' in shown
+    off = post_form(client, url("/scorecards/mail"), {}, token_from=page)
+    assert off.status_code == 302
+    assert "no longer be e-mailed" in text(client.get(off.headers["Location"]))
+    opted_out = select(ScorecardMailOptOut.user_id)
+    assert scalar(opted_out) == world.ann.id
+    assert scalar(
+        select(AuditEvent.action).where(AuditEvent.action == "scorecard.mail_off")
+    )
+    on = post_form(client, url("/scorecards/mail"), {"wanted": "y"}, token_from=page)
+    assert on.status_code == 302
+    assert scalar(opted_out) is None
+    # A supervisor reading Ann's scorecard sees no switch: it is hers alone.
+    login_as(world.sam)
+    assert "E-mail me my scorecard" not in text(client.get(page))
