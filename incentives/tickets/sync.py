@@ -116,6 +116,14 @@ def sync_tickets(
     finally:
         outcome.requests, outcome.waited_s = client.requests, client.waited
     outcome.pages, outcome.fetched = batch.pages, batch.fetched
+    if batch.rows.malformed:
+        count = batch.rows.malformed
+        what = (
+            "1 ticket record that is not an object with an id"
+            if count == 1
+            else f"{count} ticket records that are not objects with an id"
+        )
+        raise InvalidInput(f"{connection.vendor} sent {what}; nothing was imported.")
     outcome.left_out = batch.rows.left_out
 
     if batch.rows.rows:
@@ -150,7 +158,11 @@ def sync_tickets(
 class _Fetch:
     rows: Batch
     pages: int
-    fetched: int
+
+    @property
+    def fetched(self) -> int:
+        """Tickets fetched, each once however many times it came."""
+        return len(self.rows.rows) + sum(self.rows.left_out.values())
 
 
 def _fetch(
@@ -164,7 +176,7 @@ def _fetch(
             groups=fetched.groups,
             metric_sets=fetched.metric_sets,
         )
-        return _Fetch(rows, fetched.pages, len(fetched.tickets)), fetched.cursor
+        return _Fetch(rows, fetched.pages), fetched.cursor
     start = (
         since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         if since is not None
@@ -176,7 +188,7 @@ def _fetch(
         fetched.tickets, agents=fetched.users, groups=fetched.groups
     )
     cursor = vendor_records.freshdesk_cursor(fetched.tickets, start)
-    return _Fetch(rows, fetched.pages, len(fetched.tickets)), cursor
+    return _Fetch(rows, fetched.pages), cursor
 
 
 def _filename(vendor: str, batch: _Fetch, started_from: str) -> str:

@@ -95,6 +95,9 @@ class Batch:
     ticket_ids: list[str] = field(default_factory=list)
     #: Tickets fetched but not imported, with why: {"deleted in Zendesk": 2}.
     left_out: dict[str, int] = field(default_factory=dict)
+    #: Records that are not a ticket at all (not an object, or no id): the sync refuses
+    #: the run rather than drop them.
+    malformed: int = 0
 
     def csv_bytes(self) -> bytes:
         """The rows as a CSV file (UTF-8, every cell quoted), header first."""
@@ -140,28 +143,25 @@ def _by_id(items: Iterable[Any]) -> dict[str, Mapping[str, Any]]:
     }
 
 
-def latest_per_ticket(tickets: Sequence[Any], key: str = "id") -> list[Any]:
-    """One record per ticket id, the last fetched (the newest state), in first-seen order.
+def latest_per_ticket(tickets: Sequence[Any], key: str = "id") -> tuple[list[Any], int]:
+    """One record per ticket id, the last fetched (the newest state), in first-seen order,
+    and how many records are not tickets (not an object, or no id).
 
     A ticket updated while the export runs can come twice; the file import would refuse
-    the repeat. Records that are not objects or have no id are kept as they are, so the
-    import reports them.
+    the repeat.
     """
     order: list[str] = []
     latest: dict[str, Any] = {}
-    loose: list[tuple[int, Any]] = []
-    for position, record in enumerate(tickets):
+    malformed = 0
+    for record in tickets:
         ident = text(record.get(key)) if isinstance(record, dict) else ""
         if not ident:
-            loose.append((position, record))
+            malformed += 1
             continue
         if ident not in latest:
             order.append(ident)
         latest[ident] = record
-    kept = [latest[i] for i in order]
-    for position, record in loose:
-        kept.insert(min(position, len(kept)), record)
-    return kept
+    return [latest[i] for i in order], malformed
 
 
 # --- Zendesk ---------------------------------------------------------------------------
@@ -183,7 +183,8 @@ def zendesk_batch(
         if isinstance(m, dict) and text(m.get("ticket_id"))
     }
     batch = Batch(header=list(ZENDESK_HEADER))
-    for record in latest_per_ticket(tickets):
+    records, batch.malformed = latest_per_ticket(tickets)
+    for record in records:
         ticket = _object(record)
         if text(ticket.get("status")).casefold() == "deleted":
             batch.left_out["deleted in Zendesk"] = (
@@ -233,7 +234,8 @@ def freshdesk_batch(
     people = _by_id(agents)
     teams = _by_id(groups)
     batch = Batch(header=list(FRESHDESK_HEADER))
-    for record in latest_per_ticket(tickets):
+    records, batch.malformed = latest_per_ticket(tickets)
+    for record in records:
         ticket = _object(record)
         ident = text(ticket.get("id"))
         contact = _object(

@@ -480,3 +480,45 @@ def test_freshdesk_refusing_the_key_says_so(app, runner, freshdesk):
     assert "You have to be logged in to perform this action." in result.output
     assert count(app, TicketImport) == 0
     assert count(app, TicketSyncCursor) == 0
+
+
+def test_a_record_that_is_not_a_ticket_stops_the_run(app, runner, zendesk):
+    page = fixture("zendesk_page2.json")
+    page["tickets"].append("not a ticket")
+    zendesk.answer = lambda r: json_answer(page)
+    result = sync(runner, "--source", "zendesk", "--since", "2024-03-01")
+    assert result.exit_code == 1
+    assert (
+        "Zendesk sent 1 ticket record that is not an object with an id; nothing was "
+        "imported." in result.output
+    )
+    assert count(app, Ticket) == 0
+
+
+def test_a_freshdesk_list_past_its_page_limit_is_asked_again_from_its_newest_update(
+    app, runner, freshdesk, monkeypatch
+):
+    monkeypatch.setattr(helpdesk_api, "FRESHDESK_PAGE_LIMIT", 1)
+    freshdesk_replay(freshdesk, "2024-03-01T00:00:00Z")
+    replay = freshdesk.answer
+    page1 = fixture("freshdesk_tickets_page1.json")
+
+    def answer(request: Request) -> Answer:
+        if request.query.get("updated_since") == "2024-03-08T09:40:00Z":
+            # The newest ticket of page 1 comes again, then the rest.
+            return json_answer(page1[1:] + fixture("freshdesk_tickets_page2.json"))
+        return replay(request)
+
+    freshdesk.answer = answer
+    result = sync(runner, "--source", "freshdesk", "--since", "2024-03-01")
+    assert result.exit_code == 0, result.output
+    asked = [
+        (r.query["updated_since"], r.query["page"])
+        for r in freshdesk.requests
+        if r.path == "/api/v2/tickets"
+    ]
+    assert asked == [("2024-03-01T00:00:00Z", "1"), ("2024-03-08T09:40:00Z", "1")]
+    assert "Freshdesk: 3 tickets changed since 2024-03-01 00:00 UTC (2 pages)." in (
+        result.output
+    )
+    assert "3 rows — 3 new, 0 updated, 0 unchanged." in result.output
