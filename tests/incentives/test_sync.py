@@ -522,3 +522,112 @@ def test_a_freshdesk_list_past_its_page_limit_is_asked_again_from_its_newest_upd
         result.output
     )
     assert "3 rows — 3 new, 0 updated, 0 unchanged." in result.output
+
+
+def test_the_operation_waits_with_the_clock_it_is_given(app_ctx, server):
+    from zoneinfo import ZoneInfo
+
+    from incentives.tickets import sync as sync_operation
+
+    clock = FakeClock()
+    limited = {"once": True}
+
+    def answer(request: Request) -> Answer:
+        if limited.pop("once", False):
+            return json_answer({}, 429)  # no Retry-After: a minute
+        return zendesk_replay(request)
+
+    server.answer = answer
+    connection = helpdesk_api.connection_from_env(
+        "zendesk",
+        {
+            "ZENDESK_BASE_URL": server.url,
+            "ZENDESK_EMAIL": "ops@acme.example",
+            "ZENDESK_API_TOKEN": "t",
+        },
+    )
+    outcome = sync_operation.sync_tickets(
+        connection,
+        since=utc(2024, 3, 1),
+        by="test",
+        tz=ZoneInfo("UTC"),
+        clock=clock,
+    )
+    assert clock.slept == [60.0]
+    assert outcome.waited_s == 60.0
+    assert outcome.requests == 3
+    assert outcome.imported is not None
+    assert (outcome.imported.inserted, outcome.fetched) == (3, 4)
+    assert outcome.cursor_moved
+    assert sync_operation.stored_cursor("zendesk").cursor == END_CURSOR
+
+
+def test_an_export_that_says_more_follows_without_a_cursor_is_refused(
+    app, runner, zendesk
+):
+    page = fixture("zendesk_page1.json")
+    page["after_cursor"] = None
+    zendesk.answer = lambda r: json_answer(page)
+    result = sync(runner, "--source", "zendesk", "--since", "2024-03-01")
+    assert result.exit_code == 1
+    assert "says more pages follow but gives no after_cursor" in result.output
+    assert count(app, TicketImport) == 0
+
+
+def test_a_start_in_the_future_is_refused(runner, zendesk):
+    result = sync(runner, "--source", "zendesk", "--since", "2999-01-01")
+    assert result.exit_code == 2
+    assert "must be in the past" in result.output
+    assert zendesk.requests == []
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"FRESHDESK_DOMAIN": "acme.freshdesk.com/x", "FRESHDESK_API_KEY": "k"},
+            "FRESHDESK_DOMAIN should be the name before .freshdesk.com, e.g. acme.",
+        ),
+        (
+            {"FRESHDESK_BASE_URL": "ftp://files.example", "FRESHDESK_API_KEY": "k"},
+            "FRESHDESK_BASE_URL must be an http(s) address",
+        ),
+        ({"FRESHDESK_DOMAIN": "acme"}, "Set FRESHDESK_API_KEY in the environment"),
+    ],
+)
+def test_unusable_settings_are_named(env, message):
+    with pytest.raises(helpdesk_api.SyncError) as raised:
+        helpdesk_api.connection_from_env("freshdesk", env)
+    assert message in raised.value.message
+
+
+def test_the_real_addresses_are_built_from_the_subdomain():
+    zendesk = helpdesk_api.connection_from_env(
+        "zendesk",
+        {
+            "ZENDESK_SUBDOMAIN": "acme",
+            "ZENDESK_EMAIL": "a@b.c",
+            "ZENDESK_API_TOKEN": "t",
+        },
+    )
+    assert zendesk.base_url == "https://acme.zendesk.com"
+    freshdesk = helpdesk_api.connection_from_env(
+        "freshdesk",
+        {"FRESHDESK_DOMAIN": "acme.freshdesk.com", "FRESHDESK_API_KEY": "fd-secret"},
+    )
+    assert freshdesk.base_url == "https://acme.freshdesk.com"
+    assert freshdesk.authorization == (
+        "Basic " + base64.b64encode(b"fd-secret:X").decode()
+    )
+    assert freshdesk.authorization not in repr(freshdesk)
+
+
+def test_a_link_to_another_site_is_not_followed(app, runner, freshdesk):
+    freshdesk.answer = lambda r: json_answer(
+        fixture("freshdesk_tickets_page1.json"),
+        Link='<https://elsewhere.example/api/v2/tickets?page=2>; rel="next"',
+    )
+    result = sync(runner, "--source", "freshdesk", "--since", "2024-03-01")
+    assert result.exit_code == 1
+    assert "Freshdesk pointed to another site (elsewhere.example)" in result.output
+    assert len(freshdesk.requests) == 1
