@@ -29,7 +29,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from incentives.tickets.vendor_records import next_link, retry_after_seconds
+from incentives.tickets.vendor_records import (
+    next_link,
+    parse_instant,
+    retry_after_seconds,
+)
 
 #: Seconds one request may take before the sync gives up on it.
 REQUEST_TIMEOUT = 60
@@ -154,9 +158,12 @@ class Client:
         self.requests = 0
         self._open = opener or urllib.request.urlopen
 
-    def get(self, url: str) -> tuple[Any, Mapping[str, str]]:
+    def get(
+        self, url: str, *, missing_ok: bool = False
+    ) -> tuple[Any, Mapping[str, str]]:
         """The JSON at ``url`` (on the connection's host) and the response headers.
 
+        :param missing_ok: a 404 answers ``(None, {})`` (a ticket deleted since).
         :raises SyncError: refused, unreachable, not JSON, or rate-limited too long.
         """
         self._check_same_host(url)
@@ -177,6 +184,8 @@ class Client:
                     headers = {k.lower(): v for k, v in response.headers.items()}
             except urllib.error.HTTPError as e:
                 with e:  # closes the connection it holds
+                    if e.code == 404 and missing_ok:
+                        return None, {}
                     if e.code != 429:
                         raise SyncError(self._refusal(e)) from None
                     retry_after = e.headers.get("Retry-After")
@@ -282,6 +291,7 @@ class Fetched:
     users: list[Any] = field(default_factory=list)
     groups: list[Any] = field(default_factory=list)
     metric_sets: list[Any] = field(default_factory=list)
+    ratings: list[Any] = field(default_factory=list)
     #: Where the next run starts: Zendesk's ``after_cursor``, Freshdesk's
     #: ``updated_since`` (set by the caller from the tickets).
     cursor: str | None = None
@@ -399,9 +409,51 @@ def fetch_freshdesk(client: Client, *, updated_since: str) -> Fetched:
                 "answers; nothing was imported."
             )
         since = newest
+    _fetch_ratings(client, fetched, updated_since=updated_since)
     fetched.users = _fetch_all(client, f"{base}/api/v2/agents?per_page=100")
     fetched.groups = _fetch_all(client, f"{base}/api/v2/groups?per_page=100")
     return fetched
+
+
+def _fetch_ratings(client: Client, fetched: Fetched, *, updated_since: str) -> None:
+    """The satisfaction ratings of the tickets fetched, and the tickets rated since
+    ``updated_since`` that the list did not bring (a rating need not update a ticket).
+
+    Ratings are listed by creation time, so they are read from the oldest ticket's
+    creation: a ticket updated today keeps the rating it was given last year.
+    """
+    base = client.connection.base_url
+    start = parse_instant(updated_since)
+    created = [
+        parse_instant(t.get("created_at"))
+        for t in fetched.tickets
+        if isinstance(t, dict) and isinstance(t.get("created_at"), str)
+    ]
+    candidates = [c for c in created if c is not None] + ([start] if start else [])
+    if not candidates:
+        return
+    oldest = min(candidates)
+    query = {"created_since": oldest.strftime("%Y-%m-%dT%H:%M:%SZ"), "per_page": "100"}
+    fetched.ratings = _fetch_all(
+        client,
+        f"{base}/api/v2/surveys/satisfaction_ratings?{urllib.parse.urlencode(query)}",
+    )
+    have = {str(t.get("id")) for t in fetched.tickets if isinstance(t, dict)}
+    rated_since = set()
+    for rating in fetched.ratings:
+        if not isinstance(rating, dict):
+            continue
+        ticket = str(rating.get("ticket_id") or "")
+        when = parse_instant(rating.get("created_at"))
+        if ticket.isdigit() and ticket not in have and when and start and when >= start:
+            rated_since.add(ticket)
+    for ticket in sorted(rated_since, key=int):
+        data, _ = client.get(
+            f"{base}/api/v2/tickets/{ticket}?include=stats", missing_ok=True
+        )
+        fetched.pages += 1
+        if data is not None:
+            fetched.tickets.append(data)
 
 
 def _fetch_all(client: Client, url: str) -> list[Any]:

@@ -185,7 +185,10 @@ def _fetch(
     assert start is not None  # noqa: S101 (sync_tickets refuses a run with neither)
     fetched = helpdesk_api.fetch_freshdesk(client, updated_since=start)
     rows = vendor_records.freshdesk_batch(
-        fetched.tickets, agents=fetched.users, groups=fetched.groups
+        fetched.tickets,
+        agents=fetched.users,
+        groups=fetched.groups,
+        ratings=fetched.ratings,
     )
     cursor = vendor_records.freshdesk_cursor(fetched.tickets, start)
     return _Fetch(rows, fetched.pages), cursor

@@ -16,8 +16,10 @@ export would be.
 - **Freshdesk**: ``GET /api/v2/tickets`` with ``include=stats``: ``responder_id`` (its
   agent's e-mail and name from ``/api/v2/agents``), ``group_id`` (``/api/v2/groups``),
   ``source`` and ``priority`` as numbers, and from ``stats`` ``first_responded_at``,
-  ``resolved_at`` and ``closed_at``. The list carries no survey result or business-hours
-  durations, so those columns stay out (the file export has them).
+  ``resolved_at`` and ``closed_at``; the latest satisfaction rating of each ticket
+  (``ratings.default_question``, 103 extremely happy to -103 extremely unhappy) as the
+  export's survey result. The list carries no business-hours durations, so those columns
+  stay out (the file export has them).
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ FRESHDESK_HEADER = [
     "Initial response time",
     "Resolved time",
     "Closed time",
+    "Survey results",
     "Tags",
 ]
 
@@ -80,6 +83,17 @@ FRESHDESK_SOURCES = {
 }
 #: Freshdesk's ``priority`` numbers.
 FRESHDESK_PRIORITIES = {1: "Low", 2: "Medium", 3: "High", 4: "Urgent"}
+#: A satisfaction rating's ``ratings.default_question``, as the export's survey results
+#: read it (a three-point survey answers 103, 100 or -103).
+FRESHDESK_RATINGS = {
+    103: "Extremely happy",
+    102: "Very happy",
+    101: "Happy",
+    100: "Neutral",
+    -101: "Unhappy",
+    -102: "Very unhappy",
+    -103: "Extremely unhappy",
+}
 
 
 @dataclass
@@ -229,10 +243,13 @@ def freshdesk_batch(
     *,
     agents: Sequence[Any] = (),
     groups: Sequence[Any] = (),
+    ratings: Sequence[Any] = (),
 ) -> Batch:
-    """Freshdesk's ticket list records (``include=stats``) as export rows."""
+    """Freshdesk's ticket list records (``include=stats``) as export rows, with each
+    ticket's latest satisfaction rating (``/api/v2/surveys/satisfaction_ratings``)."""
     people = _by_id(agents)
     teams = _by_id(groups)
+    surveys = latest_ratings(ratings)
     batch = Batch(header=list(FRESHDESK_HEADER))
     records, batch.malformed = latest_per_ticket(tickets)
     for record in records:
@@ -254,11 +271,32 @@ def freshdesk_batch(
                 text(stats.get("first_responded_at")),
                 text(stats.get("resolved_at")),
                 text(stats.get("closed_at")),
+                surveys.get(ident, ""),
                 ", ".join(text(t) for t in _list(ticket.get("tags")) if text(t)),
             ]
         )
         batch.ticket_ids.append(ident)
     return batch
+
+
+def latest_ratings(ratings: Sequence[Any]) -> dict[str, str]:
+    """Ticket id -> its latest rating's answer to the default question, as a word.
+
+    An answer Freshdesk does not document stays a number, which the import then names as
+    not a survey result.
+    """
+    latest: dict[str, tuple[str, str]] = {}
+    for rating in ratings:
+        if not isinstance(rating, dict):
+            continue
+        ticket = text(rating.get("ticket_id"))
+        answer = _object(rating.get("ratings")).get("default_question")
+        if not ticket or answer is None:
+            continue
+        when = text(rating.get("created_at"))
+        if ticket not in latest or when >= latest[ticket][0]:
+            latest[ticket] = (when, _coded(answer, FRESHDESK_RATINGS))
+    return {ticket: word for ticket, (_, word) in latest.items()}
 
 
 def _coded(value: Any, words: Mapping[int, str]) -> str:

@@ -378,15 +378,34 @@ def test_moving_the_cursor_is_in_the_audit_trail(app, runner, zendesk):
 # --- Freshdesk -------------------------------------------------------------------------
 
 
-def freshdesk_replay(server: HelpdeskServer, first_since: str) -> None:
+def freshdesk_replay(server: HelpdeskServer, first_since: str) -> dict[str, bool]:
     """Freshdesk from ``first_since``: two pages linked by ``Link: rel="next"``; from the
-    newest ``updated_at`` of those, the boundary ticket again and one new."""
+    newest ``updated_at`` of those, the boundary ticket again and one new. Ratings are
+    listed from ``created_since``; once ``later`` is set, ticket 2001 has a new one (the
+    ticket itself unchanged)."""
+    state = {"later": False}
+    tickets = {
+        str(t["id"]): t
+        for name in ("freshdesk_tickets_page1.json", "freshdesk_tickets_page2.json")
+        for t in fixture(name)
+    }
 
     def answer(request: Request) -> Answer:
         if request.path == "/api/v2/agents":
             return json_answer(fixture("freshdesk_agents.json"))
         if request.path == "/api/v2/groups":
             return json_answer(fixture("freshdesk_groups.json"))
+        if request.path == "/api/v2/surveys/satisfaction_ratings":
+            ratings = fixture("freshdesk_satisfaction_ratings.json")
+            if state["later"]:
+                ratings += fixture("freshdesk_satisfaction_ratings_later.json")
+            since = request.query["created_since"]
+            return json_answer([r for r in ratings if r["created_at"] >= since])
+        if request.path.startswith("/api/v2/tickets/"):
+            ticket = tickets.get(request.path.rsplit("/", 1)[1])
+            if ticket is None:
+                return json_answer({"code": "access_denied"}, 404)
+            return json_answer(ticket)
         if request.path != "/api/v2/tickets":
             return json_answer({"code": "invalid_url"}, 404)
         since, page = request.query["updated_since"], request.query.get("page", "1")
@@ -406,6 +425,7 @@ def freshdesk_replay(server: HelpdeskServer, first_since: str) -> None:
         return json_answer([])
 
     server.answer = answer
+    return state
 
 
 def test_freshdesk_sync_follows_the_link_header_and_reads_stats(app, runner, freshdesk):
@@ -434,6 +454,9 @@ def test_freshdesk_sync_follows_the_link_header_and_reads_stats(app, runner, fre
         assert invoice.channel is Channel.EMAIL  # source 1
         assert invoice.priority is Priority.NORMAL  # priority 2, "Medium"
         assert invoice.group_name == "Billing"
+        assert invoice.satisfied is True  # rated 103, extremely happy
+        assert tickets["2002"].satisfied is None  # not rated
+        assert tickets["2003"].satisfied is False  # rated -101, unhappy
         assert invoice.first_response_at == utc(2024, 3, 5, 14, 51)
         assert invoice.solved_at == utc(2024, 3, 5, 18, 2, 40)
         assert db.session.get(TicketAgent, invoice.agent_id).key == (
@@ -452,16 +475,31 @@ def test_freshdesk_sync_follows_the_link_header_and_reads_stats(app, runner, fre
 def test_freshdesk_second_run_asks_from_the_newest_update_it_read(
     app, runner, freshdesk
 ):
-    freshdesk_replay(freshdesk, "2024-03-01T00:00:00Z")
+    state = freshdesk_replay(freshdesk, "2024-03-01T00:00:00Z")
     assert sync(runner, "--source", "freshdesk", "--since", "2024-03-01").exit_code == 0
     freshdesk.requests.clear()
+    state["later"] = True
     again = sync(runner, "--source", "freshdesk")
     assert again.exit_code == 0, again.output
     asked = [r for r in freshdesk.requests if r.path == "/api/v2/tickets"]
     assert [r.query["updated_since"] for r in asked] == ["2024-03-09T10:20:00Z"]
-    assert "2 rows — 1 new, 0 updated, 1 unchanged." in again.output
+    ratings = [
+        r
+        for r in freshdesk.requests
+        if r.path == "/api/v2/surveys/satisfaction_ratings"
+    ]
+    # From the oldest ticket fetched, so its rating from before the cursor is kept.
+    assert [r.query["created_since"] for r in ratings] == ["2024-03-09T10:00:00Z"]
+    # 2003 unchanged, 2004 new, and 2001, rated again since, fetched on its own.
+    assert "/api/v2/tickets/2001" in [r.path for r in freshdesk.requests]
+    assert "3 rows — 1 new, 1 updated, 1 unchanged." in again.output
     assert stored_cursor(app, "freshdesk") == "2024-03-10T08:30:00Z"
     assert count(app, Ticket) == 4
+    with app.app_context():
+        invoice = db.session.scalars(
+            select(Ticket).where(Ticket.external_id == "2001")
+        ).one()
+        assert invoice.satisfied is False  # rated -103 since
 
 
 def test_freshdesk_refusing_the_key_says_so(app, runner, freshdesk):

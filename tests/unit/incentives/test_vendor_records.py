@@ -145,6 +145,7 @@ def test_freshdesk_records_become_the_columns_of_freshdesks_export():
         tickets,
         agents=load("freshdesk_agents.json"),
         groups=load("freshdesk_groups.json"),
+        ratings=load("freshdesk_satisfaction_ratings.json"),
     )
     rows = [dict(zip(batch.header, r, strict=True)) for r in batch.rows]
     assert rows[0] == {
@@ -158,6 +159,7 @@ def test_freshdesk_records_become_the_columns_of_freshdesks_export():
         "Initial response time": "2024-03-05T14:51:00Z",
         "Resolved time": "2024-03-05T18:02:40Z",
         "Closed time": "2024-03-07T18:02:40Z",
+        "Survey results": "Extremely happy",
         "Tags": "invoice",
     }
     assert [r["Source"] for r in rows] == ["Email", "Phone", "Chat"]
@@ -171,6 +173,29 @@ def test_freshdesk_records_become_the_columns_of_freshdesks_export():
         "2024-03-08 09:40", tz="UTC"
     )
     assert tickets["channel"].tolist() == ["email", "phone", "chat"]
+    assert tickets["satisfied"].tolist()[0] == 1.0
+    assert pd.isna(tickets["satisfied"].tolist()[1])
+    assert tickets["satisfied"].tolist()[2] == 0.0
+
+
+def rated(ticket, created, answer):
+    return {
+        "ticket_id": ticket,
+        "created_at": created,
+        "ratings": {"default_question": answer},
+    }
+
+
+def test_a_tickets_latest_rating_is_the_one_kept():
+    ratings = [
+        rated(1, "2024-03-02T00:00:00Z", 103),
+        rated(1, "2024-03-05T00:00:00Z", 100),
+        rated(1, "2024-03-03T00:00:00Z", -103),
+        rated(2, "2024-03-03T00:00:00Z", 7),
+        {"ticket_id": 3, "ratings": {}},
+        "junk",
+    ]
+    assert vendor_records.latest_ratings(ratings) == {"1": "Neutral", "2": "7"}
 
 
 def test_a_freshdesk_number_it_does_not_document_stays_as_written():
