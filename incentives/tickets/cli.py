@@ -85,7 +85,7 @@ def tickets_import(
 @click.option("--dry-run", is_flag=True, help="Fetch, check and count; write nothing.")
 @click.option(
     "--max-wait",
-    type=click.FloatRange(0, 3600),
+    type=click.FloatRange(0, 86400),
     default=helpdesk_api.MAX_WAIT_SECONDS,
     show_default=True,
     help="Seconds the sync may spend in all waiting out the helpdesk's rate limits.",

@@ -25,10 +25,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from core import audit
 from core.db import db, utcnow
-from core.errors import InvalidInput
+from core.errors import Conflict, InvalidInput
 from core.tabular import ErrorReport, RowError
 from incentives.tickets import helpdesk_api, operations, vendor_records
 from incentives.tickets.helpdesk_api import Client, Clock, Connection, SyncError
@@ -86,6 +87,7 @@ def sync_tickets(
     :param max_wait: the most seconds spent waiting out rate limits in all.
     :raises InvalidInput: no starting point, or the helpdesk could not be read (the
         message says why); nothing was written.
+    :raises Conflict: another sync of the same helpdesk stored its cursor first.
     """
     source = connection.source
     stored = stored_cursor(source)
@@ -238,7 +240,13 @@ def _move_cursor(
     stored.updated_at = utcnow()
     record: Any = imported.record if imported is not None else None
     stored.import_id = record.id if record is not None else None
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as e:
+        raise Conflict(
+            f"Another {source} sync ran at the same moment; nothing was imported. "
+            "Run the sync again."
+        ) from e
     audit.record(
         by,
         "tickets.sync",

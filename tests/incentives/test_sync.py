@@ -669,3 +669,20 @@ def test_a_link_to_another_site_is_not_followed(app, runner, freshdesk):
     assert result.exit_code == 1
     assert "Freshdesk pointed to another site (elsewhere.example)" in result.output
     assert len(freshdesk.requests) == 1
+
+
+def test_two_syncs_storing_their_cursor_at_once_leave_one_and_a_clear_message(
+    app, runner, zendesk, monkeypatch
+):
+    from incentives.tickets import sync as sync_operation
+
+    zendesk.answer = zendesk_replay
+    assert sync(runner, "--source", "zendesk", "--since", "2024-03-01").exit_code == 0
+    # The second run read no cursor, as if the first had not committed yet.
+    monkeypatch.setattr(sync_operation, "stored_cursor", lambda source: None)
+    result = sync(runner, "--source", "zendesk", "--since", "2024-03-02")
+    assert result.exit_code == 1
+    assert "Another zendesk sync ran at the same moment" in result.output
+    assert "Traceback" not in result.output
+    assert stored_cursor(app, "zendesk") == END_CURSOR
+    assert count(app, TicketImport) == 1
