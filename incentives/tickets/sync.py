@@ -47,7 +47,7 @@ class SyncOutcome:
 
     source: str
     vendor: str
-    started_from: str  # "the stored cursor" or the --since time
+    started_from: str  # "the last sync" or the --since time, in its zone
     pages: int = 0
     fetched: int = 0
     requests: int = 0
@@ -104,9 +104,9 @@ def sync_tickets(
         source=source,
         vendor=connection.vendor,
         started_from=(
-            "the stored cursor"
+            "the last sync"
             if since is None
-            else since.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+            else since.strftime("%Y-%m-%d %H:%M %Z").strip()
         ),
     )
     client = Client(connection, clock=clock, max_wait=max_wait)

@@ -184,7 +184,7 @@ def test_a_second_run_starts_from_the_stored_cursor_and_takes_only_the_changes(
     again = sync(runner, "--source", "zendesk")
     assert again.exit_code == 0, again.output
     assert [r.query.get("cursor") for r in zendesk.requests] == [END_CURSOR]
-    assert "since the stored cursor" in again.output
+    assert "since the last sync" in again.output
     assert "2 rows — 1 new, 1 updated, 0 unchanged." in again.output
     assert stored_cursor(app, "zendesk") == CHANGES_CURSOR
     with app.app_context():
@@ -198,9 +198,7 @@ def test_a_second_run_starts_from_the_stored_cursor_and_takes_only_the_changes(
 
     quiet = sync(runner, "--source", "zendesk")
     assert quiet.exit_code == 0, quiet.output
-    assert "Zendesk: 0 tickets changed since the stored cursor (1 page)." in (
-        quiet.output
-    )
+    assert "Zendesk: 0 tickets changed since the last sync (1 page)." in (quiet.output)
     assert "Nothing to import." in quiet.output
     assert count(app, TicketImport) == 2
 
@@ -686,3 +684,18 @@ def test_two_syncs_storing_their_cursor_at_once_leave_one_and_a_clear_message(
     assert "Traceback" not in result.output
     assert stored_cursor(app, "zendesk") == END_CURSOR
     assert count(app, TicketImport) == 1
+
+
+def test_since_is_read_in_the_organisations_time_zone(runner, zendesk, monkeypatch):
+    from zoneinfo import ZoneInfo
+
+    from incentives.tickets import queries
+
+    monkeypatch.setattr(queries, "org_timezone", lambda: ZoneInfo("Europe/Berlin"))
+    zendesk.answer = zendesk_replay
+    result = sync(runner, "--source", "zendesk", "--since", "2024-03-01", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "since 2024-03-01 00:00 CET" in result.output
+    assert zendesk.requests[0].query["start_time"] == str(
+        int(utc(2024, 2, 29, 23, 0).timestamp())
+    )
