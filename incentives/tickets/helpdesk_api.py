@@ -232,7 +232,10 @@ class Client:
 
     def _refusal(self, error: urllib.error.HTTPError) -> str:
         vendor = self.connection.vendor
+        where = _path(error.filename or "")
         said = _vendor_message(error)
+        if said and said[-1] not in ".!?":
+            said += "."
         detail = f" {vendor} said: {said}" if said else ""
         if error.code in (401, 403):
             names = (
@@ -246,13 +249,13 @@ class Client:
             )
         if error.code == 404:
             return (
-                f"{vendor} has no {_path(error.url)} at {self.connection.base_url} "
+                f"{vendor} has no {where} at {self.connection.base_url} "
                 f"(404): check the {self.connection.source.upper()}_"
                 f"{'SUBDOMAIN' if self.connection.source == 'zendesk' else 'DOMAIN'}."
                 f"{detail} Nothing was imported."
             )
         return (
-            f"{vendor} answered {error.code} {error.reason} to {_path(error.url)}."
+            f"{vendor} answered {error.code} {error.reason} to {where}."
             f"{detail} Nothing was imported."
         )
 

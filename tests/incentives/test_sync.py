@@ -699,3 +699,28 @@ def test_since_is_read_in_the_organisations_time_zone(runner, zendesk, monkeypat
     assert zendesk.requests[0].query["start_time"] == str(
         int(utc(2024, 2, 29, 23, 0).timestamp())
     )
+
+
+def test_an_unknown_address_points_at_the_subdomain_setting(app, runner, zendesk):
+    zendesk.answer = lambda r: json_answer(
+        {"error": "InvalidEndpoint", "description": "Not found"}, 404
+    )
+    result = sync(runner, "--source", "zendesk", "--since", "2024-03-01")
+    assert result.exit_code == 1
+    assert (
+        f"Zendesk has no {ZENDESK_PATH} at {zendesk.url} (404): check the "
+        "ZENDESK_SUBDOMAIN. Zendesk said: InvalidEndpoint; Not found. Nothing was "
+        "imported." in result.output
+    )
+
+
+def test_a_forbidden_answer_is_about_the_credentials_too(app, runner, freshdesk):
+    freshdesk.answer = lambda r: json_answer(
+        {"code": "access_denied", "message": "You are not authorized"}, 403
+    )
+    result = sync(runner, "--source", "freshdesk", "--since", "2024-03-01")
+    assert result.exit_code == 1
+    assert "Freshdesk refused the credentials (403): check FRESHDESK_API_KEY" in (
+        result.output
+    )
+    assert count(app, TicketImport) == 0
