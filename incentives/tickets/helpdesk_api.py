@@ -140,6 +140,21 @@ def _check_host_part(value: str, name: str) -> None:
         )
 
 
+class _SameSiteRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only on the same scheme and host: urllib would send the
+    credentials along to any other."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        before = urllib.parse.urlsplit(req.full_url)
+        after = urllib.parse.urlsplit(urllib.parse.urljoin(req.full_url, newurl))
+        if (before.scheme, before.netloc) != (after.scheme, after.netloc):
+            return None  # urllib then raises the 3xx as an HTTPError
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_SameSiteRedirects)
+
+
 class Client:
     """GETs JSON from one helpdesk, waiting out rate limits within ``max_wait``."""
 
@@ -156,7 +171,7 @@ class Client:
         self.max_wait = max_wait
         self.waited = 0.0
         self.requests = 0
-        self._open = opener or urllib.request.urlopen
+        self._open = opener or _OPENER.open
 
     def get(
         self, url: str, *, missing_ok: bool = False
@@ -385,7 +400,7 @@ def fetch_freshdesk(client: Client, *, updated_since: str) -> Fetched:
         }
         url: str | None = f"{base}/api/v2/tickets?{urllib.parse.urlencode(query)}"
         page_number = 0
-        newest = since
+        newest = parse_instant(since)
         while url:
             data, headers = client.get(url)
             page_number += 1
@@ -397,8 +412,9 @@ def fetch_freshdesk(client: Client, *, updated_since: str) -> Fetched:
             fetched.tickets.extend(data)
             for ticket in data:
                 updated = ticket.get("updated_at") if isinstance(ticket, dict) else None
-                if isinstance(updated, str) and updated > newest:
-                    newest = updated
+                at = parse_instant(updated) if isinstance(updated, str) else None
+                if at is not None and (newest is None or at > newest):
+                    newest = at
             url = next_link(headers.get("link"))
             if fetched.pages >= MAX_PAGES:
                 raise SyncError("Freshdesk's list does not end; nothing was imported.")
@@ -406,12 +422,12 @@ def fetch_freshdesk(client: Client, *, updated_since: str) -> Fetched:
                 break
         if not url:
             break
-        if newest == since:
+        if newest is None or newest == parse_instant(since):
             raise SyncError(
                 "Freshdesk has more tickets updated at one instant than its list "
                 "answers; nothing was imported."
             )
-        since = newest
+        since = newest.strftime("%Y-%m-%dT%H:%M:%SZ")
     _fetch_ratings(client, fetched, updated_since=updated_since)
     fetched.users = _fetch_all(client, f"{base}/api/v2/agents?per_page=100")
     fetched.groups = _fetch_all(client, f"{base}/api/v2/groups?per_page=100")

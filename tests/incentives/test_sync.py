@@ -724,3 +724,18 @@ def test_a_forbidden_answer_is_about_the_credentials_too(app, runner, freshdesk)
         result.output
     )
     assert count(app, TicketImport) == 0
+
+
+def test_a_redirect_to_another_site_is_not_followed_with_the_credentials(
+    app, runner, zendesk
+):
+    zendesk.answer = lambda r: (
+        302,
+        {"Location": "http://elsewhere.invalid/api/v2/incremental/tickets/cursor.json"},
+        b"",
+    )
+    result = sync(runner, "--source", "zendesk", "--since", "2024-03-01")
+    assert result.exit_code == 1
+    assert f"Zendesk answered 302 Found to {ZENDESK_PATH}." in result.output
+    assert len(zendesk.requests) == 1
+    assert count(app, TicketImport) == 0
