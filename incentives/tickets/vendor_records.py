@@ -129,20 +129,28 @@ class Batch:
         return None
 
 
+#: Line breaks and other control characters: a cell never spans lines.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
 def text(value: Any) -> str:
     """A JSON value as one cell: ``None`` is blank, whole floats lose ``.0``, lists join.
 
     Line breaks and other control characters become spaces: a cell never spans lines.
     """
+    if isinstance(value, str):
+        return (value if value.isprintable() else _CONTROL.sub(" ", value)).strip()
     if value is None or isinstance(value, dict):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, float) and value.is_integer():
-        value = int(value)
+        return str(int(value))
     if isinstance(value, list):
-        return " ".join(text(v) for v in value if text(v))
-    return re.sub(r"[\x00-\x1f\x7f]+", " ", str(value)).strip()
+        return " ".join(part for part in map(text, value) if part)
+    return _CONTROL.sub(" ", str(value)).strip()
 
 
 def _object(value: Any) -> Mapping[str, Any]:
