@@ -16,7 +16,9 @@ from incentives.tickets import helpdesk_api, operations, queries, sync
 from incentives.tickets.operations import ImportOutcome
 from incentives.tickets.sources import Source
 
-tickets_cli = AppGroup("tickets", help="Import tickets from helpdesk exports.")
+tickets_cli = AppGroup(
+    "tickets", help="Import tickets from helpdesk exports or sync them from their APIs."
+)
 
 
 @tickets_cli.command("import")
@@ -79,6 +81,7 @@ def tickets_import(
 @click.option(
     "--since",
     type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]),
+    metavar="DATE",
     help="Fetch tickets changed since then (the organisation's time zone) instead of "
     "where the last sync stopped; needed the first time.",
 )
