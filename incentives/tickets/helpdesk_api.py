@@ -310,9 +310,10 @@ class Fetched:
     groups: list[Any] = field(default_factory=list)
     metric_sets: list[Any] = field(default_factory=list)
     ratings: list[Any] = field(default_factory=list)
-    #: Where the next run starts: Zendesk's ``after_cursor``, Freshdesk's
-    #: ``updated_since`` (set by the caller from the tickets).
+    #: Where the next Zendesk run starts: the last page's ``after_cursor`` (Freshdesk's
+    #: comes from the tickets: ``vendor_records.freshdesk_cursor``).
     cursor: str | None = None
+    #: Requests for tickets (list pages, and tickets fetched one by one).
     pages: int = 0
 
 
