@@ -236,3 +236,23 @@ class MonthMetricsSnapshot(db.Model):
     computed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: How long the computation took.
     compute_ms: Mapped[int] = mapped_column(default=0)
+
+
+class TicketSyncCursor(db.Model):
+    """Where the next API sync of a helpdesk starts (``tickets sync``).
+
+    Zendesk's ``after_cursor`` or Freshdesk's ``updated_since``; written in the same
+    transaction as the import it follows, so it moves on only when that import commits.
+    """
+
+    __tablename__ = "ticket_sync_cursors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: zendesk or freshdesk: one cursor per source.
+    source: Mapped[str] = mapped_column(String(32), unique=True)
+    cursor: Mapped[str] = mapped_column(String(1000))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: The import that took the tickets up to this cursor (none: nothing had changed).
+    import_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ticket_imports.id", ondelete="SET NULL")
+    )
