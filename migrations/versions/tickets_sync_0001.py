@@ -5,7 +5,7 @@
 import it follows.
 
 Revision ID: tickets_sync_0001
-Revises: incentives_0007
+Revises: incentives_0008
 Create Date: 2026-12-07 19:45:00.000000
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'tickets_sync_0001'
-down_revision = 'incentives_0007'
+down_revision = 'incentives_0008'
 branch_labels = None
 depends_on = None
 
