@@ -46,8 +46,9 @@ def _echo_progress() -> pdfs.Progress:
     def progress(
         done: int, total: int | None = None, message: str | None = None
     ) -> None:
-        if total:
-            click.echo(f"\r{done}/{total} {message or ''}".ljust(60), nl=False)
+        # From the first second: the reading and scoring steps say what they do too.
+        shown = f"{done}/{total} {message or ''}" if total else (message or "")
+        click.echo(f"\r{shown}".ljust(72), nl=False)
 
     return progress
 

@@ -19,7 +19,7 @@ import time
 import unicodedata
 import zipfile
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -40,6 +40,8 @@ logger = logging.getLogger(__name__)
 
 #: Rep scorecards laid out per document in a batch.
 CHUNK = 40
+#: How often (seconds) a batch with workers reports progress while it waits for them.
+PROGRESS_EVERY = 0.5
 
 Progress = Callable[..., None]
 
@@ -157,6 +159,33 @@ def render_month(
     )
     done = total = 0
     pending: list[tuple[int, Future[list[tuple[str, int]]]]] = []
+    first_written: list[float] = []
+
+    since = time.time()
+
+    def on_disk() -> int:
+        """Scorecards this batch finished so far, counted as files (workers write one at
+        a time; files an earlier batch left there are older)."""
+        count = 0
+        for sub in (folder / "reps", folder / "teams", folder):
+            for path in sub.glob("*.pdf"):
+                try:
+                    count += path.stat().st_mtime >= since
+                except FileNotFoundError:  # replaced as we looked
+                    continue
+        return count
+
+    def tell(count: int) -> None:
+        if not progress:
+            return
+        count = min(count, total) if total else count
+        message = f"{count} of {total} scorecards written"
+        if count and not first_written:
+            first_written.append(time.perf_counter())
+        if first_written and 0 < count < total:
+            rate = (time.perf_counter() - started) / count
+            message += f", about {remaining_text(rate * (total - count))} left"
+        progress(count, total, message)
 
     def run(size: int, fn: Callable[..., Any], *args: Any) -> None:
         """Lay out now (no workers), or hand to the pool and collect what is finished."""
@@ -176,8 +205,7 @@ def render_month(
         done += size
         if done == report.reps:
             report.reps_seconds = time.perf_counter() - started
-        if progress:
-            progress(done, total, f"{done} of {total} scorecards written")
+        tell(max(done, on_disk()))
 
     try:
         if progress:
@@ -185,6 +213,8 @@ def render_month(
         maker = scorecard_queries.MonthCardMaker(month)
         report.reps = len(maker.reps)
         total = report.reps + len(maker.current.teams) + 1
+        if progress:
+            progress(0, total, f"Making {total} scorecards")
         label = metrics.month_label(month)
         for start in range(0, len(maker.reps), chunk):
             part = [maker.rep_card(rep) for rep in maker.reps[start : start + chunk]]
@@ -196,6 +226,8 @@ def render_month(
                 for card in part
             ]
             run(len(part), pdf_batch.write_split, lean(html), files)
+            if pool is not None:
+                tell(on_disk())
         teams = maker.team_cards()
         report.teams = len(teams)
         total = report.reps + report.teams + 1
@@ -204,8 +236,15 @@ def render_month(
             run(1, pdf_batch.write_one, lean(team_html(card)), path)
         pack = leadership_html(maker.leadership())
         run(1, pdf_batch.write_one, lean(pack), str(folder / "leadership.pdf"))
-        for size, future in pending:
-            _collect(size, future.result())
+        while pending:
+            # The workers write one file per scorecard: count them while waiting, so
+            # progress moves scorecard by scorecard, not a chunk at a time.
+            wait([future for _size, future in pending], timeout=PROGRESS_EVERY)
+            while pending and pending[0][1].done():
+                size_done, future = pending.pop(0)
+                _collect(size_done, future.result())
+            if pending:
+                tell(done + max(0, on_disk() - done))
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -241,6 +280,17 @@ def render_reps(month: str, folder: Path, rep_ids: Sequence[int]) -> list[str]:
                 path for path, _pages in pdf_batch.write_split(lean(html), files)
             )
     return written
+
+
+def remaining_text(seconds: float) -> str:
+    """Time left in words: "5 s", "2 min", "1 h 10 min"."""
+    seconds = max(1, round(seconds))
+    if seconds < 90:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min"
 
 
 def zip_folder(folder: Path, target: Path) -> Path:

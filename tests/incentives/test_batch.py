@@ -4,6 +4,7 @@ and as a background job on an RQ queue served by ``rq worker``."""
 from __future__ import annotations
 
 import gc
+import os
 import uuid
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
@@ -68,6 +69,42 @@ def test_worker_processes_write_the_same_files(app_ctx, tmp_path: Path) -> None:
         (tmp_path / f"reps/ann-example-{world.ann.id}.pdf").read_bytes(), tmp_path
     )
     assert "20.0" in ann
+
+
+def test_progress_moves_from_the_first_second_and_says_the_time_left(
+    app_ctx, tmp_path: Path
+) -> None:
+    scoring_world.build()
+    # Scorecards an earlier batch left in the folder are not counted as this one's.
+    (tmp_path / "reps").mkdir()
+    (tmp_path / "reps" / "old.pdf").write_bytes(b"%PDF old")
+    os.utime(tmp_path / "reps" / "old.pdf", (0, 0))
+    seen: list[tuple[int, int | None, str]] = []
+    scorecard_pdfs.render_month(
+        MARCH,
+        tmp_path,
+        workers=2,
+        chunk=1,
+        progress=lambda done, total=None, message="": seen.append(
+            (done, total, message)
+        ),
+    )
+    assert seen[0] == (0, None, "Reading the month's scores")
+    assert seen[1] == (0, 6, "Making 6 scorecards")
+    counts = [done for done, total, _m in seen if total]
+    assert counts == sorted(counts)  # never backwards
+    assert counts[-1] == 6
+    assert len(set(counts)) >= 3  # scorecard by scorecard, not all at the end
+    assert any(m.endswith(" left") for _d, _t, m in seen)
+    assert seen[-1][2] == "6 of 6 scorecards written"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [(0.2, "1 s"), (42, "42 s"), (89, "89 s"), (150, "2 min"), (4000, "1 h 7 min")],
+)
+def test_time_left_in_words(seconds: float, words: str) -> None:
+    assert scorecard_pdfs.remaining_text(seconds) == words
 
 
 def test_batch_work_relaxes_the_cycle_collector_and_restores_it() -> None:
