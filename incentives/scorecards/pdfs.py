@@ -179,7 +179,9 @@ def render_month(
         if not progress:
             return
         count = min(count, total) if total else count
-        message = f"{count} of {total} scorecards written"
+        message = (
+            f"All {total} scorecards written" if count >= total else "Writing scorecards"
+        )
         if count and not first_written:
             first_written.append(time.perf_counter())
         if first_written and 0 < count < total:

@@ -96,7 +96,7 @@ def test_progress_moves_from_the_first_second_and_says_the_time_left(
     assert counts[-1] == 6
     assert len(set(counts)) >= 3  # scorecard by scorecard, not all at the end
     assert any(m.endswith(" left") for _d, _t, m in seen)
-    assert seen[-1][2] == "6 of 6 scorecards written"
+    assert seen[-1][2] == "All 6 scorecards written"
 
 
 @pytest.mark.parametrize(
