@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import shutil
 import time
 import unicodedata
 import zipfile
@@ -29,7 +28,7 @@ from flask import current_app, render_template
 
 from core import pdf
 from core.jobs import JobContext
-from incentives.scorecards import pdf_batch
+from incentives.scorecards import kept, pdf_batch
 from incentives.scorecards import queries as scorecard_queries
 from incentives.scorecards.leadership import LeadershipPack
 from incentives.scorecards.rep_card import RepCard
@@ -80,6 +79,27 @@ def leadership_pdf(pack: LeadershipPack) -> bytes:
     return pdf.render_pdf(lean(leadership_html(pack)))
 
 
+def kept_pdf(
+    month: str, relative: str, card: Any, make: Callable[[Any], bytes]
+) -> bytes:
+    """The PDF of ``card`` (``make(card)``); a closed month's is kept and read back while
+    its fingerprint holds (see :mod:`.kept`), so a download is the kept file."""
+    if not card.is_closed:
+        return make(card)
+    folder = kept.month_folder(month)
+    store = kept.Kept(folder)
+    print_ = kept.fingerprint(card)
+    found = store.current(relative, print_)
+    if found is not None:
+        return found.read_bytes()
+    data = make(card)
+    (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+    pdf_batch.write_file(folder / relative, data)
+    store.record(relative, print_)
+    store.save()
+    return data
+
+
 def slug(text: str) -> str:
     """A file-name-safe form of a name: ``Chloé Martin`` -> ``chloe-martin``."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -106,6 +126,8 @@ class RenderReport:
     seconds: float = 0.0
     #: When the last rep scorecard was written (the teams' and the pack follow).
     reps_seconds: float = 0.0
+    #: Scorecards kept as they were (their fingerprint had not changed).
+    kept: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -113,6 +135,7 @@ class RenderReport:
             "reps": self.reps,
             "teams": self.teams,
             "files": len(self.files),
+            "kept": self.kept,
             "seconds": round(self.seconds, 1),
         }
 
@@ -132,12 +155,17 @@ def render_month(
     workers: int | None = None,
     chunk: int = CHUNK,
     progress: Progress | None = None,
+    keep: bool = False,
 ) -> RenderReport:
     """Write every scorecard of ``month`` into ``folder``: ``reps/``, ``teams/`` and
     ``leadership.pdf``.
 
-    :param workers: processes laying out PDFs (0 or 1: in this process).
+    :param workers: processes laying out PDFs (0 or 1: in this process). They are
+        started for the first full document of rep scorecards, so a batch with little
+        to lay out does not wait for them.
     :param progress: called as ``progress(done, total, message)``.
+    :param keep: ``folder`` keeps scorecards with their fingerprints (``kept``): only
+        those whose fingerprint changed are laid out again.
     """
     started = time.perf_counter()
     workers = workers_setting() if workers is None else workers
@@ -146,22 +174,25 @@ def render_month(
     (folder / "teams").mkdir(parents=True, exist_ok=True)
     # A batch killed halfway left finished files (overwritten below) and maybe partial ones.
     pdf_batch.remove_partials([folder, folder / "reps", folder / "teams"])
-    # Start the workers before this process renders anything: a process forked after
-    # large layouts runs slower, and "spawn" children start clean.
-    pool = (
-        ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=get_context("spawn"),
-            initializer=pdf_batch.prepare_worker,
-        )
-        if workers > 1
-        else None
-    )
-    done = total = 0
+    store = kept.Kept(folder) if keep else None
+    pools: list[ProcessPoolExecutor] = []
+    done = total = skipped = 0
     pending: list[tuple[int, Future[list[tuple[str, int]]]]] = []
     first_written: list[float] = []
-
     since = time.time()
+
+    def pool() -> ProcessPoolExecutor | None:
+        # "spawn" children start clean (a fork of a process that has laid out large
+        # documents runs slower), so they may start once there is enough to do.
+        if workers > 1 and not pools:
+            pools.append(
+                ProcessPoolExecutor(
+                    max_workers=workers,
+                    mp_context=get_context("spawn"),
+                    initializer=pdf_batch.prepare_worker,
+                )
+            )
+        return pools[0] if pools else None
 
     def on_disk() -> int:
         """Scorecards this batch finished so far, counted as files (workers write one at
@@ -180,23 +211,26 @@ def render_month(
             return
         count = min(count, total) if total else count
         message = (
-            f"All {total} scorecards written" if count >= total else "Writing scorecards"
+            f"All {total} scorecards written"
+            if count >= total
+            else "Writing scorecards"
         )
-        if count and not first_written:
+        if count > skipped and not first_written:
             first_written.append(time.perf_counter())
-        if first_written and 0 < count < total:
-            rate = (time.perf_counter() - started) / count
+        if first_written and skipped < count < total:
+            rate = (time.perf_counter() - started) / (count - skipped)
             message += f", about {remaining_text(rate * (total - count))} left"
         progress(count, total, message)
 
-    def run(size: int, fn: Callable[..., Any], *args: Any) -> None:
-        """Lay out now (no workers), or hand to the pool and collect what is finished."""
-        if pool is None:
+    def run(size: int, big: bool, fn: Callable[..., Any], *args: Any) -> None:
+        """Lay out in a worker (a big piece, or once workers run) or here."""
+        workers_pool = pool() if big or pools else None
+        if workers_pool is None:
             with pdf_batch.fewer_collections():
                 written = fn(*args)
             _collect(size, written)
             return
-        pending.append((size, pool.submit(fn, *args)))
+        pending.append((size, workers_pool.submit(fn, *args)))
         while pending and pending[0][1].done():
             size_done, future = pending.pop(0)
             _collect(size_done, future.result())
@@ -205,9 +239,32 @@ def render_month(
         nonlocal done
         report.files.extend(path for path, _pages in written)
         done += size
-        if done == report.reps:
+        if done >= report.reps and not report.reps_seconds:
             report.reps_seconds = time.perf_counter() - started
-        tell(max(done, on_disk()))
+        tell(max(done, skipped + on_disk()))
+
+    def unchanged(relative: str, card: Any) -> bool:
+        """Whether the kept file shows ``card`` already (then it counts as written)."""
+        nonlocal done, skipped
+        if store is None:
+            return False
+        print_ = kept.fingerprint(card)
+        if store.current(relative, print_) is not None:
+            skipped += 1
+            done += 1
+            report.kept += 1
+            report.files.append(str(folder / relative))
+            return True
+        store.record(relative, print_)
+        return False
+
+    def write_reps(part: list[RepCard]) -> None:
+        html = render_template("pdf/rep_scorecards.html", cards=part, month_label=label)
+        files = [
+            (f"rep-{card.rep_id}", str(folder / "reps" / rep_filename(card)))
+            for card in part
+        ]
+        run(len(part), len(part) >= chunk, pdf_batch.write_split, lean(html), files)
 
     try:
         if progress:
@@ -218,26 +275,42 @@ def render_month(
         if progress:
             progress(0, total, f"Making {total} scorecards")
         label = metrics.month_label(month)
-        for start in range(0, len(maker.reps), chunk):
-            part = [maker.rep_card(rep) for rep in maker.reps[start : start + chunk]]
-            html = render_template(
-                "pdf/rep_scorecards.html", cards=part, month_label=label
-            )
-            files = [
-                (f"rep-{card.rep_id}", str(folder / "reps" / rep_filename(card)))
-                for card in part
-            ]
-            run(len(part), pdf_batch.write_split, lean(html), files)
-            if pool is not None:
-                tell(on_disk())
+        waiting: list[RepCard] = []
+        for rep in maker.reps:
+            card = maker.rep_card(rep)
+            if unchanged(f"reps/{rep_filename(card)}", card):
+                continue
+            waiting.append(card)
+            if len(waiting) == chunk:
+                write_reps(waiting)
+                waiting = []
+                if pools:
+                    tell(max(done, skipped + on_disk()))
+        if waiting:
+            write_reps(waiting)
         teams = maker.team_cards()
         report.teams = len(teams)
         total = report.reps + report.teams + 1
         for card in teams:
-            path = str(folder / "teams" / team_filename(card))
-            run(1, pdf_batch.write_one, lean(team_html(card)), path)
-        pack = leadership_html(maker.leadership())
-        run(1, pdf_batch.write_one, lean(pack), str(folder / "leadership.pdf"))
+            relative = f"teams/{team_filename(card)}"
+            if not unchanged(relative, card):
+                run(
+                    1,
+                    False,
+                    pdf_batch.write_one,
+                    lean(team_html(card)),
+                    str(folder / relative),
+                )
+        pack = maker.leadership()
+        if not unchanged("leadership.pdf", pack):
+            run(
+                1,
+                False,
+                pdf_batch.write_one,
+                lean(leadership_html(pack)),
+                str(folder / "leadership.pdf"),
+            )
+        tell(max(done, skipped + on_disk()))
         while pending:
             # The workers write one file per scorecard: count them while waiting, so
             # progress moves scorecard by scorecard, not a chunk at a time.
@@ -246,17 +319,20 @@ def render_month(
                 size_done, future = pending.pop(0)
                 _collect(size_done, future.result())
             if pending:
-                tell(done + max(0, on_disk() - done))
+                tell(max(done, skipped + on_disk()))
+        if store is not None:
+            store.save()
     finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        for workers_pool in pools:
+            workers_pool.shutdown(wait=True, cancel_futures=True)
     report.seconds = time.perf_counter() - started
     logger.info(
-        "Scorecards of %s: %d reps, %d teams in %.1f s",
+        "Scorecards of %s: %d reps, %d teams in %.1f s (%d kept as they were)",
         month,
         report.reps,
         report.teams,
         report.seconds,
+        report.kept,
     )
     return report
 
@@ -295,15 +371,23 @@ def remaining_text(seconds: float) -> str:
     return f"{minutes // 60} h {minutes % 60} min"
 
 
-def zip_folder(folder: Path, target: Path) -> Path:
-    """Every file under ``folder`` in one zip (stored: PDFs are compressed already).
+def zip_folder(
+    folder: Path, target: Path, files: Sequence[str | Path] | None = None
+) -> Path:
+    """Every PDF under ``folder`` (or only ``files``, in it) in one zip (stored: PDFs
+    are compressed already).
 
     The zip is built under a partial name and renamed when complete.
     """
     partial = target.with_name(f".{target.name}{pdf_batch.PARTIAL_SUFFIX}")
+    chosen = (
+        sorted(Path(f) for f in files)
+        if files is not None
+        else sorted(p for p in folder.rglob("*.pdf") if p.is_file())
+    )
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED) as archive:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and not path.name.endswith(pdf_batch.PARTIAL_SUFFIX):
+        for path in chosen:
+            if not path.name.endswith(pdf_batch.PARTIAL_SUFFIX):
                 archive.write(path, path.relative_to(folder).as_posix())
     os.replace(partial, target)
     return target
@@ -314,11 +398,12 @@ def batch_name(month: str) -> str:
 
 
 def render_month_job(context: JobContext, month: str) -> dict[str, Any]:
-    """Background job: render the month's scorecards and zip them for download."""
-    folder = context.folder / batch_name(month)
-    if folder.exists():
-        shutil.rmtree(folder)
-    report = render_month(month, folder, progress=context.progress)
+    """Background job: render the month's scorecards (only those that changed since the
+    kept ones were laid out) and zip them for download."""
+    folder = kept.month_folder(month)
+    report = render_month(month, folder, progress=context.progress, keep=True)
     context.progress(report.reps + report.teams + 1, None, "Packing the zip file")
-    archive = zip_folder(folder, context.folder / f"{batch_name(month)}.zip")
+    archive = zip_folder(
+        folder, context.folder / f"{batch_name(month)}.zip", report.files
+    )
     return {**report.as_dict(), "zip": archive.name, "bytes": archive.stat().st_size}

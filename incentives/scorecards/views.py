@@ -103,7 +103,7 @@ def scorecard_rep_pdf(rep_id: int) -> Any:
     month = scorecard_month()
     card = queries.rep_scorecard(rep, month)
     return _pdf(
-        pdfs.rep_pdf(card),
+        pdfs.kept_pdf(month, f"reps/{pdfs.rep_filename(card)}", card, pdfs.rep_pdf),
         f"scorecard-{month}-{pdfs.rep_filename(card)}",
     )
 
@@ -128,7 +128,7 @@ def scorecard_team_pdf(team_id: int) -> Any:
     month = scorecard_month()
     card = queries.team_scorecard(team, month)
     return _pdf(
-        pdfs.team_pdf(card),
+        pdfs.kept_pdf(month, f"teams/{pdfs.team_filename(card)}", card, pdfs.team_pdf),
         f"team-{month}-{pdfs.team_filename(card)}",
     )
 
@@ -150,7 +150,10 @@ def scorecard_leadership() -> Any:
 def scorecard_leadership_pdf() -> Any:
     month = scorecard_month()
     pack = queries.leadership_pack(month)
-    return _pdf(pdfs.leadership_pdf(pack), f"leadership-{month}.pdf")
+    return _pdf(
+        pdfs.kept_pdf(month, "leadership.pdf", pack, pdfs.leadership_pdf),
+        f"leadership-{month}.pdf",
+    )
 
 
 def _pdf(data: bytes, filename: str) -> Any:
