@@ -1,4 +1,4 @@
-"""Ticket commands: ``tickets import``."""
+"""Ticket commands: ``tickets import`` and ``agents map``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from core import jobs
 from core.db import db
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, ImportRejected, InvalidInput
 from incentives.tickets import operations, queries
 from incentives.tickets.operations import ImportOutcome
 from incentives.tickets.sources import Source
@@ -104,4 +104,48 @@ def _report(outcome: ImportOutcome) -> None:
         )
 
 
-COMMANDS: list[click.Command] = [tickets_cli]
+agents_cli = AppGroup("agents", help="Link helpdesk agents to reps.")
+
+
+@agents_cli.command("map")
+@click.option(
+    "--file",
+    "file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV with columns agent and rep_email (a rep's login e-mail or 'not a rep').",
+)
+@click.option("--dry-run", is_flag=True, help="Check and count only; change nothing.")
+def agents_map(file: Path, dry_run: bool) -> None:
+    """Link the agents listed in a CSV file to their reps, as the Agents page's upload
+    does. A file with any bad row changes nothing; the same file twice changes nothing
+    the second time."""
+    try:
+        outcome = operations.map_agents_from_file(
+            file.read_bytes(), filename=file.name, by="cli", dry_run=dry_run
+        )
+    except ImportRejected as e:
+        db.session.rollback()
+        for error in e.row_errors:
+            click.echo(f"  {error}", err=True)
+        raise click.ClickException(e.message) from e
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    agents = f"{outcome.rows} agent{'s' if outcome.rows != 1 else ''}"
+    if dry_run:
+        click.secho(
+            f"Dry run, nothing changed: {file.name} lists {agents}; "
+            f"{outcome.changed} would be mapped, {outcome.unchanged} already are.",
+            fg="yellow",
+        )
+    else:
+        click.secho(
+            f"{file.name}: {agents} — {outcome.changed} mapped, "
+            f"{outcome.unchanged} already as the file says.",
+            fg="green",
+        )
+
+
+COMMANDS: list[click.Command] = [tickets_cli, agents_cli]
