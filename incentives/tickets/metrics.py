@@ -253,6 +253,37 @@ def clock_for(hours: WeeklyHours | None) -> Clock:
     )
 
 
+#: How each clock label of the figures (``first_response_clock``, ``resolution_clock``) reads.
+CLOCK_WORDS = {
+    Clock.CALENDAR.value: "calendar time",
+    Clock.BUSINESS.value: "business hours",
+    MIXED: "partly business hours, partly calendar time",
+}
+
+
+def clock_words(label: object) -> str:
+    """A figure's clock in words ("business hours"); "" when no duration was measured."""
+    return CLOCK_WORDS.get(label, "") if isinstance(label, str) else ""
+
+
+def durations_words(first_response_clock: object, resolution_clock: object) -> str:
+    """Which clock the first-reply and resolution figures were measured on, in a sentence:
+    "First reply in business hours; resolution in calendar time." ("" when neither was
+    measured)."""
+    first, resolution = clock_words(first_response_clock), clock_words(resolution_clock)
+    if first and first == resolution:
+        return f"First reply and resolution in {first}."
+    parts = [
+        f"{name} in {words}"
+        for name, words in (("first reply", first), ("resolution", resolution))
+        if words
+    ]
+    if not parts:
+        return ""
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
 def measure_tickets(
     tickets: pd.DataFrame,
     *,

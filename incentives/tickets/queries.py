@@ -616,6 +616,8 @@ EXPORT_COLUMNS = [
     "first_response_clock",
     "resolution_clock",
 ]
+#: The metric columns of every export, after the columns naming the row.
+METRIC_EXPORT_COLUMNS = EXPORT_COLUMNS[3:]
 _ROUNDING = {
     "first_response_median_min": 1,
     "resolution_median_h": 2,
@@ -636,21 +638,53 @@ def export_rows(
 ) -> tuple[list[str], list[list[object]]]:
     """Rep metrics as CSV rows (rates as fractions 0-1; blank when there is no value),
     each ending with ``closed`` ("Closed on 3 June 2026 by Helen Carter", or "")."""
+    return level_export_rows(reps, level="rep", closed=closed)
+
+
+#: The levels a month's figures are read at, and the columns that name each row.
+EXPORT_LEVELS: dict[str, list[str]] = {
+    "rep": EXPORT_COLUMNS[:3],
+    "team": ["team"],
+    "group": ["group"],
+    "organisation": ["organisation", "unattributed"],
+}
+#: Where each naming column's value is in a figures row (:func:`metric_records`).
+_NAMES = {
+    "rep_email": "email",
+    "rep_name": "name",
+    "team": "team_name",
+    "group": "group_name",
+}
+
+
+def level_export_rows(
+    table: pd.DataFrame, *, level: str, closed: str = "", unattributed: int = 0
+) -> tuple[list[str], list[list[object]]]:
+    """A level of a month's figures as CSV rows: the columns naming each row (see
+    :data:`EXPORT_LEVELS`), the metrics as :func:`export_rows` writes them, ``closed``.
+
+    :param table: ``MonthMetrics.reps``, ``teams`` or ``groups``, or the organisation's
+        row as a one-row frame.
+    :param unattributed: the organisation's tickets credited to no rep.
+    """
+    naming = EXPORT_LEVELS[level]
+    order = {"rep": "email", "team": "team_name", "group": "group_name"}.get(level)
+    records = metric_records(table)
+    if order is not None:
+        records.sort(key=lambda r: str(r.get(order) or "").casefold())
     rows = []
-    for record in metric_records(reps.sort_values("email")):
+    for record in records:
         row: list[object] = []
-        for column in EXPORT_COLUMNS:
-            if column == "rep_email":
-                value = record.get("email")
-            elif column == "rep_name":
-                value = record.get("name")
-            elif column == "team":
-                value = record.get("team_name")
+        for column in naming + METRIC_EXPORT_COLUMNS:
+            if column == "organisation":
+                value: object = "Organisation"
+            elif column == "unattributed":
+                value = unattributed
             else:
-                value = record.get(column)
+                value = record.get(_NAMES.get(column, column))
             if column in _ROUNDING and value is not None:
                 value = round(float(value), _ROUNDING[column])
             row.append("" if value is None else value)
         row.append(closed)
         rows.append(row)
-    return [*EXPORT_COLUMNS, CLOSED_COLUMN], rows
+    return [*naming, *METRIC_EXPORT_COLUMNS, CLOSED_COLUMN], rows
