@@ -90,6 +90,8 @@ class LeadershipPack:
     open_disputes: int
     unattributed: int
     generated: str
+    #: Which clock the organisation's first-reply and resolution figures used.
+    clocks: str = ""
 
 
 #: Organisation metrics shown in the pack and the team comparison, with their columns.
@@ -257,4 +259,8 @@ def leadership_pack(
         open_disputes=open_disputes,
         unattributed=int(current.organisation.get("unattributed") or 0),
         generated=generated_at.astimezone(tz).strftime("%d %b %Y, %H:%M"),
+        clocks=metrics.durations_words(
+            current.organisation.get("first_response_clock"),
+            current.organisation.get("resolution_clock"),
+        ),
     )

@@ -57,9 +57,13 @@ def scores_compute(month: str, output: str) -> None:
         click.echo(csv_text(header, rows), nl=False)
         return
     click.echo(text_table(header, rows))
+    clocks = metrics.durations_words(
+        scores.organisation.get("first_response_clock"),
+        scores.organisation.get("resolution_clock"),
+    )
     click.echo(
-        f"\n{len(rows)} rep(s); {asked} in {ticket_queries.org_timezone().key}; "
-        f"durations in {ticket_queries.get_clock().label}."
+        f"\n{len(rows)} rep(s); {asked} in {ticket_queries.org_timezone().key}."
+        + (f" {clocks}" if clocks else "")
     )
     if scores.is_closed:
         click.echo(

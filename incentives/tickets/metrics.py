@@ -45,7 +45,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -264,6 +264,15 @@ CLOCK_WORDS = {
 def clock_words(label: object) -> str:
     """A figure's clock in words ("business hours"); "" when no duration was measured."""
     return CLOCK_WORDS.get(label, "") if isinstance(label, str) else ""
+
+
+def combined_clock(labels: Iterable[object]) -> str | None:
+    """The clock label of figures made of several rows' (``None`` and NaN are rows with no
+    duration): their one clock, else :data:`MIXED`."""
+    found = {label for label in labels if isinstance(label, str)}
+    if not found:
+        return None
+    return found.pop() if len(found) == 1 else MIXED
 
 
 def durations_words(first_response_clock: object, resolution_clock: object) -> str:
