@@ -389,7 +389,8 @@ def agent_upload() -> Any:
     except ImportRejected as e:
         db.session.rollback()
         form.file.errors.append(e.message)
-        return _agent_page(upload=form, report=error_report(e.row_errors)), 400
+        report = error_report(e.row_errors) if e.row_errors else None
+        return _agent_page(upload=form, report=report), 400
     if outcome.dry_run:
         db.session.rollback()
         return _agent_page(upload=form, outcome=outcome)
