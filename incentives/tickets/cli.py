@@ -137,6 +137,9 @@ def agents_map(file: Path, dry_run: bool) -> None:
         db.session.rollback()
     else:
         db.session.commit()
+    if outcome.warm_up is not None and jobs.backend() == "thread":
+        # A job in a thread of this command would stop when it exits: see it through.
+        jobs.wait(outcome.warm_up.id)
     agents = f"{outcome.rows} agent{'s' if outcome.rows != 1 else ''}"
     if dry_run:
         click.secho(

@@ -583,6 +583,8 @@ class AgentMapOutcome:
     changed: int
     unchanged: int
     dry_run: bool = False
+    #: The job computing the month figures ahead after the change (``None``: no change).
+    warm_up: jobs.Job | None = None
 
 
 def accept_suggestions(*, shown: str, by: Actor) -> AgentMapOutcome:
@@ -633,8 +635,8 @@ def accept_suggestions(*, shown: str, by: Actor) -> AgentMapOutcome:
         data={"agents": {s.agent_id: s.rep_id for s in suggestions}},
     )
     db.session.flush()
-    warm_up_recent_metrics(by=by)
-    return AgentMapOutcome(len(suggestions), len(suggestions), 0)
+    job = warm_up_recent_metrics(by=by)
+    return AgentMapOutcome(len(suggestions), len(suggestions), 0, warm_up=job)
 
 
 def map_agents_from_file(
@@ -687,18 +689,18 @@ def map_agents_from_file(
         changed += _set_mapping(
             agents[r.agent_key], rep=rep, by=by, how=f" (from {filename})"
         )
-    outcome = AgentMapOutcome(len(rows), changed, len(rows) - changed, dry_run)
+    job = None
     if changed and not dry_run:
         audit.record(
             by,
             "tickets.agent_map_file",
             summary=f"{filename}: {changed} agent mapping"
-            f"{'s' if changed != 1 else ''} changed, {outcome.unchanged} unchanged",
+            f"{'s' if changed != 1 else ''} changed, {len(rows) - changed} unchanged",
             data={"filename": filename, "rows": len(rows), "changed": changed},
         )
         db.session.flush()
-        warm_up_recent_metrics(by=by)
-    return outcome
+        job = warm_up_recent_metrics(by=by)
+    return AgentMapOutcome(len(rows), changed, len(rows) - changed, dry_run, job)
 
 
 def _rejected(filename: str, problems: int) -> str:
