@@ -25,7 +25,8 @@ RULES_MODULES: tuple[str, ...] = (
     "training/assignments.py",
     "training/authority.py",
     "training/scenarios.py",
-    # incentives/tickets: reading exports, the clock, month metrics
+    # incentives/tickets: reading exports, the clock, month metrics, matching agents
+    "incentives/tickets/agent_matching.py",
     "incentives/tickets/cells.py",
     "incentives/tickets/clock.py",
     "incentives/tickets/columnar.py",

@@ -87,3 +87,15 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     for row in rows:
         writer.writerow([safe_cell("" if v is None else v) for v in row])
     return buffer.getvalue()
+
+
+def text_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Rows as a plain-text table for a terminal: columns padded to their widest cell."""
+    cells = [[str(h) for h in header]] + [
+        ["" if v is None else str(v) for v in row] for row in rows
+    ]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+        for line in cells
+    )

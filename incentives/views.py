@@ -75,6 +75,12 @@ def metric_value(value: Any, column: str) -> str:
     return metrics.format_value(column, value)
 
 
+@bp.app_template_global("durations_words")
+def durations_words(first_response_clock: Any, resolution_clock: Any) -> str:
+    """Which clock first-reply and resolution figures were measured on, in a sentence."""
+    return metrics.durations_words(first_response_clock, resolution_clock)
+
+
 @bp.app_template_filter("channel_label")
 def channel_label(value: str) -> str:
     return Channel(value).label if value in set(Channel) else str(value)

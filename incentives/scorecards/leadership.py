@@ -128,6 +128,8 @@ class LeadershipPack:
     trend_months: int
     mover_min_points: float
     validity_from: int
+    #: Which clock the organisation's first-reply and resolution figures used.
+    clocks: str = ""
 
 
 #: Organisation metrics shown in the pack and the team comparison, with their columns.
@@ -386,6 +388,10 @@ def leadership_pack(
         validity_shown=validity is not None
         and validity.has_figures
         and validity.n >= VALIDITY_TABLE_FROM,
+        clocks=metrics.durations_words(
+            current.organisation.get("first_response_clock"),
+            current.organisation.get("resolution_clock"),
+        ),
     )
 
 

@@ -65,6 +65,8 @@ class LineView:
     trend: Markup
     #: How a value worse than its threshold is marked ("below" or "over threshold").
     missed: str = "below threshold"
+    #: The clock a duration was measured on ("business hours"); "" for other metrics.
+    clock: str = ""
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,16 @@ def _guides(line: MetricLine) -> list[charts.Guide]:
     return guides
 
 
-def _line_view(line: MetricLine, history: Sequence[float | None]) -> LineView:
+#: The scored metrics that are durations, and the column naming the clock of each.
+DURATION_CLOCKS = {
+    "first_response_median_min": "first_response_clock",
+    "resolution_median_h": "resolution_clock",
+}
+
+
+def _line_view(
+    line: MetricLine, history: Sequence[float | None], figures: Mapping[str, object]
+) -> LineView:
     fmt = plans.format_metric
     values = [v for v in history if v is not None] + [line.threshold, line.target]
     low, high = min(values), max(values)
@@ -160,6 +171,7 @@ def _line_view(line: MetricLine, history: Sequence[float | None]) -> LineView:
         missed=missed_threshold_text(line.direction),
         missing=line.value is None,
         note=line.note,
+        clock=metrics.clock_words(figures.get(DURATION_CLOCKS.get(line.metric, ""))),
         trend=charts.sparkline(
             list(history),
             minimum=low,
@@ -241,8 +253,9 @@ def rep_card(
             if rep_id in rank_map
             else "—"
         )
+        figures = current.metrics.get(rep_id, {})
         lines = tuple(
-            _line_view(line, _metric_history(line.metric, rep_id, history))
+            _line_view(line, _metric_history(line.metric, rep_id, history), figures)
             for line in score.lines
         )
     else:

@@ -68,6 +68,9 @@ class TeamCard:
     trend: Markup
     open_disputes: int
     generated: str
+    #: Which clock the team's first-reply and resolution figures used, in a sentence ("":
+    #: the plan shows neither, or neither was measured).
+    clocks: str = ""
 
 
 def team_card(
@@ -161,4 +164,20 @@ def team_card(
         trend=score_chart(points, plan, f"{team_name}: average score by month"),
         open_disputes=open_disputes,
         generated=generated_at.astimezone(tz).strftime("%d %b %Y, %H:%M"),
+        clocks=_clocks(current, members, {t.metric for t in terms}),
+    )
+
+
+def _clocks(current: MonthScores, members: Sequence[int], shown: set[str]) -> str:
+    """The clocks of the durations the card shows, over its reps' figures."""
+    figures = [current.metrics.get(rep_id, {}) for rep_id in members]
+
+    def clock(metric: str, column: str) -> str | None:
+        if metric not in shown:
+            return None
+        return metrics.combined_clock(f.get(column) for f in figures)
+
+    return metrics.durations_words(
+        clock("first_response_median_min", "first_response_clock"),
+        clock("resolution_median_h", "resolution_clock"),
     )

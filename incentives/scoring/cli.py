@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from core import jobs
 from core.db import db
 from core.errors import Conflict, InvalidInput
-from core.tabular import csv_text
+from core.tabular import csv_text, text_table
 from incentives.scoring import (
     month_plans,
     operations,
@@ -57,16 +57,14 @@ def scores_compute(month: str, output: str) -> None:
     if output == "csv":
         click.echo(csv_text(header, rows), nl=False)
         return
-    widths = [
-        max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(h)
-        for i, h in enumerate(header)
-    ]
-    click.echo("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
-    for row in rows:
-        click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)))
+    click.echo(text_table(header, rows))
+    clocks = metrics.durations_words(
+        scores.organisation.get("first_response_clock"),
+        scores.organisation.get("resolution_clock"),
+    )
     click.echo(
-        f"\n{len(rows)} rep(s); {asked} in {ticket_queries.org_timezone().key}; "
-        f"durations in {ticket_queries.get_clock().label}."
+        f"\n{len(rows)} rep(s); {asked} in {ticket_queries.org_timezone().key}."
+        + (f" {clocks}" if clocks else "")
     )
     if scores.is_closed:
         click.echo(

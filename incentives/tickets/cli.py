@@ -1,4 +1,5 @@
-"""Ticket commands: ``tickets import`` and ``tickets sync``."""
+"""Ticket commands: ``tickets import``, ``tickets sync``, ``agents map`` and
+``metrics show``."""
 
 from __future__ import annotations
 
@@ -11,8 +12,12 @@ from flask.cli import AppGroup
 
 from core import jobs
 from core.db import db
-from core.errors import Conflict, InvalidInput
-from incentives.tickets import helpdesk_api, operations, queries, sync
+from core.errors import Conflict, ImportRejected, InvalidInput
+from core.tabular import csv_text, text_table
+from incentives import month_cache
+from incentives.tickets import helpdesk_api, metrics, operations, queries, sync
+from incentives.tickets.month_metrics import MonthMetrics
+from incentives.tickets.months import InvalidMonth, Month
 from incentives.tickets.operations import ImportOutcome
 from incentives.tickets.sources import Source
 
@@ -189,4 +194,149 @@ def _report(outcome: ImportOutcome) -> None:
         )
 
 
-COMMANDS: list[click.Command] = [tickets_cli]
+agents_cli = AppGroup("agents", help="Link helpdesk agents to reps.")
+
+
+@agents_cli.command("map")
+@click.option(
+    "--file",
+    "file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV with columns agent and rep_email (a rep's login e-mail or 'not a rep').",
+)
+@click.option("--dry-run", is_flag=True, help="Check and count only; change nothing.")
+def agents_map(file: Path, dry_run: bool) -> None:
+    """Link the agents listed in a CSV file to their reps, as the Agents page's upload
+    does. A file with any bad row changes nothing; the same file twice changes nothing
+    the second time."""
+    try:
+        outcome = operations.map_agents_from_file(
+            file.read_bytes(), filename=file.name, by="cli", dry_run=dry_run
+        )
+    except ImportRejected as e:
+        db.session.rollback()
+        for error in e.row_errors:
+            click.echo(f"  {error}", err=True)
+        raise click.ClickException(e.message) from e
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    if outcome.warm_up is not None and jobs.backend() == "thread":
+        # A job in a thread of this command would stop when it exits: see it through.
+        jobs.wait(outcome.warm_up.id)
+    agents = f"{outcome.rows} agent{'s' if outcome.rows != 1 else ''}"
+    if dry_run:
+        click.secho(
+            f"Dry run, nothing changed: {file.name} lists {agents}; "
+            f"{outcome.changed} would be mapped, {outcome.unchanged} already are.",
+            fg="yellow",
+        )
+    else:
+        click.secho(
+            f"{file.name}: {agents} — {outcome.changed} mapped, "
+            f"{outcome.unchanged} already as the file says.",
+            fg="green",
+        )
+
+
+metrics_cli = AppGroup("metrics", help="A month's figures, as every page shows them.")
+
+#: What ``metrics show --by`` reads at each level, and how a table's last line counts it.
+LEVELS = {
+    "organisation": ("organisation", "organisation"),
+    "team": ("team", "teams"),
+    "group": ("helpdesk group", "helpdesk groups"),
+    "rep": ("rep", "reps"),
+}
+
+
+@metrics_cli.command("show")
+@click.option("--month", required=True, help="The month, as YYYY-MM.")
+@click.option(
+    "--by",
+    type=click.Choice(list(LEVELS)),
+    default="organisation",
+    show_default=True,
+    help="One row for the organisation, or one per team, helpdesk group or rep.",
+)
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["table", "csv"]),
+    default="table",
+    show_default=True,
+)
+def metrics_show(month: str, by: str, output: str) -> None:
+    """Print MONTH's figures: solved, first reply, resolution, timely, CSAT, NPS, reopened,
+    reviews answered, and the clock each duration was measured on.
+
+    The same figures as the metrics page, its CSV and the API: a closed month's as it was
+    closed, an open month's with accepted disputes applied. Rates are fractions (0-1).
+    """
+    try:
+        asked = Month.parse(month)
+    except InvalidMonth as e:
+        raise click.BadParameter(str(e), param_hint="--month") from e
+    figures = month_cache.month_figures(asked)
+    if figures.closed_on is None and not figures.has_tickets:
+        raise click.BadParameter(_no_figures(asked), param_hint="--month")
+    header, rows = _level_rows(figures, by)
+    if output == "csv":
+        click.echo(csv_text(header, rows), nl=False)
+        return
+    click.echo(text_table(header, rows))
+    one, many = LEVELS[by]
+    organisation = figures.organisation
+    clocks = (
+        metrics.durations_words(
+            organisation.get("first_response_clock"),
+            organisation.get("resolution_clock"),
+        )
+        if organisation is not None
+        else ""
+    )
+    click.echo(
+        f"\n{len(rows)} {one if len(rows) == 1 else many}; {metrics.month_label(asked)} "
+        f"in {queries.org_timezone().key}; rates are fractions (0-1)."
+        + (f" {clocks}" if clocks else "")
+    )
+    click.echo(
+        f"{figures.closed_label}: the figures kept at close."
+        if figures.closed_on is not None
+        else "Open: the figures as they stand now."
+    )
+
+
+def _level_rows(figures: MonthMetrics, by: str) -> tuple[list[str], list[list[object]]]:
+    closed = figures.closed_label
+    if by == "organisation":
+        if figures.organisation is None:
+            raise click.ClickException("This month's figures hold no organisation row.")
+        return queries.level_export_rows(
+            figures.organisation.to_frame().T,
+            level=by,
+            closed=closed,
+            unattributed=figures.unattributed,
+        )
+    if by == "group" and figures.groups is None:
+        raise click.ClickException(
+            f"{metrics.month_label(figures.month)} was closed before helpdesk groups were "
+            "kept with a close: show it --by team, rep or organisation."
+        )
+    table = {"team": figures.teams, "group": figures.groups, "rep": figures.reps}[by]
+    return queries.level_export_rows(table, level=by, closed=closed)  # type: ignore[arg-type]
+
+
+def _no_figures(month: Month) -> str:
+    months = queries.months_with_tickets()
+    known = (
+        f"months with tickets: {months[-1]} to {months[0]}"
+        if months
+        else "no ticket has been imported yet"
+    )
+    return f"no ticket was solved in {metrics.month_label(month)} ({known})."
+
+
+COMMANDS: list[click.Command] = [tickets_cli, agents_cli, metrics_cli]

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    HiddenField,
     IntegerField,
     StringField,
     SubmitField,
@@ -79,6 +80,25 @@ class AgentMapForm(FlaskForm):
                 (NOT_A_REP, "Not a rep (bot, team lead...)"),
             ]
         )
+
+
+class AgentSuggestionsForm(FlaskForm):
+    """Accept every suggested mapping at once; ``shown`` fingerprints those the page showed."""
+
+    shown = HiddenField(validators=[DataRequired()])
+    submit = SubmitField("Accept all suggested")
+
+
+class AgentMapUploadForm(FlaskForm):
+    """An agent-to-rep CSV file: ``agent,rep_email`` ("not a rep" for bots and leads)."""
+
+    file = FileField(
+        "Agent-to-rep file (CSV)",
+        validators=[FileRequired("Choose the CSV file of agents and rep e-mails.")],
+        render_kw={"accept": ".csv,.txt,text/csv"},
+    )
+    dry_run = BooleanField("Check only: report what would change and change nothing")
+    submit = SubmitField("Map agents from file")
 
 
 def agent_form_prefix(agent_id: int) -> str:

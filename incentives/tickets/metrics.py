@@ -45,7 +45,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -281,6 +281,46 @@ def clock_for(hours: WeeklyHours | None) -> Clock:
     return (
         Clock.BUSINESS if hours is not None and hours.is_open_at_all else Clock.CALENDAR
     )
+
+
+#: How each clock label of the figures (``first_response_clock``, ``resolution_clock``) reads.
+CLOCK_WORDS = {
+    Clock.CALENDAR.value: "calendar time",
+    Clock.BUSINESS.value: "business hours",
+    MIXED: "partly business hours, partly calendar time",
+}
+
+
+def clock_words(label: object) -> str:
+    """A figure's clock in words ("business hours"); "" when no duration was measured."""
+    return CLOCK_WORDS.get(label, "") if isinstance(label, str) else ""
+
+
+def combined_clock(labels: Iterable[object]) -> str | None:
+    """The clock label of figures made of several rows' (``None`` and NaN are rows with no
+    duration): their one clock, else :data:`MIXED`."""
+    found = {label for label in labels if isinstance(label, str)}
+    if not found:
+        return None
+    return found.pop() if len(found) == 1 else MIXED
+
+
+def durations_words(first_response_clock: object, resolution_clock: object) -> str:
+    """Which clock the first-reply and resolution figures were measured on, in a sentence:
+    "First reply in business hours; resolution in calendar time." ("" when neither was
+    measured)."""
+    first, resolution = clock_words(first_response_clock), clock_words(resolution_clock)
+    if first and first == resolution:
+        return f"First reply and resolution in {first}."
+    parts = [
+        f"{name} in {words}"
+        for name, words in (("first reply", first), ("resolution", resolution))
+        if words
+    ]
+    if not parts:
+        return ""
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
 
 
 def measure_tickets(

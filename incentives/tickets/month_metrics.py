@@ -60,6 +60,21 @@ class MonthMetrics:
             return ""
         return closed_label(self.closed_on, self.closed_by)
 
+    @property
+    def duration_clocks(self) -> tuple[str | None, str | None]:
+        """The clocks the first-reply and resolution figures shown were measured on
+        (``calendar``, ``business``, ``mixed`` or ``None``): the organisation's when it
+        is part of these figures, else those of the reps' rows together."""
+        if self.organisation is not None:
+            return (
+                metrics.combined_clock([self.organisation.get("first_response_clock")]),
+                metrics.combined_clock([self.organisation.get("resolution_clock")]),
+            )
+        return (
+            metrics.combined_clock(self.reps.get("first_response_clock", ())),
+            metrics.combined_clock(self.reps.get("resolution_clock", ())),
+        )
+
     @cached_property
     def rep_rows(self) -> dict[int, dict[str, Any]]:
         """Each rep's metrics (``metrics.METRIC_COLUMNS``) as a plain dict, made once:

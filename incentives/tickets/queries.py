@@ -34,7 +34,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from core.access import Role, Viewer
 from core.db import db
 from core.people import Team, User, UserRole
-from incentives.tickets import metrics
+from incentives.tickets import agent_matching, metrics
+from incentives.tickets.agent_matching import AgentCandidate, RepCandidate, Suggestion
 from incentives.tickets.clock import Clock, WeeklyHours
 from incentives.tickets.metrics import DEFAULT_SLA_TARGETS, SlaTarget
 from incentives.tickets.models import (
@@ -248,7 +249,8 @@ def load_tickets(
     """Tickets solved in ``[start, end)`` as ``metrics.TICKET_COLUMNS``.
 
     :param rep_ids: only tickets of these reps (``None``: all tickets, unattributed too).
-    :param unattributed_only: only tickets no rep is credited with.
+    :param unattributed_only: only tickets no rep is credited with and no agent marked
+        "not a rep" handled (those are counted by :func:`count_not_a_rep_tickets`).
     :param details: add ``source``, ``external_id``, ``tags`` and ``agent_label``.
     """
     stmt = _ticket_select(details=details).where(
@@ -267,9 +269,16 @@ def load_tickets(
     if unattributed_only:
         # By agent, not by joined rep: the (agent_id, solved_at) index then finds the few
         # unattributed tickets instead of the month's every ticket being read to drop them.
+        # Agents marked "not a rep" are no one to link: their tickets are left out.
         unmapped = list(
             db.session.scalars(
-                select(TicketAgent.id).where(TicketAgent.rep_id.is_(None))
+                select(TicketAgent.id).where(
+                    TicketAgent.rep_id.is_(None),
+                    or_(
+                        TicketAgent.match.is_(None),
+                        TicketAgent.match != AgentMatch.NOT_A_REP,
+                    ),
+                )
             )
         )
         no_rep = Ticket.agent_id.is_(None)
@@ -465,6 +474,73 @@ def count_unknown_agents() -> int:
     )
 
 
+def count_not_a_rep_tickets(start: dt.datetime, end: dt.datetime) -> int:
+    """Tickets solved in ``[start, end)`` by agents marked "not a rep" (bots, leads)."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Ticket)
+            .join(TicketAgent, TicketAgent.id == Ticket.agent_id)
+            .where(
+                TicketAgent.match == AgentMatch.NOT_A_REP,
+                Ticket.solved_at >= start,
+                Ticket.solved_at < end,
+            )
+        )
+        or 0
+    )
+
+
+def active_reps() -> list[RepCandidate]:
+    """Every active rep, as :mod:`agent_matching` compares them."""
+    rows = db.session.execute(
+        select(User.id, User.name, User.email)
+        .join(UserRole, (UserRole.user_id == User.id) & (UserRole.role == Role.REP))
+        .where(User.is_active.is_(True))
+        .order_by(User.id)
+    )
+    return [RepCandidate(id_, name, email) for id_, name, email in rows]
+
+
+def agent_suggestions() -> list[Suggestion]:
+    """The rep suggested for each agent not linked to anyone (same e-mail, else the one
+    rep of the same name), in the agents page's order."""
+    agents = [
+        AgentCandidate(agent_id, key, label)
+        for agent_id, key, label in db.session.execute(
+            select(TicketAgent.id, TicketAgent.key, TicketAgent.label)
+            .where(TicketAgent.match.is_(None))
+            .order_by(TicketAgent.id)
+        )
+    ]
+    if not agents:
+        return []
+    return agent_matching.suggest(agents, active_reps())
+
+
+def active_reps_by_email(emails: list[str]) -> dict[str, User]:
+    """Active reps by (lower-case) login e-mail, for the e-mails given."""
+    found: dict[str, User] = {}
+    for start in range(0, len(emails), IN_BATCH):
+        found.update(
+            {
+                user.email: user
+                for user in db.session.scalars(
+                    select(User)
+                    .join(
+                        UserRole,
+                        and_(UserRole.user_id == User.id, UserRole.role == Role.REP),
+                    )
+                    .where(
+                        User.email.in_(emails[start : start + IN_BATCH]),
+                        User.is_active.is_(True),
+                    )
+                )
+            }
+        )
+    return found
+
+
 def query_imports() -> Select:
     return select(TicketImport).order_by(TicketImport.id.desc())
 
@@ -540,6 +616,8 @@ EXPORT_COLUMNS = [
     "first_response_clock",
     "resolution_clock",
 ]
+#: The metric columns of every export, after the columns naming the row.
+METRIC_EXPORT_COLUMNS = EXPORT_COLUMNS[3:]
 _ROUNDING = {
     "first_response_median_min": 1,
     "resolution_median_h": 2,
@@ -560,21 +638,53 @@ def export_rows(
 ) -> tuple[list[str], list[list[object]]]:
     """Rep metrics as CSV rows (rates as fractions 0-1; blank when there is no value),
     each ending with ``closed`` ("Closed on 3 June 2026 by Helen Carter", or "")."""
+    return level_export_rows(reps, level="rep", closed=closed)
+
+
+#: The levels a month's figures are read at, and the columns that name each row.
+EXPORT_LEVELS: dict[str, list[str]] = {
+    "rep": EXPORT_COLUMNS[:3],
+    "team": ["team"],
+    "group": ["group"],
+    "organisation": ["organisation", "unattributed"],
+}
+#: Where each naming column's value is in a figures row (:func:`metric_records`).
+_NAMES = {
+    "rep_email": "email",
+    "rep_name": "name",
+    "team": "team_name",
+    "group": "group_name",
+}
+
+
+def level_export_rows(
+    table: pd.DataFrame, *, level: str, closed: str = "", unattributed: int = 0
+) -> tuple[list[str], list[list[object]]]:
+    """A level of a month's figures as CSV rows: the columns naming each row (see
+    :data:`EXPORT_LEVELS`), the metrics as :func:`export_rows` writes them, ``closed``.
+
+    :param table: ``MonthMetrics.reps``, ``teams`` or ``groups``, or the organisation's
+        row as a one-row frame.
+    :param unattributed: the organisation's tickets credited to no rep.
+    """
+    naming = EXPORT_LEVELS[level]
+    order = {"rep": "email", "team": "team_name", "group": "group_name"}.get(level)
+    records = metric_records(table)
+    if order is not None:
+        records.sort(key=lambda r: str(r.get(order) or "").casefold())
     rows = []
-    for record in metric_records(reps.sort_values("email")):
+    for record in records:
         row: list[object] = []
-        for column in EXPORT_COLUMNS:
-            if column == "rep_email":
-                value = record.get("email")
-            elif column == "rep_name":
-                value = record.get("name")
-            elif column == "team":
-                value = record.get("team_name")
+        for column in naming + METRIC_EXPORT_COLUMNS:
+            if column == "organisation":
+                value: object = "Organisation"
+            elif column == "unattributed":
+                value = unattributed
             else:
-                value = record.get(column)
+                value = record.get(_NAMES.get(column, column))
             if column in _ROUNDING and value is not None:
                 value = round(float(value), _ROUNDING[column])
             row.append("" if value is None else value)
         row.append(closed)
         rows.append(row)
-    return [*EXPORT_COLUMNS, CLOSED_COLUMN], rows
+    return [*naming, *METRIC_EXPORT_COLUMNS, CLOSED_COLUMN], rows

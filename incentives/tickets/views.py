@@ -22,19 +22,28 @@ from core.access import Role, can_see_rep
 from core.auth import current_viewer, role_required
 from core.db import db
 from core.downloads import csv_response
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, ImportRejected, InvalidInput
 from core.forms import ConfirmForm, populate_errors
 from core.pagination import Page, page_bounds
 from core.params import choice_arg, id_arg, page_arg
 from core.people import User
 from core.settings import get_setting
+from core.tabular import ErrorReport, error_report
 from incentives import month_cache
 from incentives.scoring import queries as scoring_queries
-from incentives.tickets import metrics, month_metrics, operations, queries
+from incentives.tickets import (
+    agent_matching,
+    metrics,
+    month_metrics,
+    operations,
+    queries,
+)
 from incentives.tickets.clock import WEEKDAYS, format_clock_time
 from incentives.tickets.forms import (
     NOT_A_REP,
     AgentMapForm,
+    AgentMapUploadForm,
+    AgentSuggestionsForm,
     OpeningHoursForm,
     TicketUploadForm,
     agent_form_prefix,
@@ -170,9 +179,11 @@ def rep_tickets(rep_id: int) -> Any:
 def unattributed_tickets() -> Any:
     month = chosen_month()
     tickets = month_metrics.ticket_rows(month, rep_id=None)
+    bounds = metrics.month_bounds(month, queries.org_timezone())
     return render_template(
         "incentives/unattributed_tickets.html",
         month=month,
+        not_a_rep=queries.count_not_a_rep_tickets(*bounds),
         page=frame_page(tickets, page_arg()),
         **month_steps(month),
     )
@@ -303,16 +314,96 @@ def _after_import(outcome: operations.ImportOutcome) -> Any:
 @bp.route("/agents")
 @role_required(Role.ADMIN)
 def agent_list() -> Any:
+    return _agent_page()
+
+
+def _agent_page(
+    upload: AgentMapUploadForm | None = None,
+    report: ErrorReport | None = None,
+    outcome: operations.AgentMapOutcome | None = None,
+) -> str:
     reps = queries.rep_choices()
-    unknown = queries.list_agents(unknown=True)
+    names = dict(reps)
+    suggestions = {s.agent_id: s for s in queries.agent_suggestions()}
+    rows = []
+    for row in queries.list_agents(unknown=True):
+        form = AgentMapForm(
+            formdata=None, prefix=agent_form_prefix(row.agent.id), reps=reps
+        )
+        suggestion = suggestions.get(row.agent.id)
+        if suggestion is not None:
+            form.rep_id.data = suggestion.rep_id
+        rows.append((row, form, suggestion))
     return render_template(
         "incentives/agent_list.html",
-        unknown=[
-            (row, AgentMapForm(prefix=agent_form_prefix(row.agent.id), reps=reps))
-            for row in unknown
-        ],
+        unknown=rows,
+        suggested=len(suggestions),
+        rep_names=names,
+        accept_form=AgentSuggestionsForm(
+            formdata=None, shown=agent_matching.fingerprint(suggestions.values())
+        ),
+        upload_form=upload or AgentMapUploadForm(formdata=None),
+        report=report,
+        outcome=outcome,
+        map_limit_mb=agent_matching.MAX_MAP_BYTES // 1_000_000,
         mapped=queries.list_agents(unknown=False),
         confirm_form=ConfirmForm(),
+    )
+
+
+@bp.route("/agents/accept-suggested", methods=["POST"])
+@role_required(Role.ADMIN)
+def agent_accept_suggested() -> Any:
+    form = AgentSuggestionsForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        outcome = operations.accept_suggestions(shown=form.shown.data, by=me())
+    except (InvalidInput, Conflict) as e:
+        db.session.rollback()
+        flash(e.message, "error")
+    else:
+        db.session.commit()
+        flash(
+            f"{outcome.changed} suggested mapping{'s' if outcome.changed != 1 else ''} "
+            "accepted; their tickets follow.",
+            "success",
+        )
+    return redirect(url_for("incentives.agent_list"))
+
+
+@bp.route("/agents/upload", methods=["POST"])
+@role_required(Role.ADMIN)
+def agent_upload() -> Any:
+    form = AgentMapUploadForm()
+    if not form.validate_on_submit():
+        return _agent_page(upload=form), 400
+    data = form.file.data.read(agent_matching.MAX_MAP_BYTES + 1)
+    try:
+        outcome = operations.map_agents_from_file(
+            data,
+            filename=form.file.data.filename or "agents.csv",
+            by=me(),
+            dry_run=form.dry_run.data,
+        )
+    except ImportRejected as e:
+        db.session.rollback()
+        form.file.errors.append(e.message)
+        report = error_report(e.row_errors) if e.row_errors else None
+        return _agent_page(upload=form, report=report), 400
+    if outcome.dry_run:
+        db.session.rollback()
+        return _agent_page(upload=form, outcome=outcome)
+    db.session.commit()
+    flash(_map_outcome_words(outcome), "success")
+    return redirect(url_for("incentives.agent_list"))
+
+
+def _map_outcome_words(outcome: operations.AgentMapOutcome) -> str:
+    rows = f"{outcome.rows} agent{'s' if outcome.rows != 1 else ''}"
+    return (
+        f"{rows} in the file: {outcome.changed} mapped, "
+        f"{outcome.unchanged} already as the file says."
     )
 
 

@@ -80,6 +80,10 @@ def _uploads(opening_id: int) -> list[tuple[str, dict[str, Any]]]:
             "/incentives/plans/import",
             {"file": (io.BytesIO(b"name: x\n" + b"#" * LIMIT), "plan.yaml")},
         ),
+        (
+            "/incentives/agents/upload",
+            {"file": (io.BytesIO(b"agent,rep_email\n" + b"#" * LIMIT), "agents.csv")},
+        ),
     ]
 
 

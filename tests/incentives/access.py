@@ -130,6 +130,10 @@ MATRIX: dict[str, Access] = {
         data=lambda w: {f"agent{w.extra['incentives_agent']}-rep_id": w.rep.id},
     ),
     "incentives.agent_unmap": Access(ADMIN, lambda w: _agent(w) + "/unmap", "POST"),
+    "incentives.agent_accept_suggested": Access(
+        ADMIN, "/incentives/agents/accept-suggested", "POST", data={"shown": "x"}
+    ),
+    "incentives.agent_upload": Access(ADMIN, "/incentives/agents/upload", "POST"),
     "incentives.sla_edit": Access(ADMIN, "/incentives/sla"),
     "incentives.hours_edit": Access(ADMIN, "/incentives/opening-hours"),
     "incentives.score_list": Access(METRICS, f"/incentives/scores?month={MONTH}"),
