@@ -255,7 +255,7 @@ def import_new() -> Any:
                     form, e if isinstance(e, InvalidInput) else InvalidInput(e.message)
                 )
             else:
-                if outcome.dry_run:
+                if form.dry_run.data:  # checked only, good file or bad: nothing kept
                     db.session.rollback()
                 else:
                     db.session.commit()

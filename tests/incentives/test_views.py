@@ -323,6 +323,50 @@ def test_a_dry_run_reports_without_writing(org, login_as, app) -> None:
         ) == before
 
 
+def test_a_dry_run_of_a_bad_file_shows_the_report_and_records_nothing(
+    org, login_as, app
+) -> None:
+    client = login_as(org["admin"])
+    with app.app_context():
+        before = (
+            ticket_count(),
+            db.session.scalar(select(func.count()).select_from(TicketImport)),
+        )
+    response = upload(client, "frontline_bad_rows.csv", dry_run="y")
+    assert response.status_code == 200
+    page = text(response)
+    assert "Nothing was imported from frontline_bad_rows.csv." in page
+    assert "9 problems found" in page
+    assert "ticket id already on row 2" in page
+    assert "This was a check only: nothing was recorded." in page
+    with app.app_context():
+        assert (
+            ticket_count(),
+            db.session.scalar(select(func.count()).select_from(TicketImport)),
+        ) == before
+
+
+def test_a_dry_run_of_a_bad_file_answers_the_upload_script_with_the_report(
+    org, login_as
+) -> None:
+    client = login_as(org["admin"])
+    response = client.post(
+        "/incentives/imports/new",
+        data={
+            "csrf_token": csrf_token(client, "/incentives/imports/new"),
+            "file_format": "frontline",
+            "dry_run": "y",
+            "file": (
+                io.BytesIO((DATA / "frontline_bad_rows.csv").read_bytes()),
+                "bad.csv",
+            ),
+        },
+        headers={"X-Requested-With": "XMLHttpRequest"},
+    )
+    assert response.status_code == 200
+    assert "ticket id already on row 2" in response.get_json()["html"]
+
+
 def test_the_upload_script_gets_json(org, login_as) -> None:
     client = login_as(org["admin"])
     token = csrf_token(client, "/incentives/imports/new")
