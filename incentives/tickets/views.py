@@ -286,9 +286,15 @@ def _after_import(outcome: operations.ImportOutcome) -> Any:
             "Nothing was imported: fix the rows listed below and upload again.", "error"
         )
     else:
+        count = len(outcome.warnings)
         flash(
             f"Imported {outcome.filename}: {outcome.inserted} new, "
-            f"{outcome.updated} updated, {outcome.unchanged} unchanged.",
+            f"{outcome.updated} updated, {outcome.unchanged} unchanged."
+            + (
+                f" {count} thing{'s' if count != 1 else ''} to check below."
+                if count
+                else ""
+            ),
             "success",
         )
     location = url_for("incentives.import_detail", import_id=outcome.record.id)

@@ -290,6 +290,18 @@ def test_an_admin_uploads_a_file_and_lands_on_its_import(org, login_as, app) -> 
         )
 
 
+def test_an_imported_file_s_page_lists_its_warnings(org, login_as) -> None:
+    client = login_as(org["admin"])
+    response = upload(client, "frontline_tickets.csv")
+    page = text(client.get(response.headers["Location"]))
+    assert "3 things to check below." in page
+    assert "1 ticket has no solve time: it counts in no month" in page
+    again = text(
+        client.get(upload(client, "frontline_tickets.csv").headers["Location"])
+    )
+    assert "This same file was imported before" in again
+
+
 def test_a_rejected_upload_shows_the_report_and_imports_nothing(
     org, login_as, app
 ) -> None:
@@ -316,6 +328,11 @@ def test_a_dry_run_reports_without_writing(org, login_as, app) -> None:
     assert response.status_code == 200
     assert "Check only — nothing was written." in text(response)
     assert "add <strong>5</strong> new tickets" in text(response)
+    page = text(response)
+    assert "Check before trusting the month's figures (3):" in page
+    assert "1 ticket has no solve time" in page
+    assert "1 ticket has no agent" in page
+    assert "2 agents appear for the first time" in page
     with app.app_context():
         assert (
             ticket_count(),
