@@ -241,11 +241,11 @@ def _broken_rows(data: bytes, delimiter: str, encoding: str) -> BrokenRows:
             reason = (
                 f"this row has {count} cells but the header has {wanted} "
                 "(a separator or quote out of place?)"
-            )
+            )  # more than one cell, always
             errors[row] = RowError(row, "", "", reason)
             rows.add(row)
             continue
-        parts = _split_row(cells, record, wanted)
+        parts = _split_row(cells, layout.breaks, record, wanted)
         if parts is not None:
             first, last = parts
             errors[first + 1] = RowError(
@@ -270,11 +270,12 @@ def _broken_rows(data: bytes, delimiter: str, encoding: str) -> BrokenRows:
         cut = record == layout.records - 1 and (
             layout.breaks.size == 0 or int(layout.breaks[record]) == 0
         )
+        cells_written = f"{count} cell{'' if count == 1 else 's'}"
         reason = (
-            f"the file ends in the middle of this row: it has {count} of the "
-            f"header's {wanted} cells (was the file cut off?)"
+            f"the file ends in the middle of this row: it has {cells_written} of the "
+            f"header's {wanted} (was the file cut off?)"
             if cut
-            else f"this row has {count} cells but the header has {wanted} "
+            else f"this row has {cells_written} but the header has {wanted} "
             "(a cell left out?)"
         )
         errors[row] = RowError(row, "", "", reason)
@@ -283,21 +284,28 @@ def _broken_rows(data: bytes, delimiter: str, encoding: str) -> BrokenRows:
     return BrokenRows(shown, len(rows), frozenset(rows))
 
 
-def _split_row(cells: np.ndarray, record: int, wanted: int) -> tuple[int, int] | None:
+def _split_row(
+    cells: np.ndarray, breaks: np.ndarray, record: int, wanted: int
+) -> tuple[int, int] | None:
     """The records (first, last) a row was split into by line breaks inside a cell: the
     parts' cells add up to the header's (each break turns one cell into two)."""
-    # A break in a row's last cell leaves a whole row, then a line of one cell.
+    # A break in a row's last cell leaves a whole row, then a line of one cell; one in
+    # its first cell, a line of one cell, then a whole line. When both could be, the line
+    # ending that differs from the header's is the one inside a cell.
     if int(cells[record]) == 1 and record > 1 and int(cells[record - 1]) == wanted:
-        return record - 1, record
+        stray_after = breaks.size and breaks[record] != breaks[0]
+        stray_before = breaks.size and breaks[record - 1] != breaks[0]
+        whole_next = record + 1 < len(cells) and int(cells[record + 1]) == wanted
+        if not (stray_after and not stray_before and whole_next):
+            return record - 1, record
     total, last = int(cells[record]), record
-    while (
-        total < wanted
-        and last + 1 < len(cells)
-        and last - record < MAX_PARTS
-        and int(cells[last + 1]) < wanted
-    ):
+    while total < wanted and last + 1 < len(cells) and last - record < MAX_PARTS:
+        following = int(cells[last + 1])
+        # A whole line goes on only a row broken in its first cell (a line of one cell).
+        if following > wanted or (following == wanted and total != 1):
+            break
         last += 1
-        total += int(cells[last]) - 1
+        total += following - 1
     if total == wanted and last > record:
         return record, last
     return None

@@ -639,6 +639,29 @@ def test_a_row_with_fewer_cells_than_the_header_is_rejected() -> None:
     ]
 
 
+def test_a_row_of_one_cell_is_counted_in_the_singular() -> None:
+    parsed = parse_file(frontline("T1", end=""), FRONTLINE, tz=UTC)
+    assert reasons(parsed) == [
+        (
+            2,
+            "the file ends in the middle of this row: it has 1 cell of the "
+            "header's 5 (was the file cut off?)",
+        )
+    ]
+
+
+def test_a_line_of_one_cell_after_a_whole_row_is_read_as_its_last_cell_broken() -> None:
+    parsed = parse_file(frontline(GOOD.format(1), "more of x"), FRONTLINE, tz=UTC)
+    assert reasons(parsed) == [
+        (
+            2,
+            "a line feed (LF) inside a cell splits this row over rows 2 to 3 "
+            "(put that cell in double quotes, or remove the line break)",
+        ),
+        (3, "the rest of row 2, split off by a line feed (LF) inside a cell"),
+    ]
+
+
 def test_a_short_row_with_a_blank_last_cell_is_told_from_a_whole_one() -> None:
     whole = parse_file(frontline("T1,chat,2024-03-01T10:00:00Z,,"), FRONTLINE, tz=UTC)
     assert whole.ok, whole.errors
@@ -655,8 +678,8 @@ def test_a_file_cut_off_in_its_last_row_says_so() -> None:
     assert reasons(parsed) == [
         (
             3,
-            "the file ends in the middle of this row: it has 3 of the header's "
-            "5 cells (was the file cut off?)",
+            "the file ends in the middle of this row: it has 3 cells of the "
+            "header's 5 (was the file cut off?)",
         )
     ]
 
