@@ -190,7 +190,10 @@ def _day_month(values: pd.Series, tz: ZoneInfo, dayfirst: bool) -> pd.Series:
 PARTIAL_DATES = [
     (r"\d{4}", "a year but no month or day"),
     (r"\d{4}[-/.]\d{1,2}", "a year and month but no day"),
-    (r"\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}", "an hour but no minutes"),
+    (
+        r"\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}\s*(?:Z|UTC|[+-]\d{2}(?::?\d{2})?)?",
+        "an hour but no minutes",
+    ),
 ]
 
 

@@ -12,7 +12,9 @@ other dates before 1971 mean "not set"), day-first and month-first dates, local 
 without an offset (read in the source's time zone), durations instead of timestamps
 (minutes, hours or ``h:mm``, on the calendar or the business-hours clock), satisfaction as
 good/bad, 1-5 or words, "Offered"/"Not Offered" meaning not rated, files with only some
-optional columns, and no assignee (an unassigned ticket).
+optional columns, and no assignee (an unassigned ticket). Refused, each by its row: a row
+with fewer or more cells than the header, a last row cut off, a row split by a stray line
+break in an unquoted cell, and a date cut short (``2023-06``).
 
 Validation is vectorised: each check runs over a whole column (or its distinct values) at
 once. Errors are :class:`core.tabular.RowError`, numbered as a spreadsheet shows the file

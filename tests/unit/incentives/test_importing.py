@@ -768,6 +768,9 @@ def test_blank_lines_are_not_short_rows() -> None:
         ("2023", "a year but no month or day"),
         ("2023-06-01T14", "an hour but no minutes"),
         ("2023-06-01 14", "an hour but no minutes"),
+        ("2023-06-01T14Z", "an hour but no minutes"),
+        ("2023-06-01T14+02:00", "an hour but no minutes"),
+        ("2023/06", "a year and month but no day"),
     ],
 )
 def test_a_partial_date_is_refused_and_named(cell: str, what: str) -> None:
