@@ -286,7 +286,7 @@ def _after_import(outcome: operations.ImportOutcome) -> Any:
             "Nothing was imported: fix the rows listed below and upload again.", "error"
         )
     else:
-        count = len(outcome.warnings)
+        count = len(outcome.warnings) + len(outcome.notes)  # what its page lists
         flash(
             f"Imported {outcome.filename}: {outcome.inserted} new, "
             f"{outcome.updated} updated, {outcome.unchanged} unchanged."
