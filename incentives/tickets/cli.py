@@ -71,7 +71,7 @@ def tickets_import(
 
 
 def _plural(count: int, one: str, many: str) -> str:
-    return f"{count:,} {one if count == 1 else many}"
+    return f"{count} {one if count == 1 else many}"
 
 
 def _report(outcome: ImportOutcome) -> None:
@@ -90,13 +90,13 @@ def _report(outcome: ImportOutcome) -> None:
         for error in report.shown:
             click.echo(f"  {error}", err=True)
         if report.more:
-            click.echo(f"  ...and {report.more:,} more.", err=True)
+            click.echo(f"  ...and {report.more} more.", err=True)
         return
     verb = "Dry run, nothing written: would import" if outcome.dry_run else "Imported"
     click.secho(
         f"{verb} {outcome.filename} as {outcome.source}: "
-        f"{_plural(outcome.rows, 'row', 'rows')} — {outcome.inserted:,} new, "
-        f"{outcome.updated:,} updated, {outcome.unchanged:,} unchanged.",
+        f"{_plural(outcome.rows, 'row', 'rows')} — {outcome.inserted} new, "
+        f"{outcome.updated} updated, {outcome.unchanged} unchanged.",
         fg="yellow" if outcome.dry_run else "green",
     )
     for warning in outcome.warnings:
@@ -107,7 +107,7 @@ def _report(outcome: ImportOutcome) -> None:
         count = len(outcome.unknown_agents)
         click.echo(
             f"  {_plural(count, 'agent is', 'agents are')} not linked to a rep: {shown}"
-            + (f" and {more:,} more" if more > 0 else "")
+            + (f" and {more} more" if more > 0 else "")
             + ". Map them on Incentives > Agents."
         )
 
