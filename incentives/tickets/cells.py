@@ -7,6 +7,7 @@ cost forty calls.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -182,6 +183,50 @@ def _day_month(values: pd.Series, tz: ZoneInfo, dayfirst: bool) -> pd.Series:
         errors="coerce",
     )
     return _to_utc(local, tz)
+
+
+#: Dates and times cut short, which ISO 8601 reads as the first moment they cover
+#: (``2023-06`` as 1 June 00:00): a pattern, and what the cell has.
+PARTIAL_DATES = [
+    (r"\d{4}", "a year but no month or day"),
+    (r"\d{4}[-/.]\d{1,2}", "a year and month but no day"),
+    (
+        r"\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}\s*(?:Z|UTC|[+-]\d{2}(?::?\d{2})?)?",
+        "an hour but no minutes",
+    ),
+]
+
+
+def partial_dates(values: pd.Series, times: pd.Series) -> pd.Series:
+    """What is missing from each date cut short (e.g. ``2023-06``), else NaN.
+
+    :param times: what :func:`parse_times` read from ``values``. A date cut short is read
+        as a whole hour, so only whole quarter-hours in UTC (every time zone's offset is
+        a multiple of 15 minutes) are looked at again.
+    """
+    found = pd.Series(np.nan, index=values.index, dtype=object)
+    since_epoch = times.to_numpy(
+        dtype="datetime64[us]", na_value=np.datetime64(1, "us")
+    )
+    quarter = np.timedelta64(15, "m")
+    whole_hour = pd.Series(
+        (since_epoch - since_epoch.astype("datetime64[h]")) % quarter
+        == np.timedelta64(0, "us"),
+        index=values.index,
+    )
+    if not whole_hour.any():
+        return found
+    candidates = values[whole_hour]
+    codes, results = distinct(candidates, _partial_date)
+    found.loc[candidates.index] = np.array([*results, None], dtype=object)[codes]
+    return found
+
+
+def _partial_date(text: str) -> str | None:
+    for pattern, what in PARTIAL_DATES:
+        if re.fullmatch(pattern, text):
+            return what
+    return None
 
 
 def parse_durations(values: pd.Series, unit: str) -> tuple[pd.Series, pd.Series]:

@@ -160,14 +160,20 @@ def tickets_sync(
         click.echo("The next sync starts where this one ended.")
 
 
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
 def _report(outcome: ImportOutcome) -> None:
+    """The same report as the upload page: problems, or counts, warnings and notes."""
     for note in outcome.notes:
         click.echo(f"Note: {note}")
     if outcome.rejected:
         report = outcome.report
         assert report is not None  # noqa: S101 (a rejected outcome always has one)
         click.secho(
-            f"{outcome.filename}: {report.total} problem(s) found; nothing was imported.",
+            f"{outcome.filename}: {_plural(report.total, 'problem', 'problems')} "
+            "found; nothing was imported.",
             fg="red",
             err=True,
         )
@@ -178,17 +184,19 @@ def _report(outcome: ImportOutcome) -> None:
         return
     verb = "Dry run, nothing written: would import" if outcome.dry_run else "Imported"
     click.secho(
-        f"{verb} {outcome.filename} as {outcome.source}: {outcome.rows} rows — "
-        f"{outcome.inserted} new, {outcome.updated} updated, {outcome.unchanged} unchanged.",
+        f"{verb} {outcome.filename} as {outcome.source}: "
+        f"{_plural(outcome.rows, 'row', 'rows')} — {outcome.inserted} new, "
+        f"{outcome.updated} updated, {outcome.unchanged} unchanged.",
         fg="yellow" if outcome.dry_run else "green",
     )
-    if outcome.unassigned:
-        click.echo(f"  {outcome.unassigned} ticket(s) have no assignee.")
+    for warning in outcome.warnings:
+        click.secho(f"Warning: {warning}", fg="yellow")
     if outcome.unknown_agents:
         shown = ", ".join(outcome.unknown_agents[:10])
         more = len(outcome.unknown_agents) - 10
+        count = len(outcome.unknown_agents)
         click.echo(
-            f"  {len(outcome.unknown_agents)} agent(s) are not linked to a rep: {shown}"
+            f"  {_plural(count, 'agent is', 'agents are')} not linked to a rep: {shown}"
             + (f" and {more} more" if more > 0 else "")
             + ". Map them on Incentives > Agents."
         )

@@ -27,6 +27,7 @@ from incentives.tickets.cells import (
     parse_durations,
     parse_times,
     parse_whole_numbers,
+    partial_dates,
 )
 from incentives.tickets.metrics import Channel, Priority
 from incentives.tickets.sources import (
@@ -230,6 +231,17 @@ def normalise(
             values,
             "not a date and time we can read (e.g. 2024-03-31 14:05 or 31/03/2024 14:05)",
         )
+        if not spec.date_format:  # a mapping's own format says what a whole date is
+            partial = partial_dates(values, times)
+            for what in partial.dropna().unique():
+                problems.add_where(
+                    partial == what,
+                    label,
+                    values,
+                    f"only part of a date and time: {what}",
+                )
+            bad = bad | partial.notna()
+            times = times.where(partial.isna())
         if our is Field.CREATED_AT:
             problems.add_where(
                 times.isna() & ~bad,

@@ -87,9 +87,15 @@ class ImportOutcome:
     updated: int = 0
     unchanged: int = 0
     unassigned: int = 0
+    #: Tickets without a solve time: they count in no month.
+    unsolved: int = 0
     unknown_agents: list[str] = field(default_factory=list)
+    #: Agents this import names for the first time.
+    new_agents: list[str] = field(default_factory=list)
     report: ErrorReport | None = None
     notes: list[str] = field(default_factory=list)
+    #: What to check before trusting the month's figures (``importing.import_warnings``).
+    warnings: list[str] = field(default_factory=list)
     record: TicketImport | None = None
     #: The job computing the figures of the months the import changed.
     warm_up: jobs.Job | None = None
@@ -113,7 +119,10 @@ class ImportOutcome:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "unassigned": self.unassigned,
+            "unsolved": self.unsolved,
             "unknown_agents": self.unknown_agents,
+            "new_agents": self.new_agents,
+            "warnings": self.warnings,
             "notes": self.notes,
             "closed_months": self.closed_months,
             "import_id": self.record.id if self.record else None,
@@ -258,8 +267,11 @@ def _import(
 
     tickets = parsed.tickets
     outcome.unassigned = int(tickets["agent_key"].isna().sum())
-    agent_ids, unknown = _resolve_agents(tickets, by=by, dry_run=dry_run)
+    outcome.unsolved = int(tickets["solved_at"].isna().sum())
+    earlier = queries.earlier_import(digest)
+    agent_ids, unknown, new_agents = _resolve_agents(tickets, by=by, dry_run=dry_run)
     outcome.unknown_agents = unknown
+    outcome.new_agents = [label for label, _linked in new_agents]
 
     stored = queries.ticket_fingerprints(parsed.source, tickets["external_id"])
     prints = importing.fingerprints(tickets)
@@ -273,7 +285,16 @@ def _import(
     outcome.updated = int(changed.sum())
     outcome.unchanged = len(tickets) - outcome.inserted - outcome.updated
     outcome.closed_months = _closed_months(tickets["solved_at"][is_new | changed])
-    outcome.notes.extend(importing.closed_month_notes(outcome.closed_months))
+    outcome.warnings = importing.import_warnings(
+        unsolved=outcome.unsolved,
+        unassigned=outcome.unassigned,
+        new_agents=outcome.new_agents,
+        new_linked=sum(linked for _label, linked in new_agents),
+        closed_months=outcome.closed_months,
+        earlier=(earlier.id, f"{earlier.created_at:%d %b %Y}".lstrip("0"))
+        if earlier is not None
+        else None,
+    )
     if dry_run:
         return outcome
 
@@ -380,7 +401,8 @@ def _record(
         unknown_agents=len(outcome.unknown_agents),
         error_count=error_count,
         errors=[e.as_dict() for e in outcome.report.shown] if outcome.report else [],
-        notes=outcome.notes,
+        # Warnings first: the import's page shows them all as what to check.
+        notes=[*outcome.warnings, *outcome.notes],
         duration_ms=int((time.perf_counter() - started) * 1000),
     )
     db.session.add(record)
@@ -398,8 +420,9 @@ def _record(
 
 def _resolve_agents(
     tickets: pd.DataFrame, *, by: Actor, dry_run: bool
-) -> tuple[np.ndarray, list[str]]:
-    """The agent row of each ticket (created for new assignees), and the unknown labels.
+) -> tuple[np.ndarray, list[str], list[tuple[str, bool]]]:
+    """The agent row of each ticket (created for new assignees), the unknown labels, and
+    the agents never seen before (label, and whether linked to a rep at once).
 
     A new assignee whose name is a rep's login e-mail is linked to that rep at once; so is
     a still-unknown one whose e-mail has since become a rep's.
@@ -424,11 +447,13 @@ def _resolve_agents(
         [k for k in used if "@" in k and (k not in agents or agents[k].match is None)]
     )
     now = utcnow()
+    new: list[tuple[str, bool]] = []
     for key in used:
         agent = agents.get(key)
         if agent is None:
             agent = TicketAgent(key=key, label=str(labels[key]), first_seen_at=now)
             agents[key] = agent
+            new.append((agent.label, key in emails))
             if not dry_run:
                 db.session.add(agent)
         if agent.match is None and key in emails and not dry_run:
@@ -448,7 +473,7 @@ def _resolve_agents(
         (agents[k].label for k in used if agents[k].match is None and k not in emails),
         key=str.casefold,
     )
-    return ids[keys.codes], unknown
+    return ids[keys.codes], unknown, sorted(new, key=lambda n: n[0].casefold())
 
 
 # --- month metrics kept ready -----------------------------------------------------------

@@ -41,6 +41,7 @@ from incentives.tickets.metrics import DEFAULT_SLA_TARGETS, SlaTarget
 from incentives.tickets.models import (
     AgentMatch,
     Holiday,
+    ImportStatus,
     OpeningHours,
     SlaTargetSetting,
     Ticket,
@@ -567,6 +568,19 @@ def reps_by_email(emails: list[str]) -> dict[str, int]:
         )
         found.update({email: user_id for email, user_id in rows})
     return found
+
+
+def earlier_import(digest: str) -> TicketImport | None:
+    """The latest import that wrote the very same file (same SHA-256), if any."""
+    return db.session.scalar(
+        select(TicketImport)
+        .where(
+            TicketImport.sha256 == digest,
+            TicketImport.status == ImportStatus.IMPORTED,
+        )
+        .order_by(TicketImport.id.desc())
+        .limit(1)
+    )
 
 
 def agents_by_key(keys: list[str]) -> dict[str, TicketAgent]:

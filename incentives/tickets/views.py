@@ -266,7 +266,7 @@ def import_new() -> Any:
                     form, e if isinstance(e, InvalidInput) else InvalidInput(e.message)
                 )
             else:
-                if outcome.dry_run:
+                if form.dry_run.data:  # checked only, good file or bad: nothing kept
                     db.session.rollback()
                 else:
                     db.session.commit()
@@ -297,9 +297,15 @@ def _after_import(outcome: operations.ImportOutcome) -> Any:
             "Nothing was imported: fix the rows listed below and upload again.", "error"
         )
     else:
+        count = len(outcome.warnings) + len(outcome.notes)  # what its page lists
         flash(
             f"Imported {outcome.filename}: {outcome.inserted} new, "
-            f"{outcome.updated} updated, {outcome.unchanged} unchanged.",
+            f"{outcome.updated} updated, {outcome.unchanged} unchanged."
+            + (
+                f" {count} thing{'s' if count != 1 else ''} to check below."
+                if count
+                else ""
+            ),
             "success",
         )
     location = url_for("incentives.import_detail", import_id=outcome.record.id)

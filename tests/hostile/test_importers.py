@@ -520,3 +520,55 @@ def test_nul_characters_in_a_ticket_file_are_dropped_before_anything_is_stored()
     db.session.flush()  # PostgreSQL refuses NUL in text at this point
     stored = db.session.scalar(select(Ticket).where(Ticket.external_id == "T-7"))
     assert (stored.group_name, stored.tags) == ("Cafe", "ab")
+
+
+# --- rows broken by line breaks or cut off ------------------------------------------------
+
+_WHOLE_ROWS = [
+    f"T-{i},email,agent{i}@example.com,2024-03-0{i}T08:00:00Z,note {i}"
+    for i in range(1, 6)
+]
+
+
+@given(
+    st.integers(0, 4),
+    st.integers(0, 4),
+    st.integers(1, 6),
+    st.sampled_from(["\r", "\n", "\r\n"]),
+    st.sampled_from(["\r\n", "\n"]),
+)
+def test_a_line_break_in_an_unquoted_cell_is_named_and_nothing_else_is_said(
+    row: int, cell: int, at: int, stray: str, newline: str
+) -> None:
+    cells = _WHOLE_ROWS[row].split(",")
+    text = cells[cell]
+    cut = min(at, len(text) - 1)
+    cells[cell] = text[:cut] + stray + text[cut:]
+    rows = [*_WHOLE_ROWS[:row], ",".join(cells), *_WHOLE_ROWS[row + 1 :]]
+    data = newline.join(["ticket_id,channel,agent_email,created_at,tags", *rows])
+    parsed = importing.parse_file(
+        (data + newline).encode(), sources.FRONTLINE, tz=TZ, now=NOW
+    )
+    assert not parsed.ok
+    reasons = [e.reason for e in parsed.errors]
+    assert all("inside a cell" in r for r in reasons), reasons
+    assert len(reasons) == 2  # the row, and the rest of it on the next line
+    if stray != newline:
+        assert parsed.errors[0].row == row + 2
+    else:  # a line of one cell between whole rows: the end of one, or the start of the next
+        assert parsed.errors[0].row in (row + 1, row + 2)
+
+
+@given(st.integers(1, len(BASELINE) - 2))
+def test_a_file_cut_anywhere_is_read_whole_or_rejected_by_its_last_row(
+    length: int,
+) -> None:
+    data = BASELINE[:length]
+    parsed = importing.parse_file(data, sources.FRONTLINE, tz=TZ, now=NOW)
+    _check_parsed(parsed)
+    if parsed.ok:
+        # Cut at a line's end, or after the last cell's first characters: nothing lost
+        # that a reader could tell; every ticket read has every cell of its row.
+        assert len(parsed.tickets) <= 2
+        return
+    assert parsed.errors[-1].row == max(e.row for e in parsed.errors)

@@ -423,3 +423,61 @@ def test_opening_hours_switch_metrics_to_the_business_clock() -> None:
     assert queries.get_opening_hours() is None
     with pytest.raises(InvalidInput):
         operations.save_opening_hours({0: (600, 500)}, {}, by=admin)
+
+
+# --- warnings that save a month ------------------------------------------------------------
+
+
+def test_an_import_warns_of_tickets_without_a_solve_time_or_an_agent_and_new_agents(
+    reps,
+) -> None:
+    dry = import_file("frontline_tickets.csv", dry_run=True)
+    outcome = import_file("frontline_tickets.csv")
+    expected = [
+        "1 ticket has no solve time: it counts in no month's figures until an import "
+        "gives it one.",
+        "1 ticket has no agent: it counts for the group and the organisation, not for "
+        "any rep.",
+        "2 agents appear for the first time: Julia.Kowalska@example.com, "
+        "kofi.asante@example.com. All were linked to reps by e-mail.",
+    ]
+    assert dry.warnings == expected
+    assert outcome.warnings == expected
+    assert (outcome.unsolved, outcome.unassigned) == (1, 1)
+    assert outcome.record.notes[:3] == expected
+    assert outcome.as_dict()["warnings"] == expected
+    assert outcome.as_dict()["new_agents"] == [
+        "Julia.Kowalska@example.com",
+        "kofi.asante@example.com",
+    ]
+
+
+def test_the_same_file_imported_again_is_named_and_its_agents_are_not_new(
+    reps,
+) -> None:
+    first = import_file("frontline_tickets.csv")
+    again = import_file("frontline_tickets.csv", dry_run=True)
+    on = f"{first.record.created_at:%d %b %Y}".lstrip("0")
+    assert again.warnings[0] == (
+        f"This same file was imported before (import {first.record.id}, {on}): "
+        "importing it again changes only what was changed here since."
+    )
+    assert again.new_agents == []
+    assert not any("first time" in w for w in again.warnings)
+
+
+def test_a_rejected_file_is_not_an_earlier_import_of_the_same_file() -> None:
+    assert import_file("frontline_bad_rows.csv").rejected
+    again = import_file("frontline_bad_rows.csv", dry_run=True)
+    assert again.rejected
+    assert again.warnings == []
+
+
+def test_new_agents_that_match_no_rep_are_named_with_the_way_to_link_them() -> None:
+    outcome = import_file("zendesk_export.csv", "zendesk")
+    warning = next(w for w in outcome.warnings if "first time" in w)
+    assert warning == (
+        "3 agents appear for the first time: Amara Nwosu, Ben Fischer, Sam Taylor "
+        "(contractor). 3 of them are not linked to a rep yet: link them on "
+        "Incentives > Agents, or their tickets count for no rep."
+    )

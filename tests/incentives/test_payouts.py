@@ -247,7 +247,8 @@ class TestOnTheDatabase:
             "2 tickets of this import fall in March 2024, which is closed: its scores "
             "and payouts are unchanged (reopen the month to take them in)."
         )
-        assert note in outcome.notes
+        assert note in outcome.warnings
+        assert note in dry.warnings
         assert note in outcome.record.notes
         assert scoring_queries.month_scores(MARCH).scores[world.ann.id] == before
         assert payout_queries.month_payouts(MARCH).total == payout_before

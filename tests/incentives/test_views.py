@@ -290,6 +290,18 @@ def test_an_admin_uploads_a_file_and_lands_on_its_import(org, login_as, app) -> 
         )
 
 
+def test_an_imported_file_s_page_lists_its_warnings(org, login_as) -> None:
+    client = login_as(org["admin"])
+    response = upload(client, "frontline_tickets.csv")
+    page = text(client.get(response.headers["Location"]))
+    assert "3 things to check below." in page
+    assert "1 ticket has no solve time: it counts in no month" in page
+    again = text(
+        client.get(upload(client, "frontline_tickets.csv").headers["Location"])
+    )
+    assert "This same file was imported before" in again
+
+
 def test_a_rejected_upload_shows_the_report_and_imports_nothing(
     org, login_as, app
 ) -> None:
@@ -316,11 +328,60 @@ def test_a_dry_run_reports_without_writing(org, login_as, app) -> None:
     assert response.status_code == 200
     assert "Check only — nothing was written." in text(response)
     assert "add <strong>5</strong> new tickets" in text(response)
+    page = text(response)
+    assert "Check before trusting the month's figures (3):" in page
+    assert "1 ticket has no solve time" in page
+    assert "1 ticket has no agent" in page
+    assert "2 agents appear for the first time" in page
     with app.app_context():
         assert (
             ticket_count(),
             db.session.scalar(select(func.count()).select_from(TicketImport)),
         ) == before
+
+
+def test_a_dry_run_of_a_bad_file_shows_the_report_and_records_nothing(
+    org, login_as, app
+) -> None:
+    client = login_as(org["admin"])
+    with app.app_context():
+        before = (
+            ticket_count(),
+            db.session.scalar(select(func.count()).select_from(TicketImport)),
+        )
+    response = upload(client, "frontline_bad_rows.csv", dry_run="y")
+    assert response.status_code == 200
+    page = text(response)
+    assert "Nothing was imported from frontline_bad_rows.csv." in page
+    assert "9 problems found" in page
+    assert "ticket id already on row 2" in page
+    assert "This was a check only: nothing was recorded." in page
+    with app.app_context():
+        assert (
+            ticket_count(),
+            db.session.scalar(select(func.count()).select_from(TicketImport)),
+        ) == before
+
+
+def test_a_dry_run_of_a_bad_file_answers_the_upload_script_with_the_report(
+    org, login_as
+) -> None:
+    client = login_as(org["admin"])
+    response = client.post(
+        "/incentives/imports/new",
+        data={
+            "csrf_token": csrf_token(client, "/incentives/imports/new"),
+            "file_format": "frontline",
+            "dry_run": "y",
+            "file": (
+                io.BytesIO((DATA / "frontline_bad_rows.csv").read_bytes()),
+                "bad.csv",
+            ),
+        },
+        headers={"X-Requested-With": "XMLHttpRequest"},
+    )
+    assert response.status_code == 200
+    assert "ticket id already on row 2" in response.get_json()["html"]
 
 
 def test_the_upload_script_gets_json(org, login_as) -> None:

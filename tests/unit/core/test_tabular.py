@@ -6,8 +6,18 @@ import csv
 import io
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from core.tabular import RowError, csv_text, decode_upload, error_report, safe_cell
+from core.tabular import (
+    LINE_ENDS,
+    RowError,
+    csv_text,
+    decode_upload,
+    error_report,
+    record_layout,
+    safe_cell,
+)
 
 
 @pytest.mark.parametrize(
@@ -50,3 +60,61 @@ def test_error_report_shows_the_first_hundred_and_counts_the_rest() -> None:
     assert report.more == 150
     assert report.total == 250
     assert str(errors[-1]) == "row 1, email: 'x' bad"
+
+
+# --- counting each record's cells --------------------------------------------------------
+
+_CELLS = st.lists(st.text(alphabet='ab ,;"\r\n', max_size=4), min_size=1, max_size=5)
+
+
+@given(
+    st.lists(_CELLS, min_size=1, max_size=6),
+    st.sampled_from(["\r\n", "\n", "\r"]),
+    st.booleans(),
+    st.booleans(),
+)
+def test_each_record_has_the_cells_a_csv_reader_finds(
+    rows: list[list[str]], newline: str, quote_all: bool, bom: bool
+) -> None:
+    buffer = io.StringIO()
+    quoting = csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
+    csv.writer(buffer, lineterminator=newline, quoting=quoting).writerows(rows)
+    data = (("\ufeff" if bom else "") + buffer.getvalue()).encode()
+    expected = [
+        len(r)
+        for r in csv.reader(
+            io.StringIO(buffer.getvalue(), newline=""), skipinitialspace=True
+        )
+    ]
+    layout = record_layout(data, ",")
+    assert layout.records == len(expected)
+    counted = [
+        0 if layout.blank(data, i) and n == 0 else int(c)
+        for i, (c, n) in enumerate(zip(layout.cells, expected, strict=True))
+    ]
+    assert counted == expected
+
+
+@pytest.mark.parametrize(
+    ("data", "cells", "breaks"),
+    [
+        (b"a,b\r\n1,2\r\n", [2, 2], [3, 3]),
+        (b"a,b\n1,2", [2, 2], [1, 0]),
+        (b"a,b\r1\r2,3\n", [2, 1, 2], [2, 2, 1]),
+        (b'a,b\n"1,\r\n2",3\n', [2, 2], [1, 1]),
+        (b'\xef\xbb\xbf"a","b"\n"x""y",z\n', [2, 2], [1, 1]),
+        (b'a,b\n5" screen,x\n', [2, 2], []),  # a stray quote: counted by csv
+    ],
+)
+def test_records_are_counted_with_how_each_ends(
+    data: bytes, cells: list[int], breaks: list[int]
+) -> None:
+    layout = record_layout(data, ",")
+    assert layout.cells.tolist() == cells
+    assert layout.breaks.tolist() == breaks
+    assert LINE_ENDS[3] == "line break (CR LF)"
+
+
+def test_a_file_ending_inside_a_quoted_cell_is_marked() -> None:
+    assert record_layout(b'a,b\n1,"2\n', ",").unclosed
+    assert not record_layout(b'a,b\n1,"2"\n', ",").unclosed

@@ -611,3 +611,254 @@ def test_a_column_is_cleaned_as_each_cell_would_be(cells: list[str]) -> None:
     """The shortcut for a column of plain ids gives what cleaning each cell gives."""
     cleaned = clean_column(pd.Series(cells, dtype=object))
     assert cleaned.tolist() == [clean_cell(c) for c in cells]
+
+
+# --- rows are whole or rejected ----------------------------------------------------------
+
+HEADER = "ticket_id,channel,created_at,solved_at,tags"
+GOOD = "T{0},chat,2024-03-01T10:00:00Z,2024-03-01T11:00:00Z,x"
+
+
+def frontline(*lines: str, newline: str = "\n", end: str = "\n") -> bytes:
+    return (newline.join([HEADER, *lines]) + end).encode()
+
+
+def reasons(parsed) -> list[tuple[int, str]]:
+    return sorted((e.row, e.reason) for e in parsed.errors)
+
+
+def test_a_row_with_fewer_cells_than_the_header_is_rejected() -> None:
+    parsed = parse_file(
+        frontline(GOOD.format(1), "T2,chat,2024-03-01T10:00:00Z", GOOD.format(3)),
+        FRONTLINE,
+        tz=UTC,
+    )
+    assert not parsed.ok
+    assert reasons(parsed) == [
+        (3, "this row has 3 cells but the header has 5 (a cell left out?)")
+    ]
+
+
+def test_a_row_of_one_cell_is_counted_in_the_singular() -> None:
+    parsed = parse_file(frontline("T1", end=""), FRONTLINE, tz=UTC)
+    assert reasons(parsed) == [
+        (
+            2,
+            "the file ends in the middle of this row: it has 1 cell of the "
+            "header's 5 (was the file cut off?)",
+        )
+    ]
+
+
+def test_a_line_of_one_cell_after_a_whole_row_is_read_as_its_last_cell_broken() -> None:
+    parsed = parse_file(frontline(GOOD.format(1), "more of x"), FRONTLINE, tz=UTC)
+    assert reasons(parsed) == [
+        (
+            2,
+            "a line feed (LF) inside a cell splits this row over rows 2 to 3 "
+            "(put that cell in double quotes, or remove the line break)",
+        ),
+        (3, "the rest of row 2, split off by a line feed (LF) inside a cell"),
+    ]
+
+
+def test_a_short_row_with_a_blank_last_cell_is_told_from_a_whole_one() -> None:
+    whole = parse_file(frontline("T1,chat,2024-03-01T10:00:00Z,,"), FRONTLINE, tz=UTC)
+    assert whole.ok, whole.errors
+    short = parse_file(frontline("T1,chat,2024-03-01T10:00:00Z,"), FRONTLINE, tz=UTC)
+    assert reasons(short) == [
+        (2, "this row has 4 cells but the header has 5 (a cell left out?)")
+    ]
+
+
+def test_a_file_cut_off_in_its_last_row_says_so() -> None:
+    parsed = parse_file(
+        frontline(GOOD.format(1), "T2,chat,2024-0", end=""), FRONTLINE, tz=UTC
+    )
+    assert reasons(parsed) == [
+        (
+            3,
+            "the file ends in the middle of this row: it has 3 cells of the "
+            "header's 5 (was the file cut off?)",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("newline", "stray", "named"),
+    [
+        ("\n", "\r", "carriage return (CR)"),
+        ("\r\n", "\r", "carriage return (CR)"),
+        ("\r\n", "\n", "line feed (LF)"),
+        ("\n", "\r\n", "line break (CR LF)"),
+    ],
+)
+def test_a_line_break_inside_an_unquoted_cell_is_named_not_misread(
+    newline: str, stray: str, named: str
+) -> None:
+    # Python's csv writer, told to end lines with LF, leaves a CR in a cell unquoted.
+    broken = f"T2,chat,2024-03-01T10:00:00Z,2024-03-01T11:00:00Z,refund{stray}T1 again"
+    parsed = parse_file(
+        frontline(GOOD.format(1), broken, GOOD.format(3), newline=newline),
+        FRONTLINE,
+        tz=UTC,
+    )
+    assert reasons(parsed) == [
+        (
+            3,
+            f"a {named} inside a cell splits this row over rows 3 to 4 "
+            "(put that cell in double quotes, or remove the line break)",
+        ),
+        (4, f"the rest of row 3, split off by a {named} inside a cell"),
+    ]
+    assert parsed.errors[0].value.endswith("refund") or any(
+        e.value.endswith("refund") for e in parsed.errors
+    )
+
+
+def test_line_breaks_inside_quoted_cells_are_read_as_part_of_the_cell() -> None:
+    parsed = parse_file(
+        frontline(
+            'T1,chat,2024-03-01T10:00:00Z,2024-03-01T11:00:00Z,"a\rb"',
+            'T2,chat,2024-03-01T10:00:00Z,2024-03-01T11:00:00Z,"c\nd\r\ne"',
+        ),
+        FRONTLINE,
+        tz=UTC,
+    )
+    assert parsed.ok, parsed.errors
+    assert list(parsed.tickets.index) == [2, 3]
+    assert parsed.tickets.loc[3, "tags"] == "c\nd\r\ne"
+
+
+def test_every_row_with_a_cell_too_many_is_listed_by_its_row() -> None:
+    parsed = parse_file(
+        frontline(
+            'T1,chat,2024-03-01T10:00:00Z,2024-03-01T11:00:00Z,"two\nlines"',
+            GOOD.format(2) + ",extra",
+            GOOD.format(3),
+            GOOD.format(4) + ",extra,extra",
+        ),
+        FRONTLINE,
+        tz=UTC,
+    )
+    assert reasons(parsed) == [
+        (
+            3,
+            "this row has 6 cells but the header has 5 (a separator or quote out of place?)",
+        ),
+        (
+            5,
+            "this row has 7 cells but the header has 5 (a separator or quote out of place?)",
+        ),
+    ]
+
+
+def test_blank_lines_are_not_short_rows() -> None:
+    parsed = parse_file(
+        frontline(GOOD.format(1), "", "  ", GOOD.format(2)), FRONTLINE, tz=UTC
+    )
+    assert parsed.ok, parsed.errors
+    assert list(parsed.tickets.index) == [2, 5]
+
+
+@pytest.mark.parametrize(
+    ("cell", "what"),
+    [
+        ("2023-06", "a year and month but no day"),
+        ("2023", "a year but no month or day"),
+        ("2023-06-01T14", "an hour but no minutes"),
+        ("2023-06-01 14", "an hour but no minutes"),
+        ("2023-06-01T14Z", "an hour but no minutes"),
+        ("2023-06-01T14+02:00", "an hour but no minutes"),
+        ("2023/06", "a year and month but no day"),
+    ],
+)
+def test_a_partial_date_is_refused_and_named(cell: str, what: str) -> None:
+    parsed = parse_file(
+        frontline(f"T1,chat,2023-05-01T10:00:00Z,{cell},x"), FRONTLINE, tz=UTC
+    )
+    assert reasons(parsed) == [(2, f"only part of a date and time: {what}")]
+
+
+def test_a_partial_creation_date_gives_one_problem_not_two() -> None:
+    parsed = parse_file(frontline("T1,chat,2023-06,,x"), FRONTLINE, tz=UTC)
+    assert reasons(parsed) == [
+        (2, "only part of a date and time: a year and month but no day")
+    ]
+
+
+def test_a_whole_date_without_a_time_is_still_read_as_midnight() -> None:
+    parsed = parse_file(frontline("T1,chat,2023-06-02,,x"), FRONTLINE, tz=UTC)
+    assert parsed.ok, parsed.errors
+    assert parsed.tickets.loc[2, "created_at"] == utc("2023-06-02")
+
+
+def test_a_line_break_in_the_middle_of_a_row_is_named_on_both_parts() -> None:
+    parsed = parse_file(
+        frontline(
+            GOOD.format(1), "T2,ch\rat,2024-03-01T10:00:00Z,2024-03-01T11:00:00Z,x"
+        ),
+        FRONTLINE,
+        tz=UTC,
+    )
+    assert reasons(parsed) == [
+        (
+            3,
+            "a carriage return (CR) inside a cell splits this row over rows 3 to 4 "
+            "(put that cell in double quotes, or remove the line break)",
+        ),
+        (4, "the rest of row 3, split off by a carriage return (CR) inside a cell"),
+    ]
+    assert parsed.errors[0].value == "T2,ch"
+
+
+# --- warnings ----------------------------------------------------------------------------
+
+
+def test_warnings_count_in_the_singular_and_the_plural() -> None:
+    one = importing.import_warnings(
+        unsolved=1,
+        unassigned=1,
+        new_agents=["Ann"],
+        closed_months={"2024-03": 1},
+        earlier=None,
+    )
+    assert one == [
+        "1 ticket has no solve time: it counts in no month's figures until an import "
+        "gives it one.",
+        "1 ticket has no agent: it counts for the group and the organisation, not for "
+        "any rep.",
+        "1 agent appears for the first time: Ann. Not linked to a rep yet: link it on "
+        "Incentives > Agents, or its tickets count for no rep.",
+        "1 ticket of this import falls in March 2024, which is closed: its scores and "
+        "payouts are unchanged (reopen the month to take them in).",
+    ]
+    many = importing.import_warnings(
+        unsolved=1200,
+        unassigned=2,
+        new_agents=[f"Agent {i}" for i in range(12)],
+        new_linked=1,
+        closed_months={},
+        earlier=(7, "3 Mar 2024"),
+    )
+    assert many == [
+        "This same file was imported before (import 7, 3 Mar 2024): importing it "
+        "again changes only what was changed here since.",
+        "1,200 tickets have no solve time: they count in no month's figures until an "
+        "import gives them one.",
+        "2 tickets have no agent: they count for the group and the organisation, not "
+        "for any rep.",
+        "12 agents appear for the first time: "
+        + ", ".join(f"Agent {i}" for i in range(10))
+        + " and 2 more. 11 of them are not linked to a rep yet: link them on "
+        "Incentives > Agents, or their tickets count for no rep.",
+    ]
+
+
+def test_a_clean_import_has_no_warnings() -> None:
+    assert (
+        importing.import_warnings(
+            unsolved=0, unassigned=0, new_agents=[], closed_months={}, earlier=None
+        )
+        == []
+    )
