@@ -316,7 +316,7 @@ def test_a_bad_ticket_rejects_the_run_names_it_and_keeps_the_cursor(
     zendesk.answer = answer
     result = sync(runner, "--source", "zendesk")
     assert result.exit_code == 1
-    assert "1 problem(s) found; nothing was imported." in result.output
+    assert "1 problem found; nothing was imported." in result.output
     assert (
         "row 2, Solved at: '2024-03-01T09:30:00Z' solved before it was created "
         "(ticket 5006)" in result.output
