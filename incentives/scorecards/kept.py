@@ -8,6 +8,9 @@ the templates that print it: a changed figure, plan version, name, chart or temp
 gives a new fingerprint. A team page and the leadership pack show their reps' figures, so
 they change with them.
 
+A scorecard kept through a re-close names the earlier close (the day and who closed);
+its figures are those of the new close, or it would have been laid out again.
+
 A month's kept PDFs live under ``FRONTLINE_STORAGE_DIR/scorecards/<month>/`` (shared by
 web and RQ workers) as a batch names them, with a manifest ``kept.json`` of each file's
 fingerprint. The manifest is written whole (a renamed temporary file); two writers at
@@ -58,9 +61,14 @@ def template_version() -> str:
 
 
 def fingerprint(card: Any) -> str:
-    """What ``card`` (a rep or team card, or the leadership pack) shows, as SHA-256;
-    the time it was made is left out."""
-    shown = dataclasses.replace(card, generated="")
+    """What ``card`` (a rep or team card, or the leadership pack) shows, as SHA-256.
+
+    Left out: the time it was made, and which close of the month it names (whether the
+    month is open or closed stays in). Closing a month again after one dispute names a
+    new close on every scorecard; a scorecard whose figures the re-close did not change
+    is kept, naming the close it was laid out under, when the month's figures were the
+    same as now."""
+    shown = dataclasses.replace(card, generated="", status="")
     return hashlib.sha256(
         f"{template_version()}\n{shown!r}".encode(), usedforsecurity=False
     ).hexdigest()

@@ -125,6 +125,13 @@ def test_fingerprints_are_the_same_in_every_process(world) -> None:
         _no_unordered(card, type(card).__name__)
     made_later = dataclasses.replace(rep, generated="01 Jan 2030, 09:00")
     assert kept.fingerprint(made_later) == kept.fingerprint(rep)
+    # A re-close names another close: the same figures keep their PDF...
+    reclosed = dataclasses.replace(rep, status="Closed on 2 May 2024 by Someone")
+    assert kept.fingerprint(reclosed) == kept.fingerprint(rep)
+    # ...but a month reopened is not the closed one.
+    assert kept.fingerprint(dataclasses.replace(rep, is_closed=False)) != (
+        kept.fingerprint(rep)
+    )
     assert kept.fingerprint(dataclasses.replace(rep, name="Someone else")) != (
         kept.fingerprint(rep)
     )
