@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from flask.cli import AppGroup
@@ -41,8 +42,15 @@ tickets_cli = AppGroup(
     help="YAML column mapping (with --source mapped).",
 )
 @click.option("--dry-run", is_flag=True, help="Check and count only; write nothing.")
+@click.option(
+    "--timezone",
+    "zone",
+    metavar="ZONE",
+    help="The zone of this file's times that carry none (e.g. America/New_York); "
+    "the organisation's by default.",
+)
 def tickets_import(
-    file: Path, file_format: str, mapping: Path | None, dry_run: bool
+    file: Path, file_format: str, mapping: Path | None, dry_run: bool, zone: str | None
 ) -> None:
     """Import FILE. A file with any bad row is rejected whole, with a report."""
     jobs.command_yields_to_requests()
@@ -50,6 +58,16 @@ def tickets_import(
         raise click.BadParameter(
             "only used with --source mapped", param_hint="--mapping"
         )
+    tz = queries.org_timezone()
+    if zone is not None:
+        try:
+            tz = ZoneInfo(zone.strip())
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise click.BadParameter(
+                f"{zone!r} is not a time zone; use a name such as Europe/Berlin or "
+                "America/New_York.",
+                param_hint="--timezone",
+            ) from e
     try:
         outcome = operations.import_ticket_file(
             file.read_bytes(),
@@ -60,7 +78,8 @@ def tickets_import(
             else None,
             by="cli",
             via="cli",
-            tz=queries.org_timezone(),
+            tz=tz,
+            tz_given=zone is not None,
             dry_run=dry_run,
         )
     except (InvalidInput, Conflict) as e:

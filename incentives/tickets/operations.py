@@ -162,6 +162,7 @@ def import_ticket_file(
     mapping_text: str | None = None,
     dry_run: bool = False,
     now: dt.datetime | None = None,
+    tz_given: bool = False,
 ) -> ImportOutcome:
     """Check a helpdesk export and, when every row is good, import it.
 
@@ -169,7 +170,9 @@ def import_ticket_file(
     :param file_format: zendesk, freshdesk, frontline or mapped.
     :param by: who imports (a user, or a label such as ``"cli"``).
     :param via: ``web``, ``cli``, ``api`` or ``demo`` (shown in the import history).
-    :param tz: the organisation's time zone.
+    :param tz: the zone times without one are read in: the organisation's, unless
+        ``tz_given`` (one file's own, ``tickets import --timezone``); a mapping file's
+        ``timezone`` beats both. The report says which was used.
     :param mapping_text: the YAML mapping, for ``mapped`` files.
     :param dry_run: check and count only; nothing is written, not even the history.
     :return: the outcome; a rejected file is recorded in the history with its errors
@@ -180,6 +183,13 @@ def import_ticket_file(
     started = time.perf_counter()
     spec = source_spec(file_format, mapping_text)
     parsed = importing.parse_file(data, spec, tz=tz, now=now or utcnow())
+    if spec.timezone:
+        whose = f"{spec.timezone} (the mapping's time zone)"
+    elif tz_given:
+        whose = f"{tz.key} (given for this file)"
+    else:
+        whose = f"{tz.key} (the organisation's time zone)"
+    parsed.notes.append(f"Times without a time zone were read as {whose}.")
     return _import(
         parsed,
         filename=filename,

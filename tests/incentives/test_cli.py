@@ -187,3 +187,52 @@ def test_scores_compute_as_a_table_and_a_bad_month(runner, reps) -> None:
     bad = runner.invoke(args=["scores", "compute", "--month", "03/2024"])
     assert bad.exit_code == 2
     assert "not a month written as YYYY-MM" in bad.output
+
+
+def test_times_without_a_zone_are_read_in_the_zone_given_for_the_file(
+    app, runner, tmp_path
+) -> None:
+    path = tmp_path / "naive.csv"
+    path.write_text(
+        "ticket_id,channel,created_at,solved_at\n"
+        "N-1,email,2024-03-31 23:30:00,2024-04-01 00:30:00\n",
+        encoding="utf-8",
+    )
+    own = runner.invoke(args=["tickets", "import", str(path), "--source", "frontline"])
+    assert own.exit_code == 0, own.output
+    assert (
+        "Times without a time zone were read as UTC (the organisation's" in own.output
+    )
+    given = runner.invoke(
+        args=[
+            "tickets",
+            "import",
+            str(path),
+            "--source",
+            "frontline",
+            "--timezone",
+            "America/New_York",
+        ]
+    )
+    assert given.exit_code == 0, given.output
+    assert (
+        "Times without a time zone were read as America/New_York (given for this file)."
+        in given.output
+    )
+    with app.app_context():
+        solved = db.session.scalar(select(Ticket.solved_at))
+    # 00:30 in New York on 1 April is 04:30 UTC.
+    assert (solved.month, solved.day, solved.hour, solved.minute) == (4, 1, 4, 30)
+    bad = runner.invoke(
+        args=[
+            "tickets",
+            "import",
+            str(path),
+            "--source",
+            "frontline",
+            "--timezone",
+            "Mars/Base",
+        ]
+    )
+    assert bad.exit_code == 2
+    assert "'Mars/Base' is not a time zone" in bad.output
