@@ -27,7 +27,14 @@ from incentives.scorecards.cards import (
     team_members,
 )
 from incentives.scoring import plans
-from incentives.scoring.rep_scores import MonthScores, brief_reason, rank
+from incentives.scoring.rep_scores import (
+    MetricLine,
+    MonthScores,
+    RepScore,
+    brief_reason,
+    payout_for,
+    rank,
+)
 from incentives.scoring.tables import money, score_text
 from incentives.tickets import metrics
 
@@ -51,6 +58,38 @@ class TeamRow:
 
 
 @dataclass(frozen=True)
+class NearTier:
+    """A rep close to a payout tier boundary: a few points under the next tier, or just
+    over the one they reached (a small slip loses it)."""
+
+    rep_id: int
+    name: str
+    score: str
+    words: str
+
+
+@dataclass(frozen=True)
+class CoachingNote:
+    """Why a rep is offered coaching on a metric, and how it moved since last month."""
+
+    rep_id: int
+    name: str
+    label: str
+    #: "74% this month, 70% last month; threshold 80%".
+    why: str
+    #: "+4 pts since last month", "no value last month" ...
+    effect: str
+    assigned: tuple[str, ...]
+    offered: tuple[str, ...]
+
+
+#: A rep this many points or fewer under the next tier is near it.
+NEAR_NEXT_POINTS = 5.0
+#: A rep this many points or fewer over the tier they reached could lose it.
+NEAR_LOSS_POINTS = 2.0
+
+
+@dataclass(frozen=True)
 class TeamCard:
     team_id: int
     name: str
@@ -71,6 +110,8 @@ class TeamCard:
     #: Which clock the team's first-reply and resolution figures used, in a sentence ("":
     #: the plan shows neither, or neither was measured).
     clocks: str = ""
+    near_tiers: tuple[NearTier, ...] = ()
+    coaching_notes: tuple[CoachingNote, ...] = ()
 
 
 def team_card(
@@ -165,7 +206,126 @@ def team_card(
         open_disputes=open_disputes,
         generated=generated_at.astimezone(tz).strftime("%d %b %Y, %H:%M"),
         clocks=_clocks(current, members, {t.metric for t in terms}),
+        near_tiers=tuple(near_tiers(current, members, finals)),
+        coaching_notes=tuple(coaching_notes(history, [r for r in rows if r.coaching])),
     )
+
+
+def near_tiers(
+    current: MonthScores,
+    members: Sequence[int],
+    finals: Mapping[int, Decimal] | None = None,
+) -> list[NearTier]:
+    """Reps within :data:`NEAR_NEXT_POINTS` under their plan's next tier, or within
+    :data:`NEAR_LOSS_POINTS` over the tier they reached, closest first."""
+    found: list[tuple[float, NearTier]] = []
+    for rep_id in members:
+        score = current.scores[rep_id]
+        plan = current.plan_for_team(score.team_id)[2]
+        if plan is None or score.score is None or not score.eligible:
+            continue
+        reached = [t for t in plan.tiers if t.min_score <= score.score]
+        ahead = [t for t in plan.tiers if t.min_score > score.score]
+        name = current.people[rep_id].name
+        if ahead and ahead[0].min_score - score.score <= NEAR_NEXT_POINTS:
+            tier = ahead[0]
+            gap = tier.min_score - score.score
+            _t, pays, _note = payout_for(tier.min_score, plan, score.target_bonus)
+            found.append(
+                (
+                    gap,
+                    NearTier(
+                        rep_id,
+                        name,
+                        score_text(score.score),
+                        f"{gap:.1f} points under the {tier.min_score:g} tier, which "
+                        f"pays {money(pays, plan.currency)}",
+                    ),
+                )
+            )
+        elif reached and score.score - reached[-1].min_score <= NEAR_LOSS_POINTS:
+            tier = reached[-1]
+            margin = score.score - tier.min_score
+            found.append(
+                (
+                    margin,
+                    NearTier(
+                        rep_id,
+                        name,
+                        score_text(score.score),
+                        f"only {margin:.1f} points over the {tier.min_score:g} tier: "
+                        "a small slip loses it",
+                    ),
+                )
+            )
+    return [near for _distance, near in sorted(found, key=lambda f: (f[0], f[1].name))]
+
+
+def coaching_notes(
+    history: Sequence[MonthScores], rows: Sequence[TeamRow]
+) -> list[CoachingNote]:
+    """For each coaching offer of the team's reps: the values behind it (this month and
+    last, against the threshold), how the metric moved, and what is assigned."""
+    current = history[-1]
+    previous = history[-2] if len(history) > 1 else None
+    notes = []
+    for row in rows:
+        now = current.scores.get(row.rep_id)
+        before = previous.scores.get(row.rep_id) if previous else None
+        for offer in row.coaching:
+            line = _line(now, offer.metric)
+            earlier = _line(before, offer.metric)
+            if line is None:
+                continue
+            unit = line.unit
+            why = f"{_against(line)} this month, {_against(earlier)} last month"
+            if earlier is None or earlier.value is None or line.value is None:
+                effect = "no value last month to compare"
+            else:
+                delta = line.value - earlier.value
+                better = delta > 0 if line.direction.value == "higher" else delta < 0
+                step = {"%": " pts", "pts": " pts", "min": " min", "h": " h"}.get(
+                    unit, ""
+                )
+                effect = (
+                    "no change since last month"
+                    if abs(delta) < 0.05
+                    else f"{delta:+.1f}{step} since last month "
+                    f"({'better' if better else 'worse'})"
+                )
+            notes.append(
+                CoachingNote(
+                    row.rep_id,
+                    row.name,
+                    offer.label,
+                    why,
+                    effect,
+                    tuple(s.title for s in offer.scenarios if s.assigned),
+                    tuple(s.title for s in offer.scenarios if not s.assigned),
+                )
+            )
+    return notes
+
+
+def _against(line: MetricLine | None) -> str:
+    """A metric's value against its threshold: "74% (threshold 80%)", or per channel
+    group where the plan sets values per group."""
+    if line is None or line.value is None:
+        return "no value"
+    fmt = plans.format_metric
+    if line.parts:
+        return ", ".join(
+            f"{part.label.lower()} {fmt(line.unit, part.value)} "
+            f"(threshold {fmt(line.unit, part.threshold)})"
+            for part in line.parts
+        )
+    return f"{fmt(line.unit, line.value)} (threshold {fmt(line.unit, line.threshold)})"
+
+
+def _line(score: RepScore | None, metric: str) -> MetricLine | None:
+    if score is None:
+        return None
+    return next((line for line in score.lines if line.metric == metric), None)
 
 
 def _clocks(current: MonthScores, members: Sequence[int], shown: set[str]) -> str:

@@ -394,15 +394,23 @@ def _from_close(close: MonthClose) -> MonthScores:
             MonthScore.plan_version_id,
         ).where(MonthScore.close_id == close.id)
     )
-    labels: dict[int, str] = {}
+    versions: dict[int, PlanVersion] = {}
     for rep_id, name, email, team_id, team_name, values, detail, version_id in rows:
         result.people[rep_id] = Person(rep_id, name, email, team_id, team_name)
         result.metrics[rep_id] = values
         result.scores[rep_id] = score_from_data(detail)
         if version_id is not None and version_id != close.plan_version_id:
-            if version_id not in labels:
-                labels[version_id] = db.session.get(PlanVersion, version_id).label
-            result.rep_plans[rep_id] = (version_id, labels[version_id])
+            if version_id not in versions:
+                versions[version_id] = db.session.get(PlanVersion, version_id)
+            version = versions[version_id]
+            result.rep_plans[rep_id] = (version_id, version.label)
+            # The team's own version scored its reps at close: as the open month had it.
+            if team_id is not None:
+                result.team_plans[int(team_id)] = (
+                    version_id,
+                    version.label,
+                    version.rules,
+                )
     return result
 
 

@@ -295,6 +295,9 @@ def test_a_close_records_which_version_scored_each_rep_and_keeps_it(world) -> No
         world.bob.id: (pilot.id, "Desk pilot v1"),
     }
     assert closed.scores[world.ann.id].payout == Decimal("200.00")
+    # A closed month names the team's version as the open month did (team scorecards).
+    assert closed.plan_for_team(world.desk.id)[1] == "Desk pilot v1"
+    assert closed.plan_for_team(world.other.id)[1] == "Desk plan v1"
 
     # The team version is now frozen; the change takes over from March for Desk, but
     # the reopened month keeps the version that scored Desk at close.

@@ -350,3 +350,29 @@ def test_validity_figures_need_enough_reps() -> None:
     assert leadership.leadership_pack(
         HISTORY, tz=UTC, validity=enough, generated_at=NOW
     ).validity_shown
+
+
+def test_the_team_card_names_reps_near_a_payout_tier() -> None:
+    # Timely credit x 60 + 40 for no reopens: 56.67% -> 48.0, 59.17% -> 51.0, 90% -> 88.
+    month = scored("2024-03", {1: 0.56667, 2: 0.59167, 3: 0.9})
+    near = team_card.near_tiers(month, [1, 2, 3])
+    assert [(n.name, n.words) for n in near] == [
+        ("Bob", "only 1.0 points over the 50 tier: a small slip loses it"),
+        ("Ann <Lead>", "2.0 points under the 50 tier, which pays 100.00 EUR"),
+    ]
+
+
+def test_coaching_notes_say_why_and_how_the_metric_moved() -> None:
+    offer = CoachingOffer(
+        "timely_rate",
+        "Solved in time",
+        (ScenarioOffer("s", "Slow replies", assigned=True), ScenarioOffer("t", "Tidy")),
+    )
+    row = team_card.TeamRow(
+        1, "Ann <Lead>", 76.0, "76.0", 1, True, "", "", (), "+24.0", (offer,)
+    )
+    (note,) = team_card.coaching_notes(HISTORY, [row])
+    assert note.why == "80% (threshold 50%) this month, 60% (threshold 50%) last month"
+    assert note.effect == "+20.0 pts since last month (better)"
+    assert note.assigned == ("Slow replies",)
+    assert note.offered == ("Tidy",)
