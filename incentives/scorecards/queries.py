@@ -218,9 +218,21 @@ def rep_scorecard(
             _Scenarios(),
             load.open_scenarios if load else frozenset(),
         ),
-        finals=payout_queries.finals_of(scores),
+        finals=_rep_finals(rep.id, scores),
         generated_at=now,
     )
+
+
+def _rep_finals(
+    rep_id: int, scores: Sequence[MonthScores]
+) -> dict[str, dict[int, Decimal]]:
+    """One rep's final payout of each month, as ``payout_queries.finals_of`` has it for
+    the whole month, reading only this rep's dates and adjustments."""
+    own = {m.month: m.scores[rep_id] for m in scores if rep_id in m.scores}
+    found = payout_queries.rep_finals(rep_id, own)
+    return {
+        m.month: ({rep_id: found[m.month]} if m.month in found else {}) for m in scores
+    }
 
 
 def team_scorecard(

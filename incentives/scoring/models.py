@@ -126,7 +126,8 @@ class MonthClose(db.Model):
     #: The month's whole figures at close (``month_metrics.MonthMetrics.to_data()``):
     #: what every page of a closed month shows. ``None`` for closes made before they
     #: were kept (read from ``summary`` and the scores).
-    figures: Mapped[dict[str, Any] | None]
+    #: Loaded when read (a close is often listed without them; they are large).
+    figures: Mapped[dict[str, Any] | None] = mapped_column(deferred=True)
     reopened_at: Mapped[dt.datetime | None]
     reopened_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
