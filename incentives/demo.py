@@ -29,6 +29,7 @@ from core.db import db, utcnow
 from core.demo import ACTOR, DemoResult
 from core.people import User
 from core.settings import get_setting, set_setting
+from incentives.scorecards import delivery
 from incentives.scorecards.leadership import PAYOUT_BUDGET_SETTING
 from incentives.scoring import operations as scoring_operations
 from incentives.scoring import plan_operations, plans
@@ -399,6 +400,8 @@ DISPUTES = [
 ]
 
 
+#: A rep who turned off their scorecard e-mails (the switch on their scorecard page).
+NO_SCORECARD_MAIL = "lucia.fernandez@example.com"
 #: The demo's monthly payout budget: a little under what the demo months pay.
 DEMO_BUDGET = 2500
 
@@ -417,6 +420,12 @@ def build_scores(result: DemoResult) -> None:
         result.notes.append(
             f"Incentives: {read} reps acknowledged the plan; "
             f"{', '.join(NOT_YET_READ)} not yet."
+        )
+    quiet = result.users.get(NO_SCORECARD_MAIL)
+    if quiet is not None and delivery.wants_mail(quiet.id):
+        delivery.set_wants_mail(quiet, False, by=quiet)
+        result.notes.append(
+            f"Incentives: {NO_SCORECARD_MAIL} turned their scorecard e-mails off."
         )
     if get_setting(PAYOUT_BUDGET_SETTING) == 0:
         set_setting(PAYOUT_BUDGET_SETTING, DEMO_BUDGET, by=result.users[ADMIN])

@@ -84,6 +84,14 @@ def test_demo_builds_the_organisation_and_is_idempotent(app: Flask, runner) -> N
             assert any(
                 {p.group for p in parts} == {"live", "written"} for parts in split
             )
+        # A rep has turned their scorecard e-mails off; the others get theirs.
+        from incentives.scorecards import delivery
+
+        assert not delivery.wants_mail(
+            db.session.scalar(
+                select(User.id).where(User.email == "lucia.fernandez@example.com")
+            )
+        )
         # Payouts are shown against a budget in the leadership pack.
         pack = scorecard_queries.leadership_pack(metrics.shift_month(current, -1))
         assert pack.budget == "2,500.00 USD a month"
