@@ -290,10 +290,100 @@ def pace(score: RepScore, plan: Plan, month: str, today: dt.date) -> Pace | None
         )
     if score.score is not None:
         _t, pays, _n = payout_for(score.score, plan, score.target_bonus)
-        prefix = "Projection: if" if not over else "If"
-        lines.append(
-            f"{prefix} the month ends at today's score of {score.score:.1f}, it pays "
-            f"{money(pays, plan.currency)}"
-            + ("." if score.eligible else ", once eligible.")
-        )
+        if over:
+            said = f"Its score of {score.score:.1f} pays {money(pays, plan.currency)}"
+        else:
+            said = (
+                f"Projection: if the month ends at today's score of {score.score:.1f}, "
+                f"it pays {money(pays, plan.currency)}"
+            )
+        lines.append(said + ("." if score.eligible else ", once eligible."))
     return Pace(elapsed, days, tuple(lines))
+
+
+# --- the what-if on the web page ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WhatIfChoice:
+    """A metric the what-if can move, with its value now (as typed in the form)."""
+
+    metric: str
+    label: str
+    unit: str
+    value: str
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """The what-if asked for: the metric and value, and the score and payout they give
+    (or why it could not be worked out)."""
+
+    metric: str
+    value: str
+    error: str = ""
+    text: str = ""
+    score: str = ""
+    payout: str = ""
+
+
+def choices(score: RepScore | None) -> tuple[WhatIfChoice, ...]:
+    """The metrics a what-if can move (:func:`can_move`)."""
+    if score is None or score.score is None:
+        return ()
+    return tuple(
+        WhatIfChoice(line.metric, line.label, line.unit, f"{line.value:g}")
+        for line in score.lines
+        if can_move(line)
+    )
+
+
+def what_if(score: RepScore | None, plan: Plan | None, metric: str, raw: str) -> WhatIf:
+    """Re-score ``score`` with ``metric`` at ``raw`` (text from the form), the other
+    metrics held. Every problem comes back as a plain sentence in ``error``."""
+    metric, raw = (metric or "").strip(), (raw or "").strip()
+    if score is None or plan is None or score.score is None:
+        return WhatIf(
+            metric, raw, error="There is no score this month to try values on."
+        )
+    line = next((ln for ln in score.lines if ln.metric == metric), None)
+    if line is None:
+        return WhatIf(metric, raw, error="Choose one of the plan's metrics.")
+    if line.parts:
+        return WhatIf(
+            metric,
+            raw,
+            error=f"{line.label} is scored per channel group, so it cannot be moved "
+            "as one value here.",
+        )
+    if not can_move(line):
+        return WhatIf(
+            metric, raw, error=f"{line.label} has no value this month to move."
+        )
+    spec = SCORED_METRICS[metric]
+    try:
+        value = float(raw.rstrip("%").strip())
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        return WhatIf(metric, raw, error=f"Enter a number for {line.label}.")
+    if not spec.minimum <= value <= spec.maximum:
+        return WhatIf(
+            metric,
+            raw,
+            error=f"Enter {line.label} from {format_metric(line.unit, spec.minimum)} "
+            f"to {format_metric(line.unit, spec.maximum)}.",
+        )
+    moved = rescore(score, plan, metric, value)
+    if moved is None:  # pragma: no cover - can_move was checked
+        return WhatIf(metric, raw, error=f"{line.label} cannot be moved alone.")
+    pays = money(moved.payout, plan.currency)
+    text = (
+        f"With {line.label} at {format_metric(line.unit, value)} "
+        f"({moved.attainment * 100:.0f}% credit × {line.effective_weight:.1f} = "  # noqa: RUF001
+        f"{moved.contribution:.1f} points) and the other metrics as they are, the score "
+        f"would be {moved.score:.1f}: {moved.payout_note}"
+    )
+    if not score.eligible:
+        text += " It would pay only once the month is eligible."
+    return WhatIf(metric, raw, text=text, score=f"{moved.score:.1f}", payout=pays)

@@ -192,9 +192,14 @@ def person_of(rep: User) -> Person:
 
 
 def rep_scorecard(
-    rep: User, month: str, *, scores: list[MonthScores] | None = None
+    rep: User,
+    month: str,
+    *,
+    scores: list[MonthScores] | None = None,
+    what_if: tuple[str, str] | None = None,
 ) -> RepCard:
-    """One rep's scorecard for ``month``."""
+    """One rep's scorecard for ``month`` (with ``what_if``: (metric, value) to
+    re-score it with)."""
     now = utcnow()
     scores = scores or history(month)
     today = now.astimezone(ticket_queries.org_timezone()).date()
@@ -218,6 +223,7 @@ def rep_scorecard(
         ),
         finals=payout_queries.finals_of(scores),
         generated_at=now,
+        what_if=what_if,
     )
 
 

@@ -127,11 +127,14 @@ def test_the_pdf_shows_the_reps_numbers(
     assert has_line(layout, "SCORE", "PAYOUT", "ELIGIBILITY")
     assert has_line(layout, "20.0", "100.00 USD", "Eligible")  # 15+ points: 50% of 200
     assert "2nd of 2 in Desk" in words
-    # value (Bayesian), threshold, target, credit, weight, points
-    assert "75% below threshold" in layout
-    assert has_line(layout, "80%", "95%", "0%", "60", "0.0")
-    assert "66.7% as rated" in layout
-    assert has_line(layout, "75%", "50%", "100%", "50%", "40", "20.0")
+    # value (Bayesian), threshold, target, credit, weight, points; the mark sits under
+    # the value, clear of the threshold column; the trend's lines are named.
+    assert has_line(layout, "CSAT", "75%")
+    assert has_line(layout, "80% → 95%", "0% × 60 = 0.0", "threshold 80%")  # noqa: RUF001
+    assert has_line(layout, "66.7% as rated", "below threshold")
+    assert has_line(layout, "Solved in time", "75%", "50% → 100%", "50% × 40 = 20.0")  # noqa: RUF001
+    assert "target 95%" in layout
+    assert "Next: the 80-point tier, 60 points away, pays 200.00 USD." in words
     assert "(2 satisfied + 5 × 80.0% organisation) / (3 rated + 5)" in words  # noqa: RUF001
     assert "Page 1 of 1" in words
 
