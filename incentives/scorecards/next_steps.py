@@ -332,7 +332,7 @@ def choices(score: RepScore | None) -> tuple[WhatIfChoice, ...]:
     if score is None or score.score is None:
         return ()
     return tuple(
-        WhatIfChoice(line.metric, line.label, line.unit, f"{line.value:g}")
+        WhatIfChoice(line.metric, line.label, line.unit, f"{round(line.value, 1):g}")
         for line in score.lines
         if can_move(line)
     )

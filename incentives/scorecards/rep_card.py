@@ -41,6 +41,8 @@ from incentives.tickets import metrics
 
 #: A metric's six-month trend: the line, then its reference lines' names (in px).
 SPARK_WIDTH, SPARK_LABELS = 138, 72
+#: The score chart's width (px): narrow enough that its labels stay legible on a phone.
+SCORE_WIDTH = 380
 
 
 def _ordinal(n: int) -> str:
@@ -326,7 +328,9 @@ def rep_card(
         rated=score.rated if score else 0,
         prior=prior,
         lines=lines,
-        score_chart=score_chart(points, own_plan, f"{person.name}'s score by month"),
+        score_chart=score_chart(
+            points, own_plan, f"{person.name}'s score by month", width=SCORE_WIDTH
+        ),
         months=tuple(rows),
         authorities=tuple(authorities),
         training=training or TrainingFacts(),
