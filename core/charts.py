@@ -161,6 +161,27 @@ def _ticks(low: float, high: float, count: int = 4) -> list[float]:
     return values
 
 
+def spread(
+    positions: Sequence[float], gap: float, low: float, high: float
+) -> list[float]:
+    """Label positions moved apart so that no two are closer than ``gap`` and all lie
+    within ``low``..``high`` (when there is room for them), each kept as near its own
+    position as the others allow, in the same order."""
+    order = sorted(range(len(positions)), key=lambda i: positions[i])
+    placed = list(positions)
+    previous: float | None = None
+    for index in order:  # downwards: each at least ``gap`` below the one above
+        y = max(positions[index], low)
+        if previous is not None:
+            y = max(y, previous + gap)
+        placed[index] = previous = y
+    following: float | None = None
+    for index in reversed(order):  # upwards: back inside the bottom edge
+        limit = high if following is None else following - gap
+        placed[index] = following = min(placed[index], limit)
+    return placed
+
+
 def _text(value: object) -> str:
     """Text for SVG markup, escaped (the f-string builders below put every piece of text
     through this; numbers go through :func:`_num`)."""
@@ -189,10 +210,13 @@ def line_chart(
     left, right, top, bottom = 30 if ticks else 18, 64 if guides else 18, 14, 20
     plot_w, plot_h = width - left - right, height - top - bottom
     count = max(1, len(points))
-    step = plot_w / max(1, count - 1) if count > 1 else 0
+    # Points sit inside the grid, so a value written above the first or last one stays
+    # clear of the axis values and of the reference lines' names.
+    inset = 14 if values else 0
+    step = (plot_w - 2 * inset) / max(1, count - 1) if count > 1 else 0
 
     def x_at(index: int) -> float:
-        return left + (index * step if count > 1 else plot_w / 2)
+        return left + (inset + index * step if count > 1 else plot_w / 2)
 
     def y_at(value: float) -> float:
         return top + plot_h * (1 - _pos(value, minimum, maximum))
@@ -211,14 +235,15 @@ def line_chart(
                 f'text-anchor="end" font-size="9" fill="{MUTED}">{_text(_fmt(tick))}'
                 "</text>"
             )
-    for value, name, kind in guides:
+    label_ys = spread([y_at(value) for value, _n, _k in guides], 10, 6, height - 6)
+    for (value, name, kind), label_y in zip(guides, label_ys, strict=True):
         y = y_at(value)
         colour = GUIDE_COLOURS.get(kind, MUTED)
         parts.append(
             f'<line class="chart-guide chart-guide-{_text(kind)}" x1="{left}" '
             f'y1="{_num(y)}" x2="{left + plot_w}" y2="{_num(y)}" stroke="{colour}" '
             f'stroke-width="1" stroke-dasharray="4 3"/><text class="chart-guide-label" '
-            f'x="{left + plot_w + 4}" y="{_num(y + 3)}" font-size="9" '
+            f'x="{left + plot_w + 4}" y="{_num(label_y + 3)}" font-size="9" '
             f'fill="{colour}">{_text(name)}</text>'
         )
     segments: list[list[str]] = [[]]
@@ -269,22 +294,45 @@ def sparkline(
     width: int = 96,
     height: int = 26,
     label: str = "",
+    label_width: int = 0,
 ) -> Markup:
     """A small trend line for a table cell, with faint reference lines; the latest
-    point is marked. Built like :func:`line_chart`."""
+    point is marked. Built like :func:`line_chart`.
+
+    :param label_width: room to the right for each reference line's name (``Guide``'s
+        label), written in its colour and moved apart where lines are close; the chart
+        grows to fit them.
+    """
     pad = 3
     count = max(1, len(values))
-    step = (width - 2 * pad) / max(1, count - 1)
+    plot = width - label_width
+    step = (plot - 2 * pad) / max(1, count - 1)
+    font = 7
+    if label_width and guides:
+        height = max(height, len(guides) * (font + 1) + 2 * pad)
 
     def y_at(value: float) -> str:
         return _num(pad + (height - 2 * pad) * (1 - _pos(value, minimum, maximum)))
 
     parts = [
         f'<line class="chart-guide chart-guide-{_text(kind)}" x1="0" y1="{y_at(value)}" '
-        f'x2="{width}" y2="{y_at(value)}" stroke="{GUIDE_COLOURS.get(kind, MUTED)}" '
+        f'x2="{plot}" y2="{y_at(value)}" stroke="{GUIDE_COLOURS.get(kind, MUTED)}" '
         'stroke-width="1" stroke-dasharray="2 2"/>'
         for value, _name, kind in guides
     ]
+    if label_width and guides:
+        ys = spread(
+            [float(y_at(value)) for value, _n, _k in guides],
+            font + 1,
+            font / 2 + 0.5,
+            height - font / 2 - 0.5,
+        )
+        parts.extend(
+            f'<text class="chart-guide-label" x="{plot + 3}" y="{_num(y + font * 0.35)}" '
+            f'font-size="{font}" fill="{GUIDE_COLOURS.get(kind, MUTED)}">'
+            f"{_text(name)}</text>"
+            for (_value, name, kind), y in zip(guides, ys, strict=True)
+        )
     coords = [
         (_num(pad + index * step), y_at(value))
         for index, value in enumerate(values)

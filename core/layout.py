@@ -48,6 +48,7 @@ RULES_MODULES: tuple[str, ...] = (
     # incentives/scorecards: the cards as plain data, validity, laying out PDFs
     "incentives/scorecards/cards.py",
     "incentives/scorecards/leadership.py",
+    "incentives/scorecards/next_steps.py",
     "incentives/scorecards/pdf_batch.py",
     "incentives/scorecards/rep_card.py",
     "incentives/scorecards/team_card.py",

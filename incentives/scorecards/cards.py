@@ -107,11 +107,12 @@ def score_chart(
     label: str,
     *,
     values: bool = True,
+    width: int = 520,
 ) -> Markup:
     """Scores over months, with the plan's first and full-pay tiers as guides.
 
-    :param values: write each score above its point (the rep scorecard lists them in a
-        table beside the chart instead).
+    :param values: write each score above its point, with axis values.
+    :param width: in px; narrower charts scale up on a phone, their labels with them.
     """
     guides: list[charts.Guide] = []
     if plan is not None and plan.tiers:
@@ -138,6 +139,7 @@ def score_chart(
         value_format="{:.0f}",
         ticks=2 if values else 0,
         values=values,
+        width=width,
     )
 
 

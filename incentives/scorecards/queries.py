@@ -194,9 +194,14 @@ def person_of(rep: User) -> Person:
 
 
 def rep_scorecard(
-    rep: User, month: str, *, scores: list[MonthScores] | None = None
+    rep: User,
+    month: str,
+    *,
+    scores: list[MonthScores] | None = None,
+    what_if: tuple[str, str] | None = None,
 ) -> RepCard:
-    """One rep's scorecard for ``month``."""
+    """One rep's scorecard for ``month`` (with ``what_if``: (metric, value) to
+    re-score it with)."""
     now = utcnow()
     scores = scores or history(month)
     today = now.astimezone(ticket_queries.org_timezone()).date()
@@ -220,6 +225,7 @@ def rep_scorecard(
         ),
         finals=_rep_finals(rep.id, scores),
         generated_at=now,
+        what_if=what_if,
     )
 
 

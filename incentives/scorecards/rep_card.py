@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 
 from core import charts
+from incentives.scorecards import next_steps
 from incentives.scorecards.cards import (
     AuthorityHeld,
     CoachingOffer,
@@ -25,6 +26,7 @@ from incentives.scorecards.cards import (
     short_month,
     status_text,
 )
+from incentives.scorecards.next_steps import Needed, Pace, WhatIf, WhatIfChoice
 from incentives.scoring import plans, rep_scores
 from incentives.scoring.plans import Direction
 from incentives.scoring.rep_scores import (
@@ -36,6 +38,11 @@ from incentives.scoring.rep_scores import (
 )
 from incentives.scoring.tables import money, score_text
 from incentives.tickets import metrics
+
+#: A metric's six-month trend: the line, then its reference lines' names (in px).
+SPARK_WIDTH, SPARK_LABELS = 138, 72
+#: The score chart's width (px): narrow enough that its labels stay legible on a phone.
+SCORE_WIDTH = 380
 
 
 def _ordinal(n: int) -> str:
@@ -115,15 +122,27 @@ class RepCard:
     disputes: DisputeCounts
     coaching: tuple[CoachingOffer, ...]
     generated: str
+    #: What to do next: the next tier in a sentence, and each metric's value for it.
+    next_tier: str = ""
+    needs: tuple[Needed, ...] = ()
+    #: The month so far and its projection (an open month only).
+    pace: Pace | None = None
+    #: The metrics the web page's what-if can move, and the what-if asked for.
+    what_if_choices: tuple[WhatIfChoice, ...] = ()
+    what_if: WhatIf | None = None
 
 
 def _guides(line: MetricLine) -> list[charts.Guide]:
+    """The trend's reference lines, each labelled with its name and value."""
+    fmt = plans.format_metric
     guides: list[charts.Guide] = [
-        (line.threshold, "Threshold", "threshold"),
-        (line.target, "Target", "target"),
+        (line.threshold, f"threshold {fmt(line.unit, line.threshold)}", "threshold"),
+        (line.target, f"target {fmt(line.unit, line.target)}", "target"),
     ]
     if line.stretch is not None:
-        guides.append((line.stretch, "Stretch", "stretch"))
+        guides.append(
+            (line.stretch, f"stretch {fmt(line.unit, line.stretch)}", "stretch")
+        )
     return guides
 
 
@@ -177,7 +196,8 @@ def _line_view(
             minimum=low,
             maximum=high,
             guides=_guides(line),
-            width=80,
+            width=SPARK_WIDTH,
+            label_width=SPARK_LABELS,
             label=f"{line.label}, six months",
         ),
     )
@@ -228,12 +248,15 @@ def rep_card(
     coaching: Sequence[CoachingOffer] = (),
     finals: Mapping[str, Mapping[int, Decimal]] | None = None,
     generated_at: dt.datetime,
+    what_if: tuple[str, str] | None = None,
 ) -> RepCard:
     """A rep's scorecard for the last month of ``history`` (oldest first).
 
     :param person: who the rep is, when the month has no score for them.
     :param finals: month -> rep id -> final payout (``payout_queries.finals_of``): the
         payout shown, as on the payouts page.
+    :param what_if: (metric, value as typed) to re-score the month with, the other
+        metrics held (:func:`next_steps.what_if`).
     """
     current = history[-1]
     score = current.scores.get(rep_id)
@@ -267,6 +290,14 @@ def rep_card(
             f"as if {plan.csat_prior_strength:g} more ratings"
         )
     paid = final_payout(score, _of(finals, current.month)) if score else Decimal("0.00")
+    own_plan = current.plan_for_team(person.team_id)[2]
+    headline, needs, pace = "", (), None
+    if score is not None and own_plan is not None:
+        headline, needs = next_steps.next_tier_needs(score, own_plan)
+        if not current.is_closed:
+            pace = next_steps.pace(
+                score, own_plan, current.month, generated_at.astimezone(tz).date()
+            )
     points = []
     rows = []
     for month in history:
@@ -311,7 +342,7 @@ def rep_card(
         prior=prior,
         lines=lines,
         score_chart=score_chart(
-            points, plan, f"{person.name}'s score by month", values=False
+            points, own_plan, f"{person.name}'s score by month", width=SCORE_WIDTH
         ),
         months=tuple(rows),
         authorities=tuple(authorities),
@@ -319,4 +350,11 @@ def rep_card(
         disputes=disputes or DisputeCounts(),
         coaching=tuple(coaching),
         generated=generated_at.astimezone(tz).strftime("%d %b %Y, %H:%M"),
+        next_tier=headline,
+        needs=needs,
+        pace=pace,
+        what_if_choices=next_steps.choices(score),
+        what_if=None
+        if what_if is None
+        else next_steps.what_if(score, own_plan, *what_if),
     )

@@ -12,6 +12,7 @@ from flask import (
     jsonify,
     redirect,
     render_template,
+    request,
     send_file,
     url_for,
 )
@@ -60,7 +61,14 @@ def _team_or_403(team_id: int) -> Team:
 def scorecard_rep(rep_id: int) -> Any:
     rep = _rep_or_404(rep_id)
     month = scorecard_month()
-    card = queries.rep_scorecard(rep, month)
+    # The what-if: a GET form on the page, re-scored here with the plan's own maths.
+    asked = "metric" in request.args or "value" in request.args
+    what_if = (
+        (request.args.get("metric", "")[:60], request.args.get("value", "")[:30])
+        if asked
+        else None
+    )
+    card = queries.rep_scorecard(rep, month, what_if=what_if)
     viewer = current_viewer()
     return render_template(
         "incentives/scorecard_rep.html",
@@ -68,6 +76,7 @@ def scorecard_rep(rep_id: int) -> Any:
         rep=rep,
         months=score_months(month),
         coaching_form=can_supervise_rep(viewer, rep.id, rep.team_id),
+        what_if_form=True,
         is_self=viewer.user_id == rep.id,
         mail_form=ScorecardMailForm(wanted=delivery.wants_mail(rep.id))
         if viewer.user_id == rep.id

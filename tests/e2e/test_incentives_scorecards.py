@@ -79,3 +79,43 @@ def test_a_rep_disputes_a_ticket_on_a_phone_and_the_supervisor_decides(
     expect(page.locator(".flash-success")).to_contain_text("Decision recorded")
     expect(page.locator(".facts")).to_contain_text("declined")
     desk.close()
+
+
+def test_a_rep_tries_a_what_if_on_a_phone_and_nothing_scrolls_sideways(
+    browser, live_server
+) -> None:
+    phone = browser.new_context(base_url=live_server, viewport=PHONE)
+    page = phone.new_page()
+    log_in(page, "farah.haddad@example.com")
+    page.goto("/incentives/scores")
+    page.get_by_role("link", name="Farah Haddad").first.click()
+    next_steps = page.locator(".sc-next")
+    expect(next_steps).to_contain_text("What to do next")
+    page.get_by_role("textbox", name="had the value").fill("100")
+    page.get_by_role("button", name="Re-score").click()
+    expect(page.locator(".sc-what-if-result")).to_contain_text("What if: score")
+    width = page_width(page)
+    assert width <= PHONE["width"], f"the scorecard scrolls sideways ({width}px)"
+    page.get_by_role("textbox", name="had the value").fill("lots")
+    page.get_by_role("button", name="Re-score").click()
+    expect(page.locator(".sc-what-if-result")).to_contain_text("Enter a number")
+    # The open month: the pace so far, its projection marked as one.
+    months = page.get_by_label("Month", exact=True)
+    months.select_option(index=0)  # newest first: the current month, still open
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator(".sc-pace")).to_contain_text("projection")
+    width = page_width(page)
+    assert width <= PHONE["width"], f"the open month scrolls sideways ({width}px)"
+    phone.close()
+
+
+def test_a_team_scorecard_fits_a_phone(browser, live_server) -> None:
+    phone = browser.new_context(base_url=live_server, viewport=PHONE)
+    page = phone.new_page()
+    log_in(page, "grace.lee@example.com")
+    page.goto("/incentives/scores")
+    page.locator("a[href*='/scorecards/teams/']").first.click()
+    expect(page.locator(".sc-name")).to_be_visible()
+    width = page_width(page)
+    assert width <= PHONE["width"], f"the team scorecard scrolls sideways ({width}px)"
+    phone.close()

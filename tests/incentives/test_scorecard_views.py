@@ -127,11 +127,14 @@ def test_the_pdf_shows_the_reps_numbers(
     assert has_line(layout, "SCORE", "PAYOUT", "ELIGIBILITY")
     assert has_line(layout, "20.0", "100.00 USD", "Eligible")  # 15+ points: 50% of 200
     assert "2nd of 2 in Desk" in words
-    # value (Bayesian), threshold, target, credit, weight, points
-    assert "75% below threshold" in layout
-    assert has_line(layout, "80%", "95%", "0%", "60", "0.0")
-    assert "66.7% as rated" in layout
-    assert has_line(layout, "75%", "50%", "100%", "50%", "40", "20.0")
+    # value (Bayesian), threshold, target, credit, weight, points; the mark sits under
+    # the value, clear of the threshold column; the trend's lines are named.
+    assert has_line(layout, "CSAT", "75%")
+    assert has_line(layout, "80% → 95%", "0% × 60 = 0.0", "threshold 80%")  # noqa: RUF001
+    assert has_line(layout, "66.7% as rated", "below threshold")
+    assert has_line(layout, "Solved in time", "75%", "50% → 100%", "50% × 40 = 20.0")  # noqa: RUF001
+    assert "target 95%" in layout
+    assert "Next: the 80-point tier, 60 points away, pays 200.00 USD." in words
     assert "(2 satisfied + 5 × 80.0% organisation) / (3 rated + 5)" in words  # noqa: RUF001
     assert "Page 1 of 1" in words
 
@@ -144,6 +147,75 @@ def test_an_ineligible_reps_pdf_says_why(
     layout = pdf_text(response.data, tmp_path)
     assert has_line(layout, "62.9", "0.00 USD", "Not eligible")
     assert has_line(layout, "2 rated tickets, under the 3")
+
+
+# --- what to do next -----------------------------------------------------------------------
+
+
+def test_the_rep_page_says_what_the_next_tier_needs_and_pays(
+    client, login_as, world
+) -> None:
+    login_as(world.ann)
+    page = text(client.get(url(f"/scorecards/reps/{world.ann.id}", month=MARCH)))
+    # 20 points: CSAT 75% (no credit, weight 60), solved in time 50% credit x 40.
+    assert "Next: the 80-point tier, 60 points away, pays 200.00 USD." in page
+    assert "CSAT: 75% now; 95% would reach it, others held." in page
+    assert "Solved in time: cannot reach it alone, even at its best (100%)." in page
+
+
+def test_a_what_if_rescores_the_month_with_the_plan(client, login_as, world) -> None:
+    login_as(world.ann)
+    page = text(
+        client.get(
+            url(
+                f"/scorecards/reps/{world.ann.id}", month=MARCH, metric="csat", value=95
+            )
+        )
+    )
+    # CSAT at its target: full credit x 60 + the 20 points held = 80: the top tier.
+    assert "What if: score 80.0, pays 200.00 USD." in page
+    assert "80+ points: 100% of 200.00 USD." in page
+    # The figures of the month itself are unchanged.
+    assert "2nd of 2 in Desk" in page
+
+
+@pytest.mark.parametrize(
+    ("metric", "value", "message"),
+    [
+        ("csat", "lots", "Enter a number for CSAT."),
+        ("csat", "", "Enter a number for CSAT."),
+        ("csat", "1e999", "Enter a number for CSAT."),
+        ("csat", "nan", "Enter a number for CSAT."),
+        ("csat", "250", "Enter CSAT from 0% to 100%."),
+        ("nps", "10", "Choose one of the plan&#39;s metrics."),
+        ("<script>", "1", "Choose one of the plan&#39;s metrics."),
+        ("csat", "9" * 5000, "Enter CSAT from 0% to 100%."),
+    ],
+)
+def test_a_what_if_with_bad_values_says_what_is_wrong(
+    client, login_as, world, metric, value, message
+) -> None:
+    login_as(world.ann)
+    response = client.get(
+        url(f"/scorecards/reps/{world.ann.id}"),
+        query_string={"month": MARCH, "metric": metric, "value": value},
+    )
+    assert response.status_code == 200
+    assert message in text(response)
+    assert "<script>" not in response.get_data(as_text=True).split("<body", 1)[1]
+
+
+def test_a_what_if_keeps_to_the_viewers_reps(client, login_as, world) -> None:
+    login_as(world.ann)
+    response = client.get(
+        url(f"/scorecards/reps/{world.bob.id}", month=MARCH, metric="csat", value=95)
+    )
+    assert response.status_code == 403
+    login_as(world.sam)
+    response = client.get(
+        url(f"/scorecards/reps/{world.cat.id}", month=MARCH, metric="csat", value=95)
+    )
+    assert response.status_code == 403
 
 
 # --- plans ------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -376,3 +377,43 @@ def test_coaching_notes_say_why_and_how_the_metric_moved() -> None:
     assert note.effect == "+20.0 pts since last month (better)"
     assert note.assigned == ("Slow replies",)
     assert note.offered == ("Tidy",)
+
+
+@pytest.mark.parametrize(
+    ("positions", "expected"),
+    [
+        ([10, 11, 12], [10, 18, 26]),  # crowded: pushed down, each 8 apart
+        ([28, 29, 29.5], [14, 22, 30]),  # at the bottom: pushed back up inside
+        ([5, 20], [5, 20]),  # already apart: left alone
+        ([20, 5], [20, 5]),  # any order in, same order out
+        ([0], [3]),  # above the top: moved inside
+    ],
+)
+def test_chart_labels_are_spread_apart_within_the_chart(positions, expected) -> None:
+    assert charts.spread(positions, 8, 3, 30) == pytest.approx(expected)
+
+
+def test_a_trend_names_its_reference_lines_in_their_colours() -> None:
+    svg = str(
+        charts.sparkline(
+            [50, 60, 70],
+            minimum=40,
+            maximum=100,
+            guides=[(50, "threshold 50%", "threshold"), (51, "target <51%>", "target")],
+            width=140,
+            label_width=70,
+        )
+    )
+    assert "threshold 50%</text>" in svg
+    assert "target &lt;51%&gt;</text>" in svg
+    ys = [float(y) for y in re.findall(r'<text[^>]* y="([\d.]+)"', svg)]
+    assert abs(ys[0] - ys[1]) >= 8  # close lines, labels kept apart
+    assert 'x2="70"' in svg  # the lines stop where the names begin
+
+
+def test_a_rep_card_labels_its_trend_lines_with_their_values() -> None:
+    card = rep_card.rep_card(1, HISTORY, tz=UTC, generated_at=NOW)
+    trend = str(card.lines[0].trend)
+    assert "threshold 50%" in trend
+    assert "target 100%" in trend
+    assert 'class="chart-axis"' in str(card.score_chart)  # axis values on the chart
