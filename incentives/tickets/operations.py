@@ -172,7 +172,7 @@ def import_ticket_file(
     :param via: ``web``, ``cli``, ``api`` or ``demo`` (shown in the import history).
     :param tz: the zone times without one are read in: the organisation's, unless
         ``tz_given`` (one file's own, ``tickets import --timezone``); a mapping file's
-        ``timezone`` beats both. The report says which was used.
+        ``timezone`` beats both. The report says so when it was not the organisation's.
     :param mapping_text: the YAML mapping, for ``mapped`` files.
     :param dry_run: check and count only; nothing is written, not even the history.
     :return: the outcome; a rejected file is recorded in the history with its errors
@@ -183,13 +183,16 @@ def import_ticket_file(
     started = time.perf_counter()
     spec = source_spec(file_format, mapping_text)
     parsed = importing.parse_file(data, spec, tz=tz, now=now or utcnow())
-    if spec.timezone:
-        whose = f"{spec.timezone} (the mapping's time zone)"
+    # The organisation's zone goes without saying; another one is said in the report.
+    if spec.timezone and spec.timezone != tz.key:
+        parsed.notes.append(
+            f"Times without a time zone were read as {spec.timezone} (the mapping's "
+            "time zone), not the organisation's."
+        )
     elif tz_given:
-        whose = f"{tz.key} (given for this file)"
-    else:
-        whose = f"{tz.key} (the organisation's time zone)"
-    parsed.notes.append(f"Times without a time zone were read as {whose}.")
+        parsed.notes.append(
+            f"Times without a time zone were read as {tz.key} (given for this file)."
+        )
     return _import(
         parsed,
         filename=filename,
