@@ -21,6 +21,9 @@ def test_an_admin_uploads_an_export_and_sees_what_was_imported(page) -> None:
     page.get_by_role("link", name="Incentives", exact=True).click()
     page.get_by_role("link", name="Imports", exact=True).click()
     page.get_by_role("button", name="Import tickets").click()
+    # The upload script binds the form once the page has loaded (a busy machine can be
+    # slower than the clicks below).
+    page.wait_for_load_state("load")
     page.get_by_label("Exported from").select_option("freshdesk")
     page.get_by_label("Export file (CSV)").set_input_files(
         str(DATA / "freshdesk_export.csv")

@@ -36,7 +36,6 @@ from core.db import db
 from core.jobs import Job, JobStatus
 from core.people import User
 from incentives.scorecards import pdf_batch
-from incentives.scorecards import pdfs as scorecard_pdfs
 from tests.conftest import TEST_REDIS_URL, make_test_app
 from tests.core.test_jobs import wait_for
 from tests.helpers import post_form, text
@@ -204,7 +203,8 @@ def test_a_batch_whose_runner_is_killed_shows_interrupted_and_starts_again(
             )
         db.session.remove()
 
-    batch = storage / "jobs" / str(first_id) / scorecard_pdfs.batch_name(MARCH)
+    # The month's kept scorecards: where every batch of the month lays them out.
+    batch = storage / "scorecards" / MARCH
     command = _perform(first_id) if runner == "process" else _rq_worker(queue)
     with process_group(command, env) as process:
         kill_group_when(process, halfway(batch), what="halfway", limit=HALFWAY_LIMIT)
@@ -272,6 +272,7 @@ def test_a_batch_whose_runner_is_killed_shows_interrupted_and_starts_again(
         assert "leadership.pdf" in names
         assert all(complete_pdf(packed.read(name)) for name in names)
     assert not _partials(storage / "jobs" / str(second_id))
+    assert not _partials(batch)
     with app.app_context():
         for engine in db.engines.values():
             engine.dispose()
