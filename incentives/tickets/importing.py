@@ -48,13 +48,22 @@ from core.tabular import (
 )
 from incentives.tickets.metrics import month_label
 from incentives.tickets.normalising import (
+    ORDER,
     TICKET_FRAME,
     Problems,
+    Reading,
     check_duplicates,
     header_of,
+    keep_last_updates,
     normalise,
 )
-from incentives.tickets.sources import FRONTLINE, Field, SourceSpec, normalise_header
+from incentives.tickets.sources import (
+    FRONTLINE,
+    SPECS,
+    Field,
+    SourceSpec,
+    normalise_header,
+)
 
 #: Rows read and checked at a time; bounds memory on million-row files.
 CHUNK_ROWS = 200_000
@@ -410,6 +419,7 @@ def _parse_chunks(
     """
     problems = Problems()
     notes: list[str] = []
+    reading = Reading()
     frames: list[pd.DataFrame] = []
     headers: dict[str, str] | None = None
     rows = records = inside = width = 0
@@ -438,14 +448,30 @@ def _parse_chunks(
             chunk = chunk.drop(index=chunk.index.intersection(list(broken.rows)))
         rows += len(chunk)
         frames.append(
-            normalise(chunk, spec, headers, tz=tz, now=now, problems=problems)
+            normalise(
+                chunk,
+                spec,
+                headers,
+                tz=tz,
+                now=now,
+                problems=problems,
+                reading=reading,
+            )
         )
     if headers is None:
         return _rejected(
             spec, [RowError(1, "", "", "the file has no header row")]
         ), True
     whole = separators - inside == (width - 1) * (records + 1)
-    tickets = _concat(frames)
+    tickets, earlier = keep_last_updates(_concat(frames))
+    notes.extend(reading.notes)
+    if earlier:
+        kept = len(tickets)
+        notes.append(
+            f"The file is an event log ({_plural(rows, 'row', 'rows')} for "
+            f"{_plural(kept, 'ticket', 'tickets')}): the last update of each ticket "
+            "is imported."
+        )
     check_duplicates(tickets, header_of(spec, Field.TICKET_ID, headers), problems)
     if rows == 0 and not problems:
         notes.append("The file has a header row but no tickets.")
@@ -473,12 +499,28 @@ def _read_headers(
             )
             continue
         headers[normalise_header(original)] = original.strip().lstrip("\ufeff")
+    missing = False
     for needed in sorted(spec.required):
         names = spec.columns.get(needed, ())
         if not any(n in headers for n in names):
             wanted = " or ".join(f"'{n}'" for n in names)
             problems.add(
                 [RowError(1, needed.value, "", f"no {wanted} column in the header row")]
+            )
+            missing = True
+    if missing:
+        other = looks_like(headers, besides=spec.name)
+        if other is not None:
+            problems.add(
+                [
+                    RowError(
+                        1,
+                        "",
+                        "",
+                        f"this looks like a {other.label} export: import it as "
+                        f"{other.name} (--source {other.name})",
+                    )
+                ]
             )
     agent_names = spec.columns.get(Field.AGENT, ())
     if not any(n in headers for n in agent_names):
@@ -487,6 +529,23 @@ def _read_headers(
             "(it counts for its group and the organisation, not for a rep)."
         )
     return headers
+
+
+def looks_like(headers: Mapping[str, str], *, besides: str) -> SourceSpec | None:
+    """The built-in source whose export this header is, when it says so: every column
+    that source requires, and two or more that only its export has."""
+    best, score = None, 1
+    for spec in SPECS.values():
+        if spec.name == besides:
+            continue
+        if not all(
+            any(n in headers for n in spec.columns.get(f, ())) for f in spec.required
+        ):
+            continue
+        found = len(spec.signature & headers.keys())
+        if found > score:
+            best, score = spec, found
+    return best
 
 
 def _drop_blank_rows(chunk: pd.DataFrame, spec: SourceSpec) -> pd.DataFrame:
@@ -508,6 +567,8 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     if len(frames) == 1:
         return frames[0]
     columns = {}
+    if ORDER in frames[0].columns:
+        columns[ORDER] = pd.concat([f[ORDER] for f in frames])
     for column, dtype in TICKET_FRAME.items():
         parts = [f[column] for f in frames]
         if dtype == "category":

@@ -76,6 +76,13 @@ class Satisfaction:
     satisfied: frozenset[str]
     unsatisfied: frozenset[str]
     not_rated: frozenset[str] = frozenset()
+    #: Numeric scales (low, high) a file may use instead of the words: the first that
+    #: holds every number in the file is taken, its top two points counting as satisfied.
+    numeric_scales: tuple[tuple[int, int], ...] = ()
+    #: What to do about a value on none of these (added to the message).
+    way_out: str = ""
+    #: The values as the tool's users know them, for messages (else listed from the sets).
+    shown: str = ""
 
     def classify(self, value: str) -> float | None:
         """1.0, 0.0, NaN for no rating; ``None`` when the value is not on this scale."""
@@ -89,8 +96,29 @@ class Satisfaction:
         return None
 
     def describe(self) -> str:
+        if self.shown:
+            return self.shown
         shown = sorted(self.satisfied | self.unsatisfied, key=_natural)
-        return ", ".join(shown[:12]) + (", ..." if len(shown) > 12 else "")
+        text = ", ".join(shown[:12]) + (", ..." if len(shown) > 12 else "")
+        scales = " or ".join(
+            f"a score {low}-{high}" for low, high in self.numeric_scales
+        )
+        return f"{text}, {scales}" if scales else text
+
+    def scale_for(self, numbers: list[float]) -> tuple[int, int, int] | None:
+        """(low, high, satisfied from) of the first numeric scale holding every whole
+        number of ``numbers`` that is on some scale (the rest are not ratings)."""
+        numbers = [
+            n
+            for n in numbers
+            if n.is_integer() and any(lo <= n <= hi for lo, hi in self.numeric_scales)
+        ]
+        if not numbers:
+            return None
+        for low, high in self.numeric_scales:
+            if all(low <= n <= high for n in numbers):
+                return low, high, high - 1
+        return None
 
 
 def _natural(text: str) -> tuple[int, float, str]:
@@ -139,6 +167,15 @@ class SourceSpec:
     priorities: Mapping[str, Priority] = field(default_factory=dict)
     strict_channels: bool = False
     label: str = ""
+    #: Cell texts that mean "nothing here" in this tool, in any column (ServiceNow's ``?``).
+    nulls: frozenset[str] = frozenset()
+    #: An event log (one row per update): the last row of each ticket id wins, in the
+    #: order of the first of these columns the file has (else the file's order).
+    #: ``None``: a ticket id may appear once only.
+    keep_last_by: tuple[str, ...] | None = None
+    #: Header names (normalised) that only this tool's export has: a file with at least
+    #: two of them given as another source is said to look like this one.
+    signature: frozenset[str] = frozenset()
 
     def with_name(self, name: str) -> SourceSpec:
         return SourceSpec(**{**self.__dict__, "name": name})
@@ -232,8 +269,26 @@ ZENDESK = SourceSpec(
         satisfied=frozenset({"good", "goodwithcomment", "good with comment"}),
         unsatisfied=frozenset({"bad", "badwithcomment", "bad with comment"}),
         not_rated=frozenset({"offered", "unoffered", "not offered"}),
+        numeric_scales=((1, 5), (0, 10)),
+        shown="Good, Bad, Offered, Unoffered, or a score 1-5 or 0-10",
+        way_out=(
+            "for another scale, import the file as 'mapped' with a column mapping "
+            "whose satisfaction gives it (e.g. scale: 1-7, satisfied_from: 6)"
+        ),
     ),
     duration_units=dict.fromkeys(DURATION_FIELDS, MINUTES),
+    signature=frozenset(
+        header_names(
+            "Via",
+            "Satisfaction Score",
+            "Requester",
+            "Group stations",
+            "Assignee stations",
+            "First reply time in minutes",
+            "Full resolution time in minutes",
+            "Full resolution time in minutes within business hours",
+        )
+    ),
 )
 
 FRESHDESK = SourceSpec(
