@@ -22,6 +22,7 @@ class Source(enum.StrEnum):
 
     ZENDESK = "zendesk"
     FRESHDESK = "freshdesk"
+    SERVICENOW = "servicenow"
     FRONTLINE = "frontline"
     MAPPED = "mapped"
 
@@ -30,6 +31,7 @@ class Source(enum.StrEnum):
         return {
             Source.ZENDESK: "Zendesk ticket export (CSV)",
             Source.FRESHDESK: "Freshdesk ticket export (CSV)",
+            Source.SERVICENOW: "ServiceNow incidents or incident event log (CSV)",
             Source.FRONTLINE: "Frontline CSV",
             Source.MAPPED: "Any other tool, with a column mapping (YAML)",
         }[self]
@@ -176,6 +178,9 @@ class SourceSpec:
     #: Header names (normalised) that only this tool's export has: a file with at least
     #: two of them given as another source is said to look like this one.
     signature: frozenset[str] = frozenset()
+    #: Columns (normalised) this tool exports that Frontline does not read, and what the
+    #: report says when a file has one.
+    column_notes: Mapping[str, str] = field(default_factory=dict)
 
     def with_name(self, name: str) -> SourceSpec:
         return SourceSpec(**{**self.__dict__, "name": name})
@@ -330,6 +335,85 @@ FRESHDESK = SourceSpec(
         "feedback widget": Channel.WEB,
         "forum": Channel.WEB,
     },
+    signature=frozenset(
+        header_names(
+            "Created time",
+            "Resolved time",
+            "Closed time",
+            "Initial response time",
+            "Survey results",
+            "First response time (in hrs)",
+            "Resolution time (in hrs)",
+            "Agent interactions",
+            "Customer interactions",
+            "Due by Time",
+        )
+    ),
+)
+
+SERVICENOW = SourceSpec(
+    name="servicenow",
+    label="ServiceNow",
+    # The incident list's CSV export names columns by field (``assigned_to``); the
+    # labels (``Assigned to``) are read too. The incident event log has a row per update.
+    columns={
+        Field.TICKET_ID: header_names("number"),
+        Field.AGENT: header_names("assigned_to", "Assigned to", "resolved_by"),
+        Field.GROUP: header_names("assignment_group", "Assignment group"),
+        Field.CHANNEL: header_names("contact_type", "Channel", "Contact type"),
+        Field.PRIORITY: header_names("priority"),
+        Field.CREATED_AT: header_names(
+            "opened_at", "Opened", "sys_created_at", "sys_created_on"
+        ),
+        Field.SOLVED_AT: header_names("resolved_at", "Resolved", "closed_at", "Closed"),
+        Field.REOPENS: header_names("reopen_count", "Reopen count"),
+    },
+    # ServiceNow has no satisfaction field on the incident.
+    satisfaction=Satisfaction(frozenset(), frozenset()),
+    dayfirst=True,
+    nulls=frozenset({"?"}),
+    column_notes={
+        "made sla": (
+            "The made_sla column is not read: Frontline measures the SLA from the reply "
+            "and resolution times against its own targets."
+        )
+    },
+    keep_last_by=header_names(
+        "sys_mod_count", "sys_updated_at", "sys_updated_on", "Updated"
+    ),
+    channels={
+        "self-service": Channel.WEB,
+        "self service": Channel.WEB,
+        "virtual agent": Channel.CHAT,
+        "direct opening": Channel.OTHER,
+        "walk-in": Channel.OTHER,
+        "walk in": Channel.OTHER,
+    },
+    priorities={
+        "1 - critical": Priority.URGENT,
+        "2 - high": Priority.HIGH,
+        "3 - moderate": Priority.NORMAL,
+        "4 - low": Priority.LOW,
+        "5 - planning": Priority.LOW,
+        "moderate": Priority.NORMAL,
+        "planning": Priority.LOW,
+        "5": Priority.LOW,
+    },
+    signature=frozenset(
+        header_names(
+            "number",
+            "assigned_to",
+            "assignment_group",
+            "opened_at",
+            "resolved_at",
+            "contact_type",
+            "sys_mod_count",
+            "sys_updated_at",
+            "incident_state",
+            "made_sla",
+            "caller_id",
+        )
+    ),
 )
 
 FRONTLINE = SourceSpec(
@@ -355,12 +439,16 @@ FRONTLINE = SourceSpec(
     ),
     required=frozenset({Field.TICKET_ID, Field.CHANNEL, Field.CREATED_AT}),
     strict_channels=True,
+    signature=frozenset(
+        header_names("agent_email", "first_response_at", "csat", "nps")
+    ),
 )
 
 #: The built-in formats (the mapped one is built from its YAML file).
 SPECS = {
     Source.ZENDESK: ZENDESK,
     Source.FRESHDESK: FRESHDESK,
+    Source.SERVICENOW: SERVICENOW,
     Source.FRONTLINE: FRONTLINE,
 }
 

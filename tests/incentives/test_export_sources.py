@@ -19,16 +19,18 @@ pytestmark = pytest.mark.usefixtures("app_ctx")
 EXPORTS = Path(__file__).parent / "data" / "exports"
 NOW = dt.datetime(2024, 4, 15, tzinfo=dt.UTC)
 
-#: source -> (tickets in its example, of them without an agent, of them not solved)
+#: example file -> (its source, tickets in it, of them without an agent, not solved)
 EXAMPLES = {
-    "zendesk": (12, 12, 2),
+    "zendesk": ("zendesk", 12, 12, 2),
+    "servicenow": ("servicenow", 12, 3, 3),
+    "servicenow_event_log": ("servicenow", 4, 1, 1),
 }
 
 
-def import_example(source: str, **kw):
+def import_example(name: str, source: str, **kw):
     return operations.import_ticket_file(
-        (EXPORTS / f"{source}.csv").read_bytes(),
-        filename=f"{source}.csv",
+        (EXPORTS / f"{name}.csv").read_bytes(),
+        filename=f"{name}.csv",
         file_format=source,
         by="test",
         via="cli",
@@ -38,10 +40,10 @@ def import_example(source: str, **kw):
     )
 
 
-@pytest.mark.parametrize("source", sorted(EXAMPLES))
-def test_each_example_export_imports_under_its_own_source_once(source) -> None:
-    tickets, unassigned, unsolved = EXAMPLES[source]
-    first = import_example(source)
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_each_example_export_imports_under_its_own_source_once(name) -> None:
+    source, tickets, unassigned, unsolved = EXAMPLES[name]
+    first = import_example(name, source)
     assert not first.rejected, first.report
     assert (first.source, first.inserted) == (source, tickets)
     assert (first.unassigned, first.unsolved) == (unassigned, unsolved)
@@ -50,5 +52,17 @@ def test_each_example_export_imports_under_its_own_source_once(source) -> None:
         select(func.count()).select_from(Ticket).where(Ticket.source == source)
     )
     assert stored == tickets
-    again = import_example(source)
+    again = import_example(name, source)
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, tickets)
+
+
+def test_an_event_log_imports_each_incident_once_in_its_last_state() -> None:
+    outcome = import_example("servicenow_event_log", "servicenow")
+    assert outcome.rows == 12
+    assert any("event log (12 rows for 4 tickets)" in n for n in outcome.notes)
+    db.session.commit()
+    ticket = db.session.scalar(select(Ticket).where(Ticket.external_id == "INC0000045"))
+    # the update with the highest sys_mod_count, not the last line of the file
+    assert ticket.solved_at.replace(tzinfo=dt.UTC) == dt.datetime(
+        2024, 2, 29, 11, 29, tzinfo=dt.UTC
+    )

@@ -22,10 +22,10 @@ def parse(text: str, spec=ZENDESK):
     return parse_file(text.encode(), spec, tz=UTC, now=NOW)
 
 
-def example(source: str):
+def example(name: str, source: str | None = None):
     return parse_file(
-        (EXPORTS / f"{source}.csv").read_bytes(),
-        SPECS[Source(source)],
+        (EXPORTS / f"{name}.csv").read_bytes(),
+        SPECS[Source(source or name)],
         tz=UTC,
         now=NOW,
     )
@@ -109,3 +109,103 @@ def test_a_satisfaction_off_every_zendesk_scale_points_to_the_way_out(score) -> 
     )
     assert "import the file as 'mapped'" in error.reason
     assert "satisfied_from" in error.reason
+
+
+# --- ServiceNow --------------------------------------------------------------------------
+
+
+def test_servicenow_incident_export_day_first_dates_and_question_marks() -> None:
+    parsed = example("servicenow")
+    assert parsed.ok, parsed.errors
+    t = parsed.tickets.set_index("external_id")
+    assert len(t) == 12
+    # dd-mm-yyyy hh:mm:ss, day first
+    assert t.loc["INC0010001", "created_at"] == utc("2024-03-04 08:12:45")
+    assert t.loc["INC0010002", "solved_at"] == utc("2024-03-05 10:15")
+    # "?" is null everywhere: no agent called "?", no group "?", no date
+    assert "?" not in set(t["agent_key"].dropna()) | set(t["group_name"].dropna())
+    assert pd.isna(t.loc["INC0010004", "agent_key"])
+    assert pd.isna(t.loc["INC0010012", "group_name"])
+    assert pd.isna(t.loc["INC0010004", "solved_at"])
+    assert t.loc["INC0010001", "agent_label"] == "Isaac Mensah"
+    assert t.loc["INC0010005", "priority"] == "urgent"  # 1 - Critical
+    assert t.loc["INC0010008", "priority"] == "low"  # 5 - Planning
+    assert t.loc["INC0010006", "channel"] == "web"  # Self-service
+    assert t.loc["INC0010011", "reopens"] == 2
+    assert any("made_sla column is not read" in n for n in parsed.notes)
+
+
+def test_servicenow_event_log_keeps_the_last_update_of_each_incident() -> None:
+    parsed = example("servicenow_event_log", "servicenow")
+    assert parsed.ok, parsed.errors
+    assert parsed.rows == 12
+    t = parsed.tickets.set_index("external_id")
+    assert sorted(t.index) == ["INC0000045", "INC0000047", "INC0000057", "INC0000060"]
+    # INC0000045's last update (sys_mod_count 3) is not the file's last line of it
+    assert t.loc["INC0000045", "solved_at"] == utc("2024-02-29 11:29")
+    assert t.loc["INC0000047", "group_name"] == "Group 24"  # reassigned
+    assert t.loc["INC0000047", "agent_key"] == "resolver 31"
+    assert pd.isna(t.loc["INC0000057", "agent_key"])
+    assert t.loc["INC0000060", "reopens"] == 1
+    assert any("event log (12 rows for 4 tickets)" in n for n in parsed.notes)
+
+
+def test_an_event_log_without_update_counts_keeps_the_files_last_row() -> None:
+    parsed = parse(
+        "number,opened_at,assigned_to,resolved_at\n"
+        "INC1,01-03-2024 10:00:00,?,?\n"
+        "INC2,01-03-2024 11:00:00,Ann Lee,?\n"
+        "INC1,01-03-2024 10:00:00,Bo Chen,02-03-2024 09:00:00\n",
+        SPECS[Source.SERVICENOW],
+    )
+    assert parsed.ok, parsed.errors
+    t = parsed.tickets.set_index("external_id")
+    assert t.loc["INC1", "agent_key"] == "bo chen"
+    assert t.loc["INC1", "solved_at"] == utc("2024-03-02 09:00")
+
+
+def test_a_servicenow_table_export_has_no_event_log_note() -> None:
+    parsed = parse(
+        "number,opened_at\nINC1,13-03-2024 10:00:00\n", SPECS[Source.SERVICENOW]
+    )
+    assert parsed.ok
+    assert parsed.notes == [
+        "The file has no assignee column: every ticket is imported as unassigned "
+        "(it counts for its group and the organisation, not for a rep)."
+    ]
+
+
+def test_other_sources_still_refuse_a_repeated_ticket_id() -> None:
+    parsed = parse("Id,Created at\n1,2024-03-01 10:00\n1,2024-03-01 11:00\n")
+    assert [e.reason for e in parsed.errors] == ["ticket id already on row 2"]
+
+
+# --- a file given the wrong source -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("example_file", "given", "looks_like"),
+    [
+        ("zendesk", Source.SERVICENOW, "Zendesk"),
+        ("zendesk", Source.FRESHDESK, "Zendesk"),
+        ("servicenow", Source.ZENDESK, "ServiceNow"),
+        ("servicenow_event_log", Source.FRONTLINE, "ServiceNow"),
+    ],
+)
+def test_a_file_given_the_wrong_source_is_told_which_export_it_looks_like(
+    example_file, given, looks_like
+) -> None:
+    data = (EXPORTS / f"{example_file}.csv").read_bytes()
+    parsed = parse_file(data, SPECS[given], tz=UTC, now=NOW)
+    assert not parsed.ok
+    hints = [e.reason for e in parsed.errors if "looks like" in e.reason]
+    name = looks_like.lower()
+    assert hints == [
+        f"this looks like a {looks_like} export: import it as {name} (--source {name})"
+    ]
+
+
+def test_a_header_of_no_known_tool_gets_no_guess() -> None:
+    parsed = parse("Ref,When,Who\n1,2024-03-01,Ann\n")
+    assert not parsed.ok
+    assert not any("looks like" in e.reason for e in parsed.errors)
