@@ -23,6 +23,7 @@ class Source(enum.StrEnum):
     ZENDESK = "zendesk"
     FRESHDESK = "freshdesk"
     SERVICENOW = "servicenow"
+    SALESFORCE = "salesforce"
     FRONTLINE = "frontline"
     MAPPED = "mapped"
 
@@ -32,6 +33,7 @@ class Source(enum.StrEnum):
             Source.ZENDESK: "Zendesk ticket export (CSV)",
             Source.FRESHDESK: "Freshdesk ticket export (CSV)",
             Source.SERVICENOW: "ServiceNow incidents or incident event log (CSV)",
+            Source.SALESFORCE: "Salesforce cases: a Case report or Data Export (CSV)",
             Source.FRONTLINE: "Frontline CSV",
             Source.MAPPED: "Any other tool, with a column mapping (YAML)",
         }[self]
@@ -416,6 +418,42 @@ SERVICENOW = SourceSpec(
     ),
 )
 
+SALESFORCE = SourceSpec(
+    name="salesforce",
+    label="Salesforce",
+    # A Case report exported as CSV has the field labels ("Case Number", "Case Owner"
+    # as a name); Setup's Data Export (Case.csv) and Data Loader have the API names
+    # ("CaseNumber", "OwnerId" as a user id, which is mapped to a rep like a name).
+    columns={
+        Field.TICKET_ID: header_names("Case Number", "CaseNumber"),
+        Field.AGENT: header_names("Case Owner", "OwnerId", "Owner ID"),
+        Field.CHANNEL: header_names("Case Origin", "Origin"),
+        Field.PRIORITY: header_names("Priority"),
+        Field.CREATED_AT: header_names(
+            "Date/Time Opened", "CreatedDate", "Created Date", "Opened Date"
+        ),
+        Field.SOLVED_AT: header_names("Date/Time Closed", "ClosedDate", "Closed Date"),
+    },
+    # The Case object has no satisfaction field.
+    satisfaction=Satisfaction(frozenset(), frozenset()),
+    signature=frozenset(
+        header_names(
+            "Case Number",
+            "CaseNumber",
+            "Case Origin",
+            "Case Owner",
+            "OwnerId",
+            "Date/Time Opened",
+            "Date/Time Closed",
+            "CreatedDate",
+            "ClosedDate",
+            "IsClosed",
+            "IsEscalated",
+            "Case Reason",
+        )
+    ),
+)
+
 FRONTLINE = SourceSpec(
     name="frontline",
     label="Frontline",
@@ -449,6 +487,7 @@ SPECS = {
     Source.ZENDESK: ZENDESK,
     Source.FRESHDESK: FRESHDESK,
     Source.SERVICENOW: SERVICENOW,
+    Source.SALESFORCE: SALESFORCE,
     Source.FRONTLINE: FRONTLINE,
 }
 

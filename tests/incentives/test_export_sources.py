@@ -24,6 +24,7 @@ EXAMPLES = {
     "zendesk": ("zendesk", 12, 12, 2),
     "servicenow": ("servicenow", 12, 3, 3),
     "servicenow_event_log": ("servicenow", 4, 1, 1),
+    "salesforce": ("salesforce", 12, 0, 3),
 }
 
 

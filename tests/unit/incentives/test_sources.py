@@ -180,6 +180,41 @@ def test_other_sources_still_refuse_a_repeated_ticket_id() -> None:
     assert [e.reason for e in parsed.errors] == ["ticket id already on row 2"]
 
 
+# --- Salesforce --------------------------------------------------------------------------
+
+
+def test_salesforce_case_report_with_labels_and_locale_dates() -> None:
+    parsed = example("salesforce")
+    assert parsed.ok, parsed.errors
+    t = parsed.tickets.set_index("external_id")
+    assert len(t) == 12
+    assert "00001027" in t.index  # leading zeros kept
+    assert t.loc["00001027", "agent_label"] == "Hana Suzuki"
+    assert t.loc["00001027", "created_at"] == utc("2024-03-04 09:12")
+    assert t.loc["00001035", "solved_at"] == utc("2024-03-13 09:40")  # day first
+    assert pd.isna(t.loc["00001030", "solved_at"])
+    assert t.loc["00001029", "channel"] == "phone"
+    assert t.loc["00001028", "channel"] == "web"
+    assert t.loc["00001027", "priority"] == "normal"  # Medium
+
+
+def test_salesforce_data_export_with_api_names() -> None:
+    parsed = parse(
+        "Id,CaseNumber,OwnerId,Origin,Priority,IsClosed,CreatedDate,ClosedDate\n"
+        "5003000000D8cuI,00001001,0053000000AbCdE,Phone,High,true,"
+        "2024-03-04T09:12:00.000Z,2024-03-04T10:00:00.000Z\n"
+        "5003000000D8cuJ,00001002,0053000000AbCdE,Email,Low,false,"
+        "2024-03-05T09:12:00.000Z,\n",
+        SPECS[Source.SALESFORCE],
+    )
+    assert parsed.ok, parsed.errors
+    t = parsed.tickets.set_index("external_id")
+    assert list(t.index) == ["00001001", "00001002"]
+    assert t.loc["00001001", "agent_key"] == "0053000000abcde"
+    assert t.loc["00001001", "solved_at"] == utc("2024-03-04 10:00")
+    assert pd.isna(t.loc["00001002", "solved_at"])
+
+
 # --- a file given the wrong source -------------------------------------------------------
 
 
@@ -190,6 +225,8 @@ def test_other_sources_still_refuse_a_repeated_ticket_id() -> None:
         ("zendesk", Source.FRESHDESK, "Zendesk"),
         ("servicenow", Source.ZENDESK, "ServiceNow"),
         ("servicenow_event_log", Source.FRONTLINE, "ServiceNow"),
+        ("salesforce", Source.ZENDESK, "Salesforce"),
+        ("servicenow", Source.SALESFORCE, "ServiceNow"),
     ],
 )
 def test_a_file_given_the_wrong_source_is_told_which_export_it_looks_like(
