@@ -30,9 +30,9 @@ import hashlib
 import io
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
@@ -427,14 +427,23 @@ def _parse_chunks(
         if headers is None:
             raw = [str(c) for c in chunk.columns]
             width = len(raw)
-            headers = _read_headers(raw, spec, problems, notes)
+            inside += _separators_in(raw, delimiter)
+            named = raw
+            if spec.zone_in_headers:
+                named, zone = _zone_in_headers(raw)
+                if zone is not None:
+                    spec = replace(spec, timezone=zone)
+                    notes.append(
+                        f"Times are read in {zone}, the time zone the export's "
+                        "headers name."
+                    )
+            headers = _read_headers(named, spec, problems, notes)
             if problems:
                 return ParsedTickets(
                     spec.name, empty_tickets(), problems.kept, problems.total, 0
                 ), True
             if broken is not None:
                 problems.add(broken.errors, total=broken.total)
-            inside += _separators_in(raw, delimiter)
         records += len(chunk)
         if quoted:
             inside += sum(
@@ -442,7 +451,7 @@ def _parse_chunks(
             )
         # Numbered as a spreadsheet shows the file: the header is row 1.
         chunk.index = chunk.index + 2
-        chunk.columns = [normalise_header(c) for c in chunk.columns]
+        chunk.columns = [normalise_header(c) for c in named]
         chunk = _drop_blank_rows(chunk, spec)
         if broken is not None and broken.rows:
             chunk = chunk.drop(index=chunk.index.intersection(list(broken.rows)))
@@ -481,6 +490,32 @@ def _parse_chunks(
     )
 
 
+def _zone_in_headers(raw: list[str]) -> tuple[list[str], str | None]:
+    """Headers such as ``Conversation started at (America/New_York)`` without the zone,
+    and the zone they name (the first one, when it is a time zone we know)."""
+    names, zone = [], None
+    for header in raw:
+        match = re.fullmatch(
+            r"\s*(.*?)\s*\(([A-Za-z_]+(?:/[A-Za-z0-9_+-]+)*)\)\s*", header
+        )
+        if match and _known_zone(match.group(2)):
+            names.append(match.group(1))
+            zone = zone or match.group(2)
+        else:
+            names.append(header)
+    return names, zone
+
+
+def _known_zone(name: str) -> bool:
+    if "/" not in name and name not in {"UTC", "GMT"}:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
 def _separators_in(texts: list[str], delimiter: str) -> int:
     return "\x00".join(texts).count(delimiter)
 
@@ -517,7 +552,7 @@ def _read_headers(
                         1,
                         "",
                         "",
-                        f"this looks like a {other.label} export: import it as "
+                        f"this looks like {_a(other.label)} export: import it as "
                         f"{other.name} (--source {other.name})",
                     )
                 ]
@@ -532,18 +567,25 @@ def _read_headers(
     return headers
 
 
+def _a(word: str) -> str:
+    return f"{'an' if word[:1].upper() in 'AEIOU' else 'a'} {word}"
+
+
 def looks_like(headers: Mapping[str, str], *, besides: str) -> SourceSpec | None:
     """The built-in source whose export this header is, when it says so: every column
     that source requires, and two or more that only its export has."""
+    names = set(headers) | {
+        normalise_header(n) for n in _zone_in_headers(list(headers.values()))[0]
+    }
     best, score = None, 1
     for spec in SPECS.values():
         if spec.name == besides:
             continue
         if not all(
-            any(n in headers for n in spec.columns.get(f, ())) for f in spec.required
+            any(n in names for n in spec.columns.get(f, ())) for f in spec.required
         ):
             continue
-        found = len(spec.signature & headers.keys())
+        found = len(spec.signature & names)
         if found > score:
             best, score = spec, found
     return best

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from incentives.tickets.cells import BLANKS, HOURS, MINUTES
+from incentives.tickets.cells import BLANKS, HOURS, MINUTES, SECONDS
 from incentives.tickets.metrics import Channel, Priority
 
 
@@ -24,6 +24,7 @@ class Source(enum.StrEnum):
     FRESHDESK = "freshdesk"
     SERVICENOW = "servicenow"
     SALESFORCE = "salesforce"
+    INTERCOM = "intercom"
     FRONTLINE = "frontline"
     MAPPED = "mapped"
 
@@ -34,6 +35,7 @@ class Source(enum.StrEnum):
             Source.FRESHDESK: "Freshdesk ticket export (CSV)",
             Source.SERVICENOW: "ServiceNow incidents or incident event log (CSV)",
             Source.SALESFORCE: "Salesforce cases: a Case report or Data Export (CSV)",
+            Source.INTERCOM: "Intercom conversations report export (CSV)",
             Source.FRONTLINE: "Frontline CSV",
             Source.MAPPED: "Any other tool, with a column mapping (YAML)",
         }[self]
@@ -183,6 +185,9 @@ class SourceSpec:
     #: Columns (normalised) this tool exports that Frontline does not read, and what the
     #: report says when a file has one.
     column_notes: Mapping[str, str] = field(default_factory=dict)
+    #: Time columns name their zone in the header (``Created at (Europe/Paris)``): the
+    #: times are read in it.
+    zone_in_headers: bool = False
 
     def with_name(self, name: str) -> SourceSpec:
         return SourceSpec(**{**self.__dict__, "name": name})
@@ -454,6 +459,61 @@ SALESFORCE = SourceSpec(
     ),
 )
 
+INTERCOM = SourceSpec(
+    name="intercom",
+    label="Intercom",
+    # Reports > a conversations report > Export CSV. Time columns carry the workspace's
+    # zone in their header: "Conversation started at (Europe/London)".
+    columns={
+        Field.TICKET_ID: header_names("Conversation ID"),
+        Field.AGENT: header_names("Teammate currently assigned"),
+        Field.GROUP: header_names("Team currently assigned"),
+        Field.CHANNEL: header_names("Channel"),
+        Field.PRIORITY: header_names("Conversation priority"),
+        Field.CREATED_AT: header_names(
+            "Conversation started at", "Conversation created at"
+        ),
+        Field.FIRST_RESPONSE_AT: header_names("Conversation first replied at"),
+        Field.SOLVED_AT: header_names(
+            "Conversation last closed at", "Conversation first closed at"
+        ),
+        Field.FIRST_RESPONSE_CALENDAR: header_names("First response time (seconds)"),
+        Field.FIRST_RESPONSE_BUSINESS: header_names(
+            "First response time, only within office hours (seconds)"
+        ),
+        Field.RESOLUTION_CALENDAR: header_names("Time to close (seconds)"),
+        Field.RESOLUTION_BUSINESS: header_names(
+            "Time to close, within office hours (seconds)"
+        ),
+        Field.SATISFACTION: header_names("Last teammate rating"),
+        Field.TAGS: header_names("Conversation tag"),
+    },
+    # Intercom's conversation rating: 1 (terrible) to 5 (amazing).
+    satisfaction=numeric_scale(1, 5, 4),
+    duration_units=dict.fromkeys(DURATION_FIELDS, SECONDS),
+    zone_in_headers=True,
+    priorities={
+        "priority": Priority.HIGH,
+        "priority conversation": Priority.HIGH,
+        "not priority": Priority.NORMAL,
+        "not_priority": Priority.NORMAL,
+        "none": Priority.NORMAL,
+    },
+    signature=frozenset(
+        header_names(
+            "Conversation ID",
+            "Teammate currently assigned",
+            "Team currently assigned",
+            "Current conversation state",
+            "Last teammate rating",
+            "Conversation first replied at",
+            "Conversation started at",
+            "Fin AI Agent involved",
+            "Conversation tag",
+        )
+    ),
+)
+
 FRONTLINE = SourceSpec(
     name="frontline",
     label="Frontline",
@@ -488,6 +548,7 @@ SPECS = {
     Source.FRESHDESK: FRESHDESK,
     Source.SERVICENOW: SERVICENOW,
     Source.SALESFORCE: SALESFORCE,
+    Source.INTERCOM: INTERCOM,
     Source.FRONTLINE: FRONTLINE,
 }
 

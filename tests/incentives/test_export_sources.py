@@ -25,6 +25,7 @@ EXAMPLES = {
     "servicenow": ("servicenow", 12, 3, 3),
     "servicenow_event_log": ("servicenow", 4, 1, 1),
     "salesforce": ("salesforce", 12, 0, 3),
+    "intercom": ("intercom", 12, 2, 2),
 }
 
 

@@ -215,6 +215,49 @@ def test_salesforce_data_export_with_api_names() -> None:
     assert pd.isna(t.loc["00001002", "solved_at"])
 
 
+# --- Intercom ----------------------------------------------------------------------------
+
+
+def test_intercom_report_times_in_the_zone_its_headers_name() -> None:
+    parsed = example("intercom")
+    assert parsed.ok, parsed.errors
+    assert any("read in Europe/Berlin" in n for n in parsed.notes)
+    t = parsed.tickets.set_index("external_id")
+    assert len(t) == 12
+    # 09:12 in Berlin (UTC+1 in March)
+    assert t.loc["215483920011", "created_at"] == utc("2024-03-04 08:12")
+    assert t.loc["215483920011", "first_response_at"] == utc("2024-03-04 08:14:30")
+    # the last close wins over the first (reopened)
+    assert t.loc["215483920013", "solved_at"] == utc("2024-03-06 07:00")
+    assert pd.isna(t.loc["215483920018", "solved_at"])  # snoozed
+    # durations in seconds, on both clocks
+    assert t.loc["215483920012", "first_response_min_calendar"] == 657
+    assert t.loc["215483920012", "first_response_min_business"] == 2
+    assert t.loc["215483920013", "resolution_min_business"] == 360
+    # ratings 1-5: 4 and 5 satisfied
+    assert t.loc["215483920011", "satisfied"] == 1
+    assert t.loc["215483920016", "satisfied"] == 0
+    assert np.isnan(t.loc["215483920017", "satisfied"])
+    assert t.loc["215483920013", "priority"] == "high"
+    assert t.loc["215483920015", "channel"] == "chat"  # WhatsApp
+    assert t.loc["215483920019", "channel"] == "social"  # Facebook
+    assert pd.isna(t.loc["215483920014", "agent_key"])
+    assert t.loc["215483920015", "group_name"] == "VIP"
+
+
+def test_intercom_headers_without_a_zone_are_read_in_the_organisations() -> None:
+    parsed = parse_file(
+        b"Conversation ID,Conversation started at,Teammate currently assigned\n"
+        b"1,2024-03-04 09:12:00,Ann Lee\n",
+        SPECS[Source.INTERCOM],
+        tz=ZoneInfo("Europe/Berlin"),
+        now=NOW,
+    )
+    assert parsed.ok, parsed.errors
+    assert parsed.tickets["created_at"].iloc[0] == utc("2024-03-04 08:12")
+    assert not any("time zone" in n for n in parsed.notes)
+
+
 # --- a file given the wrong source -------------------------------------------------------
 
 
@@ -227,6 +270,8 @@ def test_salesforce_data_export_with_api_names() -> None:
         ("servicenow_event_log", Source.FRONTLINE, "ServiceNow"),
         ("salesforce", Source.ZENDESK, "Salesforce"),
         ("servicenow", Source.SALESFORCE, "ServiceNow"),
+        ("intercom", Source.ZENDESK, "Intercom"),
+        ("zendesk", Source.INTERCOM, "Zendesk"),
     ],
 )
 def test_a_file_given_the_wrong_source_is_told_which_export_it_looks_like(
@@ -237,8 +282,10 @@ def test_a_file_given_the_wrong_source_is_told_which_export_it_looks_like(
     assert not parsed.ok
     hints = [e.reason for e in parsed.errors if "looks like" in e.reason]
     name = looks_like.lower()
+    a = "an" if looks_like == "Intercom" else "a"
     assert hints == [
-        f"this looks like a {looks_like} export: import it as {name} (--source {name})"
+        f"this looks like {a} {looks_like} export: import it as {name} "
+        f"(--source {name})"
     ]
 
 
