@@ -26,6 +26,7 @@ EXAMPLES = {
     "servicenow_event_log": ("servicenow", 4, 1, 1),
     "salesforce": ("salesforce", 12, 0, 3),
     "intercom": ("intercom", 12, 2, 2),
+    "freshdesk": ("freshdesk", 12, 1, 2),
 }
 
 

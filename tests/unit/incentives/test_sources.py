@@ -258,6 +258,30 @@ def test_intercom_headers_without_a_zone_are_read_in_the_organisations() -> None
     assert not any("time zone" in n for n in parsed.notes)
 
 
+# --- Freshdesk ---------------------------------------------------------------------------
+
+
+def test_freshdesk_example_resolved_else_closed_and_survey_words() -> None:
+    parsed = example("freshdesk")
+    assert parsed.ok, parsed.errors
+    t = parsed.tickets.set_index("external_id")
+    assert len(t) == 12
+    assert t.loc["3103", "solved_at"] == utc("2024-03-05 08:55")  # Closed time
+    assert pd.isna(t.loc["3107", "solved_at"])  # pending
+    assert t.loc["3105", "first_response_min_business"] == 90  # 01:30
+    assert t.loc["3101", "resolution_min_business"] == pytest.approx(388.2)  # 6.47 h
+    assert list(t.loc[["3101", "3102", "3105", "3109", "3112"], "satisfied"]) == [
+        1,
+        1,
+        0,
+        0,
+        0,
+    ]
+    assert t.loc["3107", "channel"] == "email"  # Outbound Email
+    assert t.loc["3111", "channel"] == "web"  # Feedback Widget
+    assert pd.isna(t.loc["3105", "agent_key"])
+
+
 # --- a file given the wrong source -------------------------------------------------------
 
 
@@ -272,6 +296,8 @@ def test_intercom_headers_without_a_zone_are_read_in_the_organisations() -> None
         ("servicenow", Source.SALESFORCE, "ServiceNow"),
         ("intercom", Source.ZENDESK, "Intercom"),
         ("zendesk", Source.INTERCOM, "Zendesk"),
+        ("freshdesk", Source.ZENDESK, "Freshdesk"),
+        ("freshdesk", Source.SERVICENOW, "Freshdesk"),
     ],
 )
 def test_a_file_given_the_wrong_source_is_told_which_export_it_looks_like(
