@@ -319,3 +319,29 @@ def test_a_header_of_no_known_tool_gets_no_guess() -> None:
     parsed = parse("Ref,When,Who\n1,2024-03-01,Ann\n")
     assert not parsed.ok
     assert not any("looks like" in e.reason for e in parsed.errors)
+
+
+# --- files read in several chunks --------------------------------------------------------
+
+
+def test_an_event_log_and_a_score_scale_hold_across_chunks(monkeypatch) -> None:
+    from incentives.tickets import importing
+
+    monkeypatch.setattr(importing, "CHUNK_ROWS", 3)
+    event_log = example("servicenow_event_log", "servicenow")
+    assert event_log.ok, event_log.errors
+    assert sorted(event_log.tickets["external_id"]) == [
+        "INC0000045",
+        "INC0000047",
+        "INC0000057",
+        "INC0000060",
+    ]
+    t = event_log.tickets.set_index("external_id")
+    assert t.loc["INC0000045", "solved_at"] == utc("2024-02-29 11:29")
+    # the first chunk with scores (1-5) settles the scale for the chunks after it
+    lines = ["Id,Created at,Satisfaction Score"]
+    lines += [f"{i},2024-03-01 10:00,{s}" for i, s in enumerate("5134254")]
+    scores = parse("\n".join(lines) + "\n")
+    assert scores.ok, scores.errors
+    assert list(scores.tickets["satisfied"]) == [1, 0, 0, 1, 0, 1, 1]
+    assert sum("read as a 1-5 score" in n for n in scores.notes) == 1
