@@ -552,8 +552,8 @@ def _read_headers(
                         1,
                         "",
                         "",
-                        f"this looks like {_a(other.label)} export: import it as "
-                        f"{other.name} (--source {other.name})",
+                        f"this looks like {_a(other.label)} export: choose "
+                        f"{other.label} as the source (--source {other.name})",
                     )
                 ]
             )

@@ -62,6 +62,6 @@ def test_a_file_given_the_wrong_source_says_which_to_use(runner) -> None:
     )
     assert result.exit_code == 1
     assert (
-        "this looks like a ServiceNow export: import it as servicenow "
+        "this looks like a ServiceNow export: choose ServiceNow as the source "
         "(--source servicenow)" in result.output
     )

@@ -310,8 +310,8 @@ def test_a_file_given_the_wrong_source_is_told_which_export_it_looks_like(
     name = looks_like.lower()
     a = "an" if looks_like == "Intercom" else "a"
     assert hints == [
-        f"this looks like {a} {looks_like} export: import it as {name} "
-        f"(--source {name})"
+        f"this looks like {a} {looks_like} export: choose {looks_like} as the "
+        f"source (--source {name})"
     ]
 
 
