@@ -502,14 +502,11 @@ def _on_numeric_scale(
     _, uniques = pd.factorize(values, sort=False)
     numbers: dict[int, float] = {}
     for i, result in enumerate(results):
-        if result is None:
-            try:
-                numbers[i] = float(clean_cell(str(uniques[i])).replace(",", "."))
-            except ValueError:
-                continue
-    finite = {i: n for i, n in numbers.items() if np.isfinite(n)}
+        text = clean_cell(str(uniques[i]))
+        if result is None and re.fullmatch(r"\d{1,2}(?:[.,]0+)?", text):
+            numbers[i] = float(text.replace(",", "."))
     if reading.scale is None:
-        reading.scale = scale.scale_for(list(finite.values()))
+        reading.scale = scale.scale_for(list(numbers.values()))
         if reading.scale is not None:
             low, high, start = reading.scale
             reading.notes.append(
@@ -520,7 +517,7 @@ def _on_numeric_scale(
         return results
     low, high, start = reading.scale
     out = list(results)
-    for i, number in finite.items():
+    for i, number in numbers.items():
         if number.is_integer() and low <= number <= high:
             out[i] = 1.0 if number >= start else 0.0
     return out

@@ -95,7 +95,7 @@ def test_zendesk_good_and_bad_need_no_scale_note() -> None:
     assert not any("score" in n for n in parsed.notes)
 
 
-@pytest.mark.parametrize("score", ["11", "2.5", "Great"])
+@pytest.mark.parametrize("score", ["11", "2.5", "Great", "1e1", "-0", "inf", "+4"])
 def test_a_satisfaction_off_every_zendesk_scale_points_to_the_way_out(score) -> None:
     parsed = parse(
         f"Id,Created at,Satisfaction Score\n1,2024-03-01 10:00,4\n2,2024-03-01 10:00,{score}\n"
