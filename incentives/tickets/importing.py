@@ -30,9 +30,9 @@ import hashlib
 import io
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
@@ -48,13 +48,22 @@ from core.tabular import (
 )
 from incentives.tickets.metrics import month_label
 from incentives.tickets.normalising import (
+    ORDER,
     TICKET_FRAME,
     Problems,
+    Reading,
     check_duplicates,
     header_of,
+    keep_last_updates,
     normalise,
 )
-from incentives.tickets.sources import FRONTLINE, Field, SourceSpec, normalise_header
+from incentives.tickets.sources import (
+    FRONTLINE,
+    SPECS,
+    Field,
+    SourceSpec,
+    normalise_header,
+)
 
 #: Rows read and checked at a time; bounds memory on million-row files.
 CHUNK_ROWS = 200_000
@@ -410,6 +419,7 @@ def _parse_chunks(
     """
     problems = Problems()
     notes: list[str] = []
+    reading = Reading()
     frames: list[pd.DataFrame] = []
     headers: dict[str, str] | None = None
     rows = records = inside = width = 0
@@ -417,14 +427,23 @@ def _parse_chunks(
         if headers is None:
             raw = [str(c) for c in chunk.columns]
             width = len(raw)
-            headers = _read_headers(raw, spec, problems, notes)
+            inside += _separators_in(raw, delimiter)
+            named = raw
+            if spec.zone_in_headers:
+                named, zone = _zone_in_headers(raw)
+                if zone is not None:
+                    spec = replace(spec, timezone=zone)
+                    notes.append(
+                        f"Times are read in {zone}, the time zone the export's "
+                        "headers name."
+                    )
+            headers = _read_headers(named, spec, problems, notes)
             if problems:
                 return ParsedTickets(
                     spec.name, empty_tickets(), problems.kept, problems.total, 0
                 ), True
             if broken is not None:
                 problems.add(broken.errors, total=broken.total)
-            inside += _separators_in(raw, delimiter)
         records += len(chunk)
         if quoted:
             inside += sum(
@@ -432,20 +451,36 @@ def _parse_chunks(
             )
         # Numbered as a spreadsheet shows the file: the header is row 1.
         chunk.index = chunk.index + 2
-        chunk.columns = [normalise_header(c) for c in chunk.columns]
+        chunk.columns = [normalise_header(c) for c in named]
         chunk = _drop_blank_rows(chunk, spec)
         if broken is not None and broken.rows:
             chunk = chunk.drop(index=chunk.index.intersection(list(broken.rows)))
         rows += len(chunk)
         frames.append(
-            normalise(chunk, spec, headers, tz=tz, now=now, problems=problems)
+            normalise(
+                chunk,
+                spec,
+                headers,
+                tz=tz,
+                now=now,
+                problems=problems,
+                reading=reading,
+            )
         )
     if headers is None:
         return _rejected(
             spec, [RowError(1, "", "", "the file has no header row")]
         ), True
     whole = separators - inside == (width - 1) * (records + 1)
-    tickets = _concat(frames)
+    tickets, earlier = keep_last_updates(_concat(frames))
+    notes.extend(reading.notes)
+    if earlier:
+        kept = len(tickets)
+        notes.append(
+            f"The file is an event log ({_plural(rows, 'row', 'rows')} for "
+            f"{_plural(kept, 'ticket', 'tickets')}): the last update of each ticket "
+            "is imported."
+        )
     check_duplicates(tickets, header_of(spec, Field.TICKET_ID, headers), problems)
     if rows == 0 and not problems:
         notes.append("The file has a header row but no tickets.")
@@ -453,6 +488,32 @@ def _parse_chunks(
         ParsedTickets(spec.name, tickets, problems.kept, problems.total, rows, notes),
         whole,
     )
+
+
+def _zone_in_headers(raw: list[str]) -> tuple[list[str], str | None]:
+    """Headers such as ``Conversation started at (America/New_York)`` without the zone,
+    and the zone they name (the first one, when it is a time zone we know)."""
+    names, zone = [], None
+    for header in raw:
+        match = re.fullmatch(
+            r"\s*(.*?)\s*\(([A-Za-z_]+(?:/[A-Za-z0-9_+-]+)*)\)\s*", header
+        )
+        if match and _known_zone(match.group(2)):
+            names.append(match.group(1))
+            zone = zone or match.group(2)
+        else:
+            names.append(header)
+    return names, zone
+
+
+def _known_zone(name: str) -> bool:
+    if "/" not in name and name not in {"UTC", "GMT"}:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
 
 
 def _separators_in(texts: list[str], delimiter: str) -> int:
@@ -473,6 +534,7 @@ def _read_headers(
             )
             continue
         headers[normalise_header(original)] = original.strip().lstrip("\ufeff")
+    missing = False
     for needed in sorted(spec.required):
         names = spec.columns.get(needed, ())
         if not any(n in headers for n in names):
@@ -480,6 +542,22 @@ def _read_headers(
             problems.add(
                 [RowError(1, needed.value, "", f"no {wanted} column in the header row")]
             )
+            missing = True
+    if missing:
+        other = looks_like(headers, besides=spec.name)
+        if other is not None:
+            problems.add(
+                [
+                    RowError(
+                        1,
+                        "",
+                        "",
+                        f"this looks like {_a(other.label)} export: choose "
+                        f"{other.label} as the source (--source {other.name})",
+                    )
+                ]
+            )
+    notes.extend(text for name, text in spec.column_notes.items() if name in headers)
     agent_names = spec.columns.get(Field.AGENT, ())
     if not any(n in headers for n in agent_names):
         notes.append(
@@ -487,6 +565,30 @@ def _read_headers(
             "(it counts for its group and the organisation, not for a rep)."
         )
     return headers
+
+
+def _a(word: str) -> str:
+    return f"{'an' if word[:1].upper() in 'AEIOU' else 'a'} {word}"
+
+
+def looks_like(headers: Mapping[str, str], *, besides: str) -> SourceSpec | None:
+    """The built-in source whose export this header is, when it says so: every column
+    that source requires, and two or more that only its export has."""
+    names = set(headers) | {
+        normalise_header(n) for n in _zone_in_headers(list(headers.values()))[0]
+    }
+    best, score = None, 1
+    for spec in SPECS.values():
+        if spec.name == besides:
+            continue
+        if not all(
+            any(n in names for n in spec.columns.get(f, ())) for f in spec.required
+        ):
+            continue
+        found = len(spec.signature & names)
+        if found > score:
+            best, score = spec, found
+    return best
 
 
 def _drop_blank_rows(chunk: pd.DataFrame, spec: SourceSpec) -> pd.DataFrame:
@@ -508,6 +610,8 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     if len(frames) == 1:
         return frames[0]
     columns = {}
+    if ORDER in frames[0].columns:
+        columns[ORDER] = pd.concat([f[ORDER] for f in frames])
     for column, dtype in TICKET_FRAME.items():
         parts = [f[column] for f in frames]
         if dtype == "category":

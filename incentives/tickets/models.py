@@ -47,9 +47,10 @@ class TicketImport(db.Model):
     __tablename__ = "ticket_imports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: The source tickets are kept under: zendesk, freshdesk, frontline, or a mapping's name.
+    #: The source tickets are kept under: a built-in source (zendesk, servicenow...) or a
+    #: mapping's name.
     source: Mapped[str] = mapped_column(String(32))
-    #: The reader used: zendesk, freshdesk, frontline, mapped; ``api`` for JSON batches.
+    #: The reader used: a built-in source, mapped; ``api`` for JSON batches.
     file_format: Mapped[str] = mapped_column(String(16))
     filename: Mapped[str] = mapped_column(String(255))
     #: SHA-256 of the bytes received, to recognise the same file later.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,7 @@ from core.tabular import REPORT_LIMIT, RowError
 from incentives.tickets.cells import (
     BLANKS,
     MINUTES,
+    clean_cell,
     clean_column,
     distinct,
     parse_durations,
@@ -72,6 +74,15 @@ TICKET_FRAME = {
     "nps": "float64",
     "tags": "object",
 }
+
+
+@dataclass
+class Reading:
+    """What the chunks of one file share: the numeric satisfaction scale the first rated
+    chunk settled on, and notes for the report."""
+
+    scale: tuple[int, int, int] | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 class Problems:
@@ -157,12 +168,16 @@ def normalise(
     tz: ZoneInfo,
     now: dt.datetime | None,
     problems: Problems,
+    reading: Reading | None = None,
 ) -> pd.DataFrame:
     """Raw text cells (normalised headers; row numbers as index) to :data:`TICKET_FRAME`.
 
     Every source, file or API, goes through here.
     """
+    reading = reading if reading is not None else Reading()
     zone = ZoneInfo(spec.timezone) if spec.timezone else tz
+    if spec.nulls:
+        raw = raw.apply(lambda col: col.where(~col.str.strip().isin(spec.nulls), ""))
     index = raw.index
     out = pd.DataFrame(index=index)
 
@@ -298,7 +313,7 @@ def normalise(
     out["satisfied"] = (
         np.nan
         if ratings is None
-        else _satisfaction(ratings, spec.satisfaction, label, problems)
+        else _satisfaction(ratings, spec.satisfaction, label, problems, reading)
     )
 
     scores, label = column(Field.NPS)
@@ -320,7 +335,44 @@ def normalise(
     else:
         codes, results = distinct(tags, lambda v: v[:MAX_TAGS] or None)
         out["tags"] = np.array([*results, None], dtype=object)[codes]
+    if spec.keep_last_by is not None:
+        out[ORDER] = _update_order(raw, spec.keep_last_by, zone)
     return out.astype(TICKET_FRAME)
+
+
+#: The column an event log's rows are ordered by (dropped once each ticket's last is kept).
+ORDER = "_order"
+
+
+def _update_order(raw: pd.DataFrame, names: Sequence[str], tz: ZoneInfo) -> pd.Series:
+    """Each row's place among the updates: a count (``sys_mod_count``) or a time; NaN
+    when the file has neither (the file's order decides)."""
+    for name in names:
+        if name not in raw.columns:
+            continue
+        values = raw[name]
+        numbers = pd.to_numeric(values, errors="coerce")
+        if numbers.notna().sum() >= (values.str.strip() != "").sum():
+            return numbers.astype(float)
+        times, _ = parse_times(values, tz=tz)
+        return (times - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)
+    return pd.Series(np.nan, index=raw.index)
+
+
+def keep_last_updates(tickets: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """An event log's last row per ticket id (by :data:`ORDER`, then row number), and
+    how many rows were earlier updates."""
+    if ORDER not in tickets.columns:
+        return tickets, 0
+    ids = tickets["external_id"]
+    if not ids.duplicated().any():
+        return tickets.drop(columns=ORDER), 0
+    ordered = tickets.assign(_row=tickets.index).sort_values(
+        [ORDER, "_row"], na_position="first", kind="stable"
+    )
+    last = ordered[~ordered["external_id"].duplicated(keep="last")]
+    kept = tickets.loc[sorted(last.index)].drop(columns=ORDER)
+    return kept, len(tickets) - len(kept)
 
 
 def _vocabulary(
@@ -411,18 +463,61 @@ def _text_category(values: pd.Series | None, index: pd.Index, limit: int) -> pd.
 
 
 def _satisfaction(
-    values: pd.Series, scale: Satisfaction, label: str, problems: Problems
+    values: pd.Series,
+    scale: Satisfaction,
+    label: str,
+    problems: Problems,
+    reading: Reading,
 ) -> pd.Series:
     codes, results = distinct(values, scale.classify)
+    if scale.numeric_scales and any(r is None for r in results):
+        results = _on_numeric_scale(values, results, scale, label, reading)
     unknown = [i for i, r in enumerate(results) if r is None]
     if unknown:
+        reason = f"not a satisfaction rating this source uses ({scale.describe()})"
+        if reading.scale is not None:
+            low, high, _ = reading.scale
+            reason += f"; the file's scores are on the {low}-{high} scale"
         problems.add_where(
             pd.Series(np.isin(codes, unknown), index=values.index),
             label,
             values,
-            f"not a satisfaction rating this source uses ({scale.describe()})",
+            reason + (f"; {scale.way_out}" if scale.way_out else ""),
         )
     table = np.array(
         [np.nan if r is None else r for r in results] + [np.nan], dtype=float
     )
     return pd.Series(table[codes], index=values.index)
+
+
+def _on_numeric_scale(
+    values: pd.Series,
+    results: list[float | None],
+    scale: Satisfaction,
+    label: str,
+    reading: Reading,
+) -> list[float | None]:
+    """Values on none of the scale's words read as scores on the numeric scale that holds
+    them all (settled by the first chunk with scores, and told in the notes)."""
+    _, uniques = pd.factorize(values, sort=False)
+    numbers: dict[int, float] = {}
+    for i, result in enumerate(results):
+        text = clean_cell(str(uniques[i]))
+        if result is None and re.fullmatch(r"\d{1,2}(?:[.,]0+)?", text):
+            numbers[i] = float(text.replace(",", "."))
+    if reading.scale is None:
+        reading.scale = scale.scale_for(list(numbers.values()))
+        if reading.scale is not None:
+            low, high, start = reading.scale
+            reading.notes.append(
+                f"{label} is read as a {low}-{high} score: {start} and {high} count as "
+                "satisfied, lower scores as not satisfied."
+            )
+    if reading.scale is None:
+        return results
+    low, high, start = reading.scale
+    out = list(results)
+    for i, number in numbers.items():
+        if number.is_integer() and low <= number <= high:
+            out[i] = 1.0 if number >= start else 0.0
+    return out

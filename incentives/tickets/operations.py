@@ -167,7 +167,7 @@ def import_ticket_file(
     """Check a helpdesk export and, when every row is good, import it.
 
     :param data: the file's bytes.
-    :param file_format: zendesk, freshdesk, frontline or mapped.
+    :param file_format: a built-in source (zendesk, servicenow...) or mapped.
     :param by: who imports (a user, or a label such as ``"cli"``).
     :param via: ``web``, ``cli``, ``api`` or ``demo`` (shown in the import history).
     :param tz: the zone times without one are read in: the organisation's, unless

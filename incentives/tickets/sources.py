@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from incentives.tickets.cells import BLANKS, HOURS, MINUTES
+from incentives.tickets.cells import BLANKS, HOURS, MINUTES, SECONDS
 from incentives.tickets.metrics import Channel, Priority
 
 
@@ -22,6 +22,9 @@ class Source(enum.StrEnum):
 
     ZENDESK = "zendesk"
     FRESHDESK = "freshdesk"
+    SERVICENOW = "servicenow"
+    SALESFORCE = "salesforce"
+    INTERCOM = "intercom"
     FRONTLINE = "frontline"
     MAPPED = "mapped"
 
@@ -30,6 +33,9 @@ class Source(enum.StrEnum):
         return {
             Source.ZENDESK: "Zendesk ticket export (CSV)",
             Source.FRESHDESK: "Freshdesk ticket export (CSV)",
+            Source.SERVICENOW: "ServiceNow incidents or incident event log (CSV)",
+            Source.SALESFORCE: "Salesforce cases: a Case report or Data Export (CSV)",
+            Source.INTERCOM: "Intercom conversations report export (CSV)",
             Source.FRONTLINE: "Frontline CSV",
             Source.MAPPED: "Any other tool, with a column mapping (YAML)",
         }[self]
@@ -76,6 +82,13 @@ class Satisfaction:
     satisfied: frozenset[str]
     unsatisfied: frozenset[str]
     not_rated: frozenset[str] = frozenset()
+    #: Numeric scales (low, high) a file may use instead of the words: the first that
+    #: holds every number in the file is taken, its top two points counting as satisfied.
+    numeric_scales: tuple[tuple[int, int], ...] = ()
+    #: What to do about a value on none of these (added to the message).
+    way_out: str = ""
+    #: The values as the tool's users know them, for messages (else listed from the sets).
+    shown: str = ""
 
     def classify(self, value: str) -> float | None:
         """1.0, 0.0, NaN for no rating; ``None`` when the value is not on this scale."""
@@ -89,8 +102,29 @@ class Satisfaction:
         return None
 
     def describe(self) -> str:
+        if self.shown:
+            return self.shown
         shown = sorted(self.satisfied | self.unsatisfied, key=_natural)
-        return ", ".join(shown[:12]) + (", ..." if len(shown) > 12 else "")
+        text = ", ".join(shown[:12]) + (", ..." if len(shown) > 12 else "")
+        scales = " or ".join(
+            f"a score {low}-{high}" for low, high in self.numeric_scales
+        )
+        return f"{text}, {scales}" if scales else text
+
+    def scale_for(self, numbers: list[float]) -> tuple[int, int, int] | None:
+        """(low, high, satisfied from) of the first numeric scale holding every whole
+        number of ``numbers`` that is on some scale (the rest are not ratings)."""
+        numbers = [
+            n
+            for n in numbers
+            if n.is_integer() and any(lo <= n <= hi for lo, hi in self.numeric_scales)
+        ]
+        if not numbers:
+            return None
+        for low, high in self.numeric_scales:
+            if all(low <= n <= high for n in numbers):
+                return low, high, high - 1
+        return None
 
 
 def _natural(text: str) -> tuple[int, float, str]:
@@ -139,6 +173,21 @@ class SourceSpec:
     priorities: Mapping[str, Priority] = field(default_factory=dict)
     strict_channels: bool = False
     label: str = ""
+    #: Cell texts that mean "nothing here" in this tool, in any column (ServiceNow's ``?``).
+    nulls: frozenset[str] = frozenset()
+    #: An event log (one row per update): the last row of each ticket id wins, in the
+    #: order of the first of these columns the file has (else the file's order).
+    #: ``None``: a ticket id may appear once only.
+    keep_last_by: tuple[str, ...] | None = None
+    #: Header names (normalised) that only this tool's export has: a file with at least
+    #: two of them given as another source is said to look like this one.
+    signature: frozenset[str] = frozenset()
+    #: Columns (normalised) this tool exports that Frontline does not read, and what the
+    #: report says when a file has one.
+    column_notes: Mapping[str, str] = field(default_factory=dict)
+    #: Time columns name their zone in the header (``Created at (Europe/Paris)``): the
+    #: times are read in it.
+    zone_in_headers: bool = False
 
     def with_name(self, name: str) -> SourceSpec:
         return SourceSpec(**{**self.__dict__, "name": name})
@@ -232,8 +281,26 @@ ZENDESK = SourceSpec(
         satisfied=frozenset({"good", "goodwithcomment", "good with comment"}),
         unsatisfied=frozenset({"bad", "badwithcomment", "bad with comment"}),
         not_rated=frozenset({"offered", "unoffered", "not offered"}),
+        numeric_scales=((1, 5), (0, 10)),
+        shown="Good, Bad, Offered, Unoffered, or a score 1-5 or 0-10",
+        way_out=(
+            "for another scale, import the file as 'mapped' with a column mapping "
+            "whose satisfaction gives it (e.g. scale: 1-7, satisfied_from: 6)"
+        ),
     ),
     duration_units=dict.fromkeys(DURATION_FIELDS, MINUTES),
+    signature=frozenset(
+        header_names(
+            "Via",
+            "Satisfaction Score",
+            "Requester",
+            "Group stations",
+            "Assignee stations",
+            "First reply time in minutes",
+            "Full resolution time in minutes",
+            "Full resolution time in minutes within business hours",
+        )
+    ),
 )
 
 FRESHDESK = SourceSpec(
@@ -275,6 +342,176 @@ FRESHDESK = SourceSpec(
         "feedback widget": Channel.WEB,
         "forum": Channel.WEB,
     },
+    signature=frozenset(
+        header_names(
+            "Created time",
+            "Resolved time",
+            "Closed time",
+            "Initial response time",
+            "Survey results",
+            "First response time (in hrs)",
+            "Resolution time (in hrs)",
+            "Agent interactions",
+            "Customer interactions",
+            "Due by Time",
+        )
+    ),
+)
+
+SERVICENOW = SourceSpec(
+    name="servicenow",
+    label="ServiceNow",
+    # The incident list's CSV export names columns by field (``assigned_to``); the
+    # labels (``Assigned to``) are read too. The incident event log has a row per update.
+    columns={
+        Field.TICKET_ID: header_names("number"),
+        Field.AGENT: header_names("assigned_to", "Assigned to", "resolved_by"),
+        Field.GROUP: header_names("assignment_group", "Assignment group"),
+        Field.CHANNEL: header_names("contact_type", "Channel", "Contact type"),
+        Field.PRIORITY: header_names("priority"),
+        Field.CREATED_AT: header_names(
+            "opened_at", "Opened", "sys_created_at", "sys_created_on"
+        ),
+        Field.SOLVED_AT: header_names("resolved_at", "Resolved", "closed_at", "Closed"),
+        Field.REOPENS: header_names("reopen_count", "Reopen count"),
+    },
+    # ServiceNow has no satisfaction field on the incident.
+    satisfaction=Satisfaction(frozenset(), frozenset()),
+    dayfirst=True,
+    nulls=frozenset({"?"}),
+    column_notes={
+        "made sla": (
+            "The made_sla column is not read: Frontline measures the SLA from the reply "
+            "and resolution times against its own targets."
+        )
+    },
+    keep_last_by=header_names(
+        "sys_mod_count", "sys_updated_at", "sys_updated_on", "Updated"
+    ),
+    channels={
+        "self-service": Channel.WEB,
+        "self service": Channel.WEB,
+        "virtual agent": Channel.CHAT,
+        "direct opening": Channel.OTHER,
+        "walk-in": Channel.OTHER,
+        "walk in": Channel.OTHER,
+    },
+    priorities={
+        "1 - critical": Priority.URGENT,
+        "2 - high": Priority.HIGH,
+        "3 - moderate": Priority.NORMAL,
+        "4 - low": Priority.LOW,
+        "5 - planning": Priority.LOW,
+        "moderate": Priority.NORMAL,
+        "planning": Priority.LOW,
+        "5": Priority.LOW,
+    },
+    signature=frozenset(
+        header_names(
+            "number",
+            "assigned_to",
+            "assignment_group",
+            "opened_at",
+            "resolved_at",
+            "contact_type",
+            "sys_mod_count",
+            "sys_updated_at",
+            "incident_state",
+            "made_sla",
+            "caller_id",
+        )
+    ),
+)
+
+SALESFORCE = SourceSpec(
+    name="salesforce",
+    label="Salesforce",
+    # A Case report exported as CSV has the field labels ("Case Number", "Case Owner"
+    # as a name); Setup's Data Export (Case.csv) and Data Loader have the API names
+    # ("CaseNumber", "OwnerId" as a user id, which is mapped to a rep like a name).
+    columns={
+        Field.TICKET_ID: header_names("Case Number", "CaseNumber"),
+        Field.AGENT: header_names("Case Owner", "OwnerId", "Owner ID"),
+        Field.CHANNEL: header_names("Case Origin", "Origin"),
+        Field.PRIORITY: header_names("Priority"),
+        Field.CREATED_AT: header_names(
+            "Date/Time Opened", "CreatedDate", "Created Date", "Opened Date"
+        ),
+        Field.SOLVED_AT: header_names("Date/Time Closed", "ClosedDate", "Closed Date"),
+    },
+    # The Case object has no satisfaction field.
+    satisfaction=Satisfaction(frozenset(), frozenset()),
+    signature=frozenset(
+        header_names(
+            "Case Number",
+            "CaseNumber",
+            "Case Origin",
+            "Case Owner",
+            "OwnerId",
+            "Date/Time Opened",
+            "Date/Time Closed",
+            "CreatedDate",
+            "ClosedDate",
+            "IsClosed",
+            "IsEscalated",
+            "Case Reason",
+        )
+    ),
+)
+
+INTERCOM = SourceSpec(
+    name="intercom",
+    label="Intercom",
+    # Reports > a conversations report > Export CSV. Time columns carry the workspace's
+    # zone in their header: "Conversation started at (Europe/London)".
+    columns={
+        Field.TICKET_ID: header_names("Conversation ID"),
+        Field.AGENT: header_names("Teammate currently assigned"),
+        Field.GROUP: header_names("Team currently assigned"),
+        Field.CHANNEL: header_names("Channel"),
+        Field.PRIORITY: header_names("Conversation priority"),
+        Field.CREATED_AT: header_names(
+            "Conversation started at", "Conversation created at"
+        ),
+        Field.FIRST_RESPONSE_AT: header_names("Conversation first replied at"),
+        Field.SOLVED_AT: header_names(
+            "Conversation last closed at", "Conversation first closed at"
+        ),
+        Field.FIRST_RESPONSE_CALENDAR: header_names("First response time (seconds)"),
+        Field.FIRST_RESPONSE_BUSINESS: header_names(
+            "First response time, only within office hours (seconds)"
+        ),
+        Field.RESOLUTION_CALENDAR: header_names("Time to close (seconds)"),
+        Field.RESOLUTION_BUSINESS: header_names(
+            "Time to close, within office hours (seconds)"
+        ),
+        Field.SATISFACTION: header_names("Last teammate rating"),
+        Field.TAGS: header_names("Conversation tag"),
+    },
+    # Intercom's conversation rating: 1 (terrible) to 5 (amazing).
+    satisfaction=numeric_scale(1, 5, 4),
+    duration_units=dict.fromkeys(DURATION_FIELDS, SECONDS),
+    zone_in_headers=True,
+    priorities={
+        "priority": Priority.HIGH,
+        "priority conversation": Priority.HIGH,
+        "not priority": Priority.NORMAL,
+        "not_priority": Priority.NORMAL,
+        "none": Priority.NORMAL,
+    },
+    signature=frozenset(
+        header_names(
+            "Conversation ID",
+            "Teammate currently assigned",
+            "Team currently assigned",
+            "Current conversation state",
+            "Last teammate rating",
+            "Conversation first replied at",
+            "Conversation started at",
+            "Fin AI Agent involved",
+            "Conversation tag",
+        )
+    ),
 )
 
 FRONTLINE = SourceSpec(
@@ -300,12 +537,18 @@ FRONTLINE = SourceSpec(
     ),
     required=frozenset({Field.TICKET_ID, Field.CHANNEL, Field.CREATED_AT}),
     strict_channels=True,
+    signature=frozenset(
+        header_names("agent_email", "first_response_at", "csat", "nps")
+    ),
 )
 
 #: The built-in formats (the mapped one is built from its YAML file).
 SPECS = {
     Source.ZENDESK: ZENDESK,
     Source.FRESHDESK: FRESHDESK,
+    Source.SERVICENOW: SERVICENOW,
+    Source.SALESFORCE: SALESFORCE,
+    Source.INTERCOM: INTERCOM,
     Source.FRONTLINE: FRONTLINE,
 }
 

@@ -340,6 +340,27 @@ def test_a_dry_run_reports_without_writing(org, login_as, app) -> None:
         ) == before
 
 
+def test_a_helpdesk_export_checked_on_the_web_shows_its_notes(org, login_as) -> None:
+    client = login_as(org["admin"])
+    response = upload(client, "exports/servicenow.csv", "servicenow", dry_run="y")
+    assert response.status_code == 200
+    page = text(response)
+    assert "add <strong>12</strong> new tickets" in page
+    assert "The made_sla column is not read" in page
+
+
+def test_a_file_uploaded_as_the_wrong_helpdesk_says_which_it_looks_like(
+    org, login_as
+) -> None:
+    client = login_as(org["admin"])
+    response = upload(client, "exports/servicenow.csv", "zendesk", dry_run="y")
+    assert response.status_code == 200
+    assert (
+        "this looks like a ServiceNow export: choose ServiceNow as the source"
+        in text(response)
+    )
+
+
 def test_a_dry_run_of_a_bad_file_shows_the_report_and_records_nothing(
     org, login_as, app
 ) -> None:

@@ -1,0 +1,71 @@
+"""Each helpdesk's shipped example export imports under its own source name, with no
+mapping, all at once and only once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from core.db import db
+from incentives.tickets import operations
+from incentives.tickets.models import Ticket
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
+
+EXPORTS = Path(__file__).parent / "data" / "exports"
+NOW = dt.datetime(2024, 4, 15, tzinfo=dt.UTC)
+
+#: example file -> (its source, tickets in it, of them without an agent, not solved)
+EXAMPLES = {
+    "zendesk": ("zendesk", 12, 12, 2),
+    "servicenow": ("servicenow", 12, 3, 3),
+    "servicenow_event_log": ("servicenow", 4, 1, 1),
+    "salesforce": ("salesforce", 12, 0, 3),
+    "intercom": ("intercom", 12, 2, 2),
+    "freshdesk": ("freshdesk", 12, 1, 2),
+}
+
+
+def import_example(name: str, source: str, **kw):
+    return operations.import_ticket_file(
+        (EXPORTS / f"{name}.csv").read_bytes(),
+        filename=f"{name}.csv",
+        file_format=source,
+        by="test",
+        via="cli",
+        tz=ZoneInfo("UTC"),
+        now=NOW,
+        **kw,
+    )
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_each_example_export_imports_under_its_own_source_once(name) -> None:
+    source, tickets, unassigned, unsolved = EXAMPLES[name]
+    first = import_example(name, source)
+    assert not first.rejected, first.report
+    assert (first.source, first.inserted) == (source, tickets)
+    assert (first.unassigned, first.unsolved) == (unassigned, unsolved)
+    db.session.commit()
+    stored = db.session.scalar(
+        select(func.count()).select_from(Ticket).where(Ticket.source == source)
+    )
+    assert stored == tickets
+    again = import_example(name, source)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, tickets)
+
+
+def test_an_event_log_imports_each_incident_once_in_its_last_state() -> None:
+    outcome = import_example("servicenow_event_log", "servicenow")
+    assert outcome.rows == 12
+    assert any("event log (12 rows for 4 tickets)" in n for n in outcome.notes)
+    db.session.commit()
+    ticket = db.session.scalar(select(Ticket).where(Ticket.external_id == "INC0000045"))
+    # the update with the highest sys_mod_count, not the last line of the file
+    assert ticket.solved_at.replace(tzinfo=dt.UTC) == dt.datetime(
+        2024, 2, 29, 11, 29, tzinfo=dt.UTC
+    )
