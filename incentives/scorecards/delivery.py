@@ -127,6 +127,24 @@ def plan_delivery(month: str) -> DeliveryPlan:
     return DeliveryPlan(month, scores.is_closed, parcels)
 
 
+def _messages(config: Mapping[str, Any], plan: DeliveryPlan, folder: Path) -> list[Any]:
+    """Each parcel of ``plan`` as a message, with its PDFs read from ``folder``."""
+    return [
+        mail.build_message(
+            config,
+            to=parcel.to,
+            subject=parcel.subject,
+            body=parcel.body,
+            attachments=[
+                mail.Attachment(Path(name).name, (folder / name).read_bytes())
+                for name in parcel.files
+                if (folder / name).is_file()
+            ],
+        )
+        for parcel in plan.parcels
+    ]
+
+
 def send_month(
     month: str, config: Mapping[str, Any], *, workers: int | None = None
 ) -> tuple[DeliveryPlan, int]:
@@ -143,21 +161,7 @@ def send_month(
     with tempfile.TemporaryDirectory(prefix="frontline-scorecards-") as scratch:
         folder = Path(scratch)
         pdfs.render_month(month, folder, workers=workers)
-        messages = [
-            mail.build_message(
-                config,
-                to=parcel.to,
-                subject=parcel.subject,
-                body=parcel.body,
-                attachments=[
-                    mail.Attachment(Path(name).name, (folder / name).read_bytes())
-                    for name in parcel.files
-                    if (folder / name).is_file()
-                ],
-            )
-            for parcel in plan.parcels
-        ]
-        sent = mail.send(config, messages)
+        sent = mail.send(config, _messages(config, plan, folder))
     logger.info("Scorecards of %s e-mailed: %d messages", month, sent)
     return plan, sent
 
@@ -268,21 +272,8 @@ def send_rep_cards_job(
         folder = Path(scratch)
         pdfs.render_reps(month, folder, [p.rep_id for p in plan.parcels if p.rep_id])
         context.progress(0, total, "Sending")
-        messages = [
-            mail.build_message(
-                current_app.config,
-                to=parcel.to,
-                subject=parcel.subject,
-                body=parcel.body,
-                attachments=[
-                    mail.Attachment(Path(name).name, (folder / name).read_bytes())
-                    for name in parcel.files
-                    if (folder / name).is_file()
-                ],
-            )
-            for parcel in plan.parcels
-        ]
-        sent = mail.send(current_app.config, messages)
+        config = current_app.config
+        sent = mail.send(config, _messages(config, plan, folder))
     context.progress(total, total, f"{sent} scorecards e-mailed")
     logger.info("Reps' scorecards of %s e-mailed: %d messages", month, sent)
     return {"sent": sent}
