@@ -43,7 +43,9 @@ RULES_MODULES: tuple[str, ...] = (
     "incentives/scoring/plan_calendar.py",
     "incentives/scoring/plan_words.py",
     "incentives/scoring/plans.py",
+    "incentives/scoring/plan_metrics.py",
     "incentives/scoring/rep_scores.py",
+    "incentives/scoring/score_data.py",
     "incentives/scoring/tables.py",
     # incentives/scorecards: the cards as plain data, validity, laying out PDFs
     "incentives/scorecards/cards.py",

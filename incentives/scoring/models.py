@@ -150,7 +150,7 @@ class MonthClose(db.Model):
 
 
 class MonthScore(db.Model):
-    """One rep's score in a closed month, every step kept (``rep_scores.score_to_data``)."""
+    """One rep's score in a closed month, every step kept (``score_data.score_to_data``)."""
 
     __tablename__ = "incentive_month_scores"
     __table_args__ = (

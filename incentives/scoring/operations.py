@@ -43,7 +43,7 @@ from incentives.scoring.models import (
     TicketDispute,
 )
 from incentives.scoring.plans import Plan, PlanInvalid
-from incentives.scoring.rep_scores import score_to_data
+from incentives.scoring.score_data import score_to_data
 from incentives.tickets import metrics
 from incentives.tickets import queries as ticket_queries
 from incentives.tickets.models import Ticket, TicketAgent

@@ -1,6 +1,8 @@
 """Incentive plans: the metrics that earn credit, how much, and what a score pays.
 
-PURE: plain data in, plain data out; no Flask, no database. The admin form, the YAML import
+PURE: plain data in, plain data out; no Flask, no database. The metrics a plan can reward,
+their units and how their values are written are :mod:`incentives.scoring.plan_metrics`
+(re-exported here). The admin form, the YAML import
 and the stored plan versions all go through :func:`parse_plan`; a month is scored against
 a plan by :mod:`incentives.scoring.rep_scores`.
 
@@ -25,7 +27,6 @@ never carry weight.
 from __future__ import annotations
 
 import dataclasses
-import enum
 import hashlib
 import json
 import math
@@ -38,127 +39,12 @@ from typing import Any
 import yaml
 
 from core import untrusted_yaml
+from incentives.scoring.plan_metrics import SCORED_METRICS as SCORED_METRICS
+from incentives.scoring.plan_metrics import VOLUME_METRICS as VOLUME_METRICS
+from incentives.scoring.plan_metrics import Direction as Direction
+from incentives.scoring.plan_metrics import MetricSpec as MetricSpec
+from incentives.scoring.plan_metrics import format_metric as format_metric
 from incentives.tickets.metrics import CHANNEL_GROUP_LABELS, ChannelGroup
-
-
-class Direction(enum.StrEnum):
-    HIGHER = "higher"  # more is better (CSAT, timely rate...)
-    LOWER = "lower"  # less is better (times, reopen rate)
-
-
-@dataclass(frozen=True)
-class MetricSpec:
-    """A metric a plan can reward, in the units people read it in."""
-
-    key: str
-    label: str
-    unit: str  # "%", "pts", "min" or "h"
-    direction: Direction
-    #: The column of the month metrics it is read from.
-    column: str
-    #: Month metrics hold rates as fractions; plans and pages show percent.
-    scale: float
-    minimum: float
-    maximum: float
-    #: The tag training scenarios use in ``coaches:`` for this metric.
-    coaching_tag: str
-    help: str
-
-
-SCORED_METRICS: dict[str, MetricSpec] = {
-    spec.key: spec
-    for spec in (
-        MetricSpec(
-            "csat",
-            "CSAT",
-            "%",
-            Direction.HIGHER,
-            "csat_raw",
-            100.0,
-            0,
-            100,
-            "csat",
-            "Satisfied ratings, as a Bayesian average with the organisation's mean.",
-        ),
-        MetricSpec(
-            "timely_rate",
-            "Solved in time",
-            "%",
-            Direction.HIGHER,
-            "timely_rate",
-            100.0,
-            0,
-            100,
-            "timely_resolution",
-            "Share of tickets solved within the SLA target for their channel.",
-        ),
-        MetricSpec(
-            "first_response_median_min",
-            "First reply",
-            "min",
-            Direction.LOWER,
-            "first_response_median_min",
-            1.0,
-            0,
-            60 * 24 * 30,
-            "first_response",
-            "Median minutes to the first reply.",
-        ),
-        MetricSpec(
-            "resolution_median_h",
-            "Resolution",
-            "h",
-            Direction.LOWER,
-            "resolution_median_h",
-            1.0,
-            0,
-            24 * 90,
-            "resolution_time",
-            "Median hours from creation to solve.",
-        ),
-        MetricSpec(
-            "nps",
-            "NPS",
-            "pts",
-            Direction.HIGHER,
-            "nps",
-            1.0,
-            -100,
-            100,
-            "nps",
-            "% promoters minus % detractors.",
-        ),
-        MetricSpec(
-            "reopen_rate",
-            "Reopened",
-            "%",
-            Direction.LOWER,
-            "reopen_rate",
-            100.0,
-            0,
-            100,
-            "reopen_rate",
-            "Share of solved tickets reopened.",
-        ),
-        MetricSpec(
-            "review_followup_rate",
-            "Reviews answered",
-            "%",
-            Direction.HIGHER,
-            "review_followup_rate",
-            100.0,
-            0,
-            100,
-            "public_review_follow_up",
-            "Public reviews answered within their first-reply target.",
-        ),
-    )
-}
-
-#: Counts that may gate eligibility but never earn credit.
-VOLUME_METRICS = frozenset(
-    {"tickets_solved", "volume", "tickets", "rated", "nps_responses", "satisfied"}
-)
 
 MAX_TIERS = 8
 MIN_PRIOR_STRENGTH = 5
@@ -786,18 +672,3 @@ def with_team_ids(plan: Plan, team_ids: Mapping[str, int]) -> Plan:
         TeamBonus(b.team, b.amount, team_ids.get(b.team)) for b in plan.team_bonuses
     )
     return dataclasses.replace(plan, team_bonuses=bonuses)
-
-
-def format_metric(unit: str, value: float | None) -> str:
-    """A plan or metric value as people read it: ``92%``, ``+35``, ``14 min``, ``6.5 h``."""
-    if value is None:
-        return "—"
-    if unit == "%":
-        return f"{value:.1f}%" if not float(value).is_integer() else f"{value:.0f}%"
-    if unit == "pts":
-        return f"{value:+.0f}" if round(value) else "0"
-    if unit == "min":
-        return f"{value:.1f} min" if value < 10 else f"{value:.0f} min"
-    if unit == "h":
-        return f"{value:.1f} h"
-    return f"{value:g}"

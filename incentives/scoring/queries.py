@@ -44,9 +44,9 @@ from incentives.scoring.rep_scores import (
     Person,
     RepMonth,
     RepScore,
-    score_from_data,
     score_rep,
 )
+from incentives.scoring.score_data import score_from_data
 from incentives.tickets import metrics, month_metrics
 from incentives.tickets import queries as ticket_queries
 from incentives.tickets.models import Ticket, TicketAgent

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from incentives.scoring import plans, rep_scores
+from incentives.scoring import plans, rep_scores, score_data
 from incentives.scoring.plans import PlanInvalid
 from incentives.scoring.rep_scores import RepMonth
 from incentives.tickets import metrics
@@ -154,7 +154,7 @@ def test_parts_are_kept_with_a_closed_months_score() -> None:
         channels={"written": group(300, 30), "live": group(4, 10)},
     )
     score = rep_scores.score_rep(month, plan(), org_csat=None)
-    assert rep_scores.score_from_data(rep_scores.score_to_data(score)) == score
+    assert score_data.score_from_data(score_data.score_to_data(score)) == score
 
 
 def test_month_figures_are_split_by_channel_group_per_rep() -> None:

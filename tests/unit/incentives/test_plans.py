@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from incentives.scoring import plans, rep_scores
+from incentives.scoring import plans, rep_scores, score_data
 from incentives.scoring.plans import MetricTerm, PlanInvalid, Tier
 from incentives.scoring.rep_scores import RepMonth
 
@@ -494,7 +494,7 @@ def test_a_stored_score_reads_back_as_it_was() -> None:
         plan(),
         org_csat=0.8,
     )
-    assert rep_scores.score_from_data(rep_scores.score_to_data(score)) == score
+    assert score_data.score_from_data(score_data.score_to_data(score)) == score
 
 
 @pytest.mark.parametrize(
