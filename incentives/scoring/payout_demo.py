@@ -18,6 +18,7 @@ from incentives.scoring import operations as scoring_operations
 from incentives.scoring import payout_operations, queries
 from incentives.scoring.disputes import Resolution
 from incentives.scoring.payout_models import PayoutAdjustment, ReCloseChange
+from incentives.scoring.rep_scores import MetricLine
 from incentives.tickets import metrics
 from incentives.tickets import queries as ticket_queries
 from incentives.tickets.models import Ticket, TicketAgent
@@ -111,6 +112,34 @@ def build_payouts(result: DemoResult) -> None:
     )
 
 
+def _top(line: MetricLine) -> float:
+    """The most credit a metric line can earn (1, or its cap with a stretch value)."""
+    if line.stretch is None or line.cap is None:
+        return 1.0
+    return line.cap / 100.0
+
+
+def _csat_can_rise(month: str, reps: list[User]) -> list[User]:
+    """``reps`` whose closed score a rise in satisfaction would move first (between
+    threshold and the top of the scale), the rest after: the demo's tickets fall anew
+    each day, so which rep that is changes too."""
+    scores = queries.month_scores(month).scores
+
+    def room(rep: User) -> bool:
+        score = scores.get(rep.id)
+        if score is None or score.score is None or not score.eligible:
+            return False
+        return any(
+            line.metric == "csat"
+            and line.attainment is not None
+            and not line.below_threshold
+            and line.attainment < _top(line)
+            for line in score.lines
+        )
+
+    return sorted(reps, key=lambda rep: not room(rep))
+
+
 def build_reclose(result: DemoResult) -> None:
     """Three months back: reopened for a dispute found late, decided, and closed anew."""
     if db.session.scalar(select(ReCloseChange.id).limit(1)) is not None:
@@ -124,22 +153,27 @@ def build_reclose(result: DemoResult) -> None:
     reps = _reps_of(result, grace)
     if close is None or len(reps) < 3:
         return
-    rep = reps[2]
     start, end = metrics.month_bounds(month, ticket_queries.org_timezone())
-    ticket = db.session.scalar(
-        select(Ticket)
-        .join(TicketAgent, TicketAgent.id == Ticket.agent_id)
-        .where(
-            TicketAgent.rep_id == rep.id,
-            Ticket.solved_at >= start,
-            Ticket.solved_at < end,
-            Ticket.satisfied.is_(False),
+    found = None
+    for rep in _csat_can_rise(month, reps):
+        ticket = db.session.scalar(
+            select(Ticket)
+            .join(TicketAgent, TicketAgent.id == Ticket.agent_id)
+            .where(
+                TicketAgent.rep_id == rep.id,
+                Ticket.solved_at >= start,
+                Ticket.solved_at < end,
+                Ticket.satisfied.is_(False),
+            )
+            .order_by(Ticket.solved_at, Ticket.id)
+            .limit(1)
         )
-        .order_by(Ticket.solved_at, Ticket.id)
-        .limit(1)
-    )
-    if ticket is None:
+        if ticket is not None:
+            found = rep, ticket
+            break
+    if found is None:
         return
+    rep, ticket = found
     closed_at = close.closed_at
     reason = "A dispute came in late: the customer wrote to the wrong team."
     scoring_operations.reopen_month(month, by=admin, reason=reason)
