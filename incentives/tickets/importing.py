@@ -543,6 +543,9 @@ def _read_headers(
                 [RowError(1, needed.value, "", f"no {wanted} column in the header row")]
             )
             missing = True
+    for name in sorted(spec.required_columns - set(headers)):
+        problems.add([RowError(1, name, "", f"no '{name}' column in the header row")])
+        missing = True
     if missing:
         other = looks_like(headers, besides=spec.name)
         if other is not None:
@@ -559,7 +562,7 @@ def _read_headers(
             )
     notes.extend(text for name, text in spec.column_notes.items() if name in headers)
     agent_names = spec.columns.get(Field.AGENT, ())
-    if not any(n in headers for n in agent_names):
+    if Field.AGENT not in spec.constants and not any(n in headers for n in agent_names):
         notes.append(
             "The file has no assignee column: every ticket is imported as unassigned "
             "(it counts for its group and the organisation, not for a rep)."

@@ -21,11 +21,14 @@ from incentives.tickets.metrics import Channel, Priority
 from incentives.tickets.sources import (
     DURATION_FIELDS,
     FRONTLINE,
+    PRIORITY_WORDS,
+    TIME_FIELDS,
     Field,
     Satisfaction,
     Source,
     SourceSpec,
     header_names,
+    normalise_header,
     normalise_word,
     numeric_scale,
 )
@@ -52,7 +55,14 @@ _MAPPING_KEYS = {
     "satisfaction",
     "channels",
     "priorities",
+    "nulls",
+    "channel_tags",
+    "keep_last_by",
 }
+#: What a mapped file's cells may write for "nothing here", unless its mapping says.
+DEFAULT_NULLS = ("?", "NULL", "N/A", "-")
+#: Fields a mapping may give one value for the whole file.
+CONSTANT_FIELDS = (Field.AGENT, Field.GROUP, Field.CHANNEL, Field.PRIORITY, Field.TAGS)
 _DURATION_STEMS = {
     "first_response": "first_response_min",
     "resolution": "resolution_min",
@@ -95,6 +105,8 @@ def load_mapping(text: str) -> SourceSpec:
             problems.append(f"timezone: {timezone!r} is not a known time zone")
 
     columns: dict[Field, tuple[str, ...]] = {}
+    time_columns: dict[Field, str] = {}
+    constants: dict[Field, str] = {}
     raw_columns = doc.get("columns")
     if not isinstance(raw_columns, dict) or not raw_columns:
         problems.append(
@@ -112,6 +124,9 @@ def load_mapping(text: str) -> SourceSpec:
             continue
         if our in DURATION_FIELDS:
             problems.append(f"columns: give {key} under durations instead")
+            continue
+        if isinstance(value, dict):
+            _special_column(our, value, columns, time_columns, constants, problems)
             continue
         names = value if isinstance(value, list) else [value]
         if not names or not all(
@@ -155,6 +170,20 @@ def load_mapping(text: str) -> SourceSpec:
     for needed in (Field.TICKET_ID, Field.CREATED_AT):
         if needed not in columns:
             problems.append(f"columns: {needed.value} is required")
+    _check_constants(constants, channels, priorities, problems)
+    nulls = _mapping_nulls(doc.get("nulls", list(DEFAULT_NULLS)), problems)
+    channel_tags = _mapping_vocabulary(
+        doc.get("channel_tags"), Channel, "channel_tags", problems
+    )
+    keep_last_by = doc.get("keep_last_by")
+    if keep_last_by is not None and not (
+        isinstance(keep_last_by, str | int) and str(keep_last_by).strip()
+    ):
+        problems.append(
+            "keep_last_by: give the column that orders each ticket's rows "
+            "(an update time or count), e.g. 'Updated At'"
+        )
+        keep_last_by = None
     date_format = doc.get("date_format")
     if date_format is not None and "%" not in str(date_format):
         problems.append("date_format: use strftime codes, e.g. '%d/%m/%Y %H:%M'")
@@ -171,7 +200,98 @@ def load_mapping(text: str) -> SourceSpec:
         dayfirst=bool(doc.get("dayfirst", True)),
         channels=channels,
         priorities=priorities,
+        nulls=nulls,
+        time_columns=time_columns,
+        constants=constants,
+        channel_tags=channel_tags,
+        keep_last_by=header_names(str(keep_last_by)) if keep_last_by else None,
+        required_columns=frozenset(
+            [
+                *time_columns.values(),
+                *([] if not keep_last_by else header_names(str(keep_last_by))),
+            ]
+        ),
     )
+
+
+def _special_column(
+    our: Field,
+    value: dict[Any, Any],
+    columns: dict[Field, tuple[str, ...]],
+    time_columns: dict[Field, str],
+    constants: dict[Field, str],
+    problems: list[str],
+) -> None:
+    """A column given as ``{date: ..., time: ...}`` or ``{value: ...}``."""
+    if set(value) == {"date", "time"}:
+        if our not in TIME_FIELDS:
+            problems.append(
+                f"columns: {our.value} is not a time; only "
+                f"{', '.join(f.value for f in TIME_FIELDS)} take a date and a time column"
+            )
+        elif not all(_named(value[k]) for k in ("date", "time")):
+            problems.append(f"columns: {our.value} needs a date and a time column name")
+        else:
+            columns[our] = header_names(str(value["date"]))
+            time_columns[our] = normalise_header(str(value["time"]))
+        return
+    if set(value) == {"value"}:
+        if our not in CONSTANT_FIELDS:
+            problems.append(
+                f"columns: {our.value} cannot be one value for every ticket; only "
+                f"{', '.join(f.value for f in CONSTANT_FIELDS)} can"
+            )
+        elif not _named(value["value"]):
+            problems.append(f"columns: {our.value} needs a value")
+        else:
+            constants[our] = str(value["value"]).strip()
+        return
+    problems.append(
+        f"columns: {our.value} takes a column name, a list of names, "
+        "{date: COLUMN, time: COLUMN} or {value: VALUE}"
+    )
+
+
+def _named(value: Any) -> bool:
+    return isinstance(value, str | int) and bool(str(value).strip())
+
+
+def _check_constants(
+    constants: dict[Field, str],
+    channels: dict[str, Any],
+    priorities: dict[str, Any],
+    problems: list[str],
+) -> None:
+    """A fixed channel or priority must be one we read."""
+    channel = constants.get(Field.CHANNEL)
+    if channel is not None and (
+        normalise_word(channel) not in channels
+        and normalise_word(channel) not in {c.value for c in Channel}
+    ):
+        problems.append(
+            f"columns: channel {channel!r} is not one of "
+            f"{', '.join(c.value for c in Channel)}"
+        )
+    priority = constants.get(Field.PRIORITY)
+    if priority is not None and (
+        normalise_word(priority) not in priorities
+        and normalise_word(priority) not in PRIORITY_WORDS
+    ):
+        problems.append(
+            f"columns: priority {priority!r} is not one of low, normal, high, urgent"
+        )
+
+
+def _mapping_nulls(value: Any, problems: list[str]) -> frozenset[str]:
+    # Unquoted in YAML, NULL is read as no value and a lone ? as an empty key.
+    values = [
+        "null" if v is None else "?" if v == {None: None} else v
+        for v in _as_list(value)
+    ]
+    if not all(isinstance(v, str | int | float) for v in values):
+        problems.append("nulls: list the texts that mean no value, e.g. [?, NULL, N/A]")
+        return frozenset()
+    return frozenset(str(v).strip().casefold() for v in values if str(v).strip())
 
 
 def _mapping_satisfaction(value: Any, problems: list[str]) -> Satisfaction:

@@ -177,19 +177,38 @@ def normalise(
     reading = reading if reading is not None else Reading()
     zone = ZoneInfo(spec.timezone) if spec.timezone else tz
     if spec.nulls:
-        raw = raw.apply(lambda col: col.where(~col.str.strip().isin(spec.nulls), ""))
+        raw = raw.apply(lambda col: _without_nulls(col, spec.nulls))
     index = raw.index
     out = pd.DataFrame(index=index)
 
+    #: Rows of a field already told about (a date without its time of day).
+    told: dict[Field, pd.Series] = {}
+
     def column(our: Field) -> tuple[pd.Series | None, str]:
         """The field's cells (first column given, then blanks filled from the next)."""
+        if our in spec.constants:
+            return pd.Series(spec.constants[our], index=index), f"{our.value} (fixed)"
         present = [n for n in spec.columns.get(our, ()) if n in raw.columns]
         if not present:
             return None, our.value
         values = raw[present[0]]
         for name in present[1:]:
             values = values.where(values.str.strip() != "", raw[name])
-        return values, headers.get(present[0], present[0])
+        label = headers.get(present[0], present[0])
+        time_of_day = spec.time_columns.get(our)
+        if time_of_day is not None and time_of_day in raw.columns:
+            values, label = _date_and_time(
+                values, raw[time_of_day], label, headers.get(time_of_day, time_of_day)
+            )
+            dates_only = values.str.endswith(_NO_TIME)
+            if dates_only.any():
+                values = values.str.removesuffix(_NO_TIME)
+                problems.add_where(
+                    dates_only, label, values, "a date but no time of day"
+                )
+                values = values.where(~dates_only, "")
+                told[our] = dates_only
+        return values, label
 
     ids, label = column(Field.TICKET_ID)
     if ids is None:
@@ -257,6 +276,8 @@ def normalise(
                 )
             bad = bad | partial.notna()
             times = times.where(partial.isna())
+        if our in told:
+            bad = bad | told[our]
         if our is Field.CREATED_AT:
             problems.add_where(
                 times.isna() & ~bad,
@@ -335,9 +356,57 @@ def normalise(
     else:
         codes, results = distinct(tags, lambda v: v[:MAX_TAGS] or None)
         out["tags"] = np.array([*results, None], dtype=object)[codes]
+        if spec.channel_tags:
+            out["channel"] = _channel_from_tags(out["channel"], tags, spec)
     if spec.keep_last_by is not None:
         out[ORDER] = _update_order(raw, spec.keep_last_by, zone)
     return out.astype(TICKET_FRAME)
+
+
+#: Marks a date whose time-of-day cell is blank (never in a cell: it holds a NUL).
+_NO_TIME = "\x00no time"
+
+
+def _without_nulls(values: pd.Series, nulls: frozenset[str]) -> pd.Series:
+    """``values`` with the cells that are one of ``nulls`` (any case) blank."""
+    codes, results = distinct(values, lambda v: v.strip().casefold() in nulls)
+    hit = np.array([*results, False], dtype=bool)[codes]
+    return values.where(~hit, "") if hit.any() else values
+
+
+def _date_and_time(
+    dates: pd.Series, times: pd.Series, date_label: str, time_label: str
+) -> tuple[pd.Series, str]:
+    """A date column and a time-of-day column read as one: ``2024-03-31`` and
+    ``14:05`` are ``2024-03-31 14:05``. A date without its time is marked (see
+    :data:`_NO_TIME`); a time without a date is blank (as the date is)."""
+    date, time = dates.str.strip(), times.str.strip()
+    joined = (date + " " + time).where(time != "", date + _NO_TIME)
+    return joined.where(date != "", ""), f"{date_label} + {time_label}"
+
+
+def _channel_from_tags(
+    channels: pd.Series, tags: pd.Series, spec: SourceSpec
+) -> pd.Series:
+    """``channels``, with a ticket filed under "other" given the channel of its first
+    tag in ``spec.channel_tags`` (tags split on spaces, commas and semicolons)."""
+    other = (channels == Channel.OTHER.value).to_numpy()
+    if not other.any():
+        return channels
+
+    def by_tag(text: str) -> str | None:
+        for tag in re.split(r"[\s,;]+", text.casefold()):
+            if tag in spec.channel_tags:
+                return spec.channel_tags[tag].value
+        return None
+
+    codes, results = distinct(tags[other], by_tag)
+    found = np.array([*results, None], dtype=object)[codes]
+    if all(f is None for f in found):
+        return channels
+    values = channels.astype(object).to_numpy().copy()
+    values[np.flatnonzero(other)] = np.where(pd.isna(found), values[other], found)
+    return pd.Series(values, index=channels.index).astype("category")
 
 
 #: The column an event log's rows are ordered by (dropped once each ticket's last is kept).

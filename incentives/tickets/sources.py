@@ -173,7 +173,8 @@ class SourceSpec:
     priorities: Mapping[str, Priority] = field(default_factory=dict)
     strict_channels: bool = False
     label: str = ""
-    #: Cell texts that mean "nothing here" in this tool, in any column (ServiceNow's ``?``).
+    #: Cell texts that mean "nothing here" in this tool, in any column (ServiceNow's ``?``),
+    #: in lower case: cells are compared without case and surrounding spaces.
     nulls: frozenset[str] = frozenset()
     #: An event log (one row per update): the last row of each ticket id wins, in the
     #: order of the first of these columns the file has (else the file's order).
@@ -188,6 +189,17 @@ class SourceSpec:
     #: Time columns name their zone in the header (``Created at (Europe/Paris)``): the
     #: times are read in it.
     zone_in_headers: bool = False
+    #: Time fields whose date and time of day are in two columns: the time's column
+    #: (normalised); the date's is the field's own in ``columns``.
+    time_columns: Mapping[Field, str] = field(default_factory=dict)
+    #: Fields with one value for every ticket of the file (``channel: email``).
+    constants: Mapping[Field, str] = field(default_factory=dict)
+    #: Tags (lower case) that give a ticket its channel when the channel column does not
+    #: (no column, a blank cell, or a channel we file under "other").
+    channel_tags: Mapping[str, Channel] = field(default_factory=dict)
+    #: Other columns (normalised) the file must have: those a mapping names for a time
+    #: of day or for ordering an event log's rows.
+    required_columns: frozenset[str] = frozenset()
 
     def with_name(self, name: str) -> SourceSpec:
         return SourceSpec(**{**self.__dict__, "name": name})
@@ -254,6 +266,20 @@ PRIORITY_WORDS = {
     "1": Priority.URGENT,
 }
 
+#: Tags review-site integrations put on their tickets.
+REVIEW_TAGS = (
+    "public_review",
+    "review",
+    "reviews",
+    "trustpilot",
+    "google_review",
+    "google_reviews",
+    "yelp",
+    "tripadvisor",
+    "feefo",
+    "reviews_io",
+)
+
 ZENDESK = SourceSpec(
     name="zendesk",
     label="Zendesk",
@@ -289,6 +315,8 @@ ZENDESK = SourceSpec(
         ),
     ),
     duration_units=dict.fromkeys(DURATION_FIELDS, MINUTES),
+    # Review sites come in through "Any Channel" integrations, tagged by the site.
+    channel_tags=dict.fromkeys(REVIEW_TAGS, Channel.REVIEW),
     signature=frozenset(
         header_names(
             "Via",
