@@ -1,5 +1,5 @@
-"""Ticket commands: ``tickets import``, ``tickets sync``, ``agents map`` and
-``metrics show``."""
+"""Ticket commands: ``tickets import``, ``tickets mapping suggest``, ``tickets sync``,
+``agents map`` and ``metrics show``."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from core.errors import Conflict, ImportRejected, InvalidInput
 from core.tabular import csv_text, text_table
 from incentives import month_cache
 from incentives.tickets import helpdesk_api, metrics, operations, queries, sync
+from incentives.tickets.mapping import SOURCE_NAME_RE
+from incentives.tickets.mapping_suggest import SAMPLE_BYTES, SuggestError, suggest
 from incentives.tickets.month_metrics import MonthMetrics
 from incentives.tickets.months import InvalidMonth, Month
 from incentives.tickets.operations import ImportOutcome
@@ -96,6 +98,41 @@ def tickets_import(
         jobs.wait(outcome.warm_up.id)
     if outcome.rejected:
         raise click.ClickException(f"{file.name} was rejected; nothing was imported.")
+
+
+@tickets_cli.group("mapping")
+def mapping_cli() -> None:
+    """Column mappings for exports no built-in source reads."""
+
+
+@mapping_cli.command("suggest")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--source",
+    "name",
+    default="mytool",
+    show_default=True,
+    help="The source name the mapping keeps tickets under (lower case).",
+)
+def mapping_suggest(file: Path, name: str) -> None:
+    """Print a starting column mapping for FILE, from its header and first rows.
+
+    Save it (``> mytool.yaml``), check each line, then import with
+    ``tickets import FILE --source mapped --mapping mytool.yaml``.
+    """
+    if not SOURCE_NAME_RE.match(name) or name in {s.value for s in Source}:
+        raise click.UsageError(
+            "--source: a name of your own in lower case letters, digits, - or _ "
+            "(not a built-in source)"
+        )
+    try:
+        with file.open("rb") as handle:
+            data = handle.read(SAMPLE_BYTES)
+        click.echo(
+            suggest(data, source=name, cut=file.stat().st_size > len(data)), nl=False
+        )
+    except SuggestError as e:
+        raise click.ClickException(f"{file.name}: {e}") from e
 
 
 @tickets_cli.command("sync")
