@@ -32,6 +32,7 @@ RULES_MODULES: tuple[str, ...] = (
     "incentives/tickets/columnar.py",
     "incentives/tickets/importing.py",
     "incentives/tickets/mapping.py",
+    "incentives/tickets/mapping_suggest.py",
     "incentives/tickets/metrics.py",
     "incentives/tickets/months.py",
     "incentives/tickets/normalising.py",
