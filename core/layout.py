@@ -36,6 +36,7 @@ RULES_MODULES: tuple[str, ...] = (
     "incentives/tickets/metrics.py",
     "incentives/tickets/months.py",
     "incentives/tickets/normalising.py",
+    "incentives/tickets/source_spec.py",
     "incentives/tickets/sources.py",
     "incentives/tickets/vendor_records.py",
     # incentives/scoring: plans, a rep's month against them, disputes, score tables

@@ -560,7 +560,7 @@ def _read_headers(
                     )
                 ]
             )
-    notes.extend(text for name, text in spec.column_notes.items() if name in headers)
+    notes.extend(dict.fromkeys(t for n, t in spec.column_notes.items() if n in headers))
     agent_names = spec.columns.get(Field.AGENT, ())
     if Field.AGENT not in spec.constants and not any(n in headers for n in agent_names):
         notes.append(

@@ -91,10 +91,13 @@ def load_mapping(text: str) -> SourceSpec:
     if not SOURCE_NAME_RE.match(name):
         problems.append(
             "source: give the tool's name in lower case letters, digits, - or _ "
-            "(at most 32 characters), e.g. 'helpscout'"
+            "(at most 32 characters), e.g. 'zoho-desk'"
         )
     elif name in {s.value for s in Source}:
-        problems.append(f"source: {name!r} is a built-in format; choose another name")
+        problems.append(
+            f"source: {name!r} is a built-in format: import its export with "
+            f"--source {name} (no mapping), or choose another name"
+        )
 
     timezone = doc.get("timezone")
     if timezone is not None:

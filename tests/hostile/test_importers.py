@@ -43,6 +43,8 @@ SPECS: dict[str, SourceSpec] = {
     "zendesk": sources.ZENDESK,
     "freshdesk": sources.FRESHDESK,
     "frontline": sources.FRONTLINE,
+    "helpscout": sources.HELPSCOUT,
+    "gorgias": sources.GORGIAS,
     "mapped": HELPSCOUT,
 }
 TZ = ZoneInfo("Europe/Berlin")

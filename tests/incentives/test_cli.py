@@ -111,7 +111,7 @@ def test_mapped_files_need_a_mapping_and_only_they_take_one(runner) -> None:
         args=["tickets", "import", export, "--source", "mapped", "--mapping", mapping]
     )
     assert ok.exit_code == 0, ok.output
-    assert "as helpscout: 4 rows — 4 new" in ok.output
+    assert "as helpscout-us: 4 rows — 4 new" in ok.output
 
 
 def test_unknown_source_and_missing_file_are_usage_errors(runner, tmp_path) -> None:

@@ -27,17 +27,19 @@ EXAMPLES = {
     "salesforce": ("salesforce", 12, 0, 3),
     "intercom": ("intercom", 12, 2, 2),
     "freshdesk": ("freshdesk", 12, 1, 2),
+    "helpscout": ("helpscout", 24, 4, 5),
+    "gorgias": ("gorgias", 24, 4, 4),
 }
 
 
-def import_example(name: str, source: str, **kw):
+def import_example(name: str, source: str, tz: str = "UTC", **kw):
     return operations.import_ticket_file(
         (EXPORTS / f"{name}.csv").read_bytes(),
         filename=f"{name}.csv",
         file_format=source,
         by="test",
         via="cli",
-        tz=ZoneInfo("UTC"),
+        tz=ZoneInfo(tz),
         now=NOW,
         **kw,
     )
@@ -69,3 +71,50 @@ def test_an_event_log_imports_each_incident_once_in_its_last_state() -> None:
     assert ticket.solved_at.replace(tzinfo=dt.UTC) == dt.datetime(
         2024, 2, 29, 11, 29, tzinfo=dt.UTC
     )
+
+
+def test_a_helpscout_export_keeps_its_ratings_and_utc_times() -> None:
+    outcome = import_example("helpscout", "helpscout", tz="Europe/Paris")
+    assert not outcome.rejected, outcome.report
+    assert any("Great counts as satisfied" in n for n in outcome.notes)
+    db.session.commit()
+    tickets = {
+        t.external_id: t
+        for t in db.session.scalars(select(Ticket).where(Ticket.source == "helpscout"))
+    }
+    first = tickets["2391938101"]
+    # written with Z: UTC, not the Paris time given for times without a zone
+    assert first.created_at.replace(tzinfo=dt.UTC) == dt.datetime(
+        2024, 3, 4, 9, 12, tzinfo=dt.UTC
+    )
+    assert first.solved_at.replace(tzinfo=dt.UTC) == dt.datetime(
+        2024, 3, 4, 15, 40, tzinfo=dt.UTC
+    )
+    assert (first.channel, first.satisfied, first.group_name) == ("email", 1, "Support")
+    assert tickets["2391938115"].satisfied == 0  # Okay
+    assert tickets["2391938122"].satisfied is None  # not rated
+    assert sorted(t.channel for t in tickets.values()).count("phone") == 4
+
+
+def test_a_gorgias_export_reads_its_channels_and_scores() -> None:
+    outcome = import_example("gorgias", "gorgias")
+    assert not outcome.rejected, outcome.report
+    db.session.commit()
+    tickets = {
+        t.external_id: t
+        for t in db.session.scalars(select(Ticket).where(Ticket.source == "gorgias"))
+    }
+    assert len(tickets) == 24
+    messenger = tickets["48213007"]
+    assert (messenger.channel, messenger.priority, messenger.satisfied) == (
+        "chat",
+        "high",
+        0,
+    )
+    assert messenger.first_response_at.replace(tzinfo=dt.UTC) == dt.datetime(
+        2024, 3, 5, 8, 25, tzinfo=dt.UTC
+    )
+    assert tickets["48213025"].channel == "review"
+    assert tickets["48213016"].priority == "urgent"
+    assert sum(t.satisfied == 1 for t in tickets.values()) == 9
+    assert sum(t.satisfied is None for t in tickets.values()) == 10

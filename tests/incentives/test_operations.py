@@ -298,8 +298,8 @@ def test_a_mapped_export_imports_through_its_mapping() -> None:
         "mapped",
         mapping_text=(DATA / "helpscout_mapping.yaml").read_text(),
     )
-    assert (outcome.source, outcome.inserted) == ("helpscout", 4)
-    assert set(db.session.scalars(select(Ticket.source))) == {"helpscout"}
+    assert (outcome.source, outcome.inserted) == ("helpscout-us", 4)
+    assert set(db.session.scalars(select(Ticket.source))) == {"helpscout-us"}
 
 
 @pytest.mark.parametrize(

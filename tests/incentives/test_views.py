@@ -349,6 +349,42 @@ def test_a_helpdesk_export_checked_on_the_web_shows_its_notes(org, login_as) -> 
     assert "The made_sla column is not read" in page
 
 
+@pytest.mark.parametrize(
+    ("name", "note"),
+    [
+        ("helpscout", "Great counts as satisfied"),
+        ("gorgias", "4 and 5 count as satisfied"),
+    ],
+)
+def test_helpscout_and_gorgias_exports_upload_with_their_own_source(
+    org, login_as, app, name, note
+) -> None:
+    client = login_as(org["admin"])
+    checked = upload(client, f"exports/{name}.csv", name, dry_run="y")
+    assert checked.status_code == 200
+    assert "add <strong>24</strong> new tickets" in text(checked)
+    assert note in text(checked)
+    imported = upload(client, f"exports/{name}.csv", name)
+    assert imported.status_code == 302
+    with app.app_context():
+        stored = db.session.scalar(
+            select(func.count()).select_from(Ticket).where(Ticket.source == name)
+        )
+    assert stored == 24
+
+
+def test_a_gorgias_file_uploaded_as_zendesk_is_told_to_choose_gorgias(
+    org, login_as
+) -> None:
+    response = upload(
+        login_as(org["admin"]), "exports/gorgias.csv", "zendesk", dry_run="y"
+    )
+    assert response.status_code == 200
+    assert "this looks like a Gorgias export: choose Gorgias as the source" in text(
+        response
+    )
+
+
 def test_a_file_uploaded_as_the_wrong_helpdesk_says_which_it_looks_like(
     org, login_as
 ) -> None:

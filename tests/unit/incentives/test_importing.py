@@ -223,7 +223,7 @@ def test_mapped_export_with_durations_business_clock_and_its_own_rating_words() 
     parsed = read("helpscout_export.csv", spec)
     assert parsed.ok, parsed.errors
     t = parsed.tickets
-    assert parsed.source == "helpscout"
+    assert parsed.source == "helpscout-us"
     # US dates with AM/PM, in New York (UTC-4 after the DST change on 10 March)
     assert t.loc[2, "created_at"] == utc("2024-03-15 13:05")
     assert t.loc[2, "solved_at"] == utc("2024-03-15 20:40")
@@ -486,7 +486,7 @@ def test_frontline_refuses_channels_it_does_not_document() -> None:
 def test_the_shipped_mapping_example_loads() -> None:
     example = Path(__file__).parents[3] / "static/incentives/mapping-example.yaml"
     spec = load_mapping(example.read_text())
-    assert spec.name == "helpscout"
+    assert spec.name == "otherdesk"
     assert spec.timezone == "America/New_York"
     assert sources.Field.RESOLUTION_BUSINESS in spec.columns
 
@@ -498,6 +498,10 @@ def test_the_shipped_mapping_example_loads() -> None:
         ("source: [unclosed", "not valid YAML"),
         ("source: Help Scout\ncolumns: {ticket_id: A, created_at: B}", "source:"),
         ("source: zendesk\ncolumns: {ticket_id: A, created_at: B}", "built-in format"),
+        (
+            "source: helpscout\ncolumns: {ticket_id: A, created_at: B}",
+            "import its export with --source helpscout (no mapping)",
+        ),
         ("source: x\ncolumns: {ticket_id: A}", "created_at is required"),
         (
             "source: x\ncolumns: {ticket_id: A, created_at: B, colour: C}",

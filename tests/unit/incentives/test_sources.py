@@ -282,6 +282,146 @@ def test_freshdesk_example_resolved_else_closed_and_survey_words() -> None:
     assert pd.isna(t.loc["3105", "agent_key"])
 
 
+# --- Help Scout --------------------------------------------------------------------------
+
+
+def test_helpscout_conversations_export_ratings_types_and_utc_times() -> None:
+    parsed = example("helpscout")
+    assert parsed.ok, parsed.errors
+    t = parsed.tickets.set_index("external_id")
+    assert len(t) == 24
+    # the conversation id, not the number shown in the mailbox
+    assert "2391938101" in t.index
+    # ISO times with Z: UTC whatever the organisation's zone
+    assert t.loc["2391938101", "created_at"] == utc("2024-03-04 09:12")
+    assert t.loc["2391938101", "first_response_at"] == utc("2024-03-04 09:50")
+    assert t.loc["2391938101", "solved_at"] == utc("2024-03-04 15:40")
+    # active and pending conversations have no Closed At: not solved
+    assert t["solved_at"].isna().sum() == 5
+    assert pd.isna(t.loc["2391938129", "solved_at"])  # active, unassigned
+    assert pd.isna(t.loc["2391938129", "agent_key"])
+    assert t["agent_key"].isna().sum() == 4
+    assert t.loc["2391938101", "agent_label"] == "Priya Raman"
+    assert t.loc["2391938108", "agent_label"] == "Tomás Silva"
+    assert t.loc["2391938115", "group_name"] == "Billing"  # the mailbox
+    # Type: email, chat or phone
+    assert dict(t["channel"].value_counts()) == {"email": 13, "chat": 7, "phone": 4}
+    assert set(t["priority"].astype(str)) == {"normal"}  # Help Scout has no priority
+    # Great satisfied; Okay and Not Good not; a blank is no rating
+    assert t.loc["2391938101", "satisfied"] == 1
+    assert t.loc["2391938115", "satisfied"] == 0  # Okay
+    assert t.loc["2391938136", "satisfied"] == 0  # Not Good
+    assert np.isnan(t.loc["2391938122", "satisfied"])
+    assert (t["satisfied"] == 1).sum() == 9
+    assert (t["satisfied"] == 0).sum() == 6
+    assert t.loc["2391938101", "tags"] == "refund, billing"
+    assert any("Great counts as satisfied" in n for n in parsed.notes)
+    assert any("Resolution Time is not read" in n for n in parsed.notes)
+    assert t["resolution_min_calendar"].isna().all()
+
+
+def test_helpscout_dates_are_month_first_unless_the_file_says_otherwise() -> None:
+    parsed = parse(
+        "Conversation ID,Created At,Closed At,Happiness Rating,Rating\n"
+        "1,03/04/2024 09:12,03/04/2024 10:00,okay,okay\n",
+        SPECS[Source.HELPSCOUT],
+    )
+    assert parsed.ok, parsed.errors
+    assert parsed.tickets["created_at"].iloc[0] == utc("2024-03-04 09:12")
+    assert parsed.tickets["satisfied"].iloc[0] == 0
+    # one note for the ratings, though both rating columns are there
+    assert sum("Great counts as satisfied" in n for n in parsed.notes) == 1
+
+
+@pytest.mark.parametrize("rating", ["Excellent", "5", "Good"])
+def test_a_rating_help_scout_does_not_give_is_refused(rating) -> None:
+    parsed = parse(
+        f"Conversation ID,Created At,Happiness Rating\n1,2024-03-04 09:12,{rating}\n",
+        SPECS[Source.HELPSCOUT],
+    )
+    [error] = parsed.errors
+    assert (error.row, error.column, error.value) == (2, "Happiness Rating", rating)
+    assert error.reason == (
+        "not a satisfaction rating this source uses (Great, Okay or Not Good)"
+    )
+
+
+# --- Gorgias -----------------------------------------------------------------------------
+
+
+def test_gorgias_tickets_export_channels_scores_and_times() -> None:
+    parsed = example("gorgias")
+    assert parsed.ok, parsed.errors
+    t = parsed.tickets.set_index("external_id")
+    assert len(t) == 24
+    assert t.loc["48213001", "created_at"] == utc("2024-03-04 09:12")
+    assert t.loc["48213001", "first_response_at"] == utc("2024-03-04 09:54")
+    assert t.loc["48213001", "solved_at"] == utc("2024-03-04 14:12")
+    # open tickets have no Closed date
+    assert t["solved_at"].isna().sum() == 4
+    assert pd.isna(t.loc["48213019", "solved_at"])
+    assert pd.isna(t.loc["48213019", "agent_key"])  # open, unassigned
+    assert t["agent_key"].isna().sum() == 4
+    assert t.loc["48213001", "agent_key"] == "amara.nwosu@example.com"
+    assert t.loc["48213013", "group_name"] == "Social"  # the team
+    # Gorgias's channel names, read on their words
+    channels = t["channel"].astype(str)
+    assert channels["48213007"] == "chat"  # facebook-messenger
+    assert channels["48213013"] == "social"  # instagram-comment
+    assert channels["48213019"] == "chat"  # sms
+    assert channels["48213022"] == "web"  # contact_form
+    assert channels["48213025"] == "review"  # yotpo-review
+    assert channels["48213034"] == "web"  # help-center
+    assert channels["48213040"] == "chat"  # whatsapp
+    assert dict(channels.value_counts()) == {
+        "chat": 9,
+        "email": 8,
+        "phone": 2,
+        "social": 2,
+        "web": 2,
+        "review": 1,
+    }
+    assert t.loc["48213016", "priority"] == "urgent"  # critical
+    assert t.loc["48213013", "priority"] == "low"
+    # survey scores 1-5: 4 and 5 satisfied; no survey, no rating
+    assert t.loc["48213001", "satisfied"] == 1
+    assert t.loc["48213004", "satisfied"] == 1  # 4
+    assert t.loc["48213010", "satisfied"] == 0  # 3
+    assert np.isnan(t.loc["48213013", "satisfied"])
+    assert (t["satisfied"] == 1).sum() == 9
+    assert (t["satisfied"] == 0).sum() == 5
+    assert any("4 and 5 count as satisfied" in n for n in parsed.notes)
+
+
+def test_gorgias_times_without_an_offset_are_read_in_the_organisations_zone() -> None:
+    parsed = parse_file(
+        (EXPORTS / "gorgias.csv").read_bytes(),
+        SPECS[Source.GORGIAS],
+        tz=ZoneInfo("America/New_York"),
+        now=NOW,
+    )
+    assert parsed.ok, parsed.errors
+    t = parsed.tickets.set_index("external_id")
+    # 09:12 in New York (UTC-5 until 10 March), 09:20 after the change (UTC-4)
+    assert t.loc["48213001", "created_at"] == utc("2024-03-04 14:12")
+    assert t.loc["48213061", "created_at"] == utc("2024-03-18 13:20")
+
+
+@pytest.mark.parametrize("score", ["6", "0", "Great", "4.5"])
+def test_a_gorgias_score_off_the_1_to_5_scale_is_refused(score) -> None:
+    parsed = parse(
+        f"Ticket id,Created date,Satisfaction survey score\n1,2024-03-04 09:12,{score}\n",
+        SPECS[Source.GORGIAS],
+    )
+    [error] = parsed.errors
+    assert (error.row, error.column, error.value) == (
+        2,
+        "Satisfaction survey score",
+        score,
+    )
+    assert error.reason.startswith("not a satisfaction rating this source uses")
+
+
 # --- a file given the wrong source -------------------------------------------------------
 
 
@@ -298,6 +438,15 @@ def test_freshdesk_example_resolved_else_closed_and_survey_words() -> None:
         ("zendesk", Source.INTERCOM, "Zendesk"),
         ("freshdesk", Source.ZENDESK, "Freshdesk"),
         ("freshdesk", Source.SERVICENOW, "Freshdesk"),
+        ("helpscout", Source.ZENDESK, "Help Scout"),
+        ("helpscout", Source.INTERCOM, "Help Scout"),
+        ("helpscout", Source.GORGIAS, "Help Scout"),
+        ("intercom", Source.HELPSCOUT, "Intercom"),
+        ("gorgias", Source.ZENDESK, "Gorgias"),
+        ("gorgias", Source.FRESHDESK, "Gorgias"),
+        ("gorgias", Source.HELPSCOUT, "Gorgias"),
+        ("zendesk", Source.GORGIAS, "Zendesk"),
+        ("freshdesk", Source.GORGIAS, "Freshdesk"),
     ],
 )
 def test_a_file_given_the_wrong_source_is_told_which_export_it_looks_like(
@@ -307,7 +456,7 @@ def test_a_file_given_the_wrong_source_is_told_which_export_it_looks_like(
     parsed = parse_file(data, SPECS[given], tz=UTC, now=NOW)
     assert not parsed.ok
     hints = [e.reason for e in parsed.errors if "looks like" in e.reason]
-    name = looks_like.lower()
+    name = next(s.value for s, spec in SPECS.items() if spec.label == looks_like)
     a = "an" if looks_like == "Intercom" else "a"
     assert hints == [
         f"this looks like {a} {looks_like} export: choose {looks_like} as the "
