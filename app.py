@@ -39,6 +39,7 @@ import incentives.scoring.payout_api
 import incentives.scoring.payout_queries
 import incentives.scoring.payout_views
 import incentives.scoring.views
+import incentives.tickets.agent_operations
 import incentives.tickets.api
 import incentives.tickets.cli
 import incentives.tickets.operations
@@ -212,7 +213,7 @@ def register_shell(app: Flask) -> None:
         core.api.register_openapi(app, HERE / module / "openapi.yaml")
     core.accounts.rep_created.connect(training.operations.assign_onboarding)
     core.accounts.rep_created.connect(
-        incentives.tickets.operations.attribute_agent_to_new_rep
+        incentives.tickets.agent_operations.attribute_agent_to_new_rep
     )
     incentives.tickets.operations.months_imported.connect(
         incentives.scoring.payout_queries.closed_among

@@ -43,7 +43,7 @@ from incentives.scoring.models import (
     TicketDispute,
 )
 from incentives.scoring.payout_demo import build_payouts, build_reclose
-from incentives.tickets import metrics, operations, queries
+from incentives.tickets import agent_operations, metrics, operations, queries
 from incentives.tickets.models import Ticket, TicketAgent, TicketImport
 from incentives.tickets.sources import FRONTLINE_COLUMNS, Source
 
@@ -326,7 +326,7 @@ def _map_names(reps: list[User]) -> None:
             select(TicketAgent).where(TicketAgent.key == rep.name.casefold())
         )
         if agent is not None and agent.is_unknown:
-            operations.map_agent(agent, rep=rep, by=ACTOR)
+            agent_operations.map_agent(agent, rep=rep, by=ACTOR)
 
 
 PLAN_FILE = (

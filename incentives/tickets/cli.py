@@ -16,7 +16,14 @@ from core.db import db
 from core.errors import Conflict, ImportRejected, InvalidInput
 from core.tabular import csv_text, text_table
 from incentives import month_cache
-from incentives.tickets import helpdesk_api, metrics, operations, queries, sync
+from incentives.tickets import (
+    agent_operations,
+    helpdesk_api,
+    metrics,
+    operations,
+    queries,
+    sync,
+)
 from incentives.tickets.mapping import SOURCE_NAME_RE
 from incentives.tickets.mapping_suggest import SAMPLE_BYTES, SuggestError, suggest
 from incentives.tickets.month_metrics import MonthMetrics
@@ -275,7 +282,7 @@ def agents_map(file: Path, dry_run: bool) -> None:
     does. A file with any bad row changes nothing; the same file twice changes nothing
     the second time."""
     try:
-        outcome = operations.map_agents_from_file(
+        outcome = agent_operations.map_agents_from_file(
             file.read_bytes(), filename=file.name, by="cli", dry_run=dry_run
         )
     except ImportRejected as e:

@@ -33,6 +33,7 @@ from incentives import month_cache
 from incentives.scoring import queries as scoring_queries
 from incentives.tickets import (
     agent_matching,
+    agent_operations,
     metrics,
     month_metrics,
     operations,
@@ -326,7 +327,7 @@ def agent_list() -> Any:
 def _agent_page(
     upload: AgentMapUploadForm | None = None,
     report: ErrorReport | None = None,
-    outcome: operations.AgentMapOutcome | None = None,
+    outcome: agent_operations.AgentMapOutcome | None = None,
 ) -> str:
     reps = queries.rep_choices()
     names = dict(reps)
@@ -364,7 +365,7 @@ def agent_accept_suggested() -> Any:
     if not form.validate_on_submit():
         abort(400)
     try:
-        outcome = operations.accept_suggestions(shown=form.shown.data, by=me())
+        outcome = agent_operations.accept_suggestions(shown=form.shown.data, by=me())
     except (InvalidInput, Conflict) as e:
         db.session.rollback()
         flash(e.message, "error")
@@ -386,7 +387,7 @@ def agent_upload() -> Any:
         return _agent_page(upload=form), 400
     data = form.file.data.read(agent_matching.MAX_MAP_BYTES + 1)
     try:
-        outcome = operations.map_agents_from_file(
+        outcome = agent_operations.map_agents_from_file(
             data,
             filename=form.file.data.filename or "agents.csv",
             by=me(),
@@ -405,7 +406,7 @@ def agent_upload() -> Any:
     return redirect(url_for("incentives.agent_list"))
 
 
-def _map_outcome_words(outcome: operations.AgentMapOutcome) -> str:
+def _map_outcome_words(outcome: agent_operations.AgentMapOutcome) -> str:
     rows = f"{outcome.rows} agent{'s' if outcome.rows != 1 else ''}"
     return (
         f"{rows} in the file: {outcome.changed} mapped, "
@@ -425,7 +426,7 @@ def agent_map(agent_id: int) -> Any:
     if form.rep_id.data != NOT_A_REP:
         rep = db.get_or_404(User, form.rep_id.data)
     try:
-        operations.map_agent(agent, rep=rep, by=me(), not_a_rep=rep is None)
+        agent_operations.map_agent(agent, rep=rep, by=me(), not_a_rep=rep is None)
     except InvalidInput as e:
         db.session.rollback()
         flash(e.message, "error")
@@ -442,7 +443,7 @@ def agent_unmap(agent_id: int) -> Any:
     agent = db.get_or_404(TicketAgent, agent_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    operations.unmap_agent(agent, by=me())
+    agent_operations.unmap_agent(agent, by=me())
     db.session.commit()
     flash(f"The mapping of {agent.label} was removed.", "success")
     return redirect(url_for("incentives.agent_list"))

@@ -15,7 +15,7 @@ from core.access import Role
 from core.audit import AuditEvent
 from core.db import db
 from core.errors import InvalidInput
-from incentives.tickets import agent_matching, operations, queries
+from incentives.tickets import agent_matching, agent_operations, operations, queries
 from incentives.tickets.models import AgentMatch, TicketAgent
 from tests.factories import make_team, make_user
 from tests.helpers import csrf_token, post_form, text
@@ -160,7 +160,9 @@ def test_with_nothing_to_suggest_accepting_says_so(app) -> None:
         app.app_context(),
         pytest.raises(InvalidInput, match="no suggestion to accept"),
     ):
-        operations.accept_suggestions(shown=agent_matching.fingerprint([]), by="test")
+        agent_operations.accept_suggestions(
+            shown=agent_matching.fingerprint([]), by="test"
+        )
 
 
 def test_an_email_suggestion_for_an_assignee_written_with_a_name(org, app) -> None:
@@ -190,7 +192,7 @@ def test_a_not_a_rep_agent_leaves_the_unattributed_page(org, login_as, app) -> N
         bot = db.session.scalar(
             select(TicketAgent).where(TicketAgent.key == "support bot")
         )
-        operations.map_agent(bot, rep=None, by="test", not_a_rep=True)
+        agent_operations.map_agent(bot, rep=None, by="test", not_a_rep=True)
         db.session.commit()
     after = text(client.get(f"/incentives/unattributed?month={MONTH}"))
     assert "T-5" not in after

@@ -14,7 +14,7 @@ from core import accounts
 from core.access import Role
 from core.db import db, utcnow
 from incentives import month_cache
-from incentives.tickets import operations
+from incentives.tickets import agent_operations, operations
 from incentives.tickets.metrics import SlaTarget
 from incentives.tickets.models import TicketAgent
 from tests.factories import make_team, make_user
@@ -68,7 +68,7 @@ def _rename_team(o: dict[str, Any]) -> None:
 
 def _map_agent(o: dict[str, Any]) -> None:
     agent = db.session.query(TicketAgent).one()
-    operations.map_agent(agent, rep=o["ana"], by=o["admin"])
+    agent_operations.map_agent(agent, rep=o["ana"], by=o["admin"])
 
 
 def _new_agent(o: dict[str, Any]) -> None:

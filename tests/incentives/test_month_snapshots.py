@@ -18,7 +18,7 @@ from core.access import Role
 from core.db import db
 from core.jobs import Job, JobStatus
 from incentives import month_cache
-from incentives.tickets import month_metrics, operations, queries
+from incentives.tickets import agent_operations, month_metrics, operations, queries
 from incentives.tickets.clock import Clock
 from incentives.tickets.metrics import SlaTarget
 from incentives.tickets.models import MonthMetricsSnapshot, TicketAgent
@@ -208,7 +208,7 @@ def test_changed_settings_are_not_served_old_figures(org) -> None:
     stranger = db.session.scalar(
         select(TicketAgent).where(TicketAgent.key == "stranger@example.com")
     )
-    operations.map_agent(stranger, rep=org["cy"], by=org["admin"])
+    agent_operations.map_agent(stranger, rep=org["cy"], by=org["admin"])
     month_cache.forget()
     mapped = month_cache.figures_for(MARCH, WHOLE)
     assert mapped.unattributed == 1
@@ -337,7 +337,7 @@ def test_settings_changes_compute_recent_months_in_one_job(org) -> None:
     stranger = db.session.scalar(
         select(TicketAgent).where(TicketAgent.key == "stranger@example.com")
     )
-    operations.map_agent(stranger, rep=org["cy"], by=org["admin"])
+    agent_operations.map_agent(stranger, rep=org["cy"], by=org["admin"])
     operations.save_sla_targets(
         {("chat", "normal"): SlaTarget(1, 0.01)}, by=org["admin"]
     )

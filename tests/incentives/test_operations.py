@@ -17,7 +17,7 @@ from core.audit import AuditEvent
 from core.db import db
 from core.errors import InvalidInput
 from incentives import month_cache
-from incentives.tickets import bulk, operations, queries
+from incentives.tickets import agent_operations, bulk, operations, queries
 from incentives.tickets.clock import Clock
 from incentives.tickets.metrics import SlaTarget
 from incentives.tickets.models import (
@@ -242,7 +242,7 @@ def test_zendesk_names_are_unknown_until_mapped_and_mapping_applies_to_past_tick
     agent = db.session.scalar(
         select(TicketAgent).where(TicketAgent.key == "amara nwosu")
     )
-    operations.map_agent(agent, rep=amara, by=admin)
+    agent_operations.map_agent(agent, rep=amara, by=admin)
     after = month_cache.figures_for("2024-03", scope)
     # 1001 and 1004 were solved in March (both assigned to "Amara Nwosu" in two spellings)
     assert after.reps.loc[amara.id, "tickets_solved"] == 2
@@ -251,7 +251,7 @@ def test_zendesk_names_are_unknown_until_mapped_and_mapping_applies_to_past_tick
     # a later import of the same agent goes straight to the rep
     again = import_file("zendesk_export.csv", "zendesk")
     assert "Amara Nwosu" not in again.unknown_agents
-    operations.unmap_agent(agent, by=admin)
+    agent_operations.unmap_agent(agent, by=admin)
     assert agent.rep_id is None
     assert agent.match is None
     assert (
@@ -264,14 +264,14 @@ def test_an_agent_can_be_marked_as_not_a_rep() -> None:
     admin = make_user(Role.ADMIN)
     import_file("zendesk_export.csv", "zendesk")
     bot = db.session.scalar(select(TicketAgent).where(TicketAgent.key == "ben fischer"))
-    operations.map_agent(bot, rep=None, by=admin, not_a_rep=True)
+    agent_operations.map_agent(bot, rep=None, by=admin, not_a_rep=True)
     assert bot.match is AgentMatch.NOT_A_REP
     assert "Ben Fischer" not in [
         r.agent.label for r in queries.list_agents(unknown=True)
     ]
     assert "Ben Fischer" in [r.agent.label for r in queries.list_agents(unknown=False)]
     with pytest.raises(InvalidInput):
-        operations.map_agent(bot, rep=None, by=admin)
+        agent_operations.map_agent(bot, rep=None, by=admin)
 
 
 def test_someone_who_becomes_a_rep_is_credited_with_tickets_already_under_their_email() -> (

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from core.access import Role
 from core.db import db
 from incentives import month_cache
-from incentives.tickets import month_metrics, operations, queries
+from incentives.tickets import agent_operations, month_metrics, operations, queries
 from incentives.tickets.models import TicketAgent
 from tests.factories import make_team, make_user
 from tests.incentives.tickets import ticket
@@ -224,7 +224,7 @@ def test_kept_figures_are_not_used_once_their_inputs_change(org) -> None:
     stranger = db.session.scalar(
         select(TicketAgent).where(TicketAgent.key == "stranger@example.com")
     )
-    operations.map_agent(stranger, rep=org["cy"], by=admin)
+    agent_operations.map_agent(stranger, rep=org["cy"], by=admin)
     after = month_cache.figures_for("2024-03", whole)
     assert after.unattributed == 1
     assert after.reps.loc[org["cy"].id, "tickets_solved"] == 2
