@@ -60,6 +60,8 @@ class Field(enum.StrEnum):
     SATISFACTION = "satisfaction"
     NPS = "nps"
     TAGS = "tags"
+    #: Whether the ticket met its SLA, as the helpdesk recorded it.
+    SLA_MET = "sla_met"
 
 
 TIME_FIELDS = (Field.CREATED_AT, Field.FIRST_RESPONSE_AT, Field.SOLVED_AT)
@@ -374,17 +376,12 @@ SERVICENOW = SourceSpec(
         ),
         Field.SOLVED_AT: header_names("resolved_at", "Resolved", "closed_at", "Closed"),
         Field.REOPENS: header_names("reopen_count", "Reopen count"),
+        Field.SLA_MET: header_names("made_sla", "Made SLA"),
     },
     # ServiceNow has no satisfaction field on the incident.
     satisfaction=Satisfaction(frozenset(), frozenset()),
     dayfirst=True,
     nulls=frozenset({"?"}),
-    column_notes={
-        "made sla": (
-            "The made_sla column is not read: Frontline measures the SLA from the reply "
-            "and resolution times against its own targets."
-        )
-    },
     keep_last_by=header_names(
         "sys_mod_count", "sys_updated_at", "sys_updated_on", "Updated"
     ),
@@ -530,6 +527,7 @@ FRONTLINE = SourceSpec(
         Field.SATISFACTION: header_names("csat"),
         Field.NPS: header_names("nps"),
         Field.TAGS: header_names("tags"),
+        Field.SLA_MET: header_names("sla_met"),
     },
     satisfaction=Satisfaction(
         satisfied=frozenset({"good", "satisfied", "4", "5"}),
