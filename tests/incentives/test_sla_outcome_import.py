@@ -16,7 +16,7 @@ from core.db import db
 from incentives import month_cache
 from incentives.tickets import month_metrics, operations
 from incentives.tickets.models import Ticket
-from tests.factories import make_team, make_user
+from tests.factories import make_api_token, make_team, make_user
 from tests.helpers import text
 
 EXPORTS = Path(__file__).parent / "data" / "exports"
@@ -204,3 +204,38 @@ def test_the_pages_say_when_the_helpdesks_verdict_was_used(org, login_as) -> Non
     bo = text(client.get(f"/incentives/reps/{org['bo'].id}/tickets?month={MONTH}"))
     assert "the SLA outcome the helpdesk recorded" not in bo
     assert "as the helpdesk recorded" not in bo
+
+
+def test_the_api_takes_the_verdict_and_names_a_bad_one_by_position(
+    app, client, seed
+) -> None:
+    with seed():
+        token = make_api_token(Role.ADMIN)
+
+    def post(tickets: list[dict]):
+        return client.post(
+            "/api/v1/tickets",
+            json={"source": "desk", "tickets": tickets},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+    bad = post(
+        [
+            _ticket("A", "ana@example.com", FAST, sla_met=True),
+            _ticket("B", "ana@example.com", FAST, sla_met="sometimes"),
+        ]
+    )
+    assert bad.status_code == 400
+    assert [
+        (e["row"], e["column"], e["value"]) for e in bad.get_json()["error"]["rows"]
+    ] == [(2, "sla_met", "sometimes")]
+    good = post(
+        [
+            _ticket("A", "ana@example.com", FAST, sla_met=True),
+            _ticket("B", "ana@example.com", FAST, sla_met=None),
+            _ticket("C", "ana@example.com", FAST, sla_met=0),
+        ]
+    )
+    assert good.status_code == 201
+    with app.app_context():
+        assert stored() == {"A": True, "B": None, "C": False}
