@@ -550,7 +550,8 @@ SPECS = {
     Source.FRONTLINE: FRONTLINE,
 }
 
-#: Frontline's CSV columns, in the order our exports and the docs use.
+#: Frontline's CSV columns, in the order our exports and the docs use. A file may also
+#: have ``group`` and ``sla_met`` (the helpdesk's own SLA outcome).
 FRONTLINE_COLUMNS = [
     "ticket_id",
     "channel",
