@@ -17,7 +17,7 @@ from core.errors import Conflict, ImportRejected, InvalidInput
 from core.tabular import csv_text, text_table
 from incentives import month_cache
 from incentives.tickets import helpdesk_api, metrics, operations, queries, sync
-from incentives.tickets.month_metrics import MonthMetrics
+from incentives.tickets.month_metrics import MonthMetrics, sla_note
 from incentives.tickets.months import InvalidMonth, Month
 from incentives.tickets.operations import ImportOutcome
 from incentives.tickets.sources import Source
@@ -329,6 +329,8 @@ def metrics_show(month: str, by: str, output: str) -> None:
         f"in {queries.org_timezone().key}; rates are fractions (0-1)."
         + (f" {clocks}" if clocks else "")
     )
+    if figures.sla_recorded:
+        click.echo(sla_note(figures.sla_recorded))
     click.echo(
         f"{figures.closed_label}: the figures kept at close."
         if figures.closed_on is not None

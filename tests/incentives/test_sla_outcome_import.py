@@ -239,3 +239,12 @@ def test_the_api_takes_the_verdict_and_names_a_bad_one_by_position(
     assert good.status_code == 201
     with app.app_context():
         assert stored() == {"A": True, "B": None, "C": False}
+
+
+def test_the_metrics_command_says_so_too(org, runner) -> None:
+    result = runner.invoke(args=["metrics", "show", "--month", MONTH, "--by", "rep"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "Solved within target: the SLA outcome the helpdesk recorded decides for "
+        "3 tickets, the SLA targets for any others." in result.output
+    )
