@@ -14,8 +14,10 @@ from sqlalchemy import select
 from core.access import Role
 from core.db import db
 from incentives import month_cache
-from incentives.tickets import month_metrics, operations
+from incentives.tickets import metrics, month_metrics, operations
+from incentives.tickets.clock import Clock
 from incentives.tickets.models import Ticket
+from incentives.tickets.month_metrics import MonthMetrics, sla_note
 from tests.factories import make_api_token, make_team, make_user
 from tests.helpers import text
 
@@ -248,3 +250,37 @@ def test_the_metrics_command_says_so_too(org, runner) -> None:
         "Solved within target: the SLA outcome the helpdesk recorded decides for "
         "3 tickets, the SLA targets for any others." in result.output
     )
+
+
+def test_figures_kept_before_verdicts_were_read_say_none_decided() -> None:
+    figures = MonthMetrics(
+        "2024-03",
+        Clock.CALENDAR,
+        metrics.empty_summary(),
+        metrics.empty_summary(),
+        sla_recorded=3,
+    )
+    data = figures.to_data()
+    assert MonthMetrics.from_data(data).sla_recorded == 3
+    del data["sla_recorded"]
+    assert MonthMetrics.from_data(data).sla_recorded == 0
+
+
+@pytest.mark.parametrize(
+    ("count", "words"),
+    [
+        (0, ""),
+        (
+            1,
+            "Solved within target: the SLA outcome the helpdesk recorded decides for "
+            "1 ticket, the SLA targets for any others.",
+        ),
+        (
+            1200,
+            "Solved within target: the SLA outcome the helpdesk recorded decides for "
+            "1,200 tickets, the SLA targets for any others.",
+        ),
+    ],
+)
+def test_the_note_says_for_how_many_tickets(count, words) -> None:
+    assert sla_note(count) == words

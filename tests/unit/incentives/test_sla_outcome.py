@@ -11,10 +11,8 @@ import pandas as pd
 import pytest
 
 from incentives.tickets import importing, metrics
-from incentives.tickets.clock import Clock
 from incentives.tickets.importing import parse_file, parse_records
 from incentives.tickets.mapping import load_mapping
-from incentives.tickets.month_metrics import MonthMetrics, sla_note
 from incentives.tickets.sources import FRONTLINE, SERVICENOW
 from tests.unit.incentives.test_metrics import measured, tickets
 
@@ -214,37 +212,3 @@ def test_a_verdict_counts_even_when_the_resolution_time_is_unknown() -> None:
     assert np.isnan(m["timely"].tolist()[1])
     assert m["timely"].tolist()[2] == 0.0
     assert metrics.summarise(m).loc[0, "timely_rate"] == 0.5
-
-
-def test_figures_kept_before_verdicts_were_read_say_none_decided() -> None:
-    figures = MonthMetrics(
-        "2024-03",
-        Clock.CALENDAR,
-        metrics.empty_summary(),
-        metrics.empty_summary(),
-        sla_recorded=3,
-    )
-    data = figures.to_data()
-    assert MonthMetrics.from_data(data).sla_recorded == 3
-    del data["sla_recorded"]
-    assert MonthMetrics.from_data(data).sla_recorded == 0
-
-
-@pytest.mark.parametrize(
-    ("count", "words"),
-    [
-        (0, ""),
-        (
-            1,
-            "Solved within target: the SLA outcome the helpdesk recorded decides for "
-            "1 ticket, the SLA targets for any others.",
-        ),
-        (
-            1200,
-            "Solved within target: the SLA outcome the helpdesk recorded decides for "
-            "1,200 tickets, the SLA targets for any others.",
-        ),
-    ],
-)
-def test_the_note_says_for_how_many_tickets(count, words) -> None:
-    assert sla_note(count) == words
