@@ -405,9 +405,10 @@ USER_FIELDS = ("name", "email", "team_id", "team", "is_active", "role_rows")
 #: The SLA targets of pairs an admin never set come from the code: a release that changes
 #: them changes the fingerprint too.
 _DEFAULT_TARGETS = repr(sorted(DEFAULT_SLA_TARGETS.items()))
-#: What the figures hold: a new one when they gain a part (2: per channel group), so
-#: figures stored before are not read as if they held it.
-FIGURES_SHAPE = 2
+#: What the figures hold: a new one when they gain a part (2: per channel group, 3: the
+#: tickets the helpdesk's SLA verdict decided), so figures stored before are not read as
+#: if they held it.
+FIGURES_SHAPE = 3
 #: Where a session keeps the fingerprint until it flushes or its transaction ends.
 _VERSION = "incentives.figures_version"
 

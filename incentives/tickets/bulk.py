@@ -53,6 +53,7 @@ COLUMNS = [
     "satisfied",
     "nps",
     "tags",
+    "sla_met",
     "fingerprint",
     "import_id",
 ]
@@ -82,13 +83,8 @@ def rows(
         "priority": lambda: _text(frame["priority"]),
         "group_name": lambda: _text(frame["group_name"]),
         "agent_id": lambda: list(frame["agent_id"]),
-        "satisfied": lambda: (
-            frame["satisfied"]
-            .map({1.0: True, 0.0: False})
-            .astype(object)
-            .where(frame["satisfied"].notna(), None)
-            .tolist()
-        ),
+        "satisfied": lambda: _booleans(frame["satisfied"]),
+        "sla_met": lambda: _booleans(frame["sla_met"]),
         "tags": lambda: _text(frame["tags"]),
         "fingerprint": lambda: frame["fingerprint"].astype("int64").tolist(),
         "import_id": lambda: [import_id] * n,
@@ -119,6 +115,16 @@ def _present(part: pd.DataFrame) -> list[str]:
 def _text(series: pd.Series) -> list[Any]:
     values = series.astype(object)
     return values.where(series.notna(), None).tolist()
+
+
+def _booleans(series: pd.Series) -> list[Any]:
+    """1.0 / 0.0 / NaN as True / False / None."""
+    return (
+        series.map({1.0: True, 0.0: False})
+        .astype(object)
+        .where(series.notna(), None)
+        .tolist()
+    )
 
 
 def _ints(series: pd.Series) -> list[Any]:

@@ -281,3 +281,34 @@ def _whole_number(text: str) -> float | None:
     except ValueError:
         return None
     return number if number.is_integer() else None
+
+
+#: The helpdesk's own verdict on a ticket's SLA, as exports write it (lower case).
+SLA_MET_WORDS = {
+    **dict.fromkeys(("true", "yes", "1", "met", "made"), 1.0),
+    **dict.fromkeys(("false", "no", "0", "breached", "missed"), 0.0),
+}
+
+SLA_MET_REASON = (
+    "not an SLA outcome; use true/false, yes/no, 1/0, met/breached or made/missed"
+)
+
+
+def parse_sla_verdicts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Whether each ticket met its SLA as the helpdesk recorded it: 1.0 met, 0.0 missed,
+    NaN not given (blank); case-insensitive.
+
+    :return: (verdicts as float, mask of cells that are none of :data:`SLA_MET_WORDS`).
+    """
+    codes, results = distinct(values, _sla_verdict)
+    table = np.array([np.nan if r is None else r for r in results] + [np.nan])
+    unknown = [i for i, r in enumerate(results) if r is None]
+    bad = pd.Series(np.isin(codes, unknown), index=values.index)
+    return pd.Series(table[codes], index=values.index, dtype="float64"), bad
+
+
+def _sla_verdict(text: str) -> float | None:
+    key = text.casefold()
+    if key in BLANKS:
+        return float("nan")
+    return SLA_MET_WORDS.get(key)

@@ -26,7 +26,7 @@ from incentives.tickets import (
 )
 from incentives.tickets.mapping import SOURCE_NAME_RE
 from incentives.tickets.mapping_suggest import SAMPLE_BYTES, SuggestError, suggest
-from incentives.tickets.month_metrics import MonthMetrics
+from incentives.tickets.month_metrics import MonthMetrics, sla_note
 from incentives.tickets.months import InvalidMonth, Month
 from incentives.tickets.operations import ImportOutcome
 from incentives.tickets.sources import Source
@@ -373,6 +373,8 @@ def metrics_show(month: str, by: str, output: str) -> None:
         f"in {queries.org_timezone().key}; rates are fractions (0-1)."
         + (f" {clocks}" if clocks else "")
     )
+    if figures.sla_recorded:
+        click.echo(sla_note(figures.sla_recorded))
     click.echo(
         f"{figures.closed_label}: the figures kept at close."
         if figures.closed_on is not None

@@ -68,7 +68,8 @@ from incentives.tickets.sources import (
 #: Rows read and checked at a time; bounds memory on million-row files.
 CHUNK_ROWS = 200_000
 #: What a ticket's fingerprint covers: a re-import that changes none of it is "unchanged".
-FINGERPRINT_COLUMNS = [c for c in TICKET_FRAME if c != "agent_label"]
+#: The helpdesk's SLA verdict is added only where given (:func:`fingerprints`).
+FINGERPRINT_COLUMNS = [c for c in TICKET_FRAME if c not in ("agent_label", "sla_met")]
 
 
 @dataclass
@@ -696,8 +697,15 @@ def fingerprints(tickets: pd.DataFrame) -> pd.Series:
     """A 64-bit fingerprint of each ticket's content (:data:`FINGERPRINT_COLUMNS`).
 
     A re-imported ticket with the same fingerprint is unchanged and is not written again.
+    A ticket without an SLA verdict keeps the fingerprint it had before verdicts were read.
     """
     hashed = pd.util.hash_pandas_object(tickets[FINGERPRINT_COLUMNS], index=False)
+    given = tickets["sla_met"].notna()
+    if given.any():
+        with_verdict = pd.DataFrame({"h": hashed, "sla_met": tickets["sla_met"]})
+        hashed = hashed.where(
+            ~given, pd.util.hash_pandas_object(with_verdict, index=False)
+        )
     return pd.Series(hashed.to_numpy().view(np.int64), index=tickets.index)
 
 

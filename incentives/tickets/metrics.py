@@ -23,9 +23,9 @@ The metrics, per rep, team, helpdesk group and for the organisation:
 ``resolution_median_h``
     median hours from creation to the (last) solve.
 ``timely_rate``
-    share of solved tickets whose resolution time was within the SLA target for the
-    ticket's channel and priority (targets are on the same clock), over tickets whose
-    resolution time is known.
+    share of solved tickets within SLA, over tickets where that is known: as the helpdesk
+    recorded it (``sla_met``) where the export says, else resolution time within the SLA
+    target for the ticket's channel and priority (on the same clock).
 ``csat_raw`` and ``rated``
     satisfied ratings / all ratings, and the number of ratings ("Offered" is no rating).
 ``nps`` and ``nps_responses``
@@ -190,6 +190,7 @@ TICKET_COLUMNS = {
     "reopens": "float64",  # NaN: the export did not say
     "satisfied": "float64",  # 1 satisfied, 0 not, NaN not rated
     "nps": "float64",  # 0-10, NaN not given
+    "sla_met": "float64",  # the helpdesk's SLA verdict: 1 met, 0 missed, NaN not given
 }
 
 #: The metric columns every summary has, in display order.
@@ -213,11 +214,8 @@ METRIC_COLUMNS = [
 
 NO_GROUP = "(no group)"
 MIXED = "mixed"
-__all__ = [
-    "MONTH_RE",
-    "InvalidMonth",
-    "Month",
-]  # re-exported: months are met here first
+# Re-exported: months are met here first.
+__all__ = ["MONTH_RE", "InvalidMonth", "Month"]
 
 
 def parse_month(text: str | Month) -> str:
@@ -340,7 +338,8 @@ def measure_tickets(
     :return: the rows of ``tickets`` solved in the month, plus ``first_response_min``,
         ``first_response_clock``, ``resolution_h``, ``resolution_clock``,
         ``first_response_target_min``, ``resolution_target_h``, and the 1/0/NaN flags
-        ``timely``, ``rated``, ``is_satisfied``, ``nps_given``, ``promoter``, ``detractor``,
+        ``timely``, ``sla_recorded`` (the helpdesk's verdict decided ``timely``),
+        ``rated``, ``is_satisfied``, ``nps_given``, ``promoter``, ``detractor``,
         ``reopened``, ``is_review``, ``review_followed_up``.
     """
     start, end = month_bounds(month, tz)
@@ -390,9 +389,10 @@ def measure_tickets(
         aligned["resolution_target_h"].fillna(fallback.resolution_h).to_numpy()
     )
 
-    frame["timely"] = _flag(
-        frame["resolution_h"] <= frame["resolution_target_h"], frame["resolution_h"]
-    )
+    # The helpdesk's own SLA verdict, where it recorded one, decides; else our target.
+    ours = frame["resolution_h"] <= frame["resolution_target_h"]
+    frame["timely"] = frame["sla_met"].fillna(_flag(ours, frame["resolution_h"]))
+    frame["sla_recorded"] = frame["sla_met"].notna().astype("float64")
     satisfied = frame["satisfied"]
     frame["rated"] = satisfied.notna().astype("float64")
     frame["is_satisfied"] = (satisfied == 1).astype("float64")

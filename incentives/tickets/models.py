@@ -165,6 +165,9 @@ class Ticket(db.Model):
     satisfied: Mapped[bool | None] = mapped_column(Boolean)
     nps: Mapped[int | None] = mapped_column(SmallInteger)
     tags: Mapped[str | None] = mapped_column(String(500))
+    #: Whether it met its SLA as the helpdesk recorded it; ``None``: not given (our
+    #: targets decide).
+    sla_met: Mapped[bool | None] = mapped_column(Boolean)
     #: Hash of the imported fields; an unchanged re-import leaves the row alone.
     fingerprint: Mapped[int] = mapped_column(BigInteger)
     #: The import that last wrote this ticket.

@@ -46,6 +46,9 @@ class MonthMetrics:
     groups: pd.DataFrame | None = None
     organisation: pd.Series | None = None
     unattributed: int = 0
+    #: The organisation's solved tickets whose helpdesk recorded whether they met their
+    #: SLA: that verdict, not our targets, counted them as within target or not.
+    sla_recorded: int = 0
     #: Each rep's metrics per channel group (``metrics.rep_channel_metrics``): what plans
     #: with thresholds per channel group score; ``None`` in figures kept before it was.
     rep_channels: pd.DataFrame | None = None
@@ -114,6 +117,7 @@ class MonthMetrics:
             if self.organisation is None
             else columnar.series_to_data(self.organisation),
             "unattributed": self.unattributed,
+            "sla_recorded": self.sla_recorded,
             "rep_channels": None
             if self.rep_channels is None
             else columnar.frame_to_data(self.rep_channels),
@@ -137,6 +141,8 @@ class MonthMetrics:
             if organisation is None
             else columnar.series_from_data(organisation),
             unattributed=int(data["unattributed"]),
+            # Figures kept before verdicts were read had none.
+            sla_recorded=int(data.get("sla_recorded", 0)),
             rep_channels=None
             if rep_channels is None
             else columnar.frame_from_data(rep_channels),
@@ -166,6 +172,7 @@ def cut(whole: MonthMetrics, scope: Scope, team_id: int | None) -> MonthMetrics:
         result.groups = whole.groups
         result.organisation = whole.organisation
         result.unattributed = whole.unattributed
+        result.sla_recorded = whole.sla_recorded
     return result
 
 
@@ -221,8 +228,21 @@ def compute(
         result.groups = metrics.group_metrics(measures)
         result.organisation = metrics.organisation_metrics(measures)
         result.unattributed = int(measures["rep_id"].isna().sum())
+        result.sla_recorded = int(measures["sla_recorded"].sum())
         result.rep_channels = metrics.rep_channel_metrics(measures)
     return result
+
+
+def sla_note(recorded: int) -> str:
+    """What the figures say of the tickets whose helpdesk recorded their SLA outcome
+    ("" when none did)."""
+    if not recorded:
+        return ""
+    tickets = "1 ticket" if recorded == 1 else f"{recorded:,} tickets"
+    return (
+        f"Solved within target: the SLA outcome the helpdesk recorded decides for "
+        f"{tickets}, the SLA targets for any others."
+    )
 
 
 #: Drill-down: which tickets stand behind each metric.

@@ -23,10 +23,12 @@ from core.tabular import REPORT_LIMIT, RowError
 from incentives.tickets.cells import (
     BLANKS,
     MINUTES,
+    SLA_MET_REASON,
     clean_cell,
     clean_column,
     distinct,
     parse_durations,
+    parse_sla_verdicts,
     parse_times,
     parse_whole_numbers,
     partial_dates,
@@ -73,6 +75,7 @@ TICKET_FRAME = {
     "satisfied": "float64",  # 1 satisfied, 0 not, NaN not rated
     "nps": "float64",
     "tags": "object",
+    "sla_met": "float64",  # the helpdesk's verdict: 1 met, 0 missed, NaN not given
 }
 
 
@@ -358,6 +361,13 @@ def normalise(
         out["tags"] = np.array([*results, None], dtype=object)[codes]
         if spec.channel_tags:
             out["channel"] = _channel_from_tags(out["channel"], tags, spec)
+    verdicts, label = column(Field.SLA_MET)
+    if verdicts is None:
+        out["sla_met"] = np.nan
+    else:
+        out["sla_met"], bad = parse_sla_verdicts(verdicts)
+        problems.add_where(bad, label, verdicts, SLA_MET_REASON)
+
     if spec.keep_last_by is not None:
         out[ORDER] = _update_order(raw, spec.keep_last_by, zone)
     return out.astype(TICKET_FRAME)

@@ -224,6 +224,7 @@ def _ticket_select(*, details: bool = False) -> Select:
         Ticket.reopens,
         cast(Ticket.satisfied, db.Integer).label("satisfied"),
         Ticket.nps,
+        cast(Ticket.sla_met, db.Integer).label("sla_met"),
     ]
     if details:
         columns += [
@@ -303,6 +304,7 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
         "reopens",
         "satisfied",
         "nps",
+        "sla_met",
     ):
         frame[column] = pd.to_numeric(frame[column]).astype("float64")
     frame["ticket_pk"] = frame["ticket_pk"].astype("int64")

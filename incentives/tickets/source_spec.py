@@ -35,6 +35,8 @@ class Field(enum.StrEnum):
     SATISFACTION = "satisfaction"
     NPS = "nps"
     TAGS = "tags"
+    #: Whether the ticket met its SLA, as the helpdesk recorded it.
+    SLA_MET = "sla_met"
 
 
 TIME_FIELDS = (Field.CREATED_AT, Field.FIRST_RESPONSE_AT, Field.SOLVED_AT)

@@ -206,17 +206,12 @@ SERVICENOW = SourceSpec(
         ),
         Field.SOLVED_AT: header_names("resolved_at", "Resolved", "closed_at", "Closed"),
         Field.REOPENS: header_names("reopen_count", "Reopen count"),
+        Field.SLA_MET: header_names("made_sla", "Made SLA"),
     },
     # ServiceNow has no satisfaction field on the incident.
     satisfaction=Satisfaction(frozenset(), frozenset()),
     dayfirst=True,
     nulls=frozenset({"?"}),
-    column_notes={
-        "made sla": (
-            "The made_sla column is not read: Frontline measures the SLA from the reply "
-            "and resolution times against its own targets."
-        )
-    },
     keep_last_by=header_names(
         "sys_mod_count", "sys_updated_at", "sys_updated_on", "Updated"
     ),
@@ -474,6 +469,7 @@ FRONTLINE = SourceSpec(
         Field.SATISFACTION: header_names("csat"),
         Field.NPS: header_names("nps"),
         Field.TAGS: header_names("tags"),
+        Field.SLA_MET: header_names("sla_met"),
     },
     satisfaction=Satisfaction(
         satisfied=frozenset({"good", "satisfied", "4", "5"}),
@@ -498,7 +494,8 @@ SPECS = {
     Source.FRONTLINE: FRONTLINE,
 }
 
-#: Frontline's CSV columns, in the order our exports and the docs use.
+#: Frontline's CSV columns, in the order our exports and the docs use. A file may also
+#: have ``group`` and ``sla_met`` (the helpdesk's own SLA outcome).
 FRONTLINE_COLUMNS = [
     "ticket_id",
     "channel",

@@ -104,6 +104,7 @@ def metric_list() -> Any:
         descending=descending,
         columns=METRIC_TABLE,
         scope=scope,
+        sla_note=month_metrics.sla_note(result.sla_recorded),
     )
 
 
@@ -170,6 +171,7 @@ def rep_tickets(rep_id: int) -> Any:
         can_dispute=current_user.id == rep.id
         and scoring_queries.get_close(month) is None,
         drilldown=month_metrics.DRILLDOWN,
+        sla_note=month_metrics.sla_note(int(measures["sla_recorded"].sum())),
         columns=METRIC_TABLE,
         **month_steps(month),
     )

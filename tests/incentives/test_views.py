@@ -342,11 +342,13 @@ def test_a_dry_run_reports_without_writing(org, login_as, app) -> None:
 
 def test_a_helpdesk_export_checked_on_the_web_shows_its_notes(org, login_as) -> None:
     client = login_as(org["admin"])
-    response = upload(client, "exports/servicenow.csv", "servicenow", dry_run="y")
+    response = upload(
+        client, "exports/servicenow_event_log.csv", "servicenow", dry_run="y"
+    )
     assert response.status_code == 200
     page = text(response)
-    assert "add <strong>12</strong> new tickets" in page
-    assert "The made_sla column is not read" in page
+    assert "add <strong>4</strong> new tickets" in page
+    assert "event log (12 rows for 4 tickets)" in page
 
 
 @pytest.mark.parametrize(

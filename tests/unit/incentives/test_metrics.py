@@ -47,6 +47,7 @@ def tickets(*rows: dict) -> pd.DataFrame:
         "reopens": 0.0,
         "satisfied": np.nan,
         "nps": np.nan,
+        "sla_met": np.nan,
     }
     records = [{**defaults, **row} for row in rows]
     frame = pd.DataFrame(records, columns=list(defaults))

@@ -132,7 +132,11 @@ def test_servicenow_incident_export_day_first_dates_and_question_marks() -> None
     assert t.loc["INC0010008", "priority"] == "low"  # 5 - Planning
     assert t.loc["INC0010006", "channel"] == "web"  # Self-service
     assert t.loc["INC0010011", "reopens"] == 2
-    assert any("made_sla column is not read" in n for n in parsed.notes)
+    # made_sla is the helpdesk's own SLA outcome; "?" is none given
+    assert t.loc["INC0010001", "sla_met"] == 1.0
+    assert t.loc["INC0010005", "sla_met"] == 0.0
+    assert pd.isna(t.loc["INC0010007", "sla_met"])
+    assert not any("made_sla" in n for n in parsed.notes)
 
 
 def test_servicenow_event_log_keeps_the_last_update_of_each_incident() -> None:
