@@ -65,6 +65,8 @@ FIELD_WORDS: list[tuple[Field, tuple[str, ...]]] = [
     (Field.NPS, ("nps",)),
     (Field.REOPENS, ("reopen", "reopens", "reopened")),
     (Field.TAGS, ("tags", "tag", "labels")),
+    # Not "SLA breached": its yes means the opposite.
+    (Field.SLA_MET, ("sla met", "made sla", "met sla")),
 ]
 #: Header words that say a column is a time of day, a date, or how long something took.
 TIME_OF_DAY = {"time", "hour"}

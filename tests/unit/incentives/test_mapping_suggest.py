@@ -67,10 +67,10 @@ def test_an_event_log_is_kept_to_each_tickets_last_update() -> None:
 def test_an_unknown_tools_export_gets_dates_times_durations_and_ratings() -> None:
     data = (
         b"Case Ref,Handled By,Team,Kind,Opened Date,Opened Time,Closed Date,Closed Time,"
-        b"Handling time (hrs),Customer rating,Updated\n"
-        b"A-1,ann@example.com,Billing,Email,03/15/2024,09:05,03/15/2024,17:40,2.5,Great,1\n"
-        b"A-2,bob@example.com,Billing,Chat,03/16/2024,23:59,,,,Not rated,1\n"
-        b"A-3,ann@example.com,Billing,Phone,03/18/2024,08:00,03/18/2024,08:30,0.5,Not Good,1\n"
+        b"Handling time (hrs),Customer rating,Updated,SLA met\n"
+        b"A-1,ann@example.com,Billing,Email,03/15/2024,09:05,03/15/2024,17:40,2.5,Great,1,no\n"
+        b"A-2,bob@example.com,Billing,Chat,03/16/2024,23:59,,,,Not rated,1,\n"
+        b"A-3,ann@example.com,Billing,Phone,03/18/2024,08:00,03/18/2024,08:30,0.5,Not Good,1,yes\n"
     )
     text, mapped = as_mapped(data)
     spec = load_mapping(text)
@@ -87,6 +87,8 @@ def test_an_unknown_tools_export_gets_dates_times_durations_and_ratings() -> Non
     assert t.loc[2, "created_at"] == pd.Timestamp("2024-03-15 09:05", tz="UTC")
     assert t.loc[2, "resolution_min_calendar"] == 150
     assert column(mapped, "satisfied")[:3] == [1.0, None, 0.0]
+    assert spec.columns[Field.SLA_MET] == ("sla met",)
+    assert column(mapped, "sla_met")[:3] == [0.0, None, 1.0]
     assert "# Columns not read: Updated" in text
 
 
