@@ -16,7 +16,7 @@ from incentives.scoring import dispute_queries, payout_queries, plan_queries
 from incentives.scoring import queries as scoring_queries
 from incentives.scoring.rep_scores import MonthScores, RepScore
 from incentives.scoring.tables import money, score_text
-from incentives.tickets import metrics
+from incentives.tickets import agent_queries, metrics
 from incentives.tickets import queries as ticket_queries
 from incentives.tickets.views import METRIC_TABLE
 from incentives.views import ORG_ROLES
@@ -62,7 +62,7 @@ def organisation_panel(user: User) -> Panel | None:
         {
             "month": month,
             "summary": month_cache.organisation_summary(month),
-            "unknown_agents": ticket_queries.count_unknown_agents(),
+            "unknown_agents": agent_queries.count_unknown_agents(),
             "last_import": ticket_queries.last_import(),
             "is_admin": user.has_role(Role.ADMIN),
         },

@@ -18,7 +18,7 @@ from core.db import db, utcnow
 from core.errors import Conflict, ImportRejected, InvalidInput
 from core.people import User
 from core.tabular import RowError, decode_upload
-from incentives.tickets import agent_matching, queries
+from incentives.tickets import agent_matching, agent_queries
 from incentives.tickets.models import AgentMatch, TicketAgent
 from incentives.tickets.operations import Actor, actor_fields, warm_up_recent_metrics
 
@@ -93,7 +93,7 @@ def accept_suggestions(*, shown: str, by: Actor) -> AgentMapOutcome:
     :raises Conflict: the suggestions changed since they were shown (an import, a mapping
         or a new rep in between); nothing is changed.
     """
-    suggestions = queries.agent_suggestions()
+    suggestions = agent_queries.agent_suggestions()
     if not suggestions:
         raise InvalidInput(
             "There is no suggestion to accept: each agent left needs someone to choose."
@@ -155,8 +155,8 @@ def map_agents_from_file(
             "the most an agent-to-rep file may be: split it and upload each part.",
         )
     rows, errors = agent_matching.parse_agent_map(decode_upload(data))
-    agents = queries.agents_by_key([r.agent_key for r in rows])
-    reps = queries.active_reps_by_email(
+    agents = agent_queries.agents_by_key([r.agent_key for r in rows])
+    reps = agent_queries.active_reps_by_email(
         sorted({r.rep_email for r in rows if r.rep_email})
     )
     for r in rows:
@@ -213,7 +213,7 @@ def unmap_agent(agent: TicketAgent, *, by: User) -> None:
         "rep_id": agent.rep_id,
         "match": str(agent.match) if agent.match else None,
     }
-    by_email = queries.reps_by_email([agent.key]).get(agent.key)
+    by_email = agent_queries.reps_by_email([agent.key]).get(agent.key)
     agent.rep_id = by_email
     agent.match = AgentMatch.EMAIL if by_email else None
     agent.mapped_by_id, agent.mapped_at = None, None

@@ -32,6 +32,7 @@ from core.people import User
 from core.tabular import ErrorReport
 from incentives import month_cache
 from incentives.tickets import (
+    agent_queries,
     bulk,
     importing,
     mapping,
@@ -454,8 +455,8 @@ def _resolve_agents(
         .to_dict()
     )
     used = [k for k in categories if k in labels]
-    agents = queries.agents_by_key(used)
-    emails = queries.reps_by_email(
+    agents = agent_queries.agents_by_key(used)
+    emails = agent_queries.reps_by_email(
         [k for k in used if "@" in k and (k not in agents or agents[k].match is None)]
     )
     now = utcnow()

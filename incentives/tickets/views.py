@@ -34,6 +34,7 @@ from incentives.scoring import queries as scoring_queries
 from incentives.tickets import (
     agent_matching,
     agent_operations,
+    agent_queries,
     metrics,
     month_metrics,
     operations,
@@ -186,7 +187,7 @@ def unattributed_tickets() -> Any:
     return render_template(
         "incentives/unattributed_tickets.html",
         month=month,
-        not_a_rep=queries.count_not_a_rep_tickets(*bounds),
+        not_a_rep=agent_queries.count_not_a_rep_tickets(*bounds),
         page=frame_page(tickets, page_arg()),
         **month_steps(month),
     )
@@ -223,7 +224,7 @@ def import_list() -> Any:
     return render_template(
         "incentives/import_list.html",
         page=page,
-        unknown_agents=queries.count_unknown_agents(),
+        unknown_agents=agent_queries.count_unknown_agents(),
     )
 
 
@@ -333,9 +334,9 @@ def _agent_page(
 ) -> str:
     reps = queries.rep_choices()
     names = dict(reps)
-    suggestions = {s.agent_id: s for s in queries.agent_suggestions()}
+    suggestions = {s.agent_id: s for s in agent_queries.agent_suggestions()}
     rows = []
-    for row in queries.list_agents(unknown=True):
+    for row in agent_queries.list_agents(unknown=True):
         form = AgentMapForm(
             formdata=None, prefix=agent_form_prefix(row.agent.id), reps=reps
         )
@@ -355,7 +356,7 @@ def _agent_page(
         report=report,
         outcome=outcome,
         map_limit_mb=agent_matching.MAX_MAP_BYTES // 1_000_000,
-        mapped=queries.list_agents(unknown=False),
+        mapped=agent_queries.list_agents(unknown=False),
         confirm_form=ConfirmForm(),
     )
 

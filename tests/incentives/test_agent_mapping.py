@@ -15,7 +15,12 @@ from core.access import Role
 from core.audit import AuditEvent
 from core.db import db
 from core.errors import InvalidInput
-from incentives.tickets import agent_matching, agent_operations, operations, queries
+from incentives.tickets import (
+    agent_matching,
+    agent_operations,
+    agent_queries,
+    operations,
+)
 from incentives.tickets.models import AgentMatch, TicketAgent
 from tests.factories import make_team, make_user
 from tests.helpers import csrf_token, post_form, text
@@ -173,7 +178,9 @@ def test_an_email_suggestion_for_an_assignee_written_with_a_name(org, app) -> No
             by="test",
             tz=ZoneInfo("UTC"),
         )
-        found = {s.agent_id: (s.rep_id, s.reason) for s in queries.agent_suggestions()}
+        found = {
+            s.agent_id: (s.rep_id, s.reason) for s in agent_queries.agent_suggestions()
+        }
         written = db.session.scalar(
             select(TicketAgent.id).where(TicketAgent.key == "a. rep <ana@example.com>")
         )

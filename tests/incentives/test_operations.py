@@ -17,7 +17,13 @@ from core.audit import AuditEvent
 from core.db import db
 from core.errors import InvalidInput
 from incentives import month_cache
-from incentives.tickets import agent_operations, bulk, operations, queries
+from incentives.tickets import (
+    agent_operations,
+    agent_queries,
+    bulk,
+    operations,
+    queries,
+)
 from incentives.tickets.clock import Clock
 from incentives.tickets.metrics import SlaTarget
 from incentives.tickets.models import (
@@ -247,7 +253,7 @@ def test_zendesk_names_are_unknown_until_mapped_and_mapping_applies_to_past_tick
     # 1001 and 1004 were solved in March (both assigned to "Amara Nwosu" in two spellings)
     assert after.reps.loc[amara.id, "tickets_solved"] == 2
     assert after.unattributed == before.unattributed - 2
-    assert queries.count_unknown_agents() == 2
+    assert agent_queries.count_unknown_agents() == 2
     # a later import of the same agent goes straight to the rep
     again = import_file("zendesk_export.csv", "zendesk")
     assert "Amara Nwosu" not in again.unknown_agents
@@ -267,9 +273,11 @@ def test_an_agent_can_be_marked_as_not_a_rep() -> None:
     agent_operations.map_agent(bot, rep=None, by=admin, not_a_rep=True)
     assert bot.match is AgentMatch.NOT_A_REP
     assert "Ben Fischer" not in [
-        r.agent.label for r in queries.list_agents(unknown=True)
+        r.agent.label for r in agent_queries.list_agents(unknown=True)
     ]
-    assert "Ben Fischer" in [r.agent.label for r in queries.list_agents(unknown=False)]
+    assert "Ben Fischer" in [
+        r.agent.label for r in agent_queries.list_agents(unknown=False)
+    ]
     with pytest.raises(InvalidInput):
         agent_operations.map_agent(bot, rep=None, by=admin)
 
