@@ -89,6 +89,17 @@ class AgentSuggestionsForm(FlaskForm):
     submit = SubmitField("Accept all suggested")
 
 
+class MappingDraftForm(FlaskForm):
+    """An export to draft a column mapping from (its header and first rows are read)."""
+
+    file = FileField(
+        "Export file (CSV)",
+        validators=[FileRequired("Choose the export to draft a mapping from.")],
+        render_kw={"accept": ".csv,.txt,text/csv"},
+    )
+    submit = SubmitField("Draft a mapping")
+
+
 class AgentMapUploadForm(FlaskForm):
     """An agent-to-rep CSV file: ``agent,rep_email`` ("not a rep" for bots and leads)."""
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import (
+    Response,
     abort,
     current_app,
     flash,
@@ -46,12 +47,14 @@ from incentives.tickets.forms import (
     AgentMapForm,
     AgentMapUploadForm,
     AgentSuggestionsForm,
+    MappingDraftForm,
     OpeningHoursForm,
     TicketUploadForm,
     agent_form_prefix,
     sla_field_name,
     sla_targets_form,
 )
+from incentives.tickets.mapping_suggest import SAMPLE_BYTES, SuggestError, suggest
 from incentives.tickets.metrics import Channel, Priority
 from incentives.tickets.models import TicketAgent, TicketImport
 from incentives.tickets.sources import Source
@@ -275,16 +278,47 @@ def import_new() -> Any:
                 else:
                     db.session.commit()
                     return _after_import(outcome)
-    page = render_template(
-        "incentives/import_new.html",
-        form=form,
-        outcome=outcome,
-        limit_mb=limit_mb,
-        sources=list(Source),
-    )
+    page = _import_page(form, outcome=outcome, limit_mb=limit_mb)
     if _wants_json():
         return jsonify({"html": page})
     return page
+
+
+def _import_page(
+    form: TicketUploadForm,
+    *,
+    outcome: operations.ImportOutcome | None = None,
+    limit_mb: int | None = None,
+    draft: MappingDraftForm | None = None,
+) -> str:
+    return render_template(
+        "incentives/import_new.html",
+        form=form,
+        outcome=outcome,
+        limit_mb=limit_mb if limit_mb is not None else get_setting(UPLOAD_LIMIT),
+        sources=list(Source),
+        draft=draft or MappingDraftForm(formdata=None),
+    )
+
+
+@bp.route("/imports/mapping-draft", methods=["POST"])
+@role_required(Role.ADMIN)
+def mapping_draft() -> Any:
+    """A column mapping drafted from an export's header and first rows, as a download."""
+    draft = MappingDraftForm()
+    if draft.validate_on_submit():
+        data = draft.file.data.read(SAMPLE_BYTES + 1)
+        try:
+            text = suggest(data[:SAMPLE_BYTES], cut=len(data) > SAMPLE_BYTES)
+        except SuggestError as e:
+            draft.file.errors.append(f"{draft.file.data.filename or 'This file'}: {e}.")
+        else:
+            return Response(
+                text,
+                mimetype="text/yaml",
+                headers={"Content-Disposition": 'attachment; filename="mapping.yaml"'},
+            )
+    return _import_page(TicketUploadForm(formdata=None), draft=draft), 400
 
 
 def _mapping_text(form: TicketUploadForm) -> str | None:

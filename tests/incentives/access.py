@@ -122,6 +122,9 @@ MATRIX: dict[str, Access] = {
         ORG, lambda w: f"/incentives/imports/{w.extra['incentives_import']}"
     ),
     "incentives.import_new": Access(ADMIN, "/incentives/imports/new"),
+    "incentives.mapping_draft": Access(
+        ADMIN, "/incentives/imports/mapping-draft", "POST"
+    ),
     "incentives.agent_list": Access(ADMIN, "/incentives/agents"),
     "incentives.agent_map": Access(
         ADMIN,
