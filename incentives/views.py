@@ -28,6 +28,7 @@ from incentives.tickets import metrics
 from incentives.tickets import queries as ticket_queries
 from incentives.tickets.metrics import Channel
 from incentives.tickets.months import Month, existing_months
+from incentives.tickets.sources import Source
 
 bp = Blueprint("incentives", __name__, url_prefix="/incentives")
 
@@ -84,6 +85,12 @@ def durations_words(first_response_clock: Any, resolution_clock: Any) -> str:
 @bp.app_template_filter("channel_label")
 def channel_label(value: str) -> str:
     return Channel(value).label if value in set(Channel) else str(value)
+
+
+@bp.app_template_filter("source_label")
+def source_label(value: str) -> str:
+    """How a ticket file was read, in words ("Help Scout conversations export (CSV)")."""
+    return Source(value).label if value in set(Source) else str(value)
 
 
 @bp.app_template_filter("plan_value")

@@ -93,9 +93,10 @@ class MappingDraftForm(FlaskForm):
     """An export to draft a column mapping from (its header and first rows are read)."""
 
     file = FileField(
-        "Export file (CSV)",
+        "Export to draft a mapping from (CSV)",
         validators=[FileRequired("Choose the export to draft a mapping from.")],
         render_kw={"accept": ".csv,.txt,text/csv"},
+        id="draft-file",  # the import form on the same page has its own "file"
     )
     submit = SubmitField("Draft a mapping")
 

@@ -240,7 +240,7 @@ def sla_note(recorded: int) -> str:
         return ""
     tickets = "1 ticket" if recorded == 1 else f"{recorded:,} tickets"
     return (
-        f"Solved within target: the SLA outcome the helpdesk recorded decides for "
+        f"Timely (solved within target): the SLA outcome the helpdesk recorded decides for "
         f"{tickets}, the SLA targets for any others."
     )
 

@@ -470,6 +470,8 @@ def agent_map(agent_id: int) -> Any:
     else:
         db.session.commit()
         who = rep.name if rep else "not a rep"
+        if rep and rep.name.casefold() == agent.label.casefold():
+            who = f"linked to {rep.name} ({rep.email})"  # not "Kim Lee is now Kim Lee"
         flash(f"{agent.label} is now {who}; their tickets follow.", "success")
     return redirect(url_for("incentives.agent_list"))
 

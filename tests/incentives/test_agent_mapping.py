@@ -15,6 +15,7 @@ from core.access import Role
 from core.audit import AuditEvent
 from core.db import db
 from core.errors import InvalidInput
+from core.people import User
 from incentives.tickets import (
     agent_matching,
     agent_operations,
@@ -361,3 +362,31 @@ def test_the_command_rejects_a_bad_file_whole(org, runner, app, tmp_path) -> Non
     assert agent(app, "isaac mensah").rep_id is None
     missing = runner.invoke(args=["agents", "map", "--file", str(tmp_path / "no.csv")])
     assert missing.exit_code == 2
+
+
+def test_mapping_an_agent_to_a_rep_of_the_same_name_names_the_reps_email(
+    org, login_as, app
+) -> None:
+    client = login_as(org["admin"])
+    kim = agent(app, "kim lee")
+    with app.app_context():
+        rep_id = db.session.scalar(
+            select(User.id).where(User.email == "kim2@example.com")
+        )
+    page = text(client.get("/incentives/agents"))
+    form = re.search(
+        rf'<form method="post" action="(/incentives/agents/{kim.id}/map)".*?</form>',
+        page,
+        re.S,
+    ).group(0)
+    token = re.search(r'name="([^"]*csrf_token)"[^>]*value="([^"]+)"', form)
+    field = re.search(r'<select[^>]* name="([^"]+)"', form).group(1)
+    client.post(
+        f"/incentives/agents/{kim.id}/map",
+        data={token.group(1): token.group(2), field: rep_id},
+    )
+    after = text(client.get("/incentives/agents"))
+    assert (
+        "Kim Lee is now linked to kim lee (kim2@example.com); their tickets follow."
+        in after
+    )

@@ -135,6 +135,7 @@ def test_a_reps_tickets_page_names_the_clocks(org, login_as) -> None:
         )
     )
     assert LUCIA in page
+    assert "Each ticket below marks a duration in business hours with" in page
 
 
 def test_the_dashboards_name_the_clocks(org, login_as, monkeypatch) -> None:

@@ -64,3 +64,16 @@ def test_no_file_is_asked_for(admin, login_as) -> None:
     response = client.post(DRAFT, data={"csrf_token": csrf_token(client, PAGE)})
     assert response.status_code == 400
     assert "Choose the export to draft a mapping from." in text(response)
+
+
+def test_each_file_field_on_the_import_page_has_its_own_label(admin, login_as) -> None:
+    """Two forms share the page: each label must point at its own file field."""
+    client = login_as(admin)
+    page = client.get(PAGE).get_data(as_text=True)
+    assert page.count('id="file"') == 1
+    assert page.count('id="draft-file"') == 1
+    assert '<label for="draft-file">Export to draft a mapping from (CSV)' in page
+    response = draft(client, b"\n\n", "blank.csv")
+    body = response.get_data(as_text=True)
+    assert 'action="/incentives/imports/mapping-draft#mapping-draft"' in body
+    assert 'aria-describedby="draft-file-help"' in body

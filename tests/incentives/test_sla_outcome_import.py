@@ -192,7 +192,7 @@ def test_the_pages_say_when_the_helpdesks_verdict_was_used(org, login_as) -> Non
     client = login_as(org["admin"])
     page = text(client.get(f"/incentives/metrics?month={MONTH}"))
     note = (
-        "Solved within target: the SLA outcome the helpdesk recorded decides for "
+        "Timely (solved within target): the SLA outcome the helpdesk recorded decides for "
         "3 tickets, the SLA targets for any others."
     )
     assert note in page
@@ -202,6 +202,9 @@ def test_the_pages_say_when_the_helpdesks_verdict_was_used(org, login_as) -> Non
         )
     )
     assert "decides for 3 tickets" in ana
+    # every duration here is in calendar time: no word of the business-hours mark
+    assert "First reply and resolution in calendar time." in ana
+    assert "marks a duration in business hours" not in ana
     assert ana.count("as the helpdesk recorded") == 3
     bo = text(client.get(f"/incentives/reps/{org['bo'].id}/tickets?month={MONTH}"))
     assert "the SLA outcome the helpdesk recorded" not in bo
@@ -247,7 +250,7 @@ def test_the_metrics_command_says_so_too(org, runner) -> None:
     result = runner.invoke(args=["metrics", "show", "--month", MONTH, "--by", "rep"])
     assert result.exit_code == 0, result.output
     assert (
-        "Solved within target: the SLA outcome the helpdesk recorded decides for "
+        "Timely (solved within target): the SLA outcome the helpdesk recorded decides for "
         "3 tickets, the SLA targets for any others." in result.output
     )
 
@@ -272,12 +275,12 @@ def test_figures_kept_before_verdicts_were_read_say_none_decided() -> None:
         (0, ""),
         (
             1,
-            "Solved within target: the SLA outcome the helpdesk recorded decides for "
+            "Timely (solved within target): the SLA outcome the helpdesk recorded decides for "
             "1 ticket, the SLA targets for any others.",
         ),
         (
             1200,
-            "Solved within target: the SLA outcome the helpdesk recorded decides for "
+            "Timely (solved within target): the SLA outcome the helpdesk recorded decides for "
             "1,200 tickets, the SLA targets for any others.",
         ),
     ],

@@ -279,6 +279,7 @@ def test_an_admin_uploads_a_file_and_lands_on_its_import(org, login_as, app) -> 
     assert response.status_code == 302
     page = text(client.get(response.headers["Location"]))
     assert "Imported frontline_tickets.csv: 5 new, 0 updated, 0 unchanged." in page
+    assert "<dt>Read as</dt><dd>Frontline CSV</dd>" in page
     with app.app_context():
         record = db.session.scalar(
             select(TicketImport).order_by(TicketImport.id.desc())
