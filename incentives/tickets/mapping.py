@@ -178,6 +178,12 @@ def load_mapping(text: str) -> SourceSpec:
     channel_tags = _mapping_vocabulary(
         doc.get("channel_tags"), Channel, "channel_tags", problems
     )
+    fixed = constants.get(Field.CHANNEL)
+    if channel_tags and fixed is not None and normalise_word(fixed) != Channel.OTHER:
+        problems.append(
+            f"channel_tags: every ticket's channel is {fixed!r}, so tags would never "
+            "decide one; fix the channel as 'other' or leave channel_tags out"
+        )
     keep_last_by = doc.get("keep_last_by")
     if keep_last_by is not None and not (
         isinstance(keep_last_by, str | int) and str(keep_last_by).strip()

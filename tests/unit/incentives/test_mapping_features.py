@@ -223,6 +223,17 @@ def test_a_mapping_names_the_tags_that_give_a_channel() -> None:
     assert parsed.tickets["channel"].astype(str).tolist() == ["phone", "review", "chat"]
 
 
+def test_channel_tags_with_a_fixed_channel_are_refused_unless_it_is_other() -> None:
+    fixed = (
+        BASE + "  channel: {value: phone}\n  tags: Labels\nchannel_tags: {x: review}\n"
+    )
+    with pytest.raises(MappingError) as caught:
+        load_mapping(fixed)
+    assert any("tags would never decide one" in p for p in caught.value.problems)
+    spec = load_mapping(fixed.replace("{value: phone}", "{value: other}"))
+    assert spec.channel_tags == {"x": "review"}
+
+
 def test_channel_tags_must_name_our_channels() -> None:
     with pytest.raises(MappingError) as caught:
         load_mapping(BASE + "channel_tags: {voicemail: fax}\n")
