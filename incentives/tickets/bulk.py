@@ -4,7 +4,8 @@ A million-row import cannot afford an ORM object, or even SQLAlchemy's per-value
 processing, per ticket. Here a checked tickets frame becomes plain Python values column by
 column, then:
 
-- SQLite: one prepared ``INSERT`` run with ``executemany``.
+- SQLite: one prepared ``INSERT`` run with ``executemany``; a large load is staged in a
+  file of its own and copied by SQLite (:mod:`incentives.tickets.staging`).
 - PostgreSQL: ``COPY ... FROM STDIN`` straight into ``tickets``; updates are copied into a
   temporary table and applied with one ``UPDATE ... FROM``.
 
@@ -30,6 +31,7 @@ import pandas as pd
 from sqlalchemy import Connection, func, select
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
+from incentives.tickets import staging
 from incentives.tickets.models import Ticket
 
 logger = logging.getLogger(__name__)
@@ -148,7 +150,13 @@ def insert(
     rebuild = len(frame) >= REBUILD_MIN_ROWS and len(frame) * 4 >= _count(connection)
     if rebuild:
         _drop_checks(connection)
-    for start in range(0, len(frame), BATCH_ROWS):
+    staged = (
+        connection.dialect.name == "sqlite" and len(frame) >= staging.STAGE_MIN_ROWS
+    )
+    if staged:
+        present = _present(frame)
+        staging.insert(connection, frame, present, source=source, import_id=import_id)
+    for start in range(0, 0 if staged else len(frame), BATCH_ROWS):
         part = frame.iloc[start : start + BATCH_ROWS]
         present = _present(part)
         if connection.dialect.name == "postgresql":
@@ -165,7 +173,11 @@ def insert(
     if rebuild:
         _restore_checks(connection)
     logger.info(
-        "Inserted %d tickets from %s (indexes rebuilt: %s)", len(frame), source, rebuild
+        "Inserted %d tickets from %s (indexes rebuilt: %s, staged: %s)",
+        len(frame),
+        source,
+        rebuild,
+        staged,
     )
     return len(frame)
 
