@@ -84,6 +84,17 @@ def insert(
 _BOUND = ("source", "import_id")
 
 
+_WHOLE_NUMBERS = (
+    "id",
+    "agent_id",
+    "reopens",
+    "satisfied",
+    "nps",
+    "fingerprint",
+    "import_id",
+)
+
+
 def arrow_table(frame: pd.DataFrame, columns: list[str]) -> pa.Table:
     """The tickets' values as :func:`incentives.tickets.bulk.rows` gives them, as columns:
     text, whole numbers, 1/0 for satisfied, times as SQLAlchemy writes them."""
@@ -94,7 +105,7 @@ def arrow_table(frame: pd.DataFrame, columns: list[str]) -> pa.Table:
             naive = series.dt.tz_convert("UTC").dt.tz_localize(None)
             # A microsecond time as text: 2024-03-01 09:30:00.000000
             arrays[name] = pa.array(naive, pa.timestamp("us")).cast(pa.string())
-        elif name in ("reopens", "nps", "satisfied", "agent_id", "fingerprint"):
+        elif name in _WHOLE_NUMBERS:
             arrays[name] = pa.array(series.astype("Int64"), pa.int64())
         elif isinstance(series.dtype, pd.CategoricalDtype):
             arrays[name] = pa.array(

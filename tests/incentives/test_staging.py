@@ -152,3 +152,51 @@ def test_the_staging_file_is_separate_and_gone_when_the_transaction_ends(
         assert _attached() == []
         tickets = db.session.scalar(select(sa.func.count()).select_from(Ticket))
         assert tickets == (outcome.inserted if end == "commit" else 0)
+
+
+AWKWARD = (
+    "ticket_id,channel,agent_email,priority,created_at,first_response_at,solved_at,"
+    "reopens,csat,nps,tags,group\n"
+    "Q-1,email,ann@example.com,normal,2024-03-01T08:00:00.123456Z,,2024-03-02T08:00:00Z,"
+    '2,good,10,"say ""hi"", then\nbye","Desk, ""A"""\n'
+    "Q-2,chat,,low,2024-03-03 12:00:00,,,,bad,0,,\n"
+    "Q-3,phone,bo@example.com,high,2024-03-04T09:00:00+02:00,,,0,,,\\N,\\\n"
+)
+
+
+@pytest.mark.usefixtures("app_ctx")
+@pytest.mark.parametrize(("name", "source"), [*FILES, ("awkward", "frontline")])
+def test_every_value_reads_back_as_checked(name, source, monkeypatch) -> None:
+    """Written through COPY (PostgreSQL) or staged (SQLite, every load here), each ticket
+    reads back through the ORM with the values the file's check gave."""
+    monkeypatch.setattr(staging, "STAGE_MIN_ROWS", 1)
+    data = AWKWARD.encode() if name == "awkward" else (DATA / name).read_bytes()
+    parsed = importing.parse_file(data, SPECS[Source(source)], tz=UTC, now=NOW)
+    assert parsed.ok, parsed.errors
+    outcome = operations.import_ticket_file(
+        data, filename=name, file_format=source, by="t", via="cli", tz=UTC, now=NOW
+    )
+    assert outcome.inserted == len(parsed.tickets)
+    stored = {
+        t.external_id: t
+        for t in db.session.scalars(select(Ticket).where(Ticket.source == source))
+    }
+    for _, want in parsed.tickets.iterrows():
+        ticket = stored[want["external_id"]]
+        for column in ("created_at", "first_response_at", "solved_at"):
+            expected = None if pd.isna(want[column]) else want[column].to_pydatetime()
+            assert getattr(ticket, column) == expected
+        for column in ("tags", "group_name"):
+            expected = None if pd.isna(want[column]) else want[column]
+            assert getattr(ticket, column) == expected
+        for column in ("reopens", "nps", "satisfied", *bulk.COLUMNS[9:13]):
+            value = getattr(ticket, column)
+            assert (value is None) == pd.isna(want[column]), column
+            if value is not None:
+                assert value == want[column], column
+    if name == "awkward":
+        assert stored["Q-1"].tags == 'say "hi", then\nbye'
+        assert stored["Q-1"].group_name == 'Desk, "A"'
+        assert stored["Q-3"].tags == "\\N"
+        assert stored["Q-3"].group_name == "\\"
+        assert stored["Q-1"].created_at.microsecond == 123456
