@@ -101,7 +101,7 @@ def arrow_cells(
                 delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False
             ),
             convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(positions, pa.string()),
+                column_types=dict.fromkeys(positions, pa.large_string()),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
