@@ -7,7 +7,8 @@ file; the session's own connection attaches that file and copies the rows with o
 ``INSERT ... SELECT``, inside the import's transaction (SQLite copies rows between files
 several times faster than Python binds them). The staging file is detached and removed once
 that transaction has ended, committed or rolled back: when the connection goes back to the
-pool.
+pool. A process killed before then cannot; the next staged load removes the folders of
+processes that are gone.
 
 The ADBC driver bundles its own SQLite library. Two SQLite libraries in one process must
 never open the same file (neither sees the other's locks), so the driver opens only the
@@ -18,6 +19,7 @@ session's connection alone.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sqlite3
 import tempfile
@@ -37,6 +39,8 @@ STAGE_MIN_ROWS = 50_000
 #: Where a pooled connection keeps the staging files it attached: (schema, folder).
 _ATTACHED = "frontline_staged_tickets"
 _TABLE = "staged"
+#: Staging folders are named by the process that made them: frontline-staging-PID-...
+_PREFIX = "frontline-staging-"
 
 
 def insert(
@@ -50,7 +54,8 @@ def insert(
     """Insert ``frame``'s tickets (``columns`` of them, in order) into ``tickets``."""
     from adbc_driver_sqlite import dbapi as adbc
 
-    folder = Path(tempfile.mkdtemp(prefix="frontline-staging-"))
+    remove_abandoned()
+    folder = Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-"))
     schema = f"staged_{uuid.uuid4().hex[:12]}"
     try:
         table = arrow_table(frame, [c for c in columns if c not in _BOUND])
@@ -128,3 +133,25 @@ def _remove_staged(dbapi_connection: Any, record: Any) -> None:
             except sqlite3.Error as e:  # the connection is closed or broken
                 logger.warning("Could not detach staged tickets %s: %s", schema, e)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_abandoned(folder: Path | None = None) -> list[Path]:
+    """Remove the staging folders of processes that are gone (an import killed before its
+    transaction ended cannot remove its own); returns what was removed."""
+    removed = []
+    for path in Path(folder or tempfile.gettempdir()).glob(f"{_PREFIX}*-*"):
+        pid = path.name.removeprefix(_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True

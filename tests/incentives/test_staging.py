@@ -5,6 +5,8 @@ once the import's transaction has ended."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -200,3 +202,18 @@ def test_every_value_reads_back_as_checked(name, source, monkeypatch) -> None:
         assert stored["Q-3"].tags == "\\N"
         assert stored["Q-3"].group_name == "\\"
         assert stored["Q-1"].created_at.microsecond == 123456
+
+
+def test_a_killed_import_s_staging_folder_is_removed_by_the_next(tmp_path) -> None:
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    abandoned = tmp_path / f"frontline-staging-{gone.pid}-abc"
+    mine = tmp_path / f"frontline-staging-{os.getpid()}-def"
+    other = tmp_path / "frontline-staging-notapid-x"
+    for folder in (abandoned, mine, other):
+        folder.mkdir()
+        (folder / "tickets.db").write_bytes(b"")
+    assert staging.remove_abandoned(tmp_path) == [abandoned]
+    assert not abandoned.exists()
+    assert mine.exists()
+    assert other.exists()
