@@ -27,6 +27,7 @@ RULES_MODULES: tuple[str, ...] = (
     "training/scenarios.py",
     # incentives/tickets: reading exports, the clock, month metrics, matching agents
     "incentives/tickets/agent_matching.py",
+    "incentives/tickets/arrow_reading.py",
     "incentives/tickets/cells.py",
     "incentives/tickets/clock.py",
     "incentives/tickets/columnar.py",

@@ -4,9 +4,11 @@ A million-row import cannot afford an ORM object, or even SQLAlchemy's per-value
 processing, per ticket. Here a checked tickets frame becomes plain Python values column by
 column, then:
 
-- SQLite: one prepared ``INSERT`` run with ``executemany``.
-- PostgreSQL: ``COPY ... FROM STDIN`` straight into ``tickets``; updates are copied into a
-  temporary table and applied with one ``UPDATE ... FROM``.
+- SQLite: one prepared ``INSERT`` run with ``executemany``; a large load is staged in a
+  file of its own and copied by SQLite (:mod:`incentives.tickets.staging`).
+- PostgreSQL: ``COPY ... FROM STDIN`` straight into ``tickets``, as CSV written by pyarrow
+  from the columns; updates are copied into a temporary table and applied with one
+  ``UPDATE ... FROM``.
 
 When a load is large next to the table (a first import of history), the ticket indexes
 (and on PostgreSQL the foreign keys) are dropped first and built again afterwards, in the
@@ -20,6 +22,7 @@ rows written here and rows written by the ORM compare and sort alike.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 from collections.abc import Sequence
@@ -27,9 +30,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.csv as pa_csv
 from sqlalchemy import Connection, func, select
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
+from incentives.tickets import staging
 from incentives.tickets.models import Ticket
 
 logger = logging.getLogger(__name__)
@@ -154,7 +159,13 @@ def insert(
     rebuild = len(frame) >= REBUILD_MIN_ROWS and len(frame) * 4 >= _count(connection)
     if rebuild:
         _drop_checks(connection)
-    for start in range(0, len(frame), BATCH_ROWS):
+    staged = (
+        connection.dialect.name == "sqlite" and len(frame) >= staging.STAGE_MIN_ROWS
+    )
+    if staged:
+        present = _present(frame)
+        staging.insert(connection, frame, present, source=source, import_id=import_id)
+    for start in range(0, 0 if staged else len(frame), BATCH_ROWS):
         part = frame.iloc[start : start + BATCH_ROWS]
         present = _present(part)
         if connection.dialect.name == "postgresql":
@@ -171,7 +182,11 @@ def insert(
     if rebuild:
         _restore_checks(connection)
     logger.info(
-        "Inserted %d tickets from %s (indexes rebuilt: %s)", len(frame), source, rebuild
+        "Inserted %d tickets from %s (indexes rebuilt: %s, staged: %s)",
+        len(frame),
+        source,
+        rebuild,
+        staged,
     )
     return len(frame)
 
@@ -264,18 +279,19 @@ def _copy(
     source: str,
     import_id: int,
 ) -> None:
-    """PostgreSQL ``COPY`` through psycopg; an ``id`` column comes from ``frame["id"]``."""
+    """PostgreSQL ``COPY`` on the session's own connection; an ``id`` column comes from
+    ``frame["id"]``.
+
+    The rows go as CSV that pyarrow writes from the columns (no Python value per cell):
+    a text is always quoted, so ``""`` is an empty text and an empty field is NULL.
+    """
     raw = connection.connection.dbapi_connection
-    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    values = [c for c in columns if c != "id"]
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv)"
+    values = frame.assign(source=source, import_id=import_id)
+    options = pa_csv.WriteOptions(include_header=False)
     with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-        for start in range(0, len(frame), BATCH_ROWS):
-            part = frame.iloc[start : start + BATCH_ROWS]
-            rows_ = rows(part, source=source, import_id=import_id, columns=values)
-            if "id" in columns:
-                ids = part["id"].astype("int64").tolist()
-                for ticket_id, row in zip(ids, rows_, strict=True):
-                    copy.write_row((ticket_id, *row))
-            else:
-                for row in rows_:
-                    copy.write_row(row)
+        for start in range(0, len(values), BATCH_ROWS):
+            part = staging.arrow_table(values.iloc[start : start + BATCH_ROWS], columns)
+            text = io.BytesIO()
+            pa_csv.write_csv(part, text, write_options=options)
+            copy.write(text.getbuffer())

@@ -46,6 +46,7 @@ from core.tabular import (
     error_report,
     record_layout,
 )
+from incentives.tickets.arrow_reading import read_cells
 from incentives.tickets.metrics import month_label
 from incentives.tickets.normalising import (
     ORDER,
@@ -165,21 +166,7 @@ def _read(
 ) -> tuple[ParsedTickets, bool]:
     """The file read in chunks and checked; and whether every row is whole (see
     :func:`_parse_chunks`)."""
-    chunks = pd.read_csv(
-        io.BytesIO(data),
-        encoding=encoding,
-        sep=delimiter,
-        index_col=False,
-        dtype=object,
-        na_filter=False,
-        keep_default_na=False,
-        skip_blank_lines=False,
-        skipinitialspace=True,
-        # Bytes Windows-1252 leaves undefined (0x81, 0x8d...) become U+FFFD, not a crash.
-        encoding_errors="replace",
-        chunksize=CHUNK_ROWS,
-        engine="c",
-    )
+    chunks = read_cells(data, encoding, delimiter, CHUNK_ROWS)
     separators = data.count(delimiter.encode("ascii"))
     return _parse_chunks(
         chunks,
