@@ -104,6 +104,18 @@ def fuzz_world(seed) -> FuzzWorld:
             "POST /candidates/{candidate_id}/invitations": {
                 "path_parameters": {"candidate_id": candidates[0].id}
             },
+            "POST /tickets": {
+                "body": {
+                    "source": "fuzz",
+                    "tickets": [
+                        {
+                            "ticket_id": "F-1",
+                            "channel": "email",
+                            "created_at": "2024-03-04T09:00:00Z",
+                        }
+                    ],
+                }
+            },
             "GET /metrics/{month}": {"path_parameters": {"month": "2024-03"}},
             "GET /payouts/{month}": {"path_parameters": {"month": "2024-03"}},
         },
