@@ -24,10 +24,8 @@ counted.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -39,15 +37,13 @@ import pandas as pd
 from pandas.api.types import union_categoricals
 
 from core.tabular import (
-    LINE_ENDS,
-    REPORT_LIMIT,
     ErrorReport,
     RowError,
     error_report,
-    record_layout,
 )
+from incentives.tickets import row_shapes
 from incentives.tickets.arrow_reading import read_cells
-from incentives.tickets.metrics import month_label
+from incentives.tickets.import_notes import plural
 from incentives.tickets.normalising import (
     ORDER,
     TICKET_FRAME,
@@ -137,21 +133,23 @@ def parse_file(
     encoding = _encoding(data)
     start = data[:65536].decode(encoding, errors="replace")
     delimiter = _sniff_delimiter(start)
-    extra = _first_row_too_long(start, delimiter)
+    extra = row_shapes.first_row_too_long(start, delimiter)
     if extra is not None:
         return _shape_rejected(data, spec, delimiter, encoding, extra)
     try:
         parsed, whole = _read(data, spec, encoding, delimiter, tz=tz, now=now)
         if whole:
             return parsed
-        broken = _broken_rows(data, delimiter, encoding)
+        broken = row_shapes.broken_rows(data, delimiter, encoding)
         if not broken.rows:  # blank lines only
             return parsed
         return _read(data, spec, encoding, delimiter, tz=tz, now=now, broken=broken)[0]
     except pd.errors.EmptyDataError:
         return _rejected(spec, [RowError(1, "", "", "the file is empty")])
     except pd.errors.ParserError as e:
-        return _shape_rejected(data, spec, delimiter, encoding, _parser_error(e))
+        return _shape_rejected(
+            data, spec, delimiter, encoding, row_shapes.parser_error(e)
+        )
 
 
 def _read(
@@ -162,7 +160,7 @@ def _read(
     *,
     tz: ZoneInfo,
     now: dt.datetime | None,
-    broken: BrokenRows | None = None,
+    broken: row_shapes.BrokenRows | None = None,
 ) -> tuple[ParsedTickets, bool]:
     """The file read in chunks and checked; and whether every row is whole (see
     :func:`_parse_chunks`)."""
@@ -180,142 +178,12 @@ def _read(
     )
 
 
-@dataclass(frozen=True)
-class BrokenRows:
-    """Rows whose cells do not line up with the header: the first problems in full, how
-    many there are, and every such row's number."""
-
-    errors: list[RowError]
-    total: int
-    rows: frozenset[int]
-
-
-NO_BROKEN_ROWS = BrokenRows([], 0, frozenset())
-#: A row split by line breaks is looked for over at most this many lines.
-MAX_PARTS = 5
-
-
-def _broken_rows(data: bytes, delimiter: str, encoding: str) -> BrokenRows:
-    """Rows with fewer or more cells than the header, from the file's bytes.
-
-    pandas fills a short row's missing cells with blanks, so its cells alone cannot say
-    which rows were short; this counts each row's cells as written
-    (:func:`core.tabular.record_layout`). Runs only when the cheap check in
-    :func:`_parse_chunks` finds the file's separators do not add up.
-    """
-    layout = record_layout(data, delimiter)
-    if layout.records < 2 or layout.unclosed:  # pandas names an unclosed quote
-        return NO_BROKEN_ROWS
-    cells = layout.cells
-    wanted = int(cells[0])
-    odd = np.flatnonzero(cells != wanted)
-    odd = odd[odd > 0]
-    text_encoding = "utf-8" if encoding == "utf-8-sig" else encoding
-
-    def blank(record: int) -> bool:
-        if layout.breaks.size == 0:
-            return layout.blank(data, record)
-        text = layout.text(data, record)
-        return not text.replace(delimiter.encode(), b"").replace(b'"', b"").strip()
-
-    def tail(record: int) -> str:
-        text = layout.text(data, record).decode(text_encoding, errors="replace")
-        return text if len(text) <= 30 else "…" + text[-29:]
-
-    def ended_by(record: int) -> str:
-        kind = int(layout.breaks[record]) if layout.breaks.size else 0
-        return LINE_ENDS[kind] or "line break"
-
-    errors: dict[int, RowError] = {}
-    rows: set[int] = set()
-    for record in (int(r) for r in odd):
-        if record + 1 in rows or blank(record):
-            continue
-        count = int(cells[record])
-        row = record + 1
-        if len(errors) >= 5 * REPORT_LIMIT:
-            rows.add(row)
-            continue
-        if count > wanted:
-            reason = (
-                f"this row has {count} cells but the header has {wanted} "
-                "(a separator or quote out of place?)"
-            )  # more than one cell, always
-            errors[row] = RowError(row, "", "", reason)
-            rows.add(row)
-            continue
-        parts = _split_row(cells, layout.breaks, record, wanted)
-        if parts is not None:
-            first, last = parts
-            errors[first + 1] = RowError(
-                first + 1,
-                "",
-                tail(first),
-                f"a {ended_by(first)} inside a cell splits this row over rows "
-                f"{first + 1} to {last + 1} (put that cell in double quotes, or "
-                "remove the line break)",
-            )
-            rows.add(first + 1)
-            for part in range(first + 1, last + 1):
-                errors[part + 1] = RowError(
-                    part + 1,
-                    "",
-                    "",
-                    f"the rest of row {first + 1}, split off by a "
-                    f"{ended_by(part - 1)} inside a cell",
-                )
-                rows.add(part + 1)
-            continue
-        cut = record == layout.records - 1 and (
-            layout.breaks.size == 0 or int(layout.breaks[record]) == 0
-        )
-        cells_written = f"{count} cell{'' if count == 1 else 's'}"
-        reason = (
-            f"the file ends in the middle of this row: it has {cells_written} of the "
-            f"header's {wanted} (was the file cut off?)"
-            if cut
-            else f"this row has {cells_written} but the header has {wanted} "
-            "(a cell left out?)"
-        )
-        errors[row] = RowError(row, "", "", reason)
-        rows.add(row)
-    shown = sorted(errors.values(), key=lambda e: e.row)
-    return BrokenRows(shown, len(rows), frozenset(rows))
-
-
-def _split_row(
-    cells: np.ndarray, breaks: np.ndarray, record: int, wanted: int
-) -> tuple[int, int] | None:
-    """The records (first, last) a row was split into by line breaks inside a cell: the
-    parts' cells add up to the header's (each break turns one cell into two)."""
-    # A break in a row's last cell leaves a whole row, then a line of one cell; one in
-    # its first cell, a line of one cell, then a whole line. When both could be, the line
-    # ending that differs from the header's is the one inside a cell.
-    if int(cells[record]) == 1 and record > 1 and int(cells[record - 1]) == wanted:
-        stray_after = breaks.size and breaks[record] != breaks[0]
-        stray_before = breaks.size and breaks[record - 1] != breaks[0]
-        whole_next = record + 1 < len(cells) and int(cells[record + 1]) == wanted
-        if not (stray_after and not stray_before and whole_next):
-            return record - 1, record
-    total, last = int(cells[record]), record
-    while total < wanted and last + 1 < len(cells) and last - record < MAX_PARTS:
-        following = int(cells[last + 1])
-        # A whole line goes on only a row broken in its first cell (a line of one cell).
-        if following > wanted or (following == wanted and total != 1):
-            break
-        last += 1
-        total += following - 1
-    if total == wanted and last > record:
-        return record, last
-    return None
-
-
 def _shape_rejected(
     data: bytes, spec: SourceSpec, delimiter: str, encoding: str, fallback: RowError
 ) -> ParsedTickets:
     """A file pandas cannot read as a table: every row that does not line up, or what
     pandas said."""
-    broken = _broken_rows(data, delimiter, encoding)
+    broken = row_shapes.broken_rows(data, delimiter, encoding)
     if not broken.rows:
         return _rejected(spec, [fallback])
     return ParsedTickets(spec.name, empty_tickets(), broken.errors, broken.total, 0)
@@ -343,49 +211,6 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _first_row_too_long(start: str, delimiter: str) -> RowError | None:
-    """pandas reads extra cells in the first row as an index; catch that row ourselves."""
-    text = io.StringIO(start.lstrip("\ufeff"), newline="")  # any line ending, as pandas
-    reader = csv.reader(text, delimiter=delimiter)
-    try:
-        header = next(reader)
-        first = next(reader)
-    except (StopIteration, csv.Error):
-        return None
-    if len(first) > len(header):
-        return RowError(
-            2,
-            "",
-            "",
-            f"this line has {len(first)} cells but the header has {len(header)} "
-            "(a separator or quote out of place?)",
-        )
-    return None
-
-
-def _parser_error(error: Exception) -> RowError:
-    message = str(error)
-    match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
-    if match:
-        expected, line, saw = match.groups()
-        return RowError(
-            int(line),
-            "",
-            "",
-            f"this line has {saw} cells but the header has {expected} "
-            "(a separator or quote out of place?)",
-        )
-    line_match = re.search(r"line (\d+)", message)
-    if "EOF" in message:
-        return RowError(
-            int(line_match.group(1)) if line_match else 1,
-            "",
-            "",
-            "a quoted cell is never closed (a stray double quote?)",
-        )
-    return RowError(1, "", "", f"the file cannot be read as CSV ({message[:160]})")
-
-
 def _parse_chunks(
     chunks: Iterator[pd.DataFrame],
     spec: SourceSpec,
@@ -395,7 +220,7 @@ def _parse_chunks(
     delimiter: str,
     separators: int,
     quoted: bool,
-    broken: BrokenRows | None,
+    broken: row_shapes.BrokenRows | None,
 ) -> tuple[ParsedTickets, bool]:
     """The tickets (or the problems) of a file read in chunks, and whether every row is
     whole.
@@ -465,8 +290,8 @@ def _parse_chunks(
     if earlier:
         kept = len(tickets)
         notes.append(
-            f"The file is an event log ({_plural(rows, 'row', 'rows')} for "
-            f"{_plural(kept, 'ticket', 'tickets')}): the last update of each ticket "
+            f"The file is an event log ({plural(rows, 'row', 'rows')} for "
+            f"{plural(kept, 'ticket', 'tickets')}): the last update of each ticket "
             "is imported."
         )
     check_duplicates(tickets, header_of(spec, Field.TICKET_ID, headers), problems)
@@ -694,93 +519,3 @@ def fingerprints(tickets: pd.DataFrame) -> pd.Series:
             ~given, pd.util.hash_pandas_object(with_verdict, index=False)
         )
     return pd.Series(hashed.to_numpy().view(np.int64), index=tickets.index)
-
-
-#: Agents named in full in a warning; the rest are counted.
-AGENTS_NAMED = 10
-
-
-def _plural(count: int, one: str, many: str) -> str:
-    return f"{count:,} {one if count == 1 else many}"
-
-
-def import_warnings(
-    *,
-    unsolved: int,
-    unassigned: int,
-    new_agents: Sequence[str],
-    new_linked: int = 0,
-    closed_months: Mapping[str, int],
-    earlier: tuple[int, str] | None,
-) -> list[str]:
-    """What an import (or a check) should tell before the month's figures are trusted.
-
-    :param unsolved: tickets without a solve time (they count in no month).
-    :param unassigned: tickets without an agent (they count for no rep).
-    :param new_agents: agents never seen before, as exported.
-    :param new_linked: how many of them were linked to a rep at once (by e-mail).
-    :param closed_months: closed months the new or changed tickets fall in, with counts.
-    :param earlier: (import number, date) of an earlier import of the very same file.
-    """
-    warnings = []
-    if earlier is not None:
-        number, on = earlier
-        warnings.append(
-            f"This same file was imported before (import {number}, {on}): importing "
-            "it again changes only what was changed here since."
-        )
-    if unsolved:
-        they = "it counts" if unsolved == 1 else "they count"
-        warnings.append(
-            f"{_plural(unsolved, 'ticket has', 'tickets have')} no solve time: "
-            f"{they} in no month's figures until an import gives "
-            f"{'it' if unsolved == 1 else 'them'} one."
-        )
-    if unassigned:
-        they = "it counts" if unassigned == 1 else "they count"
-        warnings.append(
-            f"{_plural(unassigned, 'ticket has', 'tickets have')} no agent: {they} "
-            "for the group and the organisation, not for any rep."
-        )
-    if new_agents:
-        warnings.append(_new_agents_warning(new_agents, new_linked))
-    warnings.extend(closed_month_notes(closed_months))
-    return warnings
-
-
-def _new_agents_warning(new_agents: Sequence[str], linked: int) -> str:
-    count = len(new_agents)
-    more = count - AGENTS_NAMED
-    named = ", ".join(new_agents[:AGENTS_NAMED]) + (
-        f" and {more:,} more" if more > 0 else ""
-    )
-    text = f"{_plural(count, 'agent appears', 'agents appear')} for the first time: {named}."
-    unlinked = count - linked
-    if unlinked == 0:
-        return text + (
-            " It was linked to a rep by e-mail."
-            if count == 1
-            else " All were linked to reps by e-mail."
-        )
-    if count == 1:
-        return text + (
-            " Not linked to a rep yet: link it on Incentives > Agents, or its tickets "
-            "count for no rep."
-        )
-    return text + (
-        f" {unlinked:,} of them {'is' if unlinked == 1 else 'are'} not linked to a rep "
-        "yet: link them on Incentives > Agents, or their tickets count for no rep."
-    )
-
-
-def closed_month_notes(counts: Mapping[str, int]) -> list[str]:
-    """What an import says of its tickets that fall in closed months."""
-    notes = []
-    for month, count in sorted(counts.items()):
-        tickets, fall = ("ticket", "falls") if count == 1 else ("tickets", "fall")
-        notes.append(
-            f"{count} {tickets} of this import {fall} in {month_label(month)}, "
-            "which is closed: its scores and payouts are unchanged (reopen the month "
-            "to take them in)."
-        )
-    return notes

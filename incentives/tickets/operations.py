@@ -34,6 +34,7 @@ from incentives import month_cache
 from incentives.tickets import (
     agent_queries,
     bulk,
+    import_notes,
     importing,
     mapping,
     metrics,
@@ -94,7 +95,7 @@ class ImportOutcome:
     new_agents: list[str] = field(default_factory=list)
     report: ErrorReport | None = None
     notes: list[str] = field(default_factory=list)
-    #: What to check before trusting the month's figures (``importing.import_warnings``).
+    #: What to check before trusting the month's figures (``import_notes.import_warnings``).
     warnings: list[str] = field(default_factory=list)
     record: TicketImport | None = None
     #: The job computing the figures of the months the import changed.
@@ -298,7 +299,7 @@ def _import(
     outcome.updated = int(changed.sum())
     outcome.unchanged = len(tickets) - outcome.inserted - outcome.updated
     outcome.closed_months = _closed_months(tickets["solved_at"][is_new | changed])
-    outcome.warnings = importing.import_warnings(
+    outcome.warnings = import_notes.import_warnings(
         unsolved=outcome.unsolved,
         unassigned=outcome.unassigned,
         new_agents=outcome.new_agents,

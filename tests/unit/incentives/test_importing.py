@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from incentives.tickets import importing, normalising, sources
+from incentives.tickets import import_notes, importing, normalising, sources
 from incentives.tickets.cells import (
     clean_cell,
     clean_column,
@@ -820,7 +820,7 @@ def test_a_line_break_in_the_middle_of_a_row_is_named_on_both_parts() -> None:
 
 
 def test_warnings_count_in_the_singular_and_the_plural() -> None:
-    one = importing.import_warnings(
+    one = import_notes.import_warnings(
         unsolved=1,
         unassigned=1,
         new_agents=["Ann"],
@@ -837,7 +837,7 @@ def test_warnings_count_in_the_singular_and_the_plural() -> None:
         "1 ticket of this import falls in March 2024, which is closed: its scores and "
         "payouts are unchanged (reopen the month to take them in).",
     ]
-    many = importing.import_warnings(
+    many = import_notes.import_warnings(
         unsolved=1200,
         unassigned=2,
         new_agents=[f"Agent {i}" for i in range(12)],
@@ -861,7 +861,7 @@ def test_warnings_count_in_the_singular_and_the_plural() -> None:
 
 def test_a_clean_import_has_no_warnings() -> None:
     assert (
-        importing.import_warnings(
+        import_notes.import_warnings(
             unsolved=0, unassigned=0, new_agents=[], closed_months={}, earlier=None
         )
         == []
