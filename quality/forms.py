@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from core.forms import choices
 from quality.reviews import Decision
 from quality.rubrics import NOT_APPLICABLE, Rubric
 
@@ -45,7 +46,7 @@ class DisputeForm(FlaskForm):
 class DecisionForm(FlaskForm):
     decision = RadioField(
         "Decision",
-        choices=[(d.value, d.label) for d in Decision],
+        choices=choices((d.value, d.label) for d in Decision),
         validators=[DataRequired()],
     )
     note = TextAreaField(

@@ -148,20 +148,21 @@ def set_helpdesk_link(source: str, url_pattern: str, *, by: Actor) -> QaHelpdesk
         raise InvalidInput({"url_pattern": ["At most 500 characters, please."]})
     link = db.session.get(QaHelpdeskLink, source)
     before = link.url_pattern if link else None
+    if before == pattern:
+        return link  # type: ignore[return-value]
     if link is None:
         link = QaHelpdeskLink(source=source, url_pattern=pattern)
         db.session.add(link)
     link.url_pattern = pattern
     link.updated_at = utcnow()
-    if before != pattern:
-        audit.record(
-            by,
-            "quality.link.set",
-            None,
-            summary=f"Tickets from {source} open at {pattern}",
-            before={"url_pattern": before},
-            after={"url_pattern": pattern},
-        )
+    audit.record(
+        by,
+        "quality.link.set",
+        None,
+        summary=f"Tickets from {source} open at {pattern}",
+        before={"url_pattern": before},
+        after={"url_pattern": pattern},
+    )
     db.session.flush()
     return link
 
