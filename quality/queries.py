@@ -7,6 +7,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
@@ -19,7 +20,8 @@ from quality import reviews as review_rules
 from quality.models import QaHelpdeskLink, QaReview, QaRubric, QaRubricVersion
 from quality.reviews import ReviewState
 from quality.rubrics import ChannelGroup, MonthScore, month_score
-from training.queries import HeldAuthority, list_held_authorities
+from quality.sampling import refund_amount
+from training.queries import HeldAuthority, held_limit, list_held_authorities
 
 # --- rubrics ------------------------------------------------------------------------------
 
@@ -219,6 +221,17 @@ class ReviewContext:
     helpdesk_url: str | None
     #: What the rep could do on their own when the ticket was solved.
     authority: list[HeldAuthority]
+    #: The refund the ticket's tags say was given, and the rep's refund limit then.
+    refund: Decimal | None = None
+    refund_limit: HeldAuthority | None = None
+
+    @property
+    def refund_within_limit(self) -> bool | None:
+        """Was the refund within the rep's own limit? ``None`` when no refund is tagged."""
+        if self.refund is None:
+            return None
+        limit = self.refund_limit.limit if self.refund_limit else None
+        return limit is not None and self.refund <= limit
 
 
 def helpdesk_url(source: str, external_id: str) -> str | None:
@@ -240,7 +253,14 @@ def review_context(review: QaReview) -> ReviewContext:
         return ReviewContext(None, None, [])
     at = facts.solved_at or facts.created_at
     held = list_held_authorities([review.rep], at).get(review.rep_id, [])
-    return ReviewContext(facts, helpdesk_url(facts.source, facts.external_id), held)
+    refund = refund_amount(facts.tags)
+    return ReviewContext(
+        facts,
+        helpdesk_url(facts.source, facts.external_id),
+        held,
+        refund,
+        held_limit(review.rep, "refund", at) if refund is not None else None,
+    )
 
 
 def overdue_count(reviewer_id: int, today: dt.date) -> int:

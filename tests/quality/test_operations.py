@@ -200,6 +200,7 @@ def test_refunds_above_the_reps_authority_then_are_targeted(team) -> None:
     assert review.reason == Reason.OVER_AUTHORITY
     assert facts.ticket.tags == ("refund:400",)
     assert [(a.name, a.limit) for a in facts.authority] == [(refund.name, Decimal(150))]
+    assert (facts.refund, facts.refund_within_limit) == (Decimal(400), False)
 
 
 def test_tickets_of_a_channel_group_without_a_rubric_are_left_out(app_ctx) -> None:

@@ -34,7 +34,13 @@ def org(module_seed):
         leader, admin = make_user(Role.LEADERSHIP), make_user(Role.ADMIN)
         import_tickets(
             [
-                ticket("T-100", rep.email, "2024-03-05T10:00:00Z", csat="bad"),
+                ticket(
+                    "T-100",
+                    rep.email,
+                    "2024-03-05T10:00:00Z",
+                    csat="bad",
+                    tags="vip,refund:120",
+                ),
                 ticket("T-200", rep2.email, "2024-03-06T10:00:00Z", csat="good"),
             ]
         )
@@ -76,12 +82,14 @@ def test_a_review_from_sample_to_decision(app, client, org, login_as) -> None:
     login_as(org["sup"])
     queue = text(client.get("/quality/queue"))
     assert "Rita Rep" in queue
-    assert "Low rating" in queue
+    assert "Refund above the rep" in queue
     page = text(client.get(review_url))
     assert "T-100" in page
     assert "https://help.example.com/tickets/T-100" in page
     assert "Not satisfied" in page
     assert "No authority of their own" in page
+    assert "Refund in the ticket's tags: 120" in page
+    assert "they held no refund authority then" in page
     # The page's autosave: JSON in, JSON out, the draft kept.
     token = csrf_token(client, review_url)
     saved = client.post(
