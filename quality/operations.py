@@ -216,17 +216,11 @@ def sample_month(
     ]
     supervisors = queries.supervisors_by_team()
     facts_by_id = {f.id: f for f in facts}
-    reviewed = {
-        r
-        for r in db.session.scalars(
-            db.select(QaReview.ticket_id).where(
-                QaReview.ticket_id.in_(list(facts_by_id))
-            )
-        )
-    }
+    picks = pick_sample(rows, plan, seed=month)
+    reviewed = queries.reviewed_ticket_ids([p.ticket_id for p in picks])
     due = review_rules.due_on(month, due_days)
     sampled_reps: set[int] = set()
-    for pick in pick_sample(rows, plan, seed=month):
+    for pick in picks:
         rep = reps[pick.rep_id]
         reviewer = review_rules.default_reviewer(
             rep.id, supervisors.get(rep.team_id, []) if rep.team_id else []

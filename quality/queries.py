@@ -196,6 +196,19 @@ def reps_sampled(month: str) -> set[int]:
     )
 
 
+def reviewed_ticket_ids(ticket_ids: list[int]) -> set[int]:
+    """Those of ``ticket_ids`` that have a review already."""
+    found: set[int] = set()
+    for start in range(0, len(ticket_ids), 500):
+        batch = ticket_ids[start : start + 500]
+        found.update(
+            db.session.scalars(
+                select(QaReview.ticket_id).where(QaReview.ticket_id.in_(batch))
+            )
+        )
+    return found
+
+
 # --- scores -------------------------------------------------------------------------------
 
 

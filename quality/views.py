@@ -237,7 +237,8 @@ def review_save(review_id: int) -> Any:
     form = ReviewForm()
     if not form.validate_on_submit():
         if wants_json:
-            return jsonify(error={"message": "Not saved: the note is too long."}), 400
+            problems = "; ".join(m for msgs in form.errors.values() for m in msgs)
+            return jsonify(error={"message": f"Not saved: {problems}"}), 400
         return _render_review(review, form, 400)
     ratings, comments = ratings_from(request.form, review.rubric_version.rules)
     try:

@@ -99,6 +99,13 @@ def test_a_review_from_sample_to_decision(app, client, org, login_as) -> None:
     )
     assert saved.status_code == 200
     assert saved.get_json() == {"saved": True, "score": 50.0}
+    off_scale = client.post(
+        f"{review_url}/save",
+        data={"csrf_token": token, "rating_empathy": "9"},
+        headers={"Accept": "application/json"},
+    )
+    assert off_scale.status_code == 400
+    assert off_scale.get_json()["error"]["message"] == "Rate Empathy on its scale."
     assert _state(app, org["review"]).ratings == {"empathy": 3}
     # Submitting with categories missing names them and keeps what was typed.
     refused = post_form(
@@ -121,6 +128,13 @@ def test_a_review_from_sample_to_decision(app, client, org, login_as) -> None:
         token_from=review_url, follow_redirects=True,
     )  # fmt: skip
     assert "a submitted review is final" in text(again)
+    late = client.post(
+        f"{review_url}/save",
+        data={"csrf_token": token, "rating_empathy": "1"},
+        headers={"Accept": "application/json"},
+    )
+    assert late.status_code == 409
+    assert "final" in late.get_json()["error"]["message"]
     assert _state(app, org["review"]).score == 100.0
 
     # The rep sees it and disputes it.
