@@ -47,6 +47,7 @@ import incentives.tickets.views
 import incentives.views
 import quality.cli
 import quality.demo
+import quality.panels
 import quality.views
 import recruiting.api
 import recruiting.cli
@@ -202,6 +203,7 @@ def register_shell(app: Flask) -> None:
             *recruiting.panels.PANELS,
             *training.panels.PANELS,
             *incentives.panels.PANELS,
+            *quality.panels.PANELS,
         ],
     )
     register_settings(

@@ -57,7 +57,8 @@ def _me() -> User:
     return current_user._get_current_object()
 
 
-def _today() -> dt.date:
+def today() -> dt.date:
+    """Today in the organisation's time zone."""
     return (
         utcnow().astimezone(ZoneInfo(current_app.config["FRONTLINE_TIMEZONE"])).date()
     )
@@ -153,7 +154,7 @@ def _rubric_news(label: str, outcome: str) -> str:
 @role_required(*OVERSIGHT_ROLES)
 def queue() -> Any:
     return render_template(
-        "quality/queue.html", reviews=queries.queue(current_user.id), today=_today()
+        "quality/queue.html", reviews=queries.queue(current_user.id), today=today()
     )
 
 
@@ -174,7 +175,7 @@ def review_list() -> Any:
             key=lambda item: item[0][0],
         ),
         reps=queries.reps_by_id(r.rep_id for r in reviews),
-        today=_today(),
+        today=today(),
     )
 
 

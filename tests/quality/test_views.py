@@ -231,3 +231,32 @@ def test_the_review_list_shows_each_reps_qa_score(client, org, login_as) -> None
     assert "Ray Rep" in page
     assert "No score yet (0 reviews)" in page
     assert client.get("/quality/reviews?month=2024-13").status_code == 400
+
+
+def test_the_dashboard_shows_the_queue_and_the_reviews_to_read(
+    app, client, org, login_as
+) -> None:
+    login_as(org["sup"])
+    page = text(client.get("/"))
+    assert "Reviews to do" in page
+    assert "<strong>2</strong> sampled tickets waiting for your review" in page
+    assert "2 overdue" in page  # due 14 April 2024
+    with app.app_context():
+        review = db.session.get(QaReview, org["review"])
+        operations.submit_review(
+            review,
+            ratings={
+                k.removeprefix("rating_"): v if v == "na" else int(v)
+                for k, v in BEST.items()
+            },
+            comments={},
+            note="",
+            by=review.reviewer,
+        )
+        db.session.commit()
+    login_as(org["rep"])
+    page = text(client.get("/"))
+    assert "<strong>1</strong> review of your tickets to read and acknowledge." in page
+    assert "QA score, 2024-03: 100 (1 review)" in page
+    login_as(org["rep2"])
+    assert "Quality reviews" not in text(client.get("/"))
