@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Regexp
 
 from core.forms import choices
 from quality.reviews import Decision
@@ -26,6 +26,27 @@ class RubricForm(FlaskForm):
         "Rubric (YAML)",
         validators=[DataRequired(), Length(max=50_000)],
         render_kw={"rows": 24, "spellcheck": "false"},
+    )
+
+
+class HelpdeskLinkForm(FlaskForm):
+    """Where one source's tickets open in the helpdesk."""
+
+    source = StringField(
+        "Source",
+        validators=[
+            DataRequired(),
+            Length(max=32),
+            Regexp(r"^[a-z0-9_-]+$", message="Lower-case letters, digits, - or _."),
+        ],
+        filters=[strip],
+        description="As tickets are imported: zendesk, freshdesk, or a mapping's name.",
+    )
+    url_pattern = StringField(
+        "Ticket address",
+        validators=[DataRequired(), Length(max=500)],
+        filters=[strip],
+        description="With {id} where the helpdesk's ticket id goes.",
     )
 
 

@@ -33,6 +33,7 @@ from quality import reviews as review_rules
 from quality.forms import (
     DecisionForm,
     DisputeForm,
+    HelpdeskLinkForm,
     ReviewForm,
     RubricForm,
     ratings_from,
@@ -93,11 +94,37 @@ def home() -> Any:
 @bp.route("/rubrics")
 @role_required(*OVERSIGHT_ROLES)
 def rubric_list() -> Any:
-    return render_template(
-        "quality/rubric_list.html",
-        rubrics=queries.list_rubrics(),
-        links=queries.list_helpdesk_links(),
+    return _rubric_list(HelpdeskLinkForm())
+
+
+def _rubric_list(form: HelpdeskLinkForm, status: int = 200) -> Any:
+    return (
+        render_template(
+            "quality/rubric_list.html",
+            rubrics=queries.list_rubrics(),
+            links=queries.list_helpdesk_links(),
+            link_form=form,
+        ),
+        status,
     )
+
+
+@bp.route("/links", methods=["POST"])
+@role_required(Role.ADMIN)
+def link_save() -> Any:
+    """Set where a source's tickets open in the helpdesk."""
+    form = HelpdeskLinkForm()
+    if not form.validate_on_submit():
+        return _rubric_list(form, 400)
+    try:
+        operations.set_helpdesk_link(form.source.data, form.url_pattern.data, by=_me())
+    except InvalidInput as e:
+        db.session.rollback()
+        populate_errors(form, e)
+        return _rubric_list(form, 400)
+    db.session.commit()
+    flash(f"Tickets from {form.source.data} now open in the helpdesk.", "success")
+    return redirect(url_for("quality.rubric_list"))
 
 
 @bp.route("/rubrics/<int:rubric_id>")

@@ -66,6 +66,12 @@ MATRIX: dict[str, Access] = {
     "quality.rubric_edit": Access(
         ADMIN, lambda w: f"/quality/rubrics/{w.extra['qa_rubric']}/edit"
     ),
+    "quality.link_save": Access(
+        ADMIN,
+        "/quality/links",
+        method="POST",
+        data={"source": "zendesk", "url_pattern": "https://x.example/t/{id}"},
+    ),
     "quality.queue": Access(OVERSIGHT, "/quality/queue"),
     "quality.review_list": Access(OVERSIGHT, "/quality/reviews?month=2024-03"),
     "quality.review_detail": Access(QUALITY, _review("qa_submitted")),

@@ -260,3 +260,22 @@ def test_the_dashboard_shows_the_queue_and_the_reviews_to_read(
     assert "QA score, 2024-03: 100 (1 review)" in page
     login_as(org["rep2"])
     assert "Quality reviews" not in text(client.get("/"))
+
+
+def test_an_admin_sets_where_tickets_open_in_the_helpdesk(client, org, login_as):
+    login_as(org["admin"])
+    bad = post_form(
+        client, "/quality/links", {"source": "zendesk", "url_pattern": "https://x"},
+        token_from="/quality/rubrics",
+    )  # fmt: skip
+    assert bad.status_code == 400
+    assert "{id} where the ticket id goes" in text(bad)
+    good = post_form(
+        client,
+        "/quality/links",
+        {"source": "zendesk", "url_pattern": "https://acme.example/t/{id}"},
+        token_from="/quality/rubrics",
+        follow_redirects=True,
+    )
+    assert "Tickets from zendesk now open in the helpdesk." in text(good)
+    assert "https://acme.example/t/{id}" in text(good)
