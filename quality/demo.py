@@ -74,8 +74,8 @@ def _ratings(review: QaReview, rng: random.Random) -> dict[str, object]:
         elif category.critical:
             ratings[category.key] = points[0] if rng.random() < 0.04 else points[-1]
         else:
-            # Mostly good, sometimes not: the top two points twice as often.
-            ratings[category.key] = rng.choice([*points, *points[-2:], *points[-2:]])
+            # Mostly good, sometimes not: the top two points far more often.
+            ratings[category.key] = rng.choice([*points, *points[-2:] * 4])
     return ratings
 
 

@@ -247,6 +247,12 @@ class ReviewContext:
         return limit is not None and self.refund <= limit
 
 
+def ticket_labels(reviews: Iterable[QaReview]) -> dict[int, str]:
+    """Each reviewed ticket's id in its helpdesk (``PE-16948``), by ticket id."""
+    facts = ticket_facts(sorted({r.ticket_id for r in reviews}))
+    return {ticket_id: f.external_id for ticket_id, f in facts.items()}
+
+
 def helpdesk_url(source: str, external_id: str) -> str | None:
     link = db.session.get(QaHelpdeskLink, source)
     if link is None:

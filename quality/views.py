@@ -180,8 +180,12 @@ def _rubric_news(label: str, outcome: str) -> str:
 @bp.route("/queue")
 @role_required(*OVERSIGHT_ROLES)
 def queue() -> Any:
+    reviews = queries.queue(current_user.id)
     return render_template(
-        "quality/queue.html", reviews=queries.queue(current_user.id), today=today()
+        "quality/queue.html",
+        reviews=reviews,
+        labels=queries.ticket_labels(reviews),
+        today=today(),
     )
 
 
@@ -202,6 +206,7 @@ def review_list() -> Any:
             key=lambda item: item[0][0],
         ),
         reps=queries.reps_by_id(r.rep_id for r in reviews),
+        labels=queries.ticket_labels(reviews),
         today=today(),
     )
 
@@ -337,7 +342,7 @@ def mine() -> Any:
         "quality/mine.html",
         reviews=reviews,
         scores=sorted(queries.month_scores(reviews).items(), reverse=True),
-        confirm=ConfirmForm(),
+        labels=queries.ticket_labels(reviews),
     )
 
 
@@ -386,9 +391,11 @@ def review_dispute(review_id: int) -> Any:
 @bp.route("/disputes")
 @role_required(Role.SUPERVISOR, Role.ADMIN)
 def dispute_list() -> Any:
+    reviews = queries.disputes_to_decide(current_viewer())
     return render_template(
         "quality/dispute_list.html",
-        reviews=queries.disputes_to_decide(current_viewer()),
+        reviews=reviews,
+        labels=queries.ticket_labels(reviews),
     )
 
 

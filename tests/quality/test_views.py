@@ -83,6 +83,7 @@ def test_a_review_from_sample_to_decision(app, client, org, login_as) -> None:
     queue = text(client.get("/quality/queue"))
     assert "Rita Rep" in queue
     assert "Refund above the rep" in queue
+    assert "T-100" in queue  # the helpdesk's own ticket id
     page = text(client.get(review_url))
     assert "T-100" in page
     assert "https://help.example.com/tickets/T-100" in page
@@ -140,6 +141,7 @@ def test_a_review_from_sample_to_decision(app, client, org, login_as) -> None:
     # The rep sees it and disputes it.
     login_as(org["rep"])
     mine = text(client.get("/quality/mine"))
+    assert "T-100" in mine
     assert "100" in mine
     assert "1 review" in mine
     assert "small sample" in mine
