@@ -234,7 +234,8 @@ def check_rubric(data: Any) -> list[tuple[tuple[Any, ...], str]]:
         problems.append((("name",), "required"))
     elif len(name.strip()) > MAX_NAME:
         problems.append((("name",), f"at most {MAX_NAME} characters"))
-    if data.get("channel_group") not in set(ChannelGroup):
+    group = data.get("channel_group")
+    if not isinstance(group, str) or group not in set(ChannelGroup):
         problems.append(
             (("channel_group",), f"one of {', '.join(g.value for g in ChannelGroup)}")
         )
@@ -280,7 +281,8 @@ def _check_category(
     weight = category.get("weight")
     if not _is_int(weight) or not 0 <= weight <= MAX_WEIGHT:
         problems.append(((*at, "weight"), f"a whole number from 0 to {MAX_WEIGHT}"))
-    if str(category.get("scale")) not in set(Scale) or category.get("scale") is None:
+    scale = category.get("scale")
+    if not isinstance(scale, str) or scale not in set(Scale):
         problems.append(((*at, "scale"), "one of binary, 1-3, 1-5"))
     for flag in ("critical", "allow_na"):
         if flag in category and not isinstance(category[flag], bool):

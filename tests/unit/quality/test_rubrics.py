@@ -183,6 +183,8 @@ def test_a_rubric_reads_from_yaml_and_back() -> None:
             "line 6: categories[1].colour: unknown",
         ),
         (("name: Written conversations", "name: ''"), "line 1: name: required"),
+        (("channel_group: written", "channel_group: [written]"), "line 2: channel_gr"),
+        (("    scale: 1-5", "    scale: [1, 5]"), "line 8: categories[1].scale: one"),
     ],
 )
 def test_problems_name_their_line(change, message) -> None:
