@@ -45,6 +45,10 @@ import incentives.tickets.cli
 import incentives.tickets.operations
 import incentives.tickets.views
 import incentives.views
+import quality.cli
+import quality.demo
+import quality.panels
+import quality.views
 import recruiting.api
 import recruiting.cli
 import recruiting.demo
@@ -76,6 +80,7 @@ PAGE_BLUEPRINTS = [
     recruiting.views.bp,
     training.views.bp,
     incentives.views.bp,
+    quality.views.bp,
 ]
 #: Modules that add their pages to a blueprint above (incentives' three packages share
 #: ``incentives.views.bp``; recruiting's opening and test pages ``recruiting.views.bp``;
@@ -128,6 +133,7 @@ NAV = [
     *recruiting.views.NAV,
     *training.views.NAV,
     *incentives.views.NAV,
+    *quality.views.NAV,
     *ADMIN_NAV,
 ]
 
@@ -197,6 +203,7 @@ def register_shell(app: Flask) -> None:
             *recruiting.panels.PANELS,
             *training.panels.PANELS,
             *incentives.panels.PANELS,
+            *quality.panels.PANELS,
         ],
     )
     register_settings(
@@ -207,7 +214,12 @@ def register_shell(app: Flask) -> None:
             *incentives.views.SETTINGS,
         ],
     )
-    for step in (recruiting.demo.build, training.demo.build, incentives.demo.build):
+    for step in (
+        recruiting.demo.build,
+        training.demo.build,
+        incentives.demo.build,
+        quality.demo.build,
+    ):
         register_step(app, step)
     for module in MODULES:
         core.api.register_openapi(app, HERE / module / "openapi.yaml")
@@ -228,5 +240,6 @@ def register_commands(app: Flask) -> None:
         *incentives.tickets.cli.COMMANDS,
         *incentives.scoring.cli.COMMANDS,
         *incentives.scorecards.cli.COMMANDS,
+        *quality.cli.COMMANDS,
     ):
         app.cli.add_command(command)

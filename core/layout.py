@@ -60,6 +60,10 @@ RULES_MODULES: tuple[str, ...] = (
     "incentives/scorecards/rep_card.py",
     "incentives/scorecards/team_card.py",
     "incentives/scorecards/validity.py",
+    # quality: rubrics and review scores, the monthly sample, a review's life
+    "quality/reviews.py",
+    "quality/rubrics.py",
+    "quality/sampling.py",
 )
 
 #: What a rules module must not load, directly or through anything it imports.

@@ -426,3 +426,24 @@ def assignment_totals(today: dt.date) -> AssignmentTotals:
         total=len(states),
         overdue=states.count(assignment_rules.AssignmentState.OVERDUE),
     )
+
+
+def held_limit(rep: User, code: str, at: dt.datetime) -> HeldAuthority | None:
+    """The authority ``code`` (``refund``) as ``rep`` held it at ``at``, with its limit;
+    ``None`` when they did not hold it then (or no such authority is active).
+
+    For quality: sampling looks for refunds above the rep's limit when they gave them.
+    """
+    authority = authority_queries.get_authority_by_code(code)
+    if authority is None or not authority.is_active:
+        return None
+    entries = authority_queries.register_for([rep], [authority], at).get(rep.id, [])
+    for entry in entries:
+        if entry.decision.allowed:
+            return HeldAuthority(
+                entry.authority.name,
+                entry.decision.limit,
+                entry.decision.unit or "",
+                entry.decision.expires_at,
+            )
+    return None

@@ -559,3 +559,97 @@ def level_export_rows(
         row.append(closed)
         rows.append(row)
     return [*naming, *METRIC_EXPORT_COLUMNS, CLOSED_COLUMN], rows
+
+
+# --- for other modules --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    """A ticket as imported, with the rep it is attributed to and its channel group."""
+
+    id: int
+    source: str
+    external_id: str
+    channel: str
+    channel_group: str
+    priority: str
+    group_name: str | None
+    rep_id: int | None
+    agent_label: str | None
+    created_at: dt.datetime
+    first_response_at: dt.datetime | None
+    solved_at: dt.datetime | None
+    #: Calendar minutes to resolution: the export's figure, else solved minus created.
+    resolution_min: float | None
+    reopens: int | None
+    satisfied: bool | None
+    nps: int | None
+    tags: tuple[str, ...]
+    sla_met: bool | None
+
+
+def _facts(ticket: Ticket, agent: TicketAgent | None) -> TicketFacts:
+    minutes = ticket.resolution_min_calendar
+    if minutes is None and ticket.solved_at is not None:
+        minutes = (ticket.solved_at - ticket.created_at).total_seconds() / 60
+    return TicketFacts(
+        id=ticket.id,
+        source=ticket.source,
+        external_id=ticket.external_id,
+        channel=ticket.channel.value,
+        channel_group=metrics.CHANNEL_GROUP_OF.get(
+            ticket.channel, metrics.ChannelGroup.WRITTEN
+        ).value,
+        priority=ticket.priority.value,
+        group_name=ticket.group_name,
+        rep_id=agent.rep_id if agent is not None else None,
+        agent_label=agent.label if agent is not None else None,
+        created_at=ticket.created_at,
+        first_response_at=ticket.first_response_at,
+        solved_at=ticket.solved_at,
+        resolution_min=minutes,
+        reopens=ticket.reopens,
+        satisfied=ticket.satisfied,
+        nps=ticket.nps,
+        tags=tuple(t.strip() for t in (ticket.tags or "").split(",") if t.strip()),
+        sla_met=ticket.sla_met,
+    )
+
+
+def ticket_facts(ticket_ids: list[int]) -> dict[int, TicketFacts]:
+    """The facts of these tickets, by id (ids not stored are left out).
+
+    For quality: a review shows the ticket it judges.
+    """
+    found: dict[int, TicketFacts] = {}
+    for start in range(0, len(ticket_ids), IN_BATCH):
+        batch = ticket_ids[start : start + IN_BATCH]
+        rows = db.session.execute(
+            select(Ticket, TicketAgent)
+            .outerjoin(TicketAgent, TicketAgent.id == Ticket.agent_id)
+            .where(Ticket.id.in_(batch))
+        )
+        for ticket, agent in rows:
+            found[ticket.id] = _facts(ticket, agent)
+    return found
+
+
+def solved_ticket_facts(month: str) -> list[TicketFacts]:
+    """The tickets solved in ``month`` (the organisation's time zone) that a rep is
+    credited with, by id.
+
+    For quality: the month's sample is drawn from them.
+    """
+    start, end = metrics.month_bounds(month, org_timezone())
+    rows = db.session.execute(
+        select(Ticket, TicketAgent)
+        .join(TicketAgent, TicketAgent.id == Ticket.agent_id)
+        .where(
+            Ticket.solved_at >= start,
+            Ticket.solved_at < end,
+            TicketAgent.rep_id.is_not(None),
+        )
+        .order_by(Ticket.id)
+    )
+    return [_facts(ticket, agent) for ticket, agent in rows]

@@ -20,10 +20,17 @@ from tests.core import access as core_access
 from tests.factories import make_api_token, make_team, make_user
 from tests.helpers import csrf_token
 from tests.incentives import access as incentives_access
+from tests.quality import access as quality_access
 from tests.recruiting import access as recruiting_access
 from tests.training import access as training_access
 
-MODULES = [core_access, recruiting_access, training_access, incentives_access]
+MODULES = [
+    core_access,
+    recruiting_access,
+    training_access,
+    incentives_access,
+    quality_access,
+]
 
 MATRIX: dict[str, Access] = {}
 for _module in MODULES:

@@ -1,0 +1,140 @@
+"""Quality tables: rubrics and their versions, reviews of tickets, and the link out to each
+helpdesk's ticket pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import db, enum_column, utcnow
+from core.people import User
+from quality.reviews import Decision, ReviewState
+from quality.rubrics import ChannelGroup, Rubric, rubric_from_data
+
+
+class QaRubric(db.Model):
+    """The rubric of one channel group; its versions share it."""
+
+    __tablename__ = "qa_rubrics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_group: Mapped[ChannelGroup] = mapped_column(
+        enum_column(ChannelGroup, 16), unique=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    versions: Mapped[list[QaRubricVersion]] = relationship(
+        back_populates="rubric", order_by="QaRubricVersion.version"
+    )
+
+    @property
+    def current(self) -> QaRubricVersion:
+        return self.versions[-1]
+
+
+class QaRubricVersion(db.Model):
+    """One version of a rubric, as validated by ``rubrics.rubric_from_data``.
+
+    Frozen once a submitted review used it: a change then makes the next version, and
+    reviews keep the version they were judged by.
+    """
+
+    __tablename__ = "qa_rubric_versions"
+    __table_args__ = (UniqueConstraint("rubric_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rubric_id: Mapped[int] = mapped_column(
+        ForeignKey("qa_rubrics.id", ondelete="RESTRICT")
+    )
+    version: Mapped[int]
+    #: ``rubrics.rubric_to_data`` of the rubric.
+    definition: Mapped[dict[str, Any]]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    actor_label: Mapped[str] = mapped_column(String(254), default="")
+
+    rubric: Mapped[QaRubric] = relationship(back_populates="versions")
+
+    @property
+    def rules(self) -> Rubric:
+        return rubric_from_data(self.definition)
+
+    @property
+    def label(self) -> str:
+        return f"{self.rubric.name} v{self.version}"
+
+
+class QaReview(db.Model):
+    """A review of one ticket: sampled as a draft, then submitted, acknowledged or
+    disputed, and a dispute decided (``quality.reviews`` says how)."""
+
+    __tablename__ = "qa_reviews"
+    __table_args__ = (
+        Index("ix_qa_reviews_month_rep_id", "month", "rep_id"),
+        Index("ix_qa_reviews_reviewer_id_state", "reviewer_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: One review per ticket: sampling again never adds a second.
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="RESTRICT"), unique=True
+    )
+    rep_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    reviewer_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT")
+    )
+    #: The month sampled (YYYY-MM), the month the ticket was solved in.
+    month: Mapped[str] = mapped_column(String(7))
+    #: Why it was sampled (``sampling.Reason``).
+    reason: Mapped[str] = mapped_column(String(32))
+    rubric_version_id: Mapped[int] = mapped_column(
+        ForeignKey("qa_rubric_versions.id", ondelete="RESTRICT")
+    )
+    state: Mapped[ReviewState] = mapped_column(
+        enum_column(ReviewState, 16), default=ReviewState.DRAFT
+    )
+    #: Category key to a rating on its scale or ``"na"``; unrated ones are absent.
+    ratings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: Category key to the reviewer's comment.
+    comments: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    note: Mapped[str] = mapped_column(Text, default="")
+    #: The score at submission (0-100); ``None`` while a draft or when nothing applied.
+    score: Mapped[float | None]
+    critical_failed: Mapped[bool] = mapped_column(default=False)
+    due_on: Mapped[dt.date]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[dt.datetime | None]
+    acknowledged_at: Mapped[dt.datetime | None]
+    dispute_reason: Mapped[str] = mapped_column(Text, default="")
+    disputed_at: Mapped[dt.datetime | None]
+    decision: Mapped[Decision | None] = mapped_column(enum_column(Decision, 16))
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[dt.datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    rep: Mapped[User] = relationship(foreign_keys=[rep_id])
+    reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    rubric_version: Mapped[QaRubricVersion] = relationship()
+
+
+class QaHelpdeskLink(db.Model):
+    """Where a source's tickets are seen in the helpdesk: a URL with ``{id}`` for the
+    helpdesk's ticket id (``https://acme.zendesk.com/agent/tickets/{id}``)."""
+
+    __tablename__ = "qa_helpdesk_links"
+
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    url_pattern: Mapped[str] = mapped_column(String(500))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,105 @@
+"""Access rules for the quality endpoints.
+
+Reps see reviews of their own tickets (once submitted), acknowledge and dispute them;
+supervisors review the reps of teams they lead and decide disputes about others' reviews;
+leadership sees everything; admins edit rubrics and decide disputes.
+"""
+
+from __future__ import annotations
+
+from core.access import Role
+from core.db import db
+from core.people import User, UserRole
+from quality.reviews import ReviewState
+from tests.access import Access, World, roles
+from tests.quality.records import import_tickets, load_rubrics, make_review, ticket
+
+QUALITY = roles(Role.REP, Role.SUPERVISOR, Role.LEADERSHIP, Role.ADMIN)
+OVERSIGHT = roles(Role.SUPERVISOR, Role.LEADERSHIP, Role.ADMIN)
+DECIDERS = roles(Role.SUPERVISOR, Role.ADMIN)
+ADMIN = roles(Role.ADMIN)
+REP = roles(Role.REP)
+SUPERVISOR = roles(Role.SUPERVISOR)
+
+
+def populate(world: World) -> None:
+    """Rubrics; a draft and a submitted review of ``world.rep`` by the supervisor, and a
+    disputed one by another supervisor (so the world's supervisor may decide it)."""
+    load_rubrics()
+    rep, supervisor = world.rep, world.users[Role.SUPERVISOR]
+    other = User(
+        email="qa.second@example.com",
+        name="Second reviewer",
+        role_rows=[UserRole(role=Role.SUPERVISOR)],
+    )
+    db.session.add(other)
+    ids = import_tickets(
+        [ticket(f"Q-{n}", rep.email, f"2024-03-0{n}T10:00:00Z") for n in (1, 2, 3)],
+        source="qa-matrix",
+    )
+    draft = make_review(ids["Q-1"], rep=rep, reviewer=supervisor)
+    submitted = make_review(
+        ids["Q-2"], rep=rep, reviewer=supervisor, state=ReviewState.SUBMITTED
+    )
+    disputed = make_review(
+        ids["Q-3"], rep=rep, reviewer=other, state=ReviewState.DISPUTED
+    )
+    world.extra.update(
+        qa_draft=draft.id,
+        qa_submitted=submitted.id,
+        qa_disputed=disputed.id,
+        qa_rubric=draft.rubric_version.rubric_id,
+    )
+
+
+def _review(key: str, action: str = "") -> object:
+    return lambda w: f"/quality/reviews/{w.extra[key]}{action}"
+
+
+MATRIX: dict[str, Access] = {
+    "quality.home": Access(QUALITY, "/quality/"),
+    "quality.rubric_list": Access(OVERSIGHT, "/quality/rubrics"),
+    "quality.rubric_detail": Access(
+        OVERSIGHT, lambda w: f"/quality/rubrics/{w.extra['qa_rubric']}"
+    ),
+    "quality.rubric_new": Access(ADMIN, "/quality/rubrics/new"),
+    "quality.rubric_edit": Access(
+        ADMIN, lambda w: f"/quality/rubrics/{w.extra['qa_rubric']}/edit"
+    ),
+    "quality.link_save": Access(
+        ADMIN,
+        "/quality/links",
+        method="POST",
+        data={"source": "zendesk", "url_pattern": "https://x.example/t/{id}"},
+    ),
+    "quality.queue": Access(OVERSIGHT, "/quality/queue"),
+    "quality.review_list": Access(OVERSIGHT, "/quality/reviews?month=2024-03"),
+    "quality.review_detail": Access(QUALITY, _review("qa_submitted")),
+    # Only the assigned reviewer keeps a draft or submits it.
+    "quality.review_save": Access(
+        SUPERVISOR,
+        _review("qa_draft", "/save"),
+        method="POST",
+        data={"rating_empathy": "4", "note": "So far so good"},
+    ),
+    "quality.review_submit": Access(
+        SUPERVISOR, _review("qa_draft", "/submit"), method="POST", data={"note": ""}
+    ),
+    "quality.mine": Access(REP, "/quality/mine"),
+    "quality.review_acknowledge": Access(
+        REP, _review("qa_submitted", "/acknowledge"), method="POST"
+    ),
+    "quality.review_dispute": Access(
+        REP,
+        _review("qa_submitted", "/dispute"),
+        method="POST",
+        data={"reason": "The customer asked for it"},
+    ),
+    "quality.dispute_list": Access(DECIDERS, "/quality/disputes"),
+    "quality.review_decide": Access(
+        DECIDERS,
+        _review("qa_disputed", "/decide"),
+        method="POST",
+        data={"decision": "upheld", "note": "Read it all"},
+    ),
+}
