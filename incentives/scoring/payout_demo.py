@@ -15,7 +15,7 @@ from core.db import db, utcnow
 from core.demo import DemoResult
 from core.people import User
 from incentives.scoring import operations as scoring_operations
-from incentives.scoring import payout_operations, queries
+from incentives.scoring import payout_operations, payout_queries, queries
 from incentives.scoring.disputes import Resolution
 from incentives.scoring.payout_models import PayoutAdjustment, ReCloseChange
 from incentives.scoring.rep_scores import MetricLine
@@ -94,18 +94,32 @@ def build_payouts(result: DemoResult) -> None:
         reason="Coached two new starters through their first week.",
         by=grace,
     )
-    wrong = payout_operations.add_adjustment(
-        waiting,
-        chat[0],
-        amount="-20",
-        reason="Refund error repaid.",
-        by=grace,
+    # The demo's tickets fall anew each day: take the correction from a rep whose
+    # payout that month can bear it.
+    lines = payout_queries.month_payouts(waiting)
+    bearer = next(
+        (
+            rep
+            for rep in chat
+            if (line := lines.line_of(rep.id)) is not None
+            and line.prorated + line.adjustments >= 20
+        ),
+        None,
     )
-    payout_operations.remove_adjustment(
-        wrong, reason="Entered against the wrong month.", by=grace
-    )
-    kept.created_at = wrong.created_at = when
-    wrong.removed_at = when + dt.timedelta(hours=2)
+    kept.created_at = when
+    if bearer is not None:
+        wrong = payout_operations.add_adjustment(
+            waiting,
+            bearer,
+            amount="-20",
+            reason="Refund error repaid.",
+            by=grace,
+        )
+        payout_operations.remove_adjustment(
+            wrong, reason="Entered against the wrong month.", by=grace
+        )
+        wrong.created_at = when
+        wrong.removed_at = when + dt.timedelta(hours=2)
     result.notes.append(
         f"Incentives: {metrics.month_label(approved)} payouts approved (an adjustment, "
         f"a rep on leave); {metrics.month_label(waiting)} waits for approval."
