@@ -58,6 +58,9 @@ import training.demo
 import training.operations
 import training.panels
 import training.views
+import voice.cli
+import voice.demo
+import voice.views
 from core.access import Role
 from core.demo import register_step
 from core.errors import register_error_handlers
@@ -75,6 +78,7 @@ PAGE_BLUEPRINTS = [
     recruiting.views.bp,
     training.views.bp,
     incentives.views.bp,
+    voice.views.bp,
 ]
 #: Modules that add their pages to a blueprint above (incentives' three packages share
 #: ``incentives.views.bp``; recruiting's opening and test pages ``recruiting.views.bp``;
@@ -127,6 +131,7 @@ NAV = [
     *recruiting.views.NAV,
     *training.views.NAV,
     *incentives.views.NAV,
+    *voice.views.NAV,
     *ADMIN_NAV,
 ]
 
@@ -206,7 +211,12 @@ def register_shell(app: Flask) -> None:
             *incentives.views.SETTINGS,
         ],
     )
-    for step in (recruiting.demo.build, training.demo.build, incentives.demo.build):
+    for step in (
+        recruiting.demo.build,
+        training.demo.build,
+        incentives.demo.build,
+        voice.demo.build,
+    ):
         register_step(app, step)
     for module in MODULES:
         core.api.register_openapi(app, HERE / module / "openapi.yaml")
@@ -227,5 +237,6 @@ def register_commands(app: Flask) -> None:
         *incentives.tickets.cli.COMMANDS,
         *incentives.scoring.cli.COMMANDS,
         *incentives.scorecards.cli.COMMANDS,
+        *voice.cli.COMMANDS,
     ):
         app.cli.add_command(command)
