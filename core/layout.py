@@ -56,6 +56,11 @@ RULES_MODULES: tuple[str, ...] = (
     "incentives/scorecards/rep_card.py",
     "incentives/scorecards/team_card.py",
     "incentives/scorecards/validity.py",
+    # voice: who answers now, a report's moves, similar reports, the reaction measured
+    "voice/reach.py",
+    "voice/reaction.py",
+    "voice/similarity.py",
+    "voice/workflow.py",
 )
 
 #: What a rules module must not load, directly or through anything it imports.

@@ -22,8 +22,15 @@ from tests.helpers import csrf_token
 from tests.incentives import access as incentives_access
 from tests.recruiting import access as recruiting_access
 from tests.training import access as training_access
+from tests.voice import access as voice_access
 
-MODULES = [core_access, recruiting_access, training_access, incentives_access]
+MODULES = [
+    core_access,
+    recruiting_access,
+    training_access,
+    incentives_access,
+    voice_access,
+]
 
 MATRIX: dict[str, Access] = {}
 for _module in MODULES:
