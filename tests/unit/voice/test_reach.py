@@ -75,7 +75,8 @@ def test_the_first_entry_covering_a_moment_answers() -> None:
         RotaEntry(frozenset({0}), 9 * 60, 10 * 60, "Later", "y"),
     ]
     answer = who_answers(rota, at("2026-12-07 09:30"), LONDON)
-    assert answer is not None and answer.entry.name == "Anyone"
+    assert answer is not None
+    assert answer.entry.name == "Anyone"
 
 
 @pytest.mark.parametrize(
@@ -107,9 +108,10 @@ def test_days_as_text(days: set[int], text: str) -> None:
 
 
 def test_a_rota_line_reads_back_as_written() -> None:
-    assert [e.line() for e in ROTA][
-        0
-    ] == "Mon-Fri 08:00-18:00 | Sam Patel | +44 20 7946 0101"
+    assert (
+        next(e.line() for e in ROTA)
+        == "Mon-Fri 08:00-18:00 | Sam Patel | +44 20 7946 0101"
+    )
     assert parse_rota("\n".join(e.line() for e in ROTA)) == ROTA
 
 

@@ -54,7 +54,8 @@ def test_figures() -> None:
         at=AT,
     )
     assert (figures.reports, figures.open, figures.new, figures.fixed) == (6, 3, 2, 2)
-    assert figures.wont_fix == 1 and figures.duplicate == 0
+    assert figures.wont_fix == 1
+    assert figures.duplicate == 0
     assert figures.hours_to_acknowledge == 5.0  # median of 2, 10, 4, 6
     assert figures.days_to_fix == 3.0
     assert (figures.within_target, figures.judged) == (3, 5)
@@ -66,5 +67,7 @@ def test_figures() -> None:
 def test_nothing_reported_gives_no_figures() -> None:
     figures = measure(empty_frame(), target_hours=8, at=AT)
     assert figures.reports == 0
-    assert figures.hours_to_acknowledge is None and figures.days_to_fix is None
-    assert figures.within_target_share is None and figures.oldest_open_days is None
+    assert figures.hours_to_acknowledge is None
+    assert figures.days_to_fix is None
+    assert figures.within_target_share is None
+    assert figures.oldest_open_days is None

@@ -34,7 +34,8 @@ def test_words_are_plain_and_stemmed() -> None:
 )
 def test_the_closest_report_comes_first(text: str, best: int) -> None:
     matches = similar(text, OPEN)
-    assert matches and matches[0].report_id == best
+    assert matches
+    assert matches[0].report_id == best
     assert all(0 < m.score <= 1 for m in matches)
 
 
