@@ -25,7 +25,8 @@ MAX_CONTACT = 200
 @dataclass(frozen=True)
 class RotaEntry:
     """Who answers on ``weekdays`` (0 is Monday) from ``start`` to ``end`` (minutes after
-    midnight; ``end`` at or before ``start`` runs into the next day)."""
+    midnight, 1440 for the end of the day; ``end`` before ``start`` runs into the next
+    day)."""
 
     weekdays: frozenset[int]
     start: int
@@ -59,7 +60,8 @@ class Answer:
 
     @property
     def until_text(self) -> str:
-        return clock_text(self.until.hour * 60 + self.until.minute)
+        """``18:00``; a shift that ends at midnight ends at ``24:00``."""
+        return clock_text(self.until.hour * 60 + self.until.minute or MINUTES_A_DAY)
 
 
 class RotaError(ValueError):
@@ -71,7 +73,9 @@ class RotaError(ValueError):
 
 
 def clock_text(minutes: int) -> str:
-    minutes %= MINUTES_A_DAY
+    """``09:00``; the end of a day (1440 minutes) is ``24:00``."""
+    if minutes != MINUTES_A_DAY:
+        minutes %= MINUTES_A_DAY
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
@@ -177,7 +181,7 @@ def _entry(line: str) -> RotaEntry:
             f"use at most {MAX_NAME} characters for the name and {MAX_CONTACT} "
             "for how to reach them"
         )
-    return RotaEntry(parse_days(days), start, end % MINUTES_A_DAY, name, contact)
+    return RotaEntry(parse_days(days), start, end, name, contact)
 
 
 def who_answers(

@@ -69,6 +69,15 @@ def test_the_moment_is_read_in_the_organisations_zone() -> None:
     assert who_answers(ROTA, summer, ZoneInfo("UTC")) is None
 
 
+def test_a_whole_day_ends_at_midnight_and_reads_back() -> None:
+    (entry,) = parse_rota("Sat 00:00-24:00 | Weekend desk | 1")
+    assert entry.line() == "Sat 00:00-24:00 | Weekend desk | 1"
+    answer = who_answers([entry], at("2026-12-12 23:59"), LONDON)
+    assert answer is not None
+    assert answer.until == at("2026-12-13 00:00")
+    assert who_answers([entry], at("2026-12-13 00:00"), LONDON) is None
+
+
 def test_the_first_entry_covering_a_moment_answers() -> None:
     rota = [
         RotaEntry(frozenset(range(7)), 0, 0, "Anyone", "x"),  # all day, every day
