@@ -133,7 +133,7 @@ class ProblemReport(db.Model):
         Index("ix_voice_problem_reports_status_created", "status", "created_at"),
         Index("ix_voice_problem_reports_department_status", "department_id", "status"),
         Index("ix_voice_problem_reports_reporter", "reporter_id", "created_at"),
-        Index("ix_voice_problem_reports_created", "created_at"),
+        Index("ix_voice_problem_reports_created", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

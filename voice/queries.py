@@ -10,12 +10,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, String, func, or_, select, type_coerce
 from sqlalchemy.orm import selectinload
 
 from core.access import Role
 from core.db import db
-from core.pagination import Page, counted_rows
+from core.pagination import Page, page_bounds
 from core.people import User, UserRole
 from incentives.tickets import queries as ticket_queries
 from voice import reaction, similarity
@@ -159,9 +159,18 @@ class ProblemRow:
 
 
 def problem_page(f: ProblemFilter, page: int, per_page: int = PER_PAGE) -> Page:
-    """One page of reports, newest first, with their ticket and "+1" counts."""
-    rows, total, page = counted_rows(_filtered(f), page, per_page)
-    ids = [row[0] for row in rows]
+    """One page of reports, newest first, with their ticket and "+1" counts.
+
+    Counted apart from the page: the count reads an index only, and the page walks the
+    time index to its rows, where one windowed query (``core.pagination.counted_rows``)
+    would hold every matching id (tens of thousands) to cut 25.
+    """
+    stmt = _filtered(f)
+    total = db.session.scalar(
+        select(func.count()).select_from(stmt.order_by(None).subquery())
+    )
+    page, start, _ = page_bounds(total or 0, page, per_page)
+    ids = list(db.session.scalars(stmt.limit(per_page).offset(start)))
     reports = {
         r.id: r
         for r in db.session.scalars(
@@ -176,7 +185,7 @@ def problem_page(f: ProblemFilter, page: int, per_page: int = PER_PAGE) -> Page:
     tickets = _counts(ProblemTicket.report_id, ids)
     supports = _counts(ProblemSupport.report_id, ids)
     items = [ProblemRow(reports[i], tickets.get(i, 0), supports.get(i, 0)) for i in ids]
-    return Page(items, page, per_page, total)
+    return Page(items, page, per_page, total or 0)
 
 
 def _counts(column: Any, ids: list[int]) -> dict[int, int]:
@@ -241,36 +250,38 @@ def known_ticket_ids(external_ids: list[str]) -> set[str]:
 # --- the reaction, measured ---------------------------------------------------------------
 
 
+def _epoch_seconds(column: Any) -> Any:
+    """A time column as seconds since 1970 (a float), worked out by the database: a
+    frame of numbers reads far faster than one of datetimes."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", column)
+    return (func.julianday(column) - 2440587.5) * 86400.0
+
+
 def reaction_frame(department_id: int | None = None) -> pd.DataFrame:
     """Reports' status and times (:mod:`voice.reaction`'s columns, plus
     ``department_id``)."""
+    times = ("created_at", "acknowledged_at", "closed_at")
     stmt = select(
         ProblemReport.department_id,
-        ProblemReport.status,
-        ProblemReport.created_at,
-        ProblemReport.acknowledged_at,
-        ProblemReport.closed_at,
+        type_coerce(ProblemReport.status, String),
+        *(_epoch_seconds(getattr(ProblemReport, c)) for c in times),
     )
     if department_id is not None:
         stmt = stmt.where(ProblemReport.department_id == department_id)
+    names = ["department_id", "status", *times]
     rows = db.session.execute(stmt).all()
-    if not rows:
-        frame = reaction.empty_frame()
-        frame["department_id"] = pd.Series(dtype="int64")
-        return frame
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "department_id",
-            "status",
-            "created_at",
-            "acknowledged_at",
-            "closed_at",
-        ],
-    )
-    frame["status"] = frame["status"].map(str)
-    for column in ("created_at", "acknowledged_at", "closed_at"):
-        frame[column] = pd.to_datetime(frame[column], utc=True)
+    # Column by column: pandas reads plain lists far faster than rows.
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    frame = pd.DataFrame(dict(zip(names, map(list, columns), strict=True)))
+    frame["department_id"] = frame["department_id"].astype("int64")
+    frame["status"] = frame["status"].astype("object")
+    for column in times:
+        frame[column] = pd.to_datetime(
+            pd.to_numeric(frame[column], errors="coerce").astype("float64"),
+            unit="s",
+            utc=True,
+        ).dt.round("us")
     return frame
 
 
