@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import Select, String, func, or_, select, type_coerce
+from sqlalchemy import Float, Select, String, cast, func, or_, select, type_coerce
 from sqlalchemy.orm import selectinload
 
 from core.access import Role
@@ -254,7 +254,7 @@ def _epoch_seconds(column: Any) -> Any:
     """A time column as seconds since 1970 (a float), worked out by the database: a
     frame of numbers reads far faster than one of datetimes."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return func.extract("epoch", column)
+        return cast(func.extract("epoch", column), Float)
     return (func.julianday(column) - 2440587.5) * 86400.0
 
 
@@ -270,8 +270,12 @@ def reaction_frame(department_id: int | None = None) -> pd.DataFrame:
     if department_id is not None:
         stmt = stmt.where(ProblemReport.department_id == department_id)
     names = ["department_id", "status", *times]
-    rows = db.session.execute(stmt).all()
-    # Column by column: pandas reads plain lists far faster than rows.
+    # On the session's connection, straight from the driver's cursor (the columns are
+    # plain numbers and text, with nothing for SQLAlchemy to convert): its rows cost
+    # five times the query here. Column by column: pandas reads lists faster than rows.
+    result = db.session.connection().execute(stmt)
+    rows = result.cursor.fetchall()
+    result.close()
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
     frame = pd.DataFrame(dict(zip(names, map(list, columns), strict=True)))
     frame["department_id"] = frame["department_id"].astype("int64")
