@@ -57,6 +57,7 @@ RULES_MODULES: tuple[str, ...] = (
     "incentives/scorecards/team_card.py",
     "incentives/scorecards/validity.py",
     # voice: who answers now, a report's moves, similar reports, the reaction measured
+    "voice/department_files.py",
     "voice/reach.py",
     "voice/reaction.py",
     "voice/similarity.py",

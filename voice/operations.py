@@ -14,6 +14,7 @@ from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.people import User
 from voice import queries, workflow
+from voice.department_files import DepartmentSpec
 from voice.models import (
     Department,
     DepartmentMember,
@@ -484,3 +485,50 @@ def escalate(*, at: dt.datetime, link: str = "") -> list[Notice]:
             )
     db.session.flush()
     return notices
+
+
+# --- departments from a file --------------------------------------------------------------
+
+
+def load_departments(
+    specs: list[DepartmentSpec], *, by: User | str
+) -> tuple[list[str], list[str]]:
+    """Create or update the departments a file describes (by name), all or nothing.
+
+    :raises InvalidInput: people with no Frontline login, or a department the rules
+        refuse, each named by department; the face then writes nothing.
+    :return: the names added and the names updated.
+    """
+    users = queries.users_by_email(sorted({e for s in specs for e in s.emails}))
+    errors: list[str] = []
+    added: list[str] = []
+    updated: list[str] = []
+    for number, spec in enumerate(specs, start=1):
+        label = f"Department {number} ({spec.name})"
+        unknown = sorted(spec.emails - set(users))
+        if unknown:
+            errors.append(f"{label}: nobody logs in as {', '.join(unknown)}.")
+            continue
+        existing = queries.department_by_name(spec.name)
+        try:
+            save_department(
+                existing,
+                DepartmentInput(
+                    name=spec.name,
+                    description=spec.description,
+                    owner_id=users[spec.owner].id if spec.owner else None,
+                    deputy_ids=tuple(users[e].id for e in spec.deputies),
+                    member_ids=tuple(users[e].id for e in spec.members),
+                    ack_target_hours=spec.ack_target_hours,
+                    rota_text=spec.rota_text,
+                    active=spec.active,
+                ),
+                by=by,
+            )
+        except InvalidInput as e:
+            errors += [f"{label}: {m}" for msgs in e.errors.values() for m in msgs]
+            continue
+        (updated if existing else added).append(spec.name)
+    if errors:
+        raise InvalidInput({"": errors})
+    return added, updated

@@ -69,7 +69,7 @@ def upgrade():
     )
     with op.batch_alter_table('voice_problem_reports', schema=None) as batch_op:
         batch_op.create_index('ix_voice_problem_reports_created', ['created_at', 'id'], unique=False)
-        batch_op.create_index('ix_voice_problem_reports_department_status', ['department_id', 'status'], unique=False)
+        batch_op.create_index('ix_voice_problem_reports_department_status', ['department_id', 'status', 'created_at', 'acknowledged_at', 'closed_at'], unique=False)
         batch_op.create_index('ix_voice_problem_reports_reporter', ['reporter_id', 'created_at'], unique=False)
         batch_op.create_index('ix_voice_problem_reports_status_created', ['status', 'created_at'], unique=False)
 

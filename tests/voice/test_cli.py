@@ -79,3 +79,49 @@ def test_the_demo_has_departments_with_rotas_and_reports_in_every_state(
     assert "Problem reports already there; left as they were." in second.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ProblemReport)) == 36
+
+
+def test_departments_load_creates_and_updates_all_or_nothing(
+    app: Flask, runner, seed, tmp_path
+) -> None:
+    with seed():
+        make_voice_world()
+    good = tmp_path / "departments.yaml"
+    good.write_text(
+        "departments:\n"
+        "  - name: Logistics\n"
+        "    owner: sam@example.com\n"
+        "    deputies: [nadia@example.com, bo@example.com]\n"
+        "    ack_target_hours: 4\n"
+        "    rota: ['Mon-Fri 07:00-19:00 | Sam Patel | +44 20 7946 0101']\n"
+        "  - name: Legal\n"
+        "    owner: lead@example.com\n"
+    )
+    result = runner.invoke(args=["departments", "load", str(good)])
+    assert result.exit_code == 0, result.output
+    assert "1 new, 1 updated: Legal, Logistics." in result.output
+    with app.app_context():
+        logistics = db.session.scalar(
+            select(Department).where(Department.name == "Logistics")
+        )
+        assert logistics.ack_target_hours == 4
+        assert len(logistics.member_ids) == 3
+        assert [e.line() for e in logistics.rota_entries()] == [
+            "Mon-Fri 07:00-19:00 | Sam Patel | +44 20 7946 0101"
+        ]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "departments:\n"
+        "  - name: Marketing\n"
+        "  - name: Billing\n"
+        "    owner: nobody@example.com\n"
+    )
+    result = runner.invoke(args=["departments", "load", str(bad)])
+    assert result.exit_code != 0
+    assert "Nothing was saved: 1 problem." in result.output
+    assert (
+        "Department 2 (Billing): nobody logs in as nobody@example.com." in result.output
+    )
+    with app.app_context():
+        names = set(db.session.scalars(select(Department.name)))
+        assert names == {"Logistics", "Billing", "Legal"}
