@@ -289,10 +289,47 @@ def reaction_frame(department_id: int | None = None) -> pd.DataFrame:
     return frame
 
 
+#: A department's figures by (department, target, its reports' state, minute): kept by
+#: this process, so the page reads every report once a minute at most, or when one moves.
+_REACTIONS: dict[tuple[Any, ...], reaction.Reaction] = {}
+_REACTIONS_KEPT = 64
+
+
 def department_reaction(department: Department, at: dt.datetime) -> reaction.Reaction:
-    return reaction.measure(
-        reaction_frame(department.id), target_hours=department.ack_target_hours, at=at
+    """A department's figures at ``at`` (to the minute).
+
+    The key holds how many of its reports are in each state and the newest one's time:
+    a new report, a move (always to a later state, so counts never come back to what
+    they were) or a report sent to another department gives a new key. It is read from
+    the covering index alone.
+    """
+    minute = at.replace(second=0, microsecond=0)
+    state = tuple(
+        sorted(
+            (str(status), count, newest)
+            for status, count, newest in db.session.execute(
+                select(
+                    ProblemReport.status,
+                    func.count(),
+                    func.max(ProblemReport.created_at),
+                )
+                .where(ProblemReport.department_id == department.id)
+                .group_by(ProblemReport.status)
+            )
+        )
     )
+    key = (department.id, department.ack_target_hours, state, minute)
+    figures = _REACTIONS.get(key)
+    if figures is None:
+        figures = reaction.measure(
+            reaction_frame(department.id),
+            target_hours=department.ack_target_hours,
+            at=minute,
+        )
+        if len(_REACTIONS) >= _REACTIONS_KEPT:
+            _REACTIONS.clear()
+        _REACTIONS[key] = figures
+    return figures
 
 
 def all_reactions(

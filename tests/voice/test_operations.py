@@ -372,3 +372,17 @@ def test_a_department_with_reports_is_kept() -> None:
     w = make_voice_world()
     report(w.logistics, w.rep)
     assert db.session.get(Department, w.logistics.id) is not None
+
+
+def test_the_kept_figures_follow_every_new_report_and_move() -> None:
+    w = make_voice_world()
+    r = report(w.logistics, w.rep)
+    at = r.created_at + dt.timedelta(days=1)
+    assert queries.department_reaction(w.logistics, at).new == 1
+    operations.move_problem(r, "acknowledged", by=w.owner, at=r.created_at)
+    assert queries.department_reaction(w.logistics, at).new == 0
+    operations.move_problem(r, "fixed", by=w.owner, at=r.created_at)
+    assert queries.department_reaction(w.logistics, at).fixed == 1
+    report(w.logistics, w.other_rep)
+    assert queries.department_reaction(w.logistics, at).reports == 2
+    assert queries.department_reaction(w.billing, at).reports == 0
