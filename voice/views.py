@@ -204,7 +204,6 @@ def problem_create() -> Any:
     if request.method == "GET":
         form.tickets.data = params.text_arg("ticket", 64)
     similar: list[ProblemReport] | None = None
-    warnings: list[str] = []
     if form.validate_on_submit():
         data = _report_input(form)
         try:
@@ -228,13 +227,11 @@ def problem_create() -> Any:
                 return redirect(
                     url_for("voice.problem_detail", report_id=filed.report.id)
                 )
-            warnings = []
     return render_template(
         "voice/problem_form.html",
         form=form,
         report=None,
         similar=similar,
-        warnings=warnings,
         support_form=SupportForm(tickets=form.tickets.data),
     ), (400 if form.errors else 200)
 
@@ -309,7 +306,6 @@ def problem_edit(report_id: int) -> Any:
         form=form,
         report=report,
         similar=None,
-        warnings=[],
         support_form=None,
     ), form_status()
 
