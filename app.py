@@ -60,6 +60,7 @@ import training.panels
 import training.views
 import voice.cli
 import voice.demo
+import voice.panels
 import voice.views
 from core.access import Role
 from core.demo import register_step
@@ -201,6 +202,7 @@ def register_shell(app: Flask) -> None:
             *recruiting.panels.PANELS,
             *training.panels.PANELS,
             *incentives.panels.PANELS,
+            *voice.panels.PANELS,
         ],
     )
     register_settings(

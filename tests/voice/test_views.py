@@ -233,3 +233,19 @@ def test_an_admin_keeps_a_department_and_its_rota(world, client, login_as) -> No
     )
     assert good.status_code == 302
     assert "Logistics saved." in text(client.get("/voice/departments"))
+
+
+def test_the_dashboard_shows_reporters_and_members_their_reports(
+    world, client, login_as
+) -> None:
+    login_as(world.other_rep)
+    page = text(client.get("/"))
+    assert "Your problem reports" in page
+    assert "Parcels to Leeds arrive crushed" in page
+    login_as(world.deputy)
+    page = text(client.get("/"))
+    assert "Open reports for Logistics" in page
+    login_as(world.leader)
+    page = text(client.get("/"))
+    assert "Your problem reports" not in page
+    assert "Open reports for" not in page
