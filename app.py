@@ -63,6 +63,10 @@ import training.demo
 import training.operations
 import training.panels
 import training.views
+import voice.cli
+import voice.demo
+import voice.panels
+import voice.views
 from core.access import Role
 from core.demo import register_step
 from core.errors import register_error_handlers
@@ -81,6 +85,7 @@ PAGE_BLUEPRINTS = [
     training.views.bp,
     incentives.views.bp,
     quality.views.bp,
+    voice.views.bp,
 ]
 #: Modules that add their pages to a blueprint above (incentives' three packages share
 #: ``incentives.views.bp``; recruiting's opening and test pages ``recruiting.views.bp``;
@@ -134,6 +139,7 @@ NAV = [
     *training.views.NAV,
     *incentives.views.NAV,
     *quality.views.NAV,
+    *voice.views.NAV,
     *ADMIN_NAV,
 ]
 
@@ -204,6 +210,7 @@ def register_shell(app: Flask) -> None:
             *training.panels.PANELS,
             *incentives.panels.PANELS,
             *quality.panels.PANELS,
+            *voice.panels.PANELS,
         ],
     )
     register_settings(
@@ -219,6 +226,7 @@ def register_shell(app: Flask) -> None:
         training.demo.build,
         incentives.demo.build,
         quality.demo.build,
+        voice.demo.build,
     ):
         register_step(app, step)
     for module in MODULES:
@@ -241,5 +249,6 @@ def register_commands(app: Flask) -> None:
         *incentives.scoring.cli.COMMANDS,
         *incentives.scorecards.cli.COMMANDS,
         *quality.cli.COMMANDS,
+        *voice.cli.COMMANDS,
     ):
         app.cli.add_command(command)

@@ -64,6 +64,12 @@ RULES_MODULES: tuple[str, ...] = (
     "quality/reviews.py",
     "quality/rubrics.py",
     "quality/sampling.py",
+    # voice: who answers now, a report's moves, similar reports, the reaction measured
+    "voice/department_files.py",
+    "voice/reach.py",
+    "voice/reaction.py",
+    "voice/similarity.py",
+    "voice/workflow.py",
 )
 
 #: What a rules module must not load, directly or through anything it imports.

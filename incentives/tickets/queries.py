@@ -653,3 +653,21 @@ def solved_ticket_facts(month: str) -> list[TicketFacts]:
         .order_by(Ticket.id)
     )
     return [_facts(ticket, agent) for ticket, agent in rows]
+
+
+def existing_external_ids(external_ids: list[str]) -> set[str]:
+    """For other modules: which of these helpdesk ticket ids an import has stored (any
+    source). The voice module checks the tickets a problem report names. The sources
+    come from the imports, so the lookup uses the tickets' (source, external id) index."""
+    sources = list(db.session.scalars(select(TicketImport.source).distinct()))
+    found: set[str] = set()
+    for start in range(0, len(external_ids), IN_BATCH):
+        batch = external_ids[start : start + IN_BATCH]
+        found.update(
+            db.session.scalars(
+                select(Ticket.external_id).where(
+                    Ticket.source.in_(sources), Ticket.external_id.in_(batch)
+                )
+            )
+        )
+    return found

@@ -23,6 +23,7 @@ from tests.incentives import access as incentives_access
 from tests.quality import access as quality_access
 from tests.recruiting import access as recruiting_access
 from tests.training import access as training_access
+from tests.voice import access as voice_access
 
 MODULES = [
     core_access,
@@ -30,6 +31,7 @@ MODULES = [
     training_access,
     incentives_access,
     quality_access,
+    voice_access,
 ]
 
 MATRIX: dict[str, Access] = {}

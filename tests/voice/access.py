@@ -1,0 +1,81 @@
+"""Access rules for the voice endpoints (roles); the record checks (whose report, which
+department) are in ``tests/voice/test_access.py``."""
+
+from __future__ import annotations
+
+from core.access import Role
+from tests.access import ANYONE_LOGGED_IN, Access, World, roles
+from voice import operations
+
+ADMIN = roles(Role.ADMIN)
+REPORTERS = roles(Role.REP, Role.SUPERVISOR)
+REACTION = roles(Role.ADMIN, Role.LEADERSHIP, Role.SUPERVISOR)
+
+
+def populate(world: World) -> None:
+    """A department every world user responds for, a report by ``world.rep`` and one by
+    ``world.other_rep``."""
+    others = [u.id for role, u in world.users.items() if role != Role.ADMIN]
+    department = operations.save_department(
+        None,
+        operations.DepartmentInput(
+            name="Matrix department",
+            owner_id=world.users[Role.ADMIN].id,
+            member_ids=tuple(others),
+            rota_text="Every day 00:00-24:00 | Desk | +44 20 7946 0000",
+        ),
+        by="test",
+    )
+    reports = {}
+    for key, reporter in (("own", world.rep), ("others", world.other_rep)):
+        reports[key] = operations.report_problem(
+            operations.ReportInput(
+                title=f"Matrix problem {key}",
+                story="A parcel arrived crushed.",
+                category="shipping",
+                severity="medium",
+                department_id=department.id,
+            ),
+            by=reporter,
+        ).report.id
+    world.extra.update(
+        department_id=department.id,
+        report_id=reports["own"],
+        other_report_id=reports["others"],
+    )
+
+
+MATRIX: dict[str, Access] = {
+    "voice.department_list": Access(ANYONE_LOGGED_IN, "/voice/departments"),
+    "voice.department_create": Access(ADMIN, "/voice/departments/new"),
+    "voice.department_edit": Access(
+        ADMIN, lambda w: f"/voice/departments/{w.extra['department_id']}/edit"
+    ),
+    "voice.reaction_overview": Access(REACTION, "/voice/reaction"),
+    # Every world user is a member of the department: each gets its figures.
+    "voice.department_reaction": Access(
+        ANYONE_LOGGED_IN,
+        lambda w: f"/voice/departments/{w.extra['department_id']}/reaction",
+    ),
+    "voice.problem_list": Access(ANYONE_LOGGED_IN, "/voice/problems"),
+    "voice.problem_create": Access(REPORTERS, "/voice/problems/new"),
+    "voice.problem_detail": Access(
+        ANYONE_LOGGED_IN, lambda w: f"/voice/problems/{w.extra['report_id']}"
+    ),
+    # Only the reporter (world.rep) edits; the supervisor is refused by the record check.
+    "voice.problem_edit": Access(
+        roles(Role.REP), lambda w: f"/voice/problems/{w.extra['report_id']}/edit"
+    ),
+    "voice.problem_support": Access(
+        REPORTERS,
+        lambda w: f"/voice/problems/{w.extra['other_report_id']}/support",
+        "POST",
+        {"tickets": "M-1"},
+    ),
+    "voice.problem_status": Access(
+        ANYONE_LOGGED_IN,
+        lambda w: f"/voice/problems/{w.extra['report_id']}/status",
+        "POST",
+        {"status": "acknowledged"},
+    ),
+}

@@ -1,0 +1,47 @@
+"""The voice module's dashboard panels: a reporter's reports and where each stands, and a
+department member's reports waiting for them."""
+
+from __future__ import annotations
+
+from core.people import User
+from core.shell import Panel, PanelProvider
+from voice import queries
+
+
+def my_reports_panel(user: User) -> Panel | None:
+    """The reports a person filed, newest first, each with its state: how they hear of
+    every step when e-mail is not set up."""
+    page = queries.problem_page(queries.ProblemFilter(reporter_id=user.id), 1, 5)
+    if not page.total:
+        return None
+    return Panel(
+        "Your problem reports",
+        "voice/_panel_reports.html",
+        {"page": page, "scope": "mine"},
+        order=60,
+    )
+
+
+def department_panel(user: User) -> Panel | None:
+    """Open reports for the departments a person answers for, oldest first."""
+    departments = queries.departments_of(user.id)
+    if not departments:
+        return None
+    page = queries.problem_page(
+        queries.ProblemFilter(
+            status="open",
+            department_ids=frozenset(d.id for d in departments),
+            oldest_first=True,
+        ),
+        1,
+        5,
+    )
+    return Panel(
+        f"Open reports for {', '.join(d.name for d in departments)}",
+        "voice/_panel_reports.html",
+        {"page": page, "scope": "departments"},
+        order=61,
+    )
+
+
+PANELS: list[PanelProvider] = [my_reports_panel, department_panel]

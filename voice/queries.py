@@ -1,0 +1,381 @@
+"""Reads for the voice module: departments and who answers now, problem lists and pages,
+similar open reports, each department's reaction figures; and what voice offers other
+modules at the end."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import Float, Select, String, cast, func, or_, select, type_coerce
+from sqlalchemy.orm import selectinload
+
+from core.access import Role
+from core.db import db
+from core.pagination import Page, page_bounds
+from core.people import User, UserRole
+from incentives.tickets import queries as ticket_queries
+from voice import reaction, similarity
+from voice.models import (
+    Department,
+    DepartmentMember,
+    ProblemReport,
+    ProblemSupport,
+    ProblemTicket,
+)
+from voice.reach import Answer, who_answers
+from voice.workflow import OPEN_STATUSES, ProblemStatus
+
+PER_PAGE = 25
+#: The newest open reports a new one is compared with.
+SIMILAR_POOL = 2000
+
+
+# --- departments --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reach:
+    """A department and who answers it now."""
+
+    department: Department
+    answer: Answer | None
+
+
+def list_departments(*, active_only: bool = True) -> list[Department]:
+    stmt = select(Department).order_by(Department.name)
+    if active_only:
+        stmt = stmt.where(Department.active.is_(True))
+    return list(
+        db.session.scalars(
+            stmt.options(
+                selectinload(Department.rota),
+                selectinload(Department.owner),
+                selectinload(Department.members).selectinload(DepartmentMember.user),
+            )
+        )
+    )
+
+
+def reach_now(
+    departments: list[Department], at: dt.datetime, tz: ZoneInfo
+) -> list[Reach]:
+    return [Reach(d, who_answers(d.rota_entries(), at, tz)) for d in departments]
+
+
+def department_choices() -> list[tuple[int, str]]:
+    return [(d.id, d.name) for d in list_departments()]
+
+
+def department_by_name(name: str) -> Department | None:
+    return db.session.scalar(
+        select(Department).where(func.lower(Department.name) == name.strip().lower())
+    )
+
+
+def user_choices() -> list[tuple[int, str]]:
+    """Every active user, for owners and members (any role may be a member)."""
+    rows = db.session.execute(
+        select(User.id, User.name, User.email)
+        .where(User.is_active.is_(True))
+        .order_by(User.name)
+    )
+    return [(uid, f"{name} ({email})") for uid, name, email in rows]
+
+
+def users_by_email(emails: list[str]) -> dict[str, User]:
+    if not emails:
+        return {}
+    rows = db.session.scalars(
+        select(User).where(func.lower(User.email).in_([e.lower() for e in emails]))
+    )
+    return {u.email.lower(): u for u in rows}
+
+
+def departments_of(user_id: int) -> list[Department]:
+    """The departments ``user_id`` acts for (owner or member)."""
+    member = select(DepartmentMember.department_id).where(
+        DepartmentMember.user_id == user_id
+    )
+    return list(
+        db.session.scalars(
+            select(Department)
+            .where(or_(Department.owner_id == user_id, Department.id.in_(member)))
+            .order_by(Department.name)
+        )
+    )
+
+
+def leadership_emails() -> list[str]:
+    return list(
+        db.session.scalars(
+            select(User.email)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == Role.LEADERSHIP, User.is_active.is_(True))
+            .order_by(User.email)
+        )
+    )
+
+
+# --- problem reports ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProblemFilter:
+    status: str = ""  # a ProblemStatus value, "open", "closed" or "" for all
+    department_id: int | None = None
+    reporter_id: int | None = None  # "mine"
+    department_ids: frozenset[int] | None = None  # "my departments"
+    oldest_first: bool = False
+
+
+def _filtered(f: ProblemFilter) -> Select[Any]:
+    stmt = select(ProblemReport.id)
+    if f.status == "open":
+        stmt = stmt.where(ProblemReport.status.in_(list(OPEN_STATUSES)))
+    elif f.status == "closed":
+        stmt = stmt.where(ProblemReport.status.not_in(list(OPEN_STATUSES)))
+    elif f.status:
+        stmt = stmt.where(ProblemReport.status == ProblemStatus(f.status))
+    if f.department_id is not None:
+        stmt = stmt.where(ProblemReport.department_id == f.department_id)
+    if f.department_ids is not None:
+        stmt = stmt.where(ProblemReport.department_id.in_(list(f.department_ids)))
+    if f.reporter_id is not None:
+        stmt = stmt.where(ProblemReport.reporter_id == f.reporter_id)
+    if f.oldest_first:
+        return stmt.order_by(ProblemReport.created_at, ProblemReport.id)
+    return stmt.order_by(ProblemReport.created_at.desc(), ProblemReport.id.desc())
+
+
+@dataclass(frozen=True)
+class ProblemRow:
+    report: ProblemReport
+    tickets: int
+    supports: int
+
+
+def problem_page(f: ProblemFilter, page: int, per_page: int = PER_PAGE) -> Page:
+    """One page of reports, newest first, with their ticket and "+1" counts.
+
+    Counted apart from the page: the count reads an index only, and the page walks the
+    time index to its rows, where one windowed query (``core.pagination.counted_rows``)
+    would hold every matching id (tens of thousands) to cut 25.
+    """
+    stmt = _filtered(f)
+    total = db.session.scalar(
+        select(func.count()).select_from(stmt.order_by(None).subquery())
+    )
+    page, start, _ = page_bounds(total or 0, page, per_page)
+    ids = list(db.session.scalars(stmt.limit(per_page).offset(start)))
+    reports = {
+        r.id: r
+        for r in db.session.scalars(
+            select(ProblemReport)
+            .where(ProblemReport.id.in_(ids))
+            .options(
+                selectinload(ProblemReport.department),
+                selectinload(ProblemReport.reporter),
+            )
+        )
+    }
+    tickets = _counts(ProblemTicket.report_id, ids)
+    supports = _counts(ProblemSupport.report_id, ids)
+    items = [ProblemRow(reports[i], tickets.get(i, 0), supports.get(i, 0)) for i in ids]
+    return Page(items, page, per_page, total or 0)
+
+
+def _counts(column: Any, ids: list[int]) -> dict[int, int]:
+    if not ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(column, func.count()).where(column.in_(ids)).group_by(column)
+        ).all()
+    )
+
+
+def load_problem(report_id: int) -> ProblemReport | None:
+    return db.session.scalar(
+        select(ProblemReport)
+        .where(ProblemReport.id == report_id)
+        .options(
+            selectinload(ProblemReport.tickets),
+            selectinload(ProblemReport.supports).selectinload(ProblemSupport.user),
+            selectinload(ProblemReport.history),
+            selectinload(ProblemReport.department).selectinload(Department.rota),
+        )
+    )
+
+
+def problem_exists(report_id: int) -> bool:
+    return db.session.get(ProblemReport, report_id) is not None
+
+
+def similar_open(text: str, *, exclude: int | None = None) -> list[ProblemReport]:
+    """Open reports that read like ``text`` (see :mod:`voice.similarity`), best first."""
+    stmt = (
+        select(ProblemReport.id, ProblemReport.title, ProblemReport.story)
+        .where(ProblemReport.status.in_(list(OPEN_STATUSES)))
+        .order_by(ProblemReport.created_at.desc())
+        .limit(SIMILAR_POOL)
+    )
+    if exclude is not None:
+        stmt = stmt.where(ProblemReport.id != exclude)
+    candidates = [
+        (rid, f"{title} {story}") for rid, title, story in db.session.execute(stmt)
+    ]
+    matches = similarity.similar(text, candidates)
+    if not matches:
+        return []
+    found = {
+        r.id: r
+        for r in db.session.scalars(
+            select(ProblemReport)
+            .where(ProblemReport.id.in_([m.report_id for m in matches]))
+            .options(selectinload(ProblemReport.department))
+        )
+    }
+    return [found[m.report_id] for m in matches]
+
+
+def known_ticket_ids(external_ids: list[str]) -> set[str]:
+    """Which ids an import has stored (through incentives' read for other modules)."""
+    return ticket_queries.existing_external_ids(external_ids)
+
+
+# --- the reaction, measured ---------------------------------------------------------------
+
+
+def _epoch_seconds(column: Any) -> Any:
+    """A time column as seconds since 1970 (a float), worked out by the database: a
+    frame of numbers reads far faster than one of datetimes."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(func.extract("epoch", column), Float)
+    return (func.julianday(column) - 2440587.5) * 86400.0
+
+
+def reaction_frame(department_id: int | None = None) -> pd.DataFrame:
+    """Reports' status and times (:mod:`voice.reaction`'s columns, plus
+    ``department_id``)."""
+    times = ("created_at", "acknowledged_at", "closed_at")
+    stmt = select(
+        ProblemReport.department_id,
+        type_coerce(ProblemReport.status, String),
+        *(_epoch_seconds(getattr(ProblemReport, c)) for c in times),
+    )
+    if department_id is not None:
+        stmt = stmt.where(ProblemReport.department_id == department_id)
+    names = ["department_id", "status", *times]
+    # On the session's connection, straight from the driver's cursor (the columns are
+    # plain numbers and text, with nothing for SQLAlchemy to convert): its rows cost
+    # five times the query here. Column by column: pandas reads lists faster than rows.
+    result = db.session.connection().execute(stmt)
+    rows = result.cursor.fetchall()
+    result.close()
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    frame = pd.DataFrame(dict(zip(names, map(list, columns), strict=True)))
+    frame["department_id"] = frame["department_id"].astype("int64")
+    frame["status"] = frame["status"].astype("object")
+    for column in times:
+        frame[column] = pd.to_datetime(
+            pd.to_numeric(frame[column], errors="coerce").astype("float64"),
+            unit="s",
+            utc=True,
+        ).dt.round("us")
+    return frame
+
+
+#: A department's figures by (department, target, its reports' state, minute): kept by
+#: this process, so the page reads every report once a minute at most, or when one moves.
+_REACTIONS: dict[tuple[Any, ...], reaction.Reaction] = {}
+_REACTIONS_KEPT = 64
+
+
+def department_reaction(department: Department, at: dt.datetime) -> reaction.Reaction:
+    """A department's figures at ``at`` (to the minute).
+
+    The key holds how many of its reports are in each state and the newest one's time:
+    a new report, a move (always to a later state, so counts never come back to what
+    they were) or a report sent to another department gives a new key. It is read from
+    the covering index alone.
+    """
+    minute = at.replace(second=0, microsecond=0)
+    state = tuple(
+        sorted(
+            (str(status), count, newest)
+            for status, count, newest in db.session.execute(
+                select(
+                    ProblemReport.status,
+                    func.count(),
+                    func.max(ProblemReport.created_at),
+                )
+                .where(ProblemReport.department_id == department.id)
+                .group_by(ProblemReport.status)
+            )
+        )
+    )
+    key = (department.id, department.ack_target_hours, state, minute)
+    figures = _REACTIONS.get(key)
+    if figures is None:
+        figures = reaction.measure(
+            reaction_frame(department.id),
+            target_hours=department.ack_target_hours,
+            at=minute,
+        )
+        if len(_REACTIONS) >= _REACTIONS_KEPT:
+            _REACTIONS.clear()
+        _REACTIONS[key] = figures
+    return figures
+
+
+def all_reactions(
+    departments: list[Department], at: dt.datetime
+) -> list[tuple[Department, reaction.Reaction]]:
+    frame = reaction_frame()
+    return [
+        (
+            d,
+            reaction.measure(
+                frame[frame["department_id"] == d.id],
+                target_hours=d.ack_target_hours,
+                at=at,
+            ),
+        )
+        for d in departments
+    ]
+
+
+def overdue_new_reports() -> list[ProblemReport]:
+    """New reports, oldest first, with their departments (the escalation reads them)."""
+    return list(
+        db.session.scalars(
+            select(ProblemReport)
+            .where(ProblemReport.status == ProblemStatus.NEW)
+            .order_by(ProblemReport.created_at)
+            .options(
+                selectinload(ProblemReport.department).selectinload(Department.owner)
+            )
+        )
+    )
+
+
+# --- for other modules --------------------------------------------------------------------
+
+
+def open_reports_of(user_id: int) -> int:
+    """For other modules (dashboard panels): how many of a user's reports are open."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(ProblemReport)
+            .where(
+                ProblemReport.reporter_id == user_id,
+                ProblemReport.status.in_(list(OPEN_STATUSES)),
+            )
+        )
+        or 0
+    )
