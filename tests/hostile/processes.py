@@ -55,13 +55,55 @@ def kill_group_when(
         if time.monotonic() > deadline:
             pytest.fail(f"not {what} within {limit:.0f} s")
         time.sleep(0.01)
-    os.killpg(process.pid, signal.SIGKILL)
+    # Every process it started goes too, in whatever group: rq 3's work horse puts
+    # itself in a process group of its own, and a machine going down takes it as well.
+    groups = {process.pid} | {
+        group for pid in _descendants(process.pid) if (group := _group_of(pid))
+    }
+    groups.discard(os.getpgrp())
+    for group in groups:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)
     assert process.wait(timeout=10) == -signal.SIGKILL
-    group_gone = time.monotonic() + 10
-    while time.monotonic() < group_gone:
-        try:
-            os.killpg(process.pid, 0)
-        except ProcessLookupError:
+    gone_by = time.monotonic() + 10
+    while time.monotonic() < gone_by:
+        if not any(_group_alive(group) for group in groups):
             return
         time.sleep(0.05)
     pytest.fail("processes of the killed group are still running")
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (Linux: read from /proc)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        # "pid (name) state ppid ...": the name may hold spaces and parentheses.
+        parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, todo = set(), [pid]
+    while todo:
+        parent = todo.pop()
+        children = [child for child, ppid in parents.items() if ppid == parent]
+        found.update(children)
+        todo.extend(children)
+    return found
+
+
+def _group_of(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except ProcessLookupError:  # gone meanwhile
+        return None
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
