@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from flask import request
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import (
@@ -36,7 +37,8 @@ from wtforms.widgets import CheckboxInput, ListWidget, Select
 
 from core import params, passwords
 from core.access import Role
-from core.errors import InvalidInput
+from core.db import db
+from core.errors import InvalidInput, NotAllowed
 from core.input_checks import MAX_ID
 from core.people import TOKEN_ROLES
 
@@ -76,6 +78,19 @@ def populate_errors(
             form.form_errors.extend(messages)
         else:
             field.errors = [*field.errors, *messages]
+
+
+def form_status() -> int:
+    """A form page shown again after a post has errors on it: 400, not 200."""
+    return 400 if request.method == "POST" else 200
+
+
+def rollback_into(form: FlaskForm, error: InvalidInput | NotAllowed) -> None:
+    """Undo the request's writes and show an operation's refusal on the form."""
+    db.session.rollback()
+    populate_errors(
+        form, error if isinstance(error, InvalidInput) else InvalidInput(error.message)
+    )
 
 
 class AmountField(DecimalField):

@@ -13,7 +13,7 @@ from core.auth import current_viewer, role_required
 from core.db import db, utcnow
 from core.downloads import csv_response
 from core.errors import Conflict, InvalidInput, NotAllowed
-from core.forms import ConfirmForm
+from core.forms import ConfirmForm, form_status, rollback_into
 from core.params import choice_arg, id_arg, page_arg
 from core.people import Team, User, get_user_with_roles
 from training import authority_operations, authority_queries, queries
@@ -35,9 +35,7 @@ from training.views import (
     TRAINING_ROLES,
     bp,
     check_sees,
-    form_status,
     org_today,
-    rollback_into,
     scenario_choices,
     signed_in_user,
 )

@@ -30,7 +30,7 @@ from core.access import Role, can_see_rep
 from core.auth import current_viewer, role_required
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput, NotAllowed
-from core.forms import ConfirmForm, populate_errors
+from core.forms import ConfirmForm, form_status, populate_errors, rollback_into
 from core.params import choice_arg
 from core.people import Team, User
 from core.settings import SettingSpec
@@ -83,18 +83,6 @@ def org_today() -> dt.date:
 def check_sees(rep: User) -> None:
     if not can_see_rep(current_viewer(), rep.id, rep.team_id):
         abort(403)
-
-
-def form_status() -> int:
-    """A form page shown again after a post has errors on it: 400, not 200."""
-    return 400 if request.method == "POST" else 200
-
-
-def rollback_into(form: Any, error: InvalidInput | NotAllowed) -> None:
-    db.session.rollback()
-    populate_errors(
-        form, error if isinstance(error, InvalidInput) else InvalidInput(error.message)
-    )
 
 
 # --- home and scenarios -------------------------------------------------------------------

@@ -23,7 +23,7 @@ from core.access import Role
 from core.auth import current_viewer, role_required
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput, NotAllowed
-from core.forms import populate_errors
+from core.forms import form_status, rollback_into
 from core.people import User
 from core.shell import NavItem
 from core.templating import org_timezone
@@ -60,17 +60,6 @@ def _labels() -> dict[str, Any]:
 
 def signed_in_user() -> User:
     return current_user._get_current_object()
-
-
-def form_status() -> int:
-    return 400 if request.method == "POST" else 200
-
-
-def _rollback_into(form: Any, error: InvalidInput | NotAllowed) -> None:
-    db.session.rollback()
-    populate_errors(
-        form, error if isinstance(error, InvalidInput) else InvalidInput(error.message)
-    )
 
 
 # --- departments --------------------------------------------------------------------------
@@ -125,7 +114,7 @@ def _department_form(department: Department | None) -> Any:
         try:
             saved = operations.save_department(department, data, by=signed_in_user())
         except InvalidInput as e:
-            _rollback_into(form, e)
+            rollback_into(form, e)
         else:
             db.session.commit()
             flash(f"{saved.name} saved.", "success")
@@ -213,7 +202,7 @@ def problem_create() -> Any:
             else:
                 filed = operations.report_problem(data, by=signed_in_user())
         except InvalidInput as e:
-            _rollback_into(form, e)
+            rollback_into(form, e)
         else:
             if similar is None:
                 db.session.commit()
@@ -294,7 +283,7 @@ def problem_edit(report_id: int) -> Any:
                 report, _report_input(form), by=signed_in_user()
             )
         except (InvalidInput, NotAllowed) as e:
-            _rollback_into(form, e)
+            rollback_into(form, e)
         else:
             db.session.commit()
             for warning in filed.warnings:
@@ -358,7 +347,7 @@ def problem_status(report_id: int) -> Any:
                 by=signed_in_user(),
             )
         except InvalidInput as e:
-            _rollback_into(form, e)
+            rollback_into(form, e)
         else:
             db.session.commit()
             moved = f"Report #{report.id} is now {step.status.label.lower()}."
