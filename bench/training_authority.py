@@ -27,7 +27,8 @@ from decimal import Decimal
 
 from sqlalchemy import func, insert, select, text
 
-from app import create_app
+from bench import pages
+from bench.pages import bench_app, timed
 from core.access import Role
 from core.db import db, utcnow
 from core.people import ApiToken, Team, User, UserRole, hash_token
@@ -134,18 +135,10 @@ def build(n_reps: int, rng: random.Random) -> list[tuple[str, str]]:
     return [(rng.choice(emails), rng.choice(authorities).code) for _ in range(2000)]
 
 
-def timed(client, url: str, headers: dict[str, str] | None = None) -> float:
-    started = time.perf_counter()
-    response = client.get(url, headers=headers or {})
-    elapsed = (time.perf_counter() - started) * 1000
-    assert response.status_code == 200, (url, response.status_code)
-    return elapsed
-
-
 def summary(name: str, samples: list[float]) -> str:
     samples = sorted(samples)
     p50 = statistics.median(samples)
-    p95 = samples[int(len(samples) * 0.95) - 1]
+    p95 = pages.p95(samples)
     return (
         f"{name:<34} n={len(samples):<4} p50 {p50:6.2f} ms   p95 {p95:6.2f} ms   "
         f"max {samples[-1]:6.2f} ms"
@@ -161,14 +154,7 @@ def main() -> None:
     rng = random.Random(4)
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{folder}/bench.db"
-        app = create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": "bench",
-                "SQLALCHEMY_DATABASE_URI": url,
-                "RATELIMIT_STORAGE_URI": "memory://",
-            }
-        )
+        app = bench_app(url)
         with app.app_context():
             db.drop_all()
             db.create_all()

@@ -24,7 +24,8 @@ import time
 
 from sqlalchemy import insert, select, text
 
-from app import create_app
+from bench import pages
+from bench.pages import bench_app, timed
 from core.access import Role
 from core.db import db, utcnow
 from core.people import User, UserRole
@@ -172,17 +173,9 @@ def build(n_reports: int, rng: random.Random) -> dict[str, int]:
     }
 
 
-def timed(client, url: str) -> float:  # type: ignore[no-untyped-def]
-    started = time.perf_counter()
-    response = client.get(url)
-    elapsed = (time.perf_counter() - started) * 1000
-    assert response.status_code == 200, (url, response.status_code)
-    return elapsed
-
-
 def summary(name: str, samples: list[float]) -> tuple[str, float]:
     samples = sorted(samples)
-    p95 = samples[max(0, int(len(samples) * 0.95) - 1)]
+    p95 = pages.p95(samples)
     return (
         f"{name:<34} p50 {statistics.median(samples):7.1f} ms   p95 {p95:7.1f} ms",
         p95,
@@ -198,14 +191,7 @@ def main() -> None:
     rng = random.Random(8)
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{folder}/bench.db"
-        app = create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": "bench",
-                "SQLALCHEMY_DATABASE_URI": url,
-                "RATELIMIT_STORAGE_URI": "memory://",
-            }
-        )
+        app = bench_app(url)
         with app.app_context():
             db.drop_all()
             db.create_all()
