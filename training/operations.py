@@ -38,6 +38,7 @@ from training.models import (
 from training.scenarios import (
     MAX_STEPS,
     AttemptStatus,
+    Gate,
     Scenario,
     ScenarioError,
     Step,
@@ -368,6 +369,24 @@ def assign_onboarding(
 # --- attempts -----------------------------------------------------------------------------
 
 
+def start_gate(rep: User, version: ScenarioVersion, *, at: dt.datetime) -> Gate:
+    """May the rep start a new attempt at ``version`` now (the cool-down, the attempt
+    limit)? The scenario page asks it to show Start or when it opens; starting asks it
+    again."""
+    scenario = version.scenario
+    history = [
+        a.fact()
+        for a in queries.list_attempts(rep.id, key=version.key)
+        if a.scenario_id == version.id
+    ]
+    return attempt_gate(
+        history,
+        attempts_allowed=scenario.attempts_allowed,
+        cooldown_hours=scenario.cooldown_hours,
+        at=at,
+    )
+
+
 def start_attempt(rep: User, key: str, *, at: dt.datetime | None = None) -> Attempt:
     """Start (or resume) the rep's attempt at the current version of scenario ``key``.
 
@@ -385,18 +404,7 @@ def start_attempt(rep: User, key: str, *, at: dt.datetime | None = None) -> Atte
     version = queries.get_current_scenario(key)
     if version is None:
         raise InvalidInput("That scenario does not exist.")
-    scenario = version.scenario
-    history = [
-        a.fact()
-        for a in queries.list_attempts(rep.id, key=key)
-        if a.scenario_id == version.id
-    ]
-    gate = attempt_gate(
-        history,
-        attempts_allowed=scenario.attempts_allowed,
-        cooldown_hours=scenario.cooldown_hours,
-        at=at,
-    )
+    gate = start_gate(rep, version, at=at)
     if not gate.allowed:
         when = (
             f" Next attempt from {gate.opens_at:%d %b %Y %H:%M} UTC."
@@ -404,6 +412,7 @@ def start_attempt(rep: User, key: str, *, at: dt.datetime | None = None) -> Atte
             else ""
         )
         raise NotAllowed(gate.reason + when)
+    scenario = version.scenario
     attempt = Attempt(
         rep_id=rep.id,
         scenario_id=version.id,

@@ -127,11 +127,13 @@ def scenario_list() -> Any:
 def scenario_detail(key: str) -> Any:
     version = queries.get_current_scenario(key) or abort(404)
     me = signed_in_user()
+    is_rep = Role.REP in me.roles
     return render_template(
         "training/scenario_detail.html",
         version=version,
         scenario=version.scenario,
-        attempts=queries.list_attempts(me.id, key=key) if Role.REP in me.roles else [],
+        attempts=queries.list_attempts(me.id, key=key) if is_rep else [],
+        gate=operations.start_gate(me, version, at=utcnow()) if is_rep else None,
         show_map=me.has_role(*OVERSIGHT_ROLES),
         authorities=[
             a
@@ -177,6 +179,12 @@ def _render_attempt(attempt: Attempt, form: AnswerForm, status: int = 200) -> An
     form.step.data = str(len(attempt.path))
     steps = len(attempt.path)
     remaining = 0 if attempt.is_finished else decisions_to_end(scenario, node.key)
+    current = queries.get_current_scenario(attempt.scenario_version.key)
+    gate = (
+        operations.start_gate(signed_in_user(), current, at=utcnow())
+        if attempt.is_finished and attempt.rep_id == current_user.id and current
+        else None
+    )
     return render_template(
         "training/attempt_detail.html",
         attempt=attempt,
@@ -188,6 +196,7 @@ def _render_attempt(attempt: Attempt, form: AnswerForm, status: int = 200) -> An
         steps=steps,
         remaining=remaining,
         nodes=scenario.nodes,
+        gate=gate,
     ), status
 
 

@@ -115,6 +115,31 @@ def test_cool_down_is_explained_on_the_scenario_page(client, org, login_as, app,
     assert "Take a break" in page
 
 
+def test_during_a_cool_down_start_and_try_again_are_off_and_say_when(
+    client, org, login_as, seed
+):
+    with seed():
+        failed = play(org["rep"], [2])  # fails an hour ago; cool-down is two hours
+        opens = failed.finished_at + dt.timedelta(hours=2)
+    login_as(org["rep"])
+    for url in ("/training/scenarios/small", f"/training/attempts/{failed.id}"):
+        page = client.get(url).get_data(as_text=True)
+        assert re.search(r"<button[^>]*disabled[^>]*>(Start|Try again)</button>", page)
+        assert 'action="/training/scenarios/small/attempts"' not in page
+        assert f"You can start again from {opens:%d %b %Y, %H:%M}" in text(
+            client.get(url)
+        )
+
+
+def test_after_the_cool_down_try_again_is_a_button_again(client, org, login_as, seed):
+    with seed():
+        failed = play(org["rep"], [2], at=utcnow() - dt.timedelta(hours=3))
+    login_as(org["rep"])
+    page = client.get(f"/training/attempts/{failed.id}").get_data(as_text=True)
+    assert 'action="/training/scenarios/small/attempts"' in page
+    assert "disabled" not in page
+
+
 def test_a_post_without_csrf_token_is_refused(client, org, login_as):
     login_as(org["rep"])
     assert client.post("/training/scenarios/small/attempts").status_code == 400
