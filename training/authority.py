@@ -264,11 +264,15 @@ def request_problems(
     prerequisites: Sequence[Prerequisite],
     unit: str = "",
     titles: Mapping[str, str] | None = None,
+    held: Decimal | None = None,
+    lower_confirmed: bool = False,
 ) -> dict[str, list[str]]:
     """Why a sign-off request may not be made (field -> messages); empty when it may.
 
     :param limit: the limit asked for.
     :param max_limit: the catalogue maximum.
+    :param held: the limit of the grant the rep holds now, if any: an approval replaces
+        it, so asking for less lowers it, and is made only when ``lower_confirmed``.
     """
     titles = titles or {}
     problems: dict[str, list[str]] = {}
@@ -277,6 +281,12 @@ def request_problems(
     elif limit > max_limit:
         problems.setdefault("limit", []).append(
             f"The catalogue allows at most {format_amount(max_limit, unit)}."
+        )
+    elif held is not None and limit < held and not lower_confirmed:
+        problems.setdefault("limit", []).append(
+            f"{format_amount(held, unit)} is held now, and an approval replaces it: "
+            f"{format_amount(limit, unit)} would lower it. Ask for "
+            f"{format_amount(held, unit)} or more, or tick the box below to lower it."
         )
     missing = [p for p in prerequisites if not p.ok]
     if missing:

@@ -151,8 +151,12 @@ def request_signoff(
     note: str = "",
     by: User,
     at: dt.datetime | None = None,
+    lower_confirmed: bool = False,
 ) -> SignoffRequest:
     """Ask for ``rep`` to hold ``authority`` at ``limit`` (by the rep or a supervisor).
+
+    Asking for less than the rep holds now is refused unless ``lower_confirmed``: an
+    approval replaces the grant held.
 
     :raises NotAllowed: ``by`` is neither the rep nor their supervisor; not a rep; the
         authority is retired.
@@ -177,6 +181,10 @@ def request_signoff(
         prerequisites=prerequisite_status(rep, authority, at),
         unit=authority.unit,
         titles=queries.scenario_titles(),
+        held=held.limit
+        if (held := authority_queries.held_grant(rep.id, authority.code, at))
+        else None,
+        lower_confirmed=lower_confirmed,
     )
     if problems:
         raise InvalidInput(problems)

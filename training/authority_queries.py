@@ -18,7 +18,14 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from core.access import Role, Viewer, visible_team_ids
 from core.db import db
-from core.people import NAMES_ONLY, User, UserRole, normalize_email
+from core.people import (
+    NAMES_ONLY,
+    Team,
+    User,
+    UserRole,
+    normalize_email,
+    team_supervisors,
+)
 from core.templating import org_timezone
 from training.authority import (
     EXPIRY_WARNING,
@@ -134,6 +141,38 @@ def list_signoffs(
     return list(
         db.session.scalars(
             stmt.order_by(SignoffRequest.requested_at.desc(), SignoffRequest.id.desc())
+        )
+    )
+
+
+def held_grant(rep_id: int, code: str, at: dt.datetime) -> GrantFact | None:
+    """The grant of ``code`` the rep holds at ``at``, if one is in force."""
+    grant = current_grant(grant_facts(rep_id, code), code)
+    if grant is None or grant_state(grant, grant, at) is not GrantState.ACTIVE:
+        return None
+    return grant
+
+
+def teams_short_of_supervisors() -> list[Team]:
+    """Teams with active reps and fewer than two supervisors: nobody there can approve a
+    limit above an authority's two-person limit."""
+    supervisors = (
+        select(func.count())
+        .select_from(team_supervisors)
+        .where(team_supervisors.c.team_id == Team.id)
+        .scalar_subquery()
+    )
+    has_reps = (
+        select(User.id)
+        .where(User.team_id == Team.id, User.is_active.is_(True))
+        .exists()
+    )
+    return list(
+        db.session.scalars(
+            select(Team)
+            .where(supervisors < 2, has_reps)
+            .options(selectinload(Team.supervisors).options(*NAMES_ONLY))
+            .order_by(Team.name)
         )
     )
 

@@ -52,11 +52,19 @@ def authority_list() -> Any:
             [me], authority_queries.list_authorities(), now
         )[me.id]
         mine = {e.authority.id: e for e in entries}
+    authorities = authority_queries.list_authorities()
+    short: list[Team] = []
+    if any(a.two_person_limit is not None and a.is_active for a in authorities):
+        if me.has_role(Role.ADMIN, Role.LEADERSHIP):
+            short = authority_queries.teams_short_of_supervisors()
+        elif Role.REP in me.roles and me.team and len(me.team.supervisors) < 2:
+            short = [me.team]
     return render_template(
         "training/authority_list.html",
-        authorities=authority_queries.list_authorities(),
+        authorities=authorities,
         titles=queries.scenario_titles(),
         mine=mine,
+        short=short,
     )
 
 
@@ -108,7 +116,12 @@ def authority_create(authority_id: int | None = None) -> Any:
 @bp.route("/signoffs")
 @role_required(*TRAINING_ROLES)
 def signoff_list() -> Any:
-    status = choice_arg("status", {*SignoffStatus, "all"}, "pending")
+    # Supervisors come to decide what waits; a rep comes to learn what became of their
+    # requests, declined ones included.
+    deciding = current_viewer().has_any({Role.SUPERVISOR, Role.ADMIN})
+    status = choice_arg(
+        "status", {*SignoffStatus, "all"}, "pending" if deciding else "all"
+    )
     chosen = SignoffStatus(status) if status != "all" else None
     return render_template(
         "training/signoff_list.html",
@@ -133,7 +146,12 @@ def signoff_create(code: str) -> Any:
     if form.validate_on_submit() and rep is not None:
         try:
             authority_operations.request_signoff(
-                rep, authority, limit=form.limit.data, note=form.note.data or "", by=me
+                rep,
+                authority,
+                limit=form.limit.data,
+                note=form.note.data or "",
+                by=me,
+                lower_confirmed=form.lower_confirmed.data,
             )
         except authority_operations.SignoffAlreadyPending as e:
             db.session.rollback()
@@ -154,7 +172,19 @@ def signoff_create(code: str) -> Any:
         if rep
         else [],
         titles=queries.scenario_titles(),
+        held=authority_queries.held_grant(rep.id, authority.code, utcnow())
+        if rep
+        else None,
+        one_supervisor=_one_supervisor_team(rep, authority),
     ), form_status()
+
+
+def _one_supervisor_team(rep: User | None, authority: Authority) -> Team | None:
+    """The rep's team when it has fewer supervisors than a limit above the authority's
+    two-person limit needs: nobody there can approve one."""
+    if rep is None or rep.team is None or authority.two_person_limit is None:
+        return None
+    return rep.team if len(rep.team.supervisors) < 2 else None
 
 
 def _load_signoff(request_id: int) -> SignoffRequest:

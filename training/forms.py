@@ -161,6 +161,7 @@ class SignoffRequestForm(FlaskForm):
     note = TextAreaField(
         "Note for the supervisor", validators=[Optional(), Length(max=500)]
     )
+    lower_confirmed = BooleanField("Yes, lower the limit held now to this one")
     submit = SubmitField("Ask for sign-off")
 
     def __init__(

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.access import Role
 from core.db import db, utcnow
@@ -23,7 +23,7 @@ from tests.training.factories import (
     make_request,
     play,
 )
-from training import authority_queries, operations
+from training import authority_operations, authority_queries, operations
 from training.models import (
     Assignment,
     Attempt,
@@ -286,6 +286,97 @@ def test_rep_requests_supervisor_approves_and_the_register_shows_it(
     assert "The rep holds this authority from now." in page
     register = text(client.get(f"/training/register/reps/{org['rep'].id}"))
     assert "120 USD" in register
+
+
+def test_asking_for_less_than_the_limit_held_is_warned_before_it_is_sent(
+    app, client, org, login_as, seed
+):
+    with seed():
+        play(org["rep"], [0, 0])
+        make_grant(org["rep"], authority_queries.get_authority_by_code("refund"),
+                   org["sup"], limit=150)  # fmt: skip
+    login_as(org["rep"])
+    url = "/training/authorities/refund/request"
+    assert "You hold 150 USD now" in text(client.get(url))
+    data = {"rep_id": org["rep"].id, "limit": "100"}
+    response = post_form(client, url, data)
+    assert response.status_code == 400
+    assert "150 USD is held now, and an approval replaces it" in text(response)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(SignoffRequest.id))) == 0
+    response = post_form(client, url, {**data, "lower_confirmed": "y"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(SignoffRequest.limit)) == Decimal(100)
+
+
+def test_a_team_with_one_supervisor_is_told_nobody_can_approve_two_person_limits(
+    client, org, login_as, seed
+):
+    with seed():
+        play(org["far"], [0, 0])  # Phone has one supervisor
+    login_as(org["far"])
+    page = text(client.get("/training/authorities/refund/request"))
+    assert (
+        "Above 200 USD two supervisors must approve, and Phone has one supervisor"
+        in page
+    )
+    assert "nobody in Phone can approve you" in text(
+        client.get("/training/authorities")
+    )
+    login_as(org["rep"])  # Chat has two
+    assert "two-person-gap" not in client.get(
+        "/training/authorities/refund/request"
+    ).get_data(as_text=True)
+    assert "two-person-gaps" not in client.get("/training/authorities").get_data(
+        as_text=True
+    )
+    login_as(org["admin"])
+    page = text(client.get("/training/authorities"))
+    gaps = page[page.find("two-person-gaps") :].split("</div>")[0]
+    assert "nobody can approve a rep of Phone</strong>" in gaps
+    assert "Chat" not in gaps
+
+
+def test_who_cannot_decide_a_request_is_told_why(client, org, login_as, seed):
+    with seed():
+        play(org["rep"], [0, 0])
+        play(org["rep2"], [0, 0])
+        refund = authority_queries.get_authority_by_code("refund")
+        request = make_request(org["rep"], refund, limit=300)  # two must approve
+        authority_operations.approve_signoff(request, by=org["sup"], limit=Decimal(300))
+        mine = make_request(org["rep2"], refund, by=org["sup2"])
+    url = f"/training/signoffs/{request.id}"
+    login_as(org["rep"])
+    assert "nobody approves their own authority" in text(client.get(url))
+    login_as(org["sup"])
+    assert "you have approved, and a second supervisor must approve" in text(
+        client.get(url)
+    )
+    login_as(org["sup2"])
+    assert "why-not-me" not in client.get(url).get_data(as_text=True)
+    assert "you made this request, so someone else decides" in text(
+        client.get(f"/training/signoffs/{mine.id}")
+    )
+
+
+def test_a_rep_sees_a_declined_request_and_its_reason_by_default(
+    client, org, login_as, seed
+):
+    with seed():
+        play(org["rep"], [0, 0])
+        request = make_request(
+            org["rep"], authority_queries.get_authority_by_code("refund")
+        )
+        authority_operations.decline_signoff(
+            request, by=org["sup"], reason="Shadow a senior first."
+        )
+    login_as(org["rep"])
+    page = text(client.get("/training/signoffs"))
+    assert "Declined" in page
+    assert "Shadow a senior first." in page
+    login_as(org["sup"])  # supervisors still start at what waits for them
+    assert "No requests here." in text(client.get("/training/signoffs"))
 
 
 def test_a_request_without_the_prerequisites_is_refused_with_a_reason(

@@ -303,6 +303,38 @@ def test_request_rules(limit, prereqs, expected) -> None:
         assert messages[0] in problems[field][0]
 
 
+@pytest.mark.parametrize(
+    ("limit", "held", "confirmed", "refused"),
+    [
+        (100, None, False, False),  # nothing held
+        (150, 150, False, False),  # the same limit renews
+        (200, 150, False, False),  # more raises it
+        (100, 150, False, True),  # less would lower it: asked to confirm
+        (100, 150, True, False),  # confirmed
+    ],
+)
+def test_asking_for_less_than_is_held_needs_a_confirmation(
+    limit, held, confirmed, refused
+) -> None:
+    problems = request_problems(
+        limit=Decimal(limit),
+        max_limit=Decimal(500),
+        prerequisites=[Prerequisite("s", days(-1), None)],
+        unit="USD",
+        held=None if held is None else Decimal(held),
+        lower_confirmed=confirmed,
+    )
+    if refused:
+        assert problems == {
+            "limit": [
+                "150 USD is held now, and an approval replaces it: 100 USD would "
+                "lower it. Ask for 150 USD or more, or tick the box below to lower it."
+            ]
+        }
+    else:
+        assert problems == {}
+
+
 REP, REQUESTER, SUP, OTHER = 1, 1, 2, 3
 
 
