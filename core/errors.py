@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from core.db import db
 from core.extensions import limiter
+from core.words import counted
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +67,8 @@ class ImportRejected(FrontlineError):
     def __init__(self, row_errors: Sequence[Any], message: str = "") -> None:
         self.row_errors = list(row_errors)
         super().__init__(
-            message or f"{len(self.row_errors)} row(s) rejected; nothing was imported"
+            message
+            or f"{counted(len(self.row_errors), 'row')} rejected; nothing was imported"
         )
 
 

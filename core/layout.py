@@ -11,11 +11,13 @@ from __future__ import annotations
 
 #: The pure rules modules, as paths from the repository root.
 RULES_MODULES: tuple[str, ...] = (
-    # core: who sees whose records, what a password may be, CSV and YAML helpers
+    # core: who sees whose records, what a password may be, CSV and YAML helpers, numbers
+    # in words
     "core/access.py",
     "core/passwords.py",
     "core/tabular.py",
     "core/untrusted_yaml.py",
+    "core/words.py",
     # recruiting: tests and their scoring, candidate CSV rows, item statistics, stages
     "recruiting/assessment.py",
     "recruiting/importing.py",

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from core.access import Role
 from core.shell import nav_for
+from core.words import counted, ordinal
 
 
 def org_timezone() -> ZoneInfo:
@@ -69,6 +70,8 @@ def compile_templates(app: Flask) -> int:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["counted"] = counted
+    app.jinja_env.filters["ordinal"] = ordinal
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["Role"] = Role
     app.jinja_env.trim_blocks = True

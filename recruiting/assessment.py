@@ -425,7 +425,9 @@ def _unknown_fields(
 ) -> None:
     unknown = sorted(str(k) for k in data if k not in known)
     if unknown:
-        problems.append(f"{name}: unknown field(s) {', '.join(unknown)}.")
+        problems.append(
+            f"{name}: unknown field{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}."
+        )
 
 
 def spec_to_data(spec: AssessmentSpec) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import click
 from flask.cli import AppGroup
 
 from core.db import db
+from core.words import counted
 from recruiting import operations, personal_data_operations, queries
 from recruiting.assessment import AssessmentInvalid
 
@@ -68,14 +69,14 @@ def candidates_purge(dry_run: bool) -> None:
     if dry_run:
         db.session.rollback()
         click.echo(
-            f"{len(erased)} candidate(s) rejected or withdrawn more than {months} "
-            "month(s) ago would be erased (dry run: nothing changed)."
+            f"{counted(len(erased), 'candidate')} rejected or withdrawn more than "
+            f"{counted(months, 'month')} ago would be erased (dry run: nothing changed)."
         )
         return
     db.session.commit()
     click.secho(
-        f"Erased the personal data of {len(erased)} candidate(s) rejected or withdrawn "
-        f"more than {months} month(s) ago.",
+        f"Erased the personal data of {counted(len(erased), 'candidate')} rejected or "
+        f"withdrawn more than {counted(months, 'month')} ago.",
         fg="green",
     )
 

@@ -19,6 +19,7 @@ from core import audit
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput
 from core.people import User, hash_token
+from core.words import counted
 from recruiting import assessment as rules
 from recruiting import pipeline
 from recruiting.models import (
@@ -141,7 +142,7 @@ def create_invitation(
         by,
         "recruiting.invitation.create",
         invitation,
-        summary=f"Test link for {candidate.reference}, valid {days} day(s)",
+        summary=f"Test link for {candidate.reference}, valid {counted(days, 'day')}",
         data={
             "candidate_id": candidate.id,
             "expires_at": invitation.expires_at,

@@ -15,6 +15,7 @@ from core.errors import InvalidInput
 from core.forms import ConfirmForm, populate_errors
 from core.queries import team_choices
 from core.tabular import decode_upload, error_report
+from core.words import counted
 from recruiting import invitation_operations, operations, queries, ranking_queries
 from recruiting.assessment import COMPETENCIES
 from recruiting.forms import DEFAULT_WEIGHTS, CandidateImportForm, OpeningForm
@@ -160,12 +161,17 @@ def candidate_import(opening_id: int) -> Any:
                 populate_errors(form, e)
             else:
                 db.session.commit()
-                flash(f"Imported {len(outcome.created)} candidate(s).", "success")
+                flash(
+                    f"Imported {counted(len(outcome.created), 'candidate')}.", "success"
+                )
                 if outcome.skipped:
                     rows_text = ", ".join(str(row) for row, _ in outcome.skipped)
                     flash(
-                        f"{len(outcome.skipped)} row(s) were already candidates for this "
-                        f"opening and were not added again (rows {rows_text}).",
+                        f"{counted(len(outcome.skipped), 'row')} "
+                        f"{'was' if len(outcome.skipped) == 1 else 'were'} already "
+                        f"{'a candidate' if len(outcome.skipped) == 1 else 'candidates'} "
+                        f"for this opening and not added again "
+                        f"(row{'s' if len(outcome.skipped) > 1 else ''} {rows_text}).",
                         "warning",
                     )
                 return redirect(

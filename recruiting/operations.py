@@ -23,6 +23,7 @@ from core.access import Role
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput
 from core.people import Team, User, get_user_by_email
+from core.words import counted
 from recruiting import assessment as rules
 from recruiting import identity, pipeline
 from recruiting.importing import CandidateRow, check_email
@@ -500,7 +501,7 @@ def import_candidates(
         "recruiting.candidate.import",
         opening,
         summary=(
-            f"Imported {len(created)} candidate(s) into {opening.title}; "
+            f"Imported {counted(len(created), 'candidate')} into {opening.title}; "
             f"{len(skipped)} already there"
         ),
         data={"created": len(created), "skipped": len(skipped)},

@@ -82,7 +82,9 @@ def save_authority(
     known = queries.scenario_titles()
     unknown = [k for k in data.prerequisites if k not in known]
     if unknown:
-        errors["prerequisites"] = [f"Unknown scenario(s): {', '.join(unknown)}."]
+        errors["prerequisites"] = [
+            f"Unknown scenario{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}."
+        ]
     if errors:
         raise InvalidInput(errors)
     before = None

@@ -9,6 +9,7 @@ import click
 from flask.cli import AppGroup
 
 from core.db import db, utcnow
+from core.words import counted
 from training import authority_queries, operations, queries
 from training.authority import format_amount
 from training.scenarios import ScenarioError
@@ -28,7 +29,9 @@ def scenarios_load(path: Path) -> None:
         scenarios = operations.read_scenario_files(path)
     except ScenarioError as e:
         click.secho(
-            f"Nothing was loaded: {len(e.errors)} problem(s).", fg="red", err=True
+            f"Nothing was loaded: {counted(len(e.errors), 'problem')}.",
+            fg="red",
+            err=True,
         )
         for message in e.errors:
             click.echo(f"  {message}", err=True)
@@ -36,7 +39,7 @@ def scenarios_load(path: Path) -> None:
     report = operations.load_scenarios(scenarios, by="cli")
     db.session.commit()
     click.secho(
-        f"{len(report.added)} new, {len(report.updated)} new version(s), "
+        f"{len(report.added)} new, {counted(len(report.updated), 'new version')}, "
         f"{len(report.unchanged)} unchanged.",
         fg="green",
     )
@@ -51,7 +54,8 @@ def scenarios_install() -> None:
     report, added = operations.install_shipped_content(by="cli")
     db.session.commit()
     click.secho(
-        f"Scenarios: {len(report.added)} new, {len(report.updated)} new version(s), "
+        f"Scenarios: {len(report.added)} new, "
+        f"{counted(len(report.updated), 'new version')}, "
         f"{len(report.unchanged)} unchanged. Authorities added: "
         f"{', '.join(added) or 'none'}.",
         fg="green",
@@ -87,7 +91,10 @@ def authorities_expiring(days: int) -> None:
     if not rows:
         click.echo(f"No grant expires within {days} days.")
         return
-    click.echo(f"{len(rows)} grant(s) expire within {days} days:")
+    click.echo(
+        f"{counted(len(rows), 'grant')} expire{'s' if len(rows) == 1 else ''} "
+        f"within {counted(days, 'day')}:"
+    )
     for row in rows:
         grant = row.grant
         click.echo(

@@ -26,6 +26,7 @@ from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.people import Team, User, lock_people
 from core.settings import SettingSpec, get_setting
+from core.words import counted
 from training import authority_queries, queries
 from training.authority_operations import AuthorityInput, save_authority
 from training.models import (
@@ -166,7 +167,12 @@ def _check_keys(keys: Sequence[str], field_name: str) -> None:
     unknown = [k for k in keys if k not in known]
     if unknown:
         raise InvalidInput(
-            {field_name: [f"Unknown scenario(s): {', '.join(unknown)}."]}
+            {
+                field_name: [
+                    f"Unknown scenario{'s' if len(unknown) > 1 else ''}: "
+                    f"{', '.join(unknown)}."
+                ]
+            }
         )
 
 
@@ -323,7 +329,7 @@ def assign(
         by,
         "assignment.create",
         made[0] if len(made) == 1 else team,
-        summary=f"Assigned {target} to {len(made)} rep(s), due {data.due_on}",
+        summary=f"Assigned {target} to {counted(len(made), 'rep')}, due {data.due_on}",
         data={"assignments": [a.id for a in made], "due_on": data.due_on},
     )
     return made

@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from core import jobs, mail
+from core.words import counted
 from incentives.scorecards import delivery, pdfs
 from incentives.scoring.cli import month_option
 from incentives.tickets import metrics
@@ -75,7 +76,9 @@ def scorecards_send(month: str, dry_run: bool, include_open: bool) -> None:
     for parcel in plan.parcels:
         click.echo(f"{parcel.to}: {parcel.subject} ({len(parcel.files)} PDF)")
     if dry_run:
-        click.secho(f"Dry run: {len(plan.parcels)} message(s) not sent.", fg="yellow")
+        click.secho(
+            f"Dry run: {counted(len(plan.parcels), 'message')} not sent.", fg="yellow"
+        )
         return
     if not plan.parcels:
         click.echo(
@@ -86,7 +89,7 @@ def scorecards_send(month: str, dry_run: bool, include_open: bool) -> None:
         _plan, sent = delivery.send_month(month, current_app.config)
     except mail.MailError as e:
         raise click.ClickException(str(e)) from e
-    click.secho(f"Sent {sent} message(s).", fg="green")
+    click.secho(f"Sent {counted(sent, 'message')}.", fg="green")
 
 
 COMMANDS: list[click.Command] = [scorecards_cli]

@@ -11,6 +11,7 @@ from core import jobs
 from core.db import db
 from core.errors import Conflict, InvalidInput
 from core.tabular import csv_text, text_table
+from core.words import counted
 from incentives.scoring import (
     month_plans,
     operations,
@@ -63,7 +64,7 @@ def scores_compute(month: str, output: str) -> None:
         scores.organisation.get("resolution_clock"),
     )
     click.echo(
-        f"\n{len(rows)} rep(s); {asked} in {ticket_queries.org_timezone().key}."
+        f"\n{counted(len(rows), 'rep')}; {asked} in {ticket_queries.org_timezone().key}."
         + (f" {clocks}" if clocks else "")
     )
     if scores.is_closed:

@@ -17,6 +17,7 @@ from core.api import api_actor, api_blueprint, token_required
 from core.db import db
 from core.errors import InvalidInput
 from core.params import month_value
+from core.words import counted
 from incentives import month_cache
 from incentives.tickets import metrics, operations, queries
 from incentives.tickets.months import Month
@@ -66,7 +67,7 @@ def ticket_import() -> Any:
             {
                 "error": {
                     "status": 400,
-                    "message": f"{report.total if report else 0} problem(s); "
+                    "message": f"{counted(report.total if report else 0, 'problem')}; "
                     "nothing was imported",
                     "rows": result["errors"],
                     "more": result["more_errors"],

@@ -30,6 +30,7 @@ from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput
 from core.people import User
 from core.tabular import ErrorReport
+from core.words import counted
 from incentives import month_cache
 from incentives.tickets import (
     agent_queries,
@@ -426,7 +427,8 @@ def _record(
             by,
             "tickets.import_rejected",
             record,
-            summary=f"Rejected {outcome.filename}: {error_count} problem(s), nothing imported",
+            summary=f"Rejected {outcome.filename}: "
+            f"{counted(error_count, 'problem')}, nothing imported",
             data={"source": outcome.source, "sha256": digest, "errors": error_count},
         )
     return record

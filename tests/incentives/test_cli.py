@@ -183,7 +183,7 @@ def test_scores_compute_as_a_table_and_a_bad_month(runner, reps) -> None:
     table = runner.invoke(args=["scores", "compute", "--month", "2024-03"])
     assert table.exit_code == 0
     # No ticket solved: no duration was measured, so no clock is named.
-    assert "3 rep(s); 2024-03 in UTC.\n" in table.output
+    assert "3 reps; 2024-03 in UTC.\n" in table.output
     bad = runner.invoke(args=["scores", "compute", "--month", "03/2024"])
     assert bad.exit_code == 2
     assert "not a month written as YYYY-MM" in bad.output

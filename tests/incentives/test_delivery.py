@@ -76,7 +76,7 @@ def test_leaders_get_the_pack_and_supervisors_their_teams_scorecards(
 ) -> None:
     result = runner.invoke(args=["scorecards", "send", "--month", MARCH])
     assert result.exit_code == 0, result.output
-    assert "Sent 3 message(s)." in result.output
+    assert "Sent 3 messages." in result.output
     by_rcpt = {
         rcpt[0]: msg for rcpt, msg in zip(smtp.recipients, smtp.messages, strict=True)
     }
@@ -114,7 +114,7 @@ def test_a_dry_run_lists_the_messages_and_sends_none(
         "sam@example.com: Frontline scorecards, Desk, March 2024 (3 PDF)"
         in result.output
     )
-    assert "Dry run: 3 message(s) not sent." in result.output
+    assert "Dry run: 3 messages not sent." in result.output
     assert smtp.messages == []
 
 

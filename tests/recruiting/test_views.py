@@ -159,8 +159,8 @@ def test_a_csv_with_bad_rows_imports_nothing_and_reports_each_row(
         token_from=url,
         follow_redirects=True,
     )
-    assert "Imported 1 candidate(s)." in text(response)
-    assert "not added again (rows 3)" in text(response)
+    assert "Imported 1 candidate." in text(response)
+    assert "not added again (row 3)" in text(response)
     assert _count(app, Candidate) == before + 1
 
 
@@ -373,7 +373,7 @@ def test_assessment_page_shows_items_and_statistics(seed, client, login_as) -> N
         assessment_id = opening.assessment_id
     login_as(manager)
     page = text(client.get(f"/recruiting/assessments/{assessment_id}"))
-    assert "3 result(s) on this version" in page
+    assert "3 results on this version" in page
     assert "Refund without approval" in page
     assert "needs 20 results" in page
     assert 'aria-label="How often each option was chosen: a 2, b 1' in page
@@ -383,7 +383,7 @@ def test_assessment_page_shows_items_and_statistics(seed, client, login_as) -> N
     with seed():
         answer_all(make_candidate(opening, manager), manager, pick="b")
     page = text(client.get(url))
-    assert "4 result(s) on this version" in page
+    assert "4 results on this version" in page
     assert 'aria-label="How often each option was chosen: a 2, b 2' in page
 
 

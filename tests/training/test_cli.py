@@ -20,12 +20,12 @@ def test_scenarios_load_a_file_then_a_new_version(app: Flask, runner, tmp_path):
     path.write_text(SMALL)
     result = runner.invoke(args=["scenarios", "load", str(path)])
     assert result.exit_code == 0, result.output
-    assert "1 new, 0 new version(s), 0 unchanged" in result.output
+    assert "1 new, 0 new versions, 0 unchanged" in result.output
     again = runner.invoke(args=["scenarios", "load", str(path)])
-    assert "0 new, 0 new version(s), 1 unchanged" in again.output
+    assert "0 new, 0 new versions, 1 unchanged" in again.output
     path.write_text(SMALL.replace("Sorted.", "All sorted."))
     changed = runner.invoke(args=["scenarios", "load", str(tmp_path)])
-    assert "1 new version(s)" in changed.output
+    assert "1 new version" in changed.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ScenarioVersion)) == 2
 
@@ -72,7 +72,7 @@ def test_authorities_expiring_lists_grants_soonest_first(app: Flask, runner, see
     result = runner.invoke(args=["authorities", "expiring"])
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[0] == "2 grant(s) expire within 30 days:"
+    assert lines[0] == "2 grants expire within 30 days:"
     assert "soon@example.com" in lines[1]
     assert "later@example.com" in lines[2]
     short = runner.invoke(args=["authorities", "expiring", "--days", "7"])

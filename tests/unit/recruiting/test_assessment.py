@@ -257,7 +257,7 @@ def test_is_complete(small) -> None:
         ),
         (
             SMALL.replace("question: What do you do?", "questoin: x"),
-            "unknown field(s) questoin",
+            "unknown field questoin",
         ),
         (
             SMALL.replace(
