@@ -97,3 +97,51 @@ def test_the_login_page_shows_its_message_above_the_card(page, width) -> None:
     assert flash["y"] + flash["height"] <= card["y"]
     assert abs(flash["x"] - card["x"]) < 1
     assert abs(flash["width"] - card["width"]) < 1
+
+
+def _luminance(rgb: tuple[int, ...]) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(v) for v in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(one: tuple[int, ...], other: tuple[int, ...]) -> float:
+    light, dark = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _rgb(css: str) -> tuple[int, ...]:
+    return tuple(int(float(v)) for v in re.findall(r"[\d.]+", css)[:3])
+
+
+def test_the_keyboard_focus_ring_stands_out_at_3_to_1(page) -> None:
+    """WCAG 2.2: the ring a keyboard user follows contrasts 3:1 with what is around it,
+    on links, buttons, fields and switches alike."""
+    log_in(page, "amara.nwosu@example.com")
+    page.goto("/auth/account")
+    seen = set()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        ring = page.evaluate(
+            """() => {
+              const el = document.activeElement;
+              const style = getComputedStyle(el);
+              let bg = 'rgb(255, 255, 255)';
+              for (let p = el.parentElement; p; p = p.parentElement) {
+                const c = getComputedStyle(p).backgroundColor;
+                if (c && c !== 'rgba(0, 0, 0, 0)' && c !== 'transparent') { bg = c; break; }
+              }
+              return {tag: el.tagName, type: el.type || '', style: style.outlineStyle,
+                      width: parseFloat(style.outlineWidth), color: style.outlineColor, bg};
+            }"""
+        )
+        if ring["tag"] == "BODY":
+            continue
+        seen.add(ring["tag"] + ring["type"])
+        assert ring["style"] == "solid", ring
+        assert ring["width"] >= 2, ring
+        assert _contrast(_rgb(ring["color"]), _rgb(ring["bg"])) >= 3, ring
+    assert {"A", "INPUTpassword", "BUTTONsubmit"} <= seen, seen
