@@ -84,6 +84,9 @@ def test_rep_passes_asks_supervisor_approves_register_and_api_agree(
     grace.goto("/training/register")
     row = grace.get_by_role("row", name=re.compile("Farah Haddad"))
     expect(row).to_contain_text("level 1")
+    # At 1280 px every authority's column is in view: nothing hides behind a scroll.
+    frame = grace.locator(".table-wrap").first
+    assert frame.evaluate("el => el.scrollWidth <= el.clientWidth")
     supervisor.close()
 
     response = page.request.get(
