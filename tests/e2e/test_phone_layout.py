@@ -29,4 +29,15 @@ def test_an_admin_on_a_phone_sees_every_menu_entry_and_no_page_runs_wider(
     assert page_width(page) <= 390
     page.goto("/recruiting/candidates")
     assert page_width(page) <= 390  # the wide list scrolls inside its frame
+    for url in ("/training/assignments", "/incentives/"):
+        page.goto(url)
+        tabs = page.locator(".subnav a")
+        assert tabs.count() >= 3, url
+        for index in range(tabs.count()):  # every section tab in sight
+            box = tabs.nth(index).bounding_box()
+            assert box is not None
+            assert 0 <= box["x"] and box["x"] + box["width"] <= 390, (
+                url,
+                tabs.nth(index).inner_text(),
+            )
     context.close()
