@@ -120,6 +120,7 @@ def scorecard_panel(user: User) -> Panel | None:
     finals = payout_queries.rep_finals(
         user.id, {month: score for month, (score, _c, _closed) in found.items()}
     )
+    # The payout, or why there is none: "12 tickets solved, under the 60 needed."
     months = [
         (
             month,
@@ -128,6 +129,7 @@ def scorecard_panel(user: User) -> Panel | None:
             if score.eligible or finals[month]
             else "not eligible",
             closed,
+            None if score.eligible or finals[month] else " ".join(score.reasons),
         )
         for month, (score, currency, closed) in found.items()
     ]

@@ -28,7 +28,11 @@ def rep_panel(user: User) -> Panel | None:
     return Panel(
         "Your training",
         "training/_panel_rep.html",
-        {"rows": rows, "entries": [e for e in entries[user.id] if e.decision.allowed]},
+        {
+            "rows": rows,
+            "entries": [e for e in entries[user.id] if e.decision.allowed],
+            "open_attempts": queries.list_open_attempts(user.id),
+        },
         order=20,
     )
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload, lazyload
 
 from core.access import Role, Viewer, visible_team_ids
 from core.db import db
@@ -81,6 +81,21 @@ def list_attempts(
     if limit is not None:
         stmt = stmt.limit(limit)
     return list(db.session.scalars(stmt))
+
+
+def list_open_attempts(rep_id: int) -> list[Attempt]:
+    """The rep's attempts still in progress, the most recently started first, with their
+    scenario's title."""
+    return list(
+        db.session.scalars(
+            select(Attempt)
+            .where(
+                Attempt.rep_id == rep_id, Attempt.status == AttemptStatus.IN_PROGRESS
+            )
+            .options(joinedload(Attempt.scenario_version))
+            .order_by(Attempt.started_at.desc(), Attempt.id.desc())
+        )
+    )
 
 
 def get_open_attempt(rep_id: int, key: str) -> Attempt | None:

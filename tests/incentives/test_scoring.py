@@ -167,6 +167,29 @@ def test_dashboards_do_not_wait_for_months_being_computed(world, monkeypatch) ->
     assert [m[0] for m in panel.context["months"]] == shown
 
 
+def test_a_rep_without_a_payout_is_told_why_on_their_dashboard(
+    world, monkeypatch, app
+) -> None:
+    monkeypatch.setattr(queries, "current_month", lambda: "2024-04")
+    for job in db.session.scalars(
+        select(Job).where(Job.kind == month_cache.WARM_UP_KIND)
+    ):
+        job.status = JobStatus.DONE  # no month is being computed
+    bob = panels.scorecard_panel(world.bob)
+    ann = panels.scorecard_panel(world.ann)
+    assert bob is not None
+    assert ann is not None
+    (march,) = [m for m in bob.context["months"] if m[0] == MARCH]
+    assert march[2:] == ("not eligible", False, "2 rated tickets, under the 3 needed.")
+    (march,) = [m for m in ann.context["months"] if m[0] == MARCH]
+    assert march[4] is None
+    with app.test_request_context():
+        html = app.jinja_env.get_template("incentives/_panel_scorecard.html").render(
+            ctx=bob.context
+        )
+    assert "No payout yet: 2 rated tickets, under the 3 needed." in html
+
+
 def test_without_a_plan_there_are_metrics_but_no_scores(world) -> None:
     world.version.plan.is_active = False
     db.session.flush()

@@ -501,6 +501,24 @@ def test_dashboards_show_training_panels(client, org, records, login_as):
     assert "Authority coverage" in text(client.get("/"))
 
 
+def test_the_reps_dashboard_is_a_to_do_list_with_links_and_where_they_left_off(
+    client, org, login_as, seed
+):
+    with seed():
+        attempt = play(org["rep"], [0])  # one decision of two: still in progress
+        operations.assign(
+            operations.AssignmentInput(due_on=dt.date(2099, 1, 31), scenario_key="small"),
+            rep=org["rep"], by=org["sup"], today=dt.date.today(),
+        )  # fmt: skip
+    login_as(org["rep"])
+    page = client.get("/").get_data(as_text=True)
+    assert (
+        f'href="/training/attempts/{attempt.id}">Continue A small scenario</a>' in page
+    )
+    assert 'href="/training/scenarios/small">' in page
+    assert "next: A small scenario" in page
+
+
 def test_onboarding_follows_a_rep_made_on_the_admin_page(app, client, org, login_as):
     with app.app_context():
         operations.save_curriculum(
