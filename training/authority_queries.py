@@ -35,6 +35,7 @@ from training.authority import (
     SignoffStatus,
     current_grant,
     decide,
+    format_amount,
     grant_state,
 )
 from training.models import Authority, Grant, GrantRevocation, SignoffRequest
@@ -151,6 +152,18 @@ def held_grant(rep_id: int, code: str, at: dt.datetime) -> GrantFact | None:
     if grant is None or grant_state(grant, grant, at) is not GrantState.ACTIVE:
         return None
     return grant
+
+
+def limit_words(rep: User, at: dt.datetime) -> dict[str, str]:
+    """Each authority's code -> what the rep may do at ``at``, in words, for the
+    placeholders in scenario text: "150 USD", "level 1", or "no refund authority"."""
+    entries = register_for([rep], list_authorities(), at)[rep.id]
+    return {
+        e.authority.code: format_amount(e.decision.limit, e.decision.unit)
+        if e.decision.allowed and e.decision.limit is not None
+        else f"no {e.authority.name[:1].lower()}{e.authority.name[1:]} authority"
+        for e in entries
+    }
 
 
 def teams_short_of_supervisors() -> list[Team]:

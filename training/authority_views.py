@@ -37,6 +37,7 @@ from training.views import (
     check_sees,
     org_today,
     scenario_choices,
+    scenario_filler,
     signed_in_user,
 )
 
@@ -228,6 +229,7 @@ def _render_signoff(
         and viewer.user_id != signoff.requested_by_id
         and viewer.user_id not in {a.supervisor_id for a in signoff.approvals},
         needed=approvals_needed(signoff.limit, authority.two_person_limit),
+        fill=scenario_filler(signoff.rep),
         approve_form=approve_form,
         decline_form=decline_form,
     ), status

@@ -45,7 +45,9 @@ from training.scenarios import (
     Step,
     attempt_gate,
     choose,
+    fill_placeholders,
     parse_scenario,
+    placeholder_codes,
     score,
 )
 
@@ -78,10 +80,11 @@ def read_scenario_files(path: Path) -> list[Scenario]:
         files = [path]
     else:
         raise ScenarioError([f"{path} does not exist"])
-    scenarios, errors = [], []
+    scenarios, errors, names = [], [], []
     for file in files:
         try:
             scenarios.append(parse_scenario(file.read_text("utf-8"), file.name))
+            names.append(file.name)
         except ScenarioError as e:
             errors.extend(f"{file.name}: {message}" for message in e.errors)
         except UnicodeDecodeError:
@@ -90,6 +93,15 @@ def read_scenario_files(path: Path) -> list[Scenario]:
     errors.extend(
         f"key {key!r} is used by more than one file"
         for key in sorted({k for k in keys if keys.count(k) > 1})
+    )
+    # Placeholders name authorities of the catalogue (or shipped with it, which
+    # installing adds after the scenarios).
+    known = {a.code for a in authority_queries.list_authorities()}
+    known |= {a.code for a in DEFAULT_AUTHORITIES}
+    errors.extend(
+        f"{name}: {{{code}.limit}}: no authority has the code {code!r}"
+        for name, scenario in zip(names, scenarios, strict=True)
+        for code in sorted(placeholder_codes(scenario) - known)
     )
     if errors:
         raise ScenarioError(errors)
@@ -487,14 +499,20 @@ def answer(
         result = choose(scenario, attempt.current_node, choice_index)
     except ValueError as e:
         raise InvalidInput({"choice": ["Choose one of the options."]}) from e
+    # The path keeps the words the rep read, their own limits in the placeholders.
+    limits = (
+        authority_queries.limit_words(attempt.rep, at)
+        if "{" in result.choice.text + result.feedback
+        else {}
+    )
     path = [
         *attempt.path,
         {
             "node": attempt.current_node,
             "choice": choice_index,
-            "text": result.choice.text,
+            "text": fill_placeholders(result.choice.text, limits),
             "points": result.points,
-            "feedback": result.feedback,
+            "feedback": fill_placeholders(result.feedback, limits),
             "next": result.node.key,
             "at": at.isoformat(),
         },

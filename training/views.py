@@ -9,6 +9,7 @@ the blueprint. The dashboard panels are ``training.panels``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -49,7 +50,7 @@ from training.models import (
     Attempt,
     Curriculum,
 )
-from training.scenarios import decisions_to_end
+from training.scenarios import decisions_to_end, fill_placeholders
 
 bp = Blueprint("training", __name__, url_prefix="/training")
 
@@ -167,9 +168,26 @@ def attempt_detail(attempt_id: int) -> Any:
 
 
 def _answer_form(attempt: Attempt, **kwargs: Any) -> AnswerForm:
-    """The choices of the node the attempt is at, for the page the rep sees now."""
+    """The choices of the node the attempt is at, for the page the rep sees now, with the
+    rep's own limits in their text."""
     node = attempt.scenario_version.scenario.node(attempt.current_node)
-    return AnswerForm(options=[c.text for c in node.choices], **kwargs)
+    fill = scenario_filler(attempt.rep)
+    return AnswerForm(options=[fill(c.text) for c in node.choices], **kwargs)
+
+
+def scenario_filler(rep: User) -> Callable[[str | None], str]:
+    """Scenario text with ``{CODE.limit}`` in the words of ``rep``'s own limits today."""
+    limits: dict[str, str] | None = None
+
+    def fill(text: str | None) -> str:
+        nonlocal limits
+        if not text or "{" not in text:
+            return text or ""
+        if limits is None:
+            limits = authority_queries.limit_words(rep, utcnow())
+        return fill_placeholders(text, limits)
+
+    return fill
 
 
 def _render_attempt(attempt: Attempt, form: AnswerForm, status: int = 200) -> Any:
@@ -197,6 +215,7 @@ def _render_attempt(attempt: Attempt, form: AnswerForm, status: int = 200) -> An
         remaining=remaining,
         nodes=scenario.nodes,
         gate=gate,
+        fill=scenario_filler(attempt.rep),
     ), status
 
 

@@ -34,7 +34,7 @@ from training.models import (
     SignoffRequest,
     TrainingRecordIsAppendOnly,
 )
-from training.scenarios import AttemptStatus, ScenarioError
+from training.scenarios import AttemptStatus, ScenarioError, parse_scenario
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
 
@@ -98,6 +98,38 @@ def test_a_folder_with_one_bad_file_loads_nothing(tmp_path, org) -> None:
         "bad.yaml: node 'middle', choice 1: leads to 'nowhere', which does not exist",
         "bad.yaml: node 'middle', choice 2: leads to 'nowhere', which does not exist",
     ]
+
+
+def test_a_placeholder_of_an_authority_nobody_has_loads_nothing(tmp_path, org) -> None:
+    (tmp_path / "limits.yaml").write_text(
+        SMALL.replace(
+            "My order is late.", "Late; you hold {refund.limit} ({refnd.limit})"
+        )
+    )
+    with pytest.raises(ScenarioError) as raised:
+        operations.read_scenario_files(tmp_path)
+    # refund is a shipped authority, added when installing: only the typo is refused.
+    assert raised.value.errors == [
+        "limits.yaml: {refnd.limit}: no authority has the code 'refnd'"
+    ]
+
+
+def test_the_path_keeps_the_words_the_rep_read_with_their_own_limit(org) -> None:
+    text = SMALL.replace(
+        "{text: Apologise and check the order, points: 10, feedback: Good, next: middle}",
+        '{text: "Refund up to {refund.limit}", points: 10, '
+        'feedback: "Within {refund.limit}", next: middle}',
+    )
+    operations.load_scenarios([parse_scenario(text, "small.yaml")], by="test")
+    refund = make_authority()
+    make_grant(org["rep"], refund, org["sup1"], limit=150)
+    held = play(org["rep"], [0])
+    assert (held.path[0]["text"], held.path[0]["feedback"]) == (
+        "Refund up to 150 USD",
+        "Within 150 USD",
+    )
+    none = play(org["rep2"], [0])
+    assert none.path[0]["text"] == "Refund up to no refund authority"
 
 
 # --- attempts -----------------------------------------------------------------------------

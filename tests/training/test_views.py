@@ -17,6 +17,7 @@ from tests.factories import make_team, make_user
 from tests.helpers import post_form, text
 from tests.recruiting.test_queries import counting
 from tests.training.factories import (
+    SMALL,
     load_small,
     make_authority,
     make_grant,
@@ -32,6 +33,7 @@ from training.models import (
     Grant,
     SignoffRequest,
 )
+from training.scenarios import parse_scenario
 
 
 @pytest.fixture
@@ -138,6 +140,28 @@ def test_after_the_cool_down_try_again_is_a_button_again(client, org, login_as, 
     page = client.get(f"/training/attempts/{failed.id}").get_data(as_text=True)
     assert 'action="/training/scenarios/small/attempts"' in page
     assert "disabled" not in page
+
+
+def test_the_player_shows_the_reps_own_limit_in_the_scenarios_words(
+    client, org, login_as, seed
+):
+    text_with = SMALL.replace(
+        "    customer: My order is late.",
+        '    note: "You hold {refund.limit}."\n    customer: My order is late.',
+    )
+    with seed():
+        operations.load_scenarios([parse_scenario(text_with, "small.yaml")], by="test")
+        refund = authority_queries.get_authority_by_code("refund")
+        make_grant(org["rep"], refund, org["sup"], limit=150)
+    for rep, words in ((org["rep"], "You hold 150 USD."),
+                       (org["rep2"], "You hold no refund authority.")):  # fmt: skip
+        login_as(rep)
+        url = post_form(client, "/training/scenarios/small/attempts").headers[
+            "Location"
+        ]
+        page = text(client.get(url))
+        assert words in page
+        assert "{refund.limit}" not in page
 
 
 def test_a_post_without_csrf_token_is_refused(client, org, login_as):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,9 @@ from training.scenarios import (
     choose,
     decisions_to_end,
     depth_range,
+    fill_placeholders,
     parse_scenario,
+    placeholder_codes,
     scenario_from_data,
     score,
     validate,
@@ -326,3 +329,68 @@ def test_shipped_scenarios_are_valid_and_four_to_eight_decisions_deep(
     branching = [n for n in scenario.nodes.values() if len(n.choices) >= 2]
     assert len(branching) >= 4, "real branching: several nodes offer a choice"
     assert any(not n.success for n in scenario.nodes.values() if n.is_end)
+
+
+# --- placeholders: the rep's own limits in the scenario's words ----------------------------
+
+LIMITED = {
+    **BASE,
+    "start": "s",
+    "nodes": {
+        "s": {
+            "note": "You hold {refund.limit}.",
+            "customer": "Refund me?",
+            "choices": [
+                {
+                    "text": "Up to {refund.limit}, yes",
+                    "points": 1,
+                    "feedback": "Within {goodwill_credit.limit}",
+                    "next": "e",
+                }
+            ],
+        },
+        "e": {"end": "Done within {refund.limit}."},
+    },
+}
+
+
+def test_placeholders_name_the_authorities_they_use() -> None:
+    assert placeholder_codes(scenario_from_data(LIMITED)) == {
+        "refund",
+        "goodwill_credit",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "limits", "expected"),
+    [
+        ("You hold {refund.limit}.", {"refund": "150 USD"}, "You hold 150 USD."),
+        (
+            "You hold {refund.limit}.",
+            {"refund": "no refund authority"},
+            "You hold no refund authority.",
+        ),
+        ("{a.limit} and {a.limit}", {"a": "level 1"}, "level 1 and level 1"),
+        (
+            "Unknown {other.limit} stays",
+            {"refund": "1 USD"},
+            "Unknown {other.limit} stays",
+        ),
+        ("No braces at all", {}, "No braces at all"),
+    ],
+)
+def test_placeholders_are_filled_with_the_reps_limits(text, limits, expected) -> None:
+    assert fill_placeholders(text, limits) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["{refund}", "{Refund.limit}", "{refund.max}", "{ refund.limit }", "{}"]
+)
+def test_a_brace_that_is_no_placeholder_is_refused_with_its_node(text) -> None:
+    data = json.loads(json.dumps(LIMITED))
+    data["nodes"]["s"]["customer"] = f"Say {text} please"
+    errors = validate(data)
+    assert errors == [
+        f"node 's': {text} is not a placeholder; write {{CODE.limit}} for the rep's own "
+        "limit of an authority, e.g. {refund.limit}"
+    ]
