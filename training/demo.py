@@ -218,4 +218,18 @@ def _history(result: DemoResult) -> None:
                 **target,
             )
         )
+    # A cancelled one: it stays on record and Kofi reads why.
+    db.session.add(
+        Assignment(
+            rep_id=rep["kofi"].id,
+            scenario_key="technical-fault",
+            due_on=days(-10).date(),
+            assigned_at=days(20),
+            assigned_by_id=marco.id,
+            cancelled_at=days(3),
+            cancelled_by_id=marco.id,
+            cancel_reason="Kofi moves to billing questions; engineering escalation "
+            "is not part of his work there.",
+        )
+    )
     db.session.flush()

@@ -97,6 +97,16 @@ class AssignmentForm(FlaskForm):
         self.who.choices = choices([("", "Choose…"), *people])
 
 
+class AssignmentChangeForm(FlaskForm):
+    """Move an assignment's due date or change its note."""
+
+    due_on = DateField("Due on", validators=[DataRequired("Give a due date.")])
+    note = StringField(
+        "Note for the rep", validators=[Optional(), Length(max=300)], filters=[strip]
+    )
+    submit = SubmitField("Save")
+
+
 class AuthorityForm(FlaskForm):
     code = StringField(
         "Code",

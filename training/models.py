@@ -134,9 +134,16 @@ class Assignment(db.Model):
     #: ``None`` when assigned automatically (onboarding).
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(String(300), default="")
+    #: Set when a supervisor called it off: it stays for the record, no longer due.
+    cancelled_at: Mapped[dt.datetime | None]
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    cancel_reason: Mapped[str] = mapped_column(
+        String(300), default="", server_default=""
+    )
 
     rep: Mapped[User] = relationship(foreign_keys=[rep_id])
     assigned_by: Mapped[User | None] = relationship(foreign_keys=[assigned_by_id])
+    cancelled_by: Mapped[User | None] = relationship(foreign_keys=[cancelled_by_id])
     curriculum: Mapped[Curriculum | None] = relationship(lazy="selectin")
     team: Mapped[Team | None] = relationship()
 

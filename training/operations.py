@@ -21,12 +21,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import audit
-from core.access import Role, can_supervise_rep
+from core.access import Role
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput, NotAllowed
-from core.people import Team, User, lock_people
+from core.people import User, lock_people
 from core.settings import SettingSpec, get_setting
-from core.words import counted
 from training import authority_queries, queries
 from training.authority_operations import AuthorityInput, save_authority
 from training.models import (
@@ -174,7 +173,7 @@ def load_scenarios(scenarios: Sequence[Scenario], *, by: audit.Actor) -> LoadRep
 # --- curricula and assignments ------------------------------------------------------------
 
 
-def _check_keys(keys: Sequence[str], field_name: str) -> None:
+def check_keys(keys: Sequence[str], field_name: str) -> None:
     known = queries.scenario_titles()
     unknown = [k for k in keys if k not in known]
     if unknown:
@@ -208,7 +207,7 @@ def save_curriculum(
         raise InvalidInput({"steps": ["Choose at least one scenario."]})
     if len(set(keys)) != len(keys):
         raise InvalidInput({"steps": ["Each scenario can appear only once."]})
-    _check_keys(keys, "steps")
+    check_keys(keys, "steps")
     name = name.strip()
     clash = db.session.scalar(select(Curriculum).where(Curriculum.name == name))
     if clash is not None and clash is not curriculum:
@@ -257,94 +256,6 @@ def save_curriculum(
         },
     )
     return curriculum
-
-
-@dataclass(frozen=True)
-class AssignmentInput:
-    due_on: dt.date
-    curriculum_id: int | None = None
-    scenario_key: str | None = None
-    note: str = ""
-
-
-def assign(
-    data: AssignmentInput,
-    *,
-    rep: User | None = None,
-    team: Team | None = None,
-    by: User,
-    today: dt.date,
-) -> list[Assignment]:
-    """Assign a scenario or curriculum to one rep, or to every active rep of a team.
-
-    A rep who already has the same work due the same day is left out: a second submit
-    (another tab, a double click) assigns nothing twice.
-
-    :raises NotAllowed: ``by`` does not supervise the rep (or the team).
-    :raises InvalidInput: nothing to assign, an unknown scenario, a date in the past.
-    :return: the assignments made; empty when every rep already had this one.
-    """
-    if (data.curriculum_id is None) == (data.scenario_key is None):
-        raise InvalidInput({"target": ["Choose a scenario or a curriculum."]})
-    if data.due_on < today:
-        raise InvalidInput({"due_on": ["Choose a due date from today on."]})
-    if data.scenario_key is not None:
-        _check_keys([data.scenario_key], "target")
-    elif db.session.get(Curriculum, data.curriculum_id) is None:
-        raise InvalidInput({"target": ["That curriculum does not exist."]})
-    viewer = by.viewer()
-    if team is not None:
-        if team.id not in viewer.supervised_team_ids:
-            raise NotAllowed("You can assign work only to the teams you supervise.")
-        reps = [
-            r
-            for r in team.members
-            if r.is_active and Role.REP in r.roles and r.id != by.id
-        ]
-        if not reps:
-            raise InvalidInput({"who": [f"{team.name} has no active reps."]})
-    elif rep is not None:
-        if Role.REP not in rep.roles or not can_supervise_rep(
-            viewer, rep.id, rep.team_id
-        ):
-            raise NotAllowed("You can assign work only to reps of your teams.")
-        reps = [rep]
-    else:
-        raise InvalidInput({"who": ["Choose a rep or a team."]})
-    lock_people(r.id for r in reps)
-    already = queries.reps_with_assignment(
-        [r.id for r in reps],
-        curriculum_id=data.curriculum_id,
-        scenario_key=data.scenario_key,
-        due_on=data.due_on,
-    )
-    made = []
-    for person in reps:
-        if person.id in already:
-            continue
-        assignment = Assignment(
-            rep_id=person.id,
-            curriculum_id=data.curriculum_id,
-            scenario_key=data.scenario_key,
-            team_id=team.id if team is not None else None,
-            due_on=data.due_on,
-            assigned_by_id=by.id,
-            note=data.note.strip(),
-        )
-        db.session.add(assignment)
-        made.append(assignment)
-    if not made:
-        return made
-    db.session.flush()
-    target = data.scenario_key or f"curriculum {data.curriculum_id}"
-    audit.record(
-        by,
-        "assignment.create",
-        made[0] if len(made) == 1 else team,
-        summary=f"Assigned {target} to {counted(len(made), 'rep')}, due {data.due_on}",
-        data={"assignments": [a.id for a in made], "due_on": data.due_on},
-    )
-    return made
 
 
 def assign_onboarding(

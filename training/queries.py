@@ -263,11 +263,12 @@ def assignment_rows(
 
 
 def _active_reps_assignments(rep_id: int | None = None) -> Select[tuple[Assignment]]:
-    """Assignments of active reps (of one rep with ``rep_id``), by due date."""
+    """Assignments of active reps (of one rep with ``rep_id``), by due date; cancelled ones
+    are left out."""
     stmt = (
         select(Assignment)
         .join(User, User.id == Assignment.rep_id)
-        .where(User.is_active.is_(True))
+        .where(User.is_active.is_(True), Assignment.cancelled_at.is_(None))
         .order_by(Assignment.due_on, Assignment.id)
     )
     if rep_id is not None:
@@ -292,28 +293,47 @@ def list_assignments(
     return sorted(rows, key=lambda r: order[r.progress.state])
 
 
-def reps_with_assignment(
+def recently_cancelled(rep_id: int, *, since: dt.datetime) -> list[Assignment]:
+    """The rep's assignments cancelled since ``since``, newest first: they read why."""
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .where(Assignment.rep_id == rep_id, Assignment.cancelled_at >= since)
+            .order_by(Assignment.cancelled_at.desc())
+        )
+    )
+
+
+def open_assignments(
     rep_ids: Sequence[int],
     *,
     curriculum_id: int | None,
     scenario_key: str | None,
-    due_on: dt.date,
-) -> set[int]:
-    """Which of these reps already have this scenario or curriculum due on ``due_on``."""
+    today: dt.date,
+) -> dict[int, Assignment]:
+    """Each of these reps' assignment of this scenario or curriculum that is still current:
+    not cancelled, and not yet done or not yet due. Assigning it again moves its due date
+    instead; work done and past its date may be assigned afresh."""
     if not rep_ids:
-        return set()
+        return {}
     target = (
         Assignment.curriculum_id == curriculum_id
         if curriculum_id is not None
         else Assignment.scenario_key == scenario_key
     )
-    return set(
-        db.session.scalars(
-            select(Assignment.rep_id).where(
-                Assignment.rep_id.in_(rep_ids), target, Assignment.due_on == due_on
-            )
+    assignments = db.session.scalars(
+        select(Assignment)
+        .where(
+            Assignment.rep_id.in_(rep_ids), target, Assignment.cancelled_at.is_(None)
         )
+        .order_by(Assignment.due_on, Assignment.id)
     )
+    return {
+        row.assignment.rep_id: row.assignment
+        for row in reversed(assignment_rows(list(assignments), today))
+        if row.progress.state is not assignment_rules.AssignmentState.DONE
+        or row.assignment.due_on >= today
+    }
 
 
 def count_overdue(viewer: Viewer, today: dt.date) -> int:

@@ -27,7 +27,7 @@ from flask import (
 from flask_login import current_user
 
 from core import params
-from core.access import Role, can_see_rep
+from core.access import Role, can_see_rep, can_supervise_rep
 from core.auth import current_viewer, role_required
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput, NotAllowed
@@ -36,17 +36,21 @@ from core.params import choice_arg
 from core.people import Team, User
 from core.settings import SettingSpec
 from core.shell import NavItem
-from training import authority_queries, operations, queries
+from core.words import counted
+from training import assignment_operations, authority_queries, operations, queries
 from training.assignments import AssignmentState
 from training.authority import (
     format_amount,
 )
 from training.forms import (
     AnswerForm,
+    AssignmentChangeForm,
     AssignmentForm,
     CurriculumForm,
+    ReasonForm,
 )
 from training.models import (
+    Assignment,
     Attempt,
     Curriculum,
 )
@@ -109,6 +113,8 @@ def home() -> Any:
         attempts=queries.list_attempts(me.id, limit=8),
         register=register[me.id],
         signoffs=authority_queries.list_signoffs(current_viewer(), status=None)[:5],
+        cancelled=queries.recently_cancelled(me.id, since=now - dt.timedelta(days=30)),
+        titles=queries.scenario_titles(),
     )
 
 
@@ -315,6 +321,7 @@ def assignment_list() -> Any:
         "training/assignment_list.html",
         rows=rows,
         state=state,
+        supervised=current_viewer().supervised_team_ids,
         expiring=authority_queries.list_expiring_grants(
             utcnow(), team_ids=_team_scope()
         ),
@@ -349,14 +356,14 @@ def assignment_create() -> Any:
     if form.validate_on_submit():
         kind, _, value = form.target.data.partition(":")
         whom, _, who_id = form.who.data.partition(":")
-        data = operations.AssignmentInput(
+        data = assignment_operations.AssignmentInput(
             due_on=form.due_on.data,
             curriculum_id=int(value) if kind == "c" else None,
             scenario_key=value if kind == "s" else None,
             note=form.note.data or "",
         )
         try:
-            made = operations.assign(
+            outcome = assignment_operations.assign(
                 data,
                 rep=db.session.get(User, int(who_id)) if whom == "rep" else None,
                 team=db.session.get(Team, int(who_id)) if whom == "team" else None,
@@ -367,18 +374,104 @@ def assignment_create() -> Any:
             rollback_into(form, e)
         else:
             db.session.commit()
-            flash(*_assigned_message(len(made), whom))
+            flash(*_assigned_message(outcome, whom))
             return redirect(url_for("training.assignment_list"))
     return render_template("training/assignment_form.html", form=form), form_status()
 
 
-def _assigned_message(made: int, whom: str) -> tuple[str, str]:
-    """What an assignment did; nothing when every rep had it due that day already (a
-    second submit, another tab)."""
-    if not made:
+def _assigned_message(
+    outcome: assignment_operations.Assigned, whom: str
+) -> tuple[str, str]:
+    """What an assignment did: new work, due dates moved for reps who had it to do
+    already, or nothing (a second submit, another tab)."""
+    made, moved = len(outcome.made), len(outcome.moved)
+    if not made and not moved:
         already = "every rep in the team" if whom == "team" else "the rep"
         return f"Nothing new: {already} already had this due that day.", "info"
-    return f"Assigned to {made} rep{'s' if made != 1 else ''}.", "success"
+    parts = []
+    if made:
+        parts.append(f"Assigned to {counted(made, 'rep')}.")
+    if moved:
+        names = ", ".join(a.rep.name for a in outcome.moved[:5])
+        more = f" and {moved - 5} more" if moved > 5 else ""
+        parts.append(
+            f"Already assigned to {names}{more}, so its due date moved to "
+            f"{outcome.moved[0].due_on:%d %b %Y} instead."
+        )
+    return " ".join(parts), "success"
+
+
+def _load_assignment(assignment_id: int) -> Assignment:
+    """An assignment the signed-in supervisor may change: of a rep of their teams."""
+    assignment = db.get_or_404(Assignment, assignment_id)
+    rep = assignment.rep
+    if not can_supervise_rep(current_viewer(), rep.id, rep.team_id):
+        abort(403)
+    return assignment
+
+
+@bp.route("/assignments/<int:assignment_id>", methods=["GET", "POST"])
+@role_required(Role.SUPERVISOR)
+def assignment_change(assignment_id: int) -> Any:
+    assignment = _load_assignment(assignment_id)
+    form = AssignmentChangeForm(obj=assignment)
+    cancel_form = ReasonForm(prefix="cancel")
+    if assignment.cancelled_at is None and form.validate_on_submit():
+        try:
+            assignment_operations.change_assignment(
+                assignment,
+                due_on=form.due_on.data,
+                note=form.note.data or "",
+                by=signed_in_user(),
+                today=org_today(),
+            )
+        except (InvalidInput, NotAllowed, Conflict) as e:
+            rollback_into(form, e)
+        else:
+            db.session.commit()
+            flash(f"Saved: due {assignment.due_on:%d %b %Y}.", "success")
+            return redirect(url_for("training.assignment_list"))
+    return _render_assignment(assignment, form, cancel_form, form_status())
+
+
+def _render_assignment(
+    assignment: Assignment,
+    form: AssignmentChangeForm,
+    cancel_form: ReasonForm,
+    status: int,
+) -> Any:
+    (row,) = queries.assignment_rows([assignment], org_today())
+    return render_template(
+        "training/assignment_change.html",
+        assignment=assignment,
+        row=row,
+        form=form,
+        cancel_form=cancel_form,
+    ), status
+
+
+@bp.route("/assignments/<int:assignment_id>/cancel", methods=["POST"])
+@role_required(Role.SUPERVISOR)
+def assignment_cancel(assignment_id: int) -> Any:
+    assignment = _load_assignment(assignment_id)
+    cancel_form = ReasonForm(prefix="cancel")
+    form = AssignmentChangeForm(obj=assignment, formdata=None)
+    if not cancel_form.validate_on_submit():
+        return _render_assignment(assignment, form, cancel_form, 400)
+    try:
+        assignment_operations.cancel_assignment(
+            assignment, reason=cancel_form.reason.data, by=signed_in_user()
+        )
+    except (InvalidInput, NotAllowed) as e:
+        rollback_into(cancel_form, e)
+        return _render_assignment(assignment, form, cancel_form, 400)
+    except Conflict as e:
+        db.session.rollback()
+        flash(e.message, "info")
+        return redirect(url_for("training.assignment_list"))
+    db.session.commit()
+    flash(f"Cancelled. {assignment.rep.name} reads your reason.", "success")
+    return redirect(url_for("training.assignment_list"))
 
 
 # --- dashboard panels ---------------------------------------------------------------------

@@ -47,7 +47,7 @@ from incentives.scoring.score_data import score_to_data
 from incentives.tickets import metrics
 from incentives.tickets import queries as ticket_queries
 from incentives.tickets.models import Ticket, TicketAgent
-from training import operations as training_operations
+from training import assignment_operations
 from training import queries as training_queries
 
 logger = logging.getLogger(__name__)
@@ -629,7 +629,7 @@ def _check_reassignment(viewer: Viewer, rep: User, reassign_to: User | None) -> 
 
 def assign_coaching(
     rep: User, scenario_key: str, *, by: User, today: dt.date, days: int = 14
-) -> list[Any]:
+) -> assignment_operations.Assigned:
     """Assign a coaching scenario to a rep through training's own assignment operation.
 
     :raises NotAllowed: ``by`` does not supervise the rep.
@@ -637,8 +637,8 @@ def assign_coaching(
     """
     if training_queries.get_current_scenario(scenario_key) is None:
         raise InvalidInput({"scenario": ["That scenario does not exist."]})
-    return training_operations.assign(
-        training_operations.AssignmentInput(
+    return assignment_operations.assign(
+        assignment_operations.AssignmentInput(
             due_on=today + dt.timedelta(days=days),
             scenario_key=scenario_key,
             note="Coaching: under threshold two months running",

@@ -41,8 +41,8 @@ from tests.helpers import csrf_token, text
 from tests.incentives import scoring_world
 from tests.recruiting.factories import answer_all, make_candidate, make_opening
 from tests.training.factories import load_small, make_authority, make_grant, play
+from training import assignment_operations as training
 from training import authority_operations
-from training import operations as training
 from training.authority import SignoffStatus
 from training.models import Assignment, Attempt, Grant, SignoffRequest
 

@@ -473,7 +473,7 @@ def test_two_months_under_the_csat_threshold_offer_coaching_scenarios(world) -> 
 
     made = scoring_operations.assign_coaching(
         world.ann, "refund-limits", by=world.sam, today=MONTH_END
-    )
+    ).made
     assert made[0].scenario_key == "refund-limits"
     rows = training_queries.list_assignments(world.ann.viewer(), today=MONTH_END)
     assert [r.assignment.scenario_key for r in rows] == ["refund-limits"]
@@ -499,16 +499,28 @@ def test_a_rep_scorecard_gathers_rank_trend_and_the_disputes(world) -> None:
 def test_scorecards_show_the_authority_and_training_work_training_reports(
     world,
 ) -> None:
-    from tests.training.factories import load_small, make_authority, make_grant
-    from training import operations as training_operations
+    from tests.training.factories import (
+        SMALL,
+        load_small,
+        make_authority,
+        make_grant,
+        small_scenario,
+    )
+    from training import assignment_operations, operations
 
     load_small()
+    operations.load_scenarios(
+        [small_scenario(SMALL.replace("key: small", "key: small2"))], by="test"
+    )
     refund = make_authority("refund")
     grant = make_grant(world.ann, refund, world.sam, limit=150)
     long_ago = dt.date(2020, 1, 1)
-    for due in (dt.date(2020, 1, 15), dt.date(2999, 12, 31)):  # overdue, still due
-        training_operations.assign(
-            training_operations.AssignmentInput(due_on=due, scenario_key="small"),
+    for key, due in (
+        ("small", dt.date(2020, 1, 15)),  # overdue
+        ("small2", dt.date(2999, 12, 31)),  # still due
+    ):
+        assignment_operations.assign(
+            assignment_operations.AssignmentInput(due_on=due, scenario_key=key),
             rep=world.ann,
             by=world.sam,
             today=long_ago,

@@ -10,7 +10,7 @@ from core.access import Role
 from core.db import db, utcnow
 from tests.access import Access, World, roles
 from training import authority_operations, operations
-from training.models import Attempt, Grant, SignoffRequest
+from training.models import Assignment, Attempt, Grant, SignoffRequest
 from training.scenarios import Scenario, parse_scenario
 
 TRAINING = roles(Role.REP, Role.SUPERVISOR, Role.LEADERSHIP, Role.ADMIN)
@@ -60,6 +60,13 @@ def populate(world: World) -> None:
     )
     db.session.add(grant)
     attempt = operations.start_attempt(rep, KEY)
+    assignment = Assignment(
+        rep_id=rep.id,
+        scenario_key=KEY,
+        due_on=utcnow().date() + dt.timedelta(days=30),
+        assigned_by_id=supervisor.id,
+    )
+    db.session.add(assignment)
     db.session.flush()
     world.extra.update(
         attempt_id=attempt.id,
@@ -76,6 +83,7 @@ def populate(world: World) -> None:
             by=supervisor,
         ).id,
         authority_id=refund.id,
+        assignment_id=assignment.id,
     )
     assert db.session.get(Attempt, attempt.id) is not None
 
@@ -119,6 +127,15 @@ MATRIX: dict[str, Access] = {
     ),
     "training.assignment_list": Access(OVERSIGHT, "/training/assignments"),
     "training.assignment_create": Access(SUPERVISOR, "/training/assignments/new"),
+    "training.assignment_change": Access(
+        SUPERVISOR, _extra("assignment_id", "/training/assignments/{}")
+    ),
+    "training.assignment_cancel": Access(
+        SUPERVISOR,
+        _extra("assignment_id", "/training/assignments/{}/cancel"),
+        "POST",
+        data={"cancel-reason": "Matrix check."},
+    ),
     "training.authority_list": Access(TRAINING, "/training/authorities"),
     "training.authority_create": Access(ADMIN, "/training/authorities/new"),
     "training.authority_edit": Access(

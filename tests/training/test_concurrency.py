@@ -261,7 +261,7 @@ DOUBLE_POSTS = {
         "/training/assignments/new",
         "/training/assignments/new",
         {"target": "s:small", "who": "rep:{rep}", "due_on": DUE},
-        (queries, "reps_with_assignment"),
+        (queries, "open_assignments"),
     ),
     "start an attempt": DoublePost(
         ("rep", "rep"),
@@ -427,7 +427,7 @@ NEW_RECORDS = {
             "/training/curricula/new",
             "/training/curricula/new",
             {"name": "Basics", "steps-0": "small"},
-            (operations, "_check_keys"),
+            (operations, "check_keys"),
         ),
         Curriculum,
         "There is already a curriculum with that name.",

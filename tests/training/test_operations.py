@@ -24,7 +24,13 @@ from tests.training.factories import (
     play,
     small_scenario,
 )
-from training import authority_operations, authority_queries, operations, queries
+from training import (
+    assignment_operations,
+    authority_operations,
+    authority_queries,
+    operations,
+    queries,
+)
 from training.authority import decide
 from training.models import (
     Assignment,
@@ -271,12 +277,12 @@ def test_curriculum_needs_known_distinct_scenarios(org, keys, message) -> None:
 
 def test_assigning_to_a_team_gives_each_rep_the_work_and_tracks_progress(org) -> None:
     today = utcnow().date()
-    made = operations.assign(
-        operations.AssignmentInput(due_on=today, scenario_key="small"),
+    made = assignment_operations.assign(
+        assignment_operations.AssignmentInput(due_on=today, scenario_key="small"),
         team=org["team"],
         by=org["sup1"],
         today=today,
-    )
+    ).made
     assert sorted(a.rep_id for a in made) == sorted([org["rep"].id, org["rep2"].id])
     play(org["rep"], [0, 0], at=utcnow())
     rows = queries.list_assignments(org["sup1"].viewer(), today=today)
@@ -290,14 +296,18 @@ def test_assigning_to_a_team_gives_each_rep_the_work_and_tracks_progress(org) ->
 
 def test_a_supervisor_assigns_only_within_their_teams(org) -> None:
     today = utcnow().date()
-    data = operations.AssignmentInput(due_on=today, scenario_key="small")
+    data = assignment_operations.AssignmentInput(due_on=today, scenario_key="small")
     with pytest.raises(NotAllowed):
-        operations.assign(data, rep=org["rep"], by=org["outsider"], today=today)
+        assignment_operations.assign(
+            data, rep=org["rep"], by=org["outsider"], today=today
+        )
     with pytest.raises(NotAllowed):
-        operations.assign(data, team=org["team"], by=org["outsider"], today=today)
+        assignment_operations.assign(
+            data, team=org["team"], by=org["outsider"], today=today
+        )
     with pytest.raises(InvalidInput, match="from today"):
-        operations.assign(
-            operations.AssignmentInput(
+        assignment_operations.assign(
+            assignment_operations.AssignmentInput(
                 due_on=today - dt.timedelta(days=1), scenario_key="small"
             ),
             rep=org["rep"],

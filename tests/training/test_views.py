@@ -24,7 +24,12 @@ from tests.training.factories import (
     make_request,
     play,
 )
-from training import authority_operations, authority_queries, operations
+from training import (
+    assignment_operations,
+    authority_operations,
+    authority_queries,
+    operations,
+)
 from training.models import (
     Assignment,
     Attempt,
@@ -530,8 +535,10 @@ def test_the_reps_dashboard_is_a_to_do_list_with_links_and_where_they_left_off(
 ):
     with seed():
         attempt = play(org["rep"], [0])  # one decision of two: still in progress
-        operations.assign(
-            operations.AssignmentInput(due_on=dt.date(2099, 1, 31), scenario_key="small"),
+        assignment_operations.assign(
+            assignment_operations.AssignmentInput(
+                due_on=dt.date(2099, 1, 31), scenario_key="small"
+            ),
             rep=org["rep"], by=org["sup"], today=dt.date.today(),
         )  # fmt: skip
     login_as(org["rep"])
@@ -757,10 +764,14 @@ def test_assigning_the_same_work_twice_assigns_it_once(
     assert sorted(made) == sorted(
         [org["rep"].id] if whom == "rep" else [org["rep"].id, org["rep2"].id]
     )
-    # A different due date is new work.
+    # A different due date moves the work still to do; it is not new work.
     data["due_on"] = (utcnow().date() + dt.timedelta(days=8)).isoformat()
     post_form(client, "/training/assignments/new", data)
-    assert _flashes(client)[-1].startswith("Assigned to")
+    assert _flashes(client)[-1].startswith("Already assigned to")
+    with app.app_context():
+        assert db.session.scalar(
+            select(func.count(Assignment.id)).where(Assignment.scenario_key == "small")
+        ) == len(made)
 
 
 @pytest.mark.parametrize(
@@ -791,3 +802,70 @@ def test_a_form_posted_with_errors_comes_back_as_400(
     response = post_form(client, url, data, token_from=url)
     assert response.status_code == 400
     assert message in text(response)
+
+
+# --- changing and cancelling assignments -----------------------------------------------------
+
+
+def test_assigning_the_same_work_again_moves_its_due_date_instead_of_doubling_it(
+    app, client, org, login_as
+):
+    login_as(org["sup"])
+    data = {"target": "s:small", "who": f"rep:{org['rep'].id}", "due_on": "2099-01-31"}
+    post_form(client, "/training/assignments/new", data)
+    response = post_form(
+        client, "/training/assignments/new", {**data, "due_on": "2099-02-28"}
+    )
+    page = text(client.get(response.headers["Location"]))
+    assert "Already assigned to Rita Rep, so its due date moved to 28 Feb 2099" in page
+    with app.app_context():
+        dues = db.session.scalars(
+            select(Assignment.due_on).where(Assignment.rep_id == org["rep"].id)
+        ).all()
+    assert dues == [dt.date(2099, 2, 28)]
+    login_as(org["rep"])
+    page = text(client.get("/training/"))
+    assert page.count("Due 28 Feb 2099") == 1
+    assert "31 Jan 2099" not in page
+
+
+def test_a_supervisor_moves_the_due_date_then_cancels_and_the_rep_reads_why(
+    app, client, org, login_as, seed
+):
+    with seed():
+        (assignment,) = assignment_operations.assign(
+            assignment_operations.AssignmentInput(
+                due_on=dt.date(2099, 1, 31), scenario_key="small"
+            ),
+            rep=org["rep"], by=org["sup"], today=dt.date.today(),
+        ).made  # fmt: skip
+    url = f"/training/assignments/{assignment.id}"
+    login_as(org["outsider"])  # supervises another team
+    assert client.get(url).status_code == 403
+    login_as(org["sup"])
+    assert f'href="{url}"' in client.get("/training/assignments").get_data(as_text=True)
+    response = post_form(client, url, {"due_on": "2000-01-01", "note": ""})
+    assert response.status_code == 400
+    assert "Choose a due date from today on." in text(response)
+    response = post_form(client, url, {"due_on": "2099-03-15", "note": "After launch"})
+    assert response.status_code == 302
+    response = post_form(client, f"{url}/cancel", {"cancel-reason": ""}, token_from=url)
+    assert response.status_code == 400
+    assert "Give a reason." in text(response)
+    response = post_form(
+        client,
+        f"{url}/cancel",
+        {"cancel-reason": "Covered by the new curriculum"},
+        token_from=url,
+    )
+    assert response.status_code == 302
+    assert "Nothing assigned" in text(client.get("/training/assignments"))
+    assert "Cancelled by" in text(client.get(url))
+    with app.app_context():
+        kept = db.session.get(Assignment, assignment.id)
+        assert (kept.due_on, kept.note) == (dt.date(2099, 3, 15), "After launch")
+        assert kept.cancel_reason == "Covered by the new curriculum"
+    login_as(org["rep"])
+    page = text(client.get("/training/"))
+    assert "Covered by the new curriculum" in page
+    assert "Nothing due." in page
