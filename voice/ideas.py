@@ -87,9 +87,7 @@ def triage_problems(
         return {"": [f"The idea is already {current.label.lower()}."]}
     if target not in TRANSITIONS[current]:
         if not current.is_open:
-            message = (
-                f"The idea is {current.label.lower()}; that decision is final."
-            )
+            message = f"The idea is {current.label.lower()}; that decision is final."
         else:
             allowed = ", ".join(s.label.lower() for s in next_statuses(current))
             message = (

@@ -292,7 +292,9 @@ class PolicyReview(db.Model):
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
     comments: Mapped[list[PolicyComment]] = relationship(
-        back_populates="policy", cascade="all, delete-orphan", order_by="PolicyComment.id"
+        back_populates="policy",
+        cascade="all, delete-orphan",
+        order_by="PolicyComment.id",
     )
     votes: Mapped[list[PolicyVote]] = relationship(
         back_populates="policy", cascade="all, delete-orphan"

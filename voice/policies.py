@@ -180,11 +180,19 @@ def decision_problems(
     return problems
 
 
-def links_problems(status: PolicyStatus, outcome: Outcome | None) -> dict[str, list[str]]:
+def links_problems(
+    status: PolicyStatus, outcome: Outcome | None
+) -> dict[str, list[str]]:
     """Scenarios and authorities are linked to an adopted (or amended) policy only."""
-    if status is not PolicyStatus.DECIDED or outcome is None or not outcome.changes_work:
+    if (
+        status is not PolicyStatus.DECIDED
+        or outcome is None
+        or not outcome.changes_work
+    ):
         return {
-            "": ["Only an adopted policy names the training and authorities it changes."]
+            "": [
+                "Only an adopted policy names the training and authorities it changes."
+            ]
         }
     return {}
 
@@ -192,7 +200,9 @@ def links_problems(status: PolicyStatus, outcome: Outcome | None) -> dict[str, l
 # --- who may do what ----------------------------------------------------------------------
 
 
-def can_post(viewer: Viewer, member_of: Iterable[int], department_id: int | None) -> bool:
+def can_post(
+    viewer: Viewer, member_of: Iterable[int], department_id: int | None
+) -> bool:
     """Leadership and admins post for any department; a department's members for theirs.
     With ``department_id`` None: may they post for some department?"""
     if viewer.has_any(ORG_WIDE_ROLES):
@@ -252,8 +262,7 @@ def who_to_retrain(
             scenarios[k] for k in sorted(set(passed.get(rep_id, ())) & set(scenarios))
         )
         holds = tuple(
-            authorities[c]
-            for c in sorted(set(held.get(rep_id, ())) & set(authorities))
+            authorities[c] for c in sorted(set(held.get(rep_id, ())) & set(authorities))
         )
         if done or holds:
             rows.append(RetrainRow(rep_id, name, done, holds))

@@ -42,8 +42,9 @@ from voice.workflow import (
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 
-#: Main navigation: every signed-in user reads the problems and who to reach.
-NAV: list[NavItem] = [NavItem("Problems", "voice.problem_list", frozenset(), "voice.")]
+#: Main navigation: every signed-in user reads the problems, policy changes, ideas and
+#: who to reach (the section's own tabs lead to each).
+NAV: list[NavItem] = [NavItem("Voice", "voice.problem_list", frozenset(), "voice.")]
 
 STATUS_FILTERS = ("", "open", "closed", *(s.value for s in ProblemStatus))
 
