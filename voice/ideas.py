@@ -170,8 +170,11 @@ def month_bounds(month: str, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
 
     :raises ValueError: not a month.
     """
-    year, number = (int(part) for part in month.split("-"))
-    if not 1 <= number <= 12 or len(month) != 7:
+    parts = month.split("-")
+    if len(month) != 7 or len(parts) != 2 or not all(p.isdigit() for p in parts):
+        raise ValueError(f"not a month: {month!r}")
+    year, number = int(parts[0]), int(parts[1])
+    if not 1 <= number <= 12 or year < 1:
         raise ValueError(f"not a month: {month!r}")
     start = dt.datetime(year, number, 1, tzinfo=tz)
     days = calendar.monthrange(year, number)[1]

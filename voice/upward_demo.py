@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from core.db import db, utcnow
 from core.demo import DemoResult
 from core.templating import org_timezone
+from training import queries as training_queries
 from voice import ideas, upward_operations
 from voice import queries as problem_queries
 from voice.ideas import IdeaStatus
@@ -239,6 +240,9 @@ def _policies(result: DemoResult) -> int:
                 today=decided.astimezone(org_timezone()).date(),
                 at=decided,
             )
+            # Only what the training demo made (its step may be left out).
+            keys = [k for k in keys if k in training_queries.scenario_titles()]
+            codes = [c for c in codes if c in training_queries.authority_names()]
             if keys or codes:
                 upward_operations.link_training(policy, keys, codes, by=author)
         made += 1
