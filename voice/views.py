@@ -1,6 +1,7 @@
 """The voice module's pages: departments and who to reach now, problem reports (list,
 filing with similar reports first, a report's page, "+1"s, status moves) and each
-department's reaction figures."""
+department's reaction figures. Policy changes and ideas hang on the same blueprint from
+:mod:`voice.upward_views`."""
 
 from __future__ import annotations
 
