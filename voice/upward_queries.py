@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from core.access import ORG_WIDE_ROLES, Viewer
 from core.db import db
 from core.pagination import Page, page_bounds
-from core.people import User
+from core.people import NAMES_ONLY, User
 from core.templating import org_timezone
 from training import queries as training_queries
 from voice import ideas, policies
@@ -66,7 +66,7 @@ def policy_page(status: str, page: int, per_page: int = PER_PAGE) -> Page:
             .where(PolicyReview.id.in_(ids))
             .options(
                 selectinload(PolicyReview.department),
-                selectinload(PolicyReview.author),
+                selectinload(PolicyReview.author).options(*NAMES_ONLY),
             )
         )
     }
@@ -96,7 +96,9 @@ def load_policy(policy_id: int) -> PolicyReview | None:
         select(PolicyReview)
         .where(PolicyReview.id == policy_id)
         .options(
-            selectinload(PolicyReview.comments).selectinload(PolicyComment.author),
+            selectinload(PolicyReview.comments)
+            .selectinload(PolicyComment.author)
+            .options(*NAMES_ONLY),
             selectinload(PolicyReview.votes),
             selectinload(PolicyReview.links),
             selectinload(PolicyReview.department),
@@ -231,7 +233,10 @@ def idea_page(f: IdeaFilter, page: int, per_page: int = PER_PAGE) -> Page:
         for i in db.session.scalars(
             select(Idea)
             .where(Idea.id.in_(ids))
-            .options(selectinload(Idea.author), selectinload(Idea.department))
+            .options(
+                selectinload(Idea.author).options(*NAMES_ONLY),
+                selectinload(Idea.department),
+            )
         )
     }
     return Page([found[i] for i in ids], page, per_page, total)
