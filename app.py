@@ -66,6 +66,7 @@ import training.views
 import voice.cli
 import voice.demo
 import voice.panels
+import voice.upward_views
 import voice.views
 from core.access import Role
 from core.demo import register_step
@@ -102,6 +103,7 @@ PAGE_MODULES = (
     incentives.scoring.dispute_views,
     incentives.scorecards.views,
     training.authority_views,
+    voice.upward_views,
 )
 #: Blueprints of the token-authenticated JSON API (exempt from CSRF; never session login).
 API_BLUEPRINTS = [

@@ -66,8 +66,11 @@ RULES_MODULES: tuple[str, ...] = (
     "quality/reviews.py",
     "quality/rubrics.py",
     "quality/sampling.py",
-    # voice: who answers now, a report's moves, similar reports, the reaction measured
+    # voice: who answers now, a report's moves, similar reports, the reaction measured,
+    # policy impact reviews, ideas and their triage
     "voice/department_files.py",
+    "voice/ideas.py",
+    "voice/policies.py",
     "voice/reach.py",
     "voice/reaction.py",
     "voice/similarity.py",

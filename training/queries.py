@@ -482,3 +482,75 @@ def held_limit(rep: User, code: str, at: dt.datetime) -> HeldAuthority | None:
                 entry.decision.expires_at,
             )
     return None
+
+
+def authority_names() -> dict[str, str]:
+    """Authority code -> name, for every authority (active first, then by name).
+
+    For voice: an adopted policy names the authorities it changes.
+    """
+    return {
+        a.code: a.name
+        for a in sorted(
+            authority_queries.list_authorities(),
+            key=lambda a: (not a.is_active, a.name),
+        )
+    }
+
+
+@dataclass(frozen=True)
+class TrainedReps:
+    """Active reps, by name, with the scenarios they passed and the authority they hold."""
+
+    reps: list[tuple[int, str]]
+    #: Rep id -> keys of scenarios they passed (any version).
+    passed: dict[int, set[str]]
+    #: Rep id -> codes of authorities they may use on their own at the time asked.
+    held: dict[int, set[str]]
+
+
+def trained_reps(
+    team_ids: Iterable[int] | None,
+    keys: Iterable[str],
+    codes: Iterable[str],
+    at: dt.datetime,
+) -> TrainedReps:
+    """The active reps of ``team_ids`` (every team with ``None``) with which of the
+    scenarios ``keys`` they passed and which of the authorities ``codes`` they hold at
+    ``at``.
+
+    For voice: supervisors see who to retrain after a policy changes what they learned.
+    """
+    stmt = (
+        select(User)
+        .join(UserRole, (UserRole.user_id == User.id) & (UserRole.role == Role.REP))
+        .where(User.is_active.is_(True))
+        .order_by(User.name)
+        .options(lazyload(User.role_rows), lazyload(User.supervised_teams))
+    )
+    if team_ids is not None:
+        stmt = stmt.where(User.team_id.in_(list(team_ids)))
+    reps = list(db.session.scalars(stmt))
+    keys, codes = list(keys), list(codes)
+    passed: dict[int, set[str]] = defaultdict(set)
+    if reps and keys:
+        rows = db.session.execute(
+            select(Attempt.rep_id, ScenarioVersion.key)
+            .join(ScenarioVersion)
+            .where(
+                Attempt.rep_id.in_([r.id for r in reps]),
+                Attempt.status == AttemptStatus.PASSED,
+                ScenarioVersion.key.in_(keys),
+            )
+            .distinct()
+        )
+        for rep_id, key in rows:
+            passed[rep_id].add(key)
+    held: dict[int, set[str]] = defaultdict(set)
+    authorities = [a for a in authority_queries.list_authorities() if a.code in codes]
+    if reps and authorities:
+        for rep_id, entries in authority_queries.register_for(
+            reps, authorities, at
+        ).items():
+            held[rep_id] = {e.authority.code for e in entries if e.decision.allowed}
+    return TrainedReps([(r.id, r.name) for r in reps], dict(passed), dict(held))

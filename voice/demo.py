@@ -16,7 +16,7 @@ from core.access import Role
 from core.db import db, utcnow
 from core.demo import ACTOR, DemoResult
 from core.people import User
-from voice import operations, queries
+from voice import operations, queries, upward_demo
 from voice.models import Department, ProblemReport, ProblemSupport
 from voice.workflow import ProblemStatus
 
@@ -251,12 +251,13 @@ def build(result: DemoResult) -> None:
         )
     if db.session.scalar(select(func.count()).select_from(ProblemReport)):
         result.notes.append("Problem reports already there; left as they were.")
-        return
-    _history(result)
-    result.notes.append(
-        f"Voice: {len(DEPARTMENTS)} departments with rotas, "
-        f"{len(HISTORY)} problem reports in every state."
-    )
+    else:
+        _history(result)
+        result.notes.append(
+            f"Voice: {len(DEPARTMENTS)} departments with rotas, "
+            f"{len(HISTORY)} problem reports in every state."
+        )
+    upward_demo.build(result)
 
 
 def _history(result: DemoResult) -> None:

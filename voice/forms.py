@@ -1,4 +1,6 @@
-"""The voice module's forms: departments, problem reports, "+1"s and status moves.
+"""The voice module's forms: departments, problem reports, "+1"s and status moves; policy
+changes (proposal, comment, vote, decision, the training they change) and ideas (submit,
+triage).
 
 The forms check shape (lengths, numbers); what a report must say and which moves are
 allowed come back from the operations as field errors.
@@ -11,6 +13,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     IntegerField,
     StringField,
     SubmitField,
@@ -25,6 +28,9 @@ from core.forms import (
     choices,
     strip,
 )
+from voice import ideas, policies
+from voice.ideas import IdeaStatus
+from voice.policies import Outcome, Vote
 from voice.workflow import (
     MAX_REASON,
     MAX_STORY,
@@ -149,6 +155,140 @@ class MoveForm(FlaskForm):
 
     def __init__(
         self, *args: Any, allowed: list[ProblemStatus] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.status.choices = choices((s.value, s.label) for s in allowed)
+
+
+# --- policy impact reviews ----------------------------------------------------------------
+
+
+class PolicyForm(FlaskForm):
+    title = StringField(
+        "Title",
+        validators=[Length(max=policies.MAX_TITLE)],
+        filters=[strip],
+        description="A few words: refunds only to the original card.",
+    )
+    change = TextAreaField(
+        "The change",
+        validators=[Length(max=policies.MAX_CHANGE)],
+        description="The policy or procedure as it would be, and from when.",
+        render_kw={"rows": 6},
+    )
+    department_id = RecordSelectField("Department it belongs to", validate_choice=False)
+    closes_on = DateField(
+        "Comments close on",
+        validators=[Optional()],
+        description="Reps comment and vote until the end of this day.",
+    )
+    submit = SubmitField("Post for comments")
+
+    def __init__(
+        self, *args: Any, departments: list[tuple[int, str]] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.department_id.choices = choices([(0, "Choose..."), *departments])
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(
+        "What it would do to customers",
+        validators=[Length(max=policies.MAX_COMMENT)],
+        description="A customer you served, what they would meet, what would help.",
+        render_kw={"rows": 4},
+    )
+    submit = SubmitField("Add my comment")
+
+
+class VoteForm(FlaskForm):
+    vote = SelectField(
+        "Your vote",
+        choices=choices((v.value, v.label) for v in Vote),
+        validate_choice=False,
+    )
+    submit = SubmitField("Vote")
+
+
+class DecisionForm(FlaskForm):
+    outcome = SelectField(
+        "Decision",
+        choices=choices([("", "Choose..."), *((o.value, o.label) for o in Outcome)]),
+        validate_choice=False,
+    )
+    note = TextAreaField(
+        "What was heard",
+        validators=[Length(max=policies.MAX_NOTE)],
+        description="What the comments and votes said, and what the decision changed "
+        "because of them. Everyone reads it.",
+        render_kw={"rows": 5},
+    )
+    submit = SubmitField("Record the decision")
+
+
+class LinksForm(FlaskForm):
+    scenarios = MultiCheckboxField(
+        "Training scenarios it changes", validators=[Optional()]
+    )
+    authorities = MultiCheckboxField("Authorities it changes", validators=[Optional()])
+    submit = SubmitField("Save what to retrain")
+
+    def __init__(
+        self,
+        *args: Any,
+        scenarios: list[tuple[str, str]] = (),
+        authorities: list[tuple[str, str]] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.scenarios.choices = choices(scenarios)
+        self.authorities.choices = choices(authorities)
+
+
+# --- ideas --------------------------------------------------------------------------------
+
+
+class IdeaForm(FlaskForm):
+    title = StringField(
+        "Title",
+        validators=[Length(max=ideas.MAX_TITLE)],
+        filters=[strip],
+        description="A few words: a tracking link in every dispatch text.",
+    )
+    body = TextAreaField(
+        "What and why",
+        validators=[Length(max=ideas.MAX_BODY)],
+        description="What you would change, and what it would do for customers or the "
+        "team.",
+        render_kw={"rows": 6},
+    )
+    department_id = RecordSelectField(
+        "Department it concerns (if any)", validate_choice=False
+    )
+    submit = SubmitField("Submit the idea")
+
+    def __init__(
+        self, *args: Any, departments: list[tuple[int, str]] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.department_id.choices = choices([(0, "None in particular"), *departments])
+
+
+class TriageForm(FlaskForm):
+    status = SelectField(
+        "What happens to it",
+        choices=choices((s.value, s.label) for s in IdeaStatus),
+        validate_choice=False,
+    )
+    reason = TextAreaField(
+        "Reason or note for the author",
+        validators=[Optional(), Length(max=ideas.MAX_REASON)],
+        description="Needed to decline: the author reads it.",
+    )
+    submit = SubmitField("Save")
+
+    def __init__(
+        self, *args: Any, allowed: list[IdeaStatus] = (), **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         self.status.choices = choices((s.value, s.label) for s in allowed)

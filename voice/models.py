@@ -1,5 +1,6 @@
 """The voice module's tables: departments, their members and contact rota, problem
-reports, the tickets and "+1"s on them, and each report's status history.
+reports, the tickets and "+1"s on them, and each report's status history; policy impact
+reviews (comments, votes, the training they change) and improvement ideas.
 
 The status history is append-only (a move is never changed or deleted; the ORM refuses
 it, see :func:`_refuse_changes`).
@@ -24,6 +25,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.db import db, enum_column, utcnow
 from core.people import User
+from voice.ideas import IdeaStatus
+from voice.policies import LinkKind, Outcome, PolicyStatus, Vote
 from voice.reach import RotaEntry
 from voice.workflow import Category, Escalation, ProblemStatus, Severity
 
@@ -253,6 +256,144 @@ class StatusChange(db.Model):
 
     report: Mapped[ProblemReport] = relationship(back_populates="history")
     by: Mapped[User | None] = relationship()
+
+
+class PolicyReview(db.Model):
+    """A proposed policy or procedure change, open for the front line's comments."""
+
+    __tablename__ = "voice_policy_reviews"
+    __table_args__ = (Index("ix_voice_policy_reviews_status", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    #: The policy or procedure as it would be.
+    change: Mapped[str] = mapped_column(Text)
+    department_id: Mapped[int] = mapped_column(
+        ForeignKey("voice_departments.id", ondelete="RESTRICT")
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    #: The last day comments and votes are taken (the organisation's calendar).
+    closes_on: Mapped[dt.date]
+    status: Mapped[PolicyStatus] = mapped_column(
+        enum_column(PolicyStatus, 16), default=PolicyStatus.OPEN
+    )
+    outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome, 16))
+    #: What was heard and what it changed.
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    department: Mapped[Department] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    comments: Mapped[list[PolicyComment]] = relationship(
+        back_populates="policy",
+        cascade="all, delete-orphan",
+        order_by="PolicyComment.id",
+    )
+    votes: Mapped[list[PolicyVote]] = relationship(
+        back_populates="policy", cascade="all, delete-orphan"
+    )
+    links: Mapped[list[PolicyLink]] = relationship(
+        back_populates="policy", cascade="all, delete-orphan", order_by="PolicyLink.id"
+    )
+
+    def linked(self, kind: LinkKind) -> list[str]:
+        return [link.key for link in self.links if link.kind == kind]
+
+
+class PolicyComment(db.Model):
+    """What a change would do to customers, in a rep's words."""
+
+    __tablename__ = "voice_policy_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    policy_id: Mapped[int] = mapped_column(
+        ForeignKey("voice_policy_reviews.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    body: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    policy: Mapped[PolicyReview] = relationship(back_populates="comments")
+    author: Mapped[User | None] = relationship()
+
+
+class PolicyVote(db.Model):
+    """One person's vote on a change (changeable while comments are open)."""
+
+    __tablename__ = "voice_policy_votes"
+    __table_args__ = (UniqueConstraint("policy_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    policy_id: Mapped[int] = mapped_column(
+        ForeignKey("voice_policy_reviews.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    vote: Mapped[Vote] = mapped_column(enum_column(Vote, 16))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    policy: Mapped[PolicyReview] = relationship(back_populates="votes")
+
+
+class PolicyLink(db.Model):
+    """A training scenario (by key) or an authority (by code) an adopted change alters."""
+
+    __tablename__ = "voice_policy_links"
+    __table_args__ = (UniqueConstraint("policy_id", "kind", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    policy_id: Mapped[int] = mapped_column(
+        ForeignKey("voice_policy_reviews.id", ondelete="CASCADE")
+    )
+    kind: Mapped[LinkKind] = mapped_column(enum_column(LinkKind, 16))
+    key: Mapped[str] = mapped_column(String(80))
+
+    policy: Mapped[PolicyReview] = relationship(back_populates="links")
+
+
+class Idea(db.Model):
+    """An improvement idea from the front line."""
+
+    __tablename__ = "voice_ideas"
+    __table_args__ = (
+        Index("ix_voice_ideas_status_created", "status", "created_at"),
+        Index("ix_voice_ideas_author_decided", "author_id", "decided_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    #: What would change and why it would help.
+    body: Mapped[str] = mapped_column(Text)
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("voice_departments.id", ondelete="SET NULL")
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    status: Mapped[IdeaStatus] = mapped_column(
+        enum_column(IdeaStatus, 16), default=IdeaStatus.UNDER_REVIEW
+    )
+    #: Why it was declined (the author reads it), or a note with another decision.
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    department: Mapped[Department | None] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
 
 class VoiceRecordIsAppendOnly(RuntimeError):

@@ -1,11 +1,15 @@
-"""The voice module's dashboard panels: a reporter's reports and where each stands, and a
-department member's reports waiting for them."""
+"""The voice module's dashboard panels: a reporter's reports and where each stands, a
+department member's reports waiting for them, an author's ideas and what became of each,
+ideas waiting for a triager, and a supervisor's "what to retrain" after adopted policy
+changes."""
 
 from __future__ import annotations
 
+from core.access import ORG_WIDE_ROLES
+from core.db import utcnow
 from core.people import User
 from core.shell import Panel, PanelProvider
-from voice import queries
+from voice import ideas, queries, upward_queries
 
 
 def my_reports_panel(user: User) -> Panel | None:
@@ -44,4 +48,59 @@ def department_panel(user: User) -> Panel | None:
     )
 
 
-PANELS: list[PanelProvider] = [my_reports_panel, department_panel]
+def my_ideas_panel(user: User) -> Panel | None:
+    """A person's ideas, newest first, each with what became of it (declined: why)."""
+    page = upward_queries.idea_page(upward_queries.IdeaFilter(author_id=user.id), 1, 5)
+    if not page.total:
+        return None
+    return Panel(
+        "Your ideas",
+        "voice/_panel_ideas.html",
+        {"page": page, "scope": "mine"},
+        order=62,
+    )
+
+
+def triage_panel(user: User) -> Panel | None:
+    """Ideas waiting for this person's triage (under review or planned)."""
+    viewer = user.viewer()
+    if not viewer.has_any(ideas.TRIAGE_ROLES):
+        return None
+    page = upward_queries.idea_page(
+        upward_queries.IdeaFilter(status="open", triager=viewer), 1, 5
+    )
+    if not page.total:
+        return None
+    return Panel(
+        "Ideas to triage",
+        "voice/_panel_ideas.html",
+        {"page": page, "scope": "triage"},
+        order=63,
+    )
+
+
+def retrain_panel(user: User) -> Panel | None:
+    """A supervisor's "what to retrain": policy changes adopted lately that alter
+    training or authorities, with the reps of their teams who passed or hold them."""
+    viewer = user.viewer()
+    if not viewer.supervised_team_ids or viewer.has_any(ORG_WIDE_ROLES):
+        return None
+    now = utcnow()
+    changes = [
+        (policy, upward_queries.retraining(policy, viewer.supervised_team_ids, now))
+        for policy in upward_queries.recently_adopted(now)
+    ]
+    if not changes:
+        return None
+    return Panel(
+        "What to retrain", "voice/_panel_retrain.html", {"changes": changes}, order=64
+    )
+
+
+PANELS: list[PanelProvider] = [
+    my_reports_panel,
+    department_panel,
+    my_ideas_panel,
+    triage_panel,
+    retrain_panel,
+]

@@ -1,6 +1,7 @@
 """The voice module's pages: departments and who to reach now, problem reports (list,
 filing with similar reports first, a report's page, "+1"s, status moves) and each
-department's reaction figures."""
+department's reaction figures. Policy changes and ideas hang on the same blueprint from
+:mod:`voice.upward_views`."""
 
 from __future__ import annotations
 
@@ -42,8 +43,9 @@ from voice.workflow import (
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 
-#: Main navigation: every signed-in user reads the problems and who to reach.
-NAV: list[NavItem] = [NavItem("Problems", "voice.problem_list", frozenset(), "voice.")]
+#: Main navigation: every signed-in user reads the problems, policy changes, ideas and
+#: who to reach (the section's own tabs lead to each).
+NAV: list[NavItem] = [NavItem("Voice", "voice.problem_list", frozenset(), "voice.")]
 
 STATUS_FILTERS = ("", "open", "closed", *(s.value for s in ProblemStatus))
 

@@ -46,6 +46,14 @@ class TrainingFacts:
 
 
 @dataclass(frozen=True)
+class IdeaCredit:
+    """An idea of the rep's adopted in the month: recognition, never pay."""
+
+    title: str
+    adopted_on: str
+
+
+@dataclass(frozen=True)
 class DisputeCounts:
     open: int = 0
     accepted: int = 0

@@ -29,6 +29,7 @@ from incentives.scorecards.cards import (
     CoachingOffer,
     CoverageRow,
     DisputeCounts,
+    IdeaCredit,
     ScenarioOffer,
     TrainingFacts,
 )
@@ -44,6 +45,7 @@ from incentives.tickets import metrics
 from incentives.tickets import queries as ticket_queries
 from recruiting import queries as recruiting_queries
 from training import queries as training_queries
+from voice import upward_queries as voice_queries
 
 #: Months a scorecard's trends cover, the scorecard's month included.
 TREND_MONTHS = 6
@@ -179,6 +181,23 @@ def dispute_counts(
     }
 
 
+# --- facts from voice ---------------------------------------------------------------------
+
+
+def ideas_adopted(rep_ids: Iterable[int], month: str) -> dict[int, list[IdeaCredit]]:
+    """Each rep's ideas adopted in ``month`` (voice's read): recognition on the
+    scorecard, never part of a score or a payout."""
+    tz = ticket_queries.org_timezone()
+    start, end = metrics.month_bounds(month, tz)
+    return {
+        rep_id: [
+            IdeaCredit(i.title, i.adopted_at.astimezone(tz).strftime("%d %b %Y"))
+            for i in found
+        ]
+        for rep_id, found in voice_queries.adopted_ideas(rep_ids, start, end).items()
+    }
+
+
 # --- one rep, one team, the organisation --------------------------------------------------
 
 
@@ -226,6 +245,7 @@ def rep_scorecard(
         finals=_rep_finals(rep.id, scores),
         generated_at=now,
         what_if=what_if,
+        ideas_adopted=ideas_adopted([rep.id], month).get(rep.id, ()),
     )
 
 
@@ -381,6 +401,7 @@ class MonthCardMaker:
         self._loads = training_queries.training_loads(today)
         self._titles = training_queries.scenario_titles()
         self._disputes = dispute_counts(month)
+        self._ideas = ideas_adopted([r.id for r in self.reps], month)
         self._offers = _Scenarios()
         self._coaching: dict[int, list[CoachingOffer]] = {}
         #: Month -> rep id -> final payout, for every trend month: read once.
@@ -407,6 +428,7 @@ class MonthCardMaker:
             coaching=coaching,
             finals=self.finals,
             generated_at=self.now,
+            ideas_adopted=self._ideas.get(rep.id, ()),
         )
 
     def team_cards(self) -> list[TeamCard]:

@@ -20,6 +20,7 @@ from incentives.scorecards.cards import (
     AuthorityHeld,
     CoachingOffer,
     DisputeCounts,
+    IdeaCredit,
     TrainingFacts,
     final_payout,
     score_chart,
@@ -130,6 +131,8 @@ class RepCard:
     #: The metrics the web page's what-if can move, and the what-if asked for.
     what_if_choices: tuple[WhatIfChoice, ...] = ()
     what_if: WhatIf | None = None
+    #: The rep's ideas adopted in the month: recognition only, never a score or pay.
+    ideas_adopted: tuple[IdeaCredit, ...] = ()
 
 
 def _guides(line: MetricLine) -> list[charts.Guide]:
@@ -249,6 +252,7 @@ def rep_card(
     finals: Mapping[str, Mapping[int, Decimal]] | None = None,
     generated_at: dt.datetime,
     what_if: tuple[str, str] | None = None,
+    ideas_adopted: Sequence[IdeaCredit] = (),
 ) -> RepCard:
     """A rep's scorecard for the last month of ``history`` (oldest first).
 
@@ -257,6 +261,8 @@ def rep_card(
         payout shown, as on the payouts page.
     :param what_if: (metric, value as typed) to re-score the month with, the other
         metrics held (:func:`next_steps.what_if`).
+    :param ideas_adopted: the rep's ideas adopted in the month, shown as recognition;
+        they change no score and no payout.
     """
     current = history[-1]
     score = current.scores.get(rep_id)
@@ -357,4 +363,5 @@ def rep_card(
         what_if=None
         if what_if is None
         else next_steps.what_if(score, own_plan, *what_if),
+        ideas_adopted=tuple(ideas_adopted),
     )

@@ -1,5 +1,6 @@
 """A rep reports a problem from a ticket in the browser, checks for similar reports first;
-the Logistics owner acknowledges and fixes it; the pages fit a phone."""
+the Logistics owner acknowledges and fixes it; the pages (problems, policies, ideas) and
+their tabs fit a phone."""
 
 from __future__ import annotations
 
@@ -62,7 +63,19 @@ def test_the_voice_pages_fit_the_screen(browser, live_server, width: int) -> Non
         "/voice/reaction",
         "/voice/departments/1/reaction",
         "/voice/problems/1",
+        "/voice/policies",
+        "/voice/policies/1",
+        "/voice/policies/1/decide",
+        "/voice/policies/2",
+        "/voice/ideas",
+        "/voice/ideas/1",
+        "/voice/ideas?scope=triage",
     ):
         page.goto(url)
         assert page_width(page) <= width, url
+        for tab in page.locator(".subnav a").all():
+            box = tab.bounding_box()
+            assert box is not None
+            assert box["x"] >= 0, (url, tab.inner_text())
+            assert box["x"] + box["width"] <= width, (url, tab.inner_text())
     context.close()

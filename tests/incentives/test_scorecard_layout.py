@@ -22,6 +22,7 @@ from incentives.scorecards.cards import (
     AuthorityHeld,
     CoachingOffer,
     DisputeCounts,
+    IdeaCredit,
     ScenarioOffer,
     TrainingFacts,
 )
@@ -237,6 +238,15 @@ def rep_card_of(history: list[MonthScores]) -> rep_card.RepCard:
         disputes=DisputeCounts(12, 34, 56),
         coaching=[COACHING],
         generated_at=NOW,
+        ideas_adopted=[
+            IdeaCredit(
+                "Say the refund date at the end of every call, not only by e-mail, "
+                "so customers stop calling back to ask when the money lands on "
+                "their card, and the same for store credit and replacement parcels",
+                "28 Nov 2026",
+            ),
+            IdeaCredit("Tracking links in texts", "30 Nov 2026"),
+        ],
     )
 
 
@@ -252,6 +262,8 @@ def test_a_rep_scorecard_with_extreme_values_has_no_overlapping_text(
     text = " ".join(w[0] for page in pages for w in page["words"])
     assert "Featherstonehaugh-Cholmondeley-Worthington" in text
     assert "USDXT" in text
+    assert "Ideas adopted" in text
+    assert "replacement parcels, adopted 28 Nov 2026" in text
     assert collisions(pages) == []
 
 

@@ -3,9 +3,11 @@ department) are in ``tests/voice/test_access.py``."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from core.access import Role
 from tests.access import ANYONE_LOGGED_IN, Access, World, roles
-from voice import operations
+from voice import operations, upward_operations
 
 ADMIN = roles(Role.ADMIN)
 REPORTERS = roles(Role.REP, Role.SUPERVISOR)
@@ -14,7 +16,7 @@ REACTION = roles(Role.ADMIN, Role.LEADERSHIP, Role.SUPERVISOR)
 
 def populate(world: World) -> None:
     """A department every world user responds for, a report by ``world.rep`` and one by
-    ``world.other_rep``."""
+    ``world.other_rep``; a policy change and an idea, both by ``world.rep``."""
     others = [u.id for role, u in world.users.items() if role != Role.ADMIN]
     department = operations.save_department(
         None,
@@ -38,11 +40,41 @@ def populate(world: World) -> None:
             ),
             by=reporter,
         ).report.id
+    policy = upward_operations.post_policy(
+        upward_operations.ProposalInput(
+            "Matrix policy",
+            "Refunds only to the card that paid.",
+            department.id,
+            dt.date.today() + dt.timedelta(days=10),
+        ),
+        by=world.rep,
+        today=dt.date.today(),
+    )
+    idea = upward_operations.submit_idea(
+        upward_operations.IdeaInput("Matrix idea", "Tracking links in texts."),
+        by=world.rep,
+    )
     world.extra.update(
         department_id=department.id,
         report_id=reports["own"],
         other_report_id=reports["others"],
+        policy_id=policy.id,
+        idea_id=idea.id,
     )
+
+
+def _policy(tail: str = ""):  # type: ignore[no-untyped-def]
+    return lambda w: f"/voice/policies/{w.extra['policy_id']}{tail}"
+
+
+def _idea(tail: str = ""):  # type: ignore[no-untyped-def]
+    return lambda w: f"/voice/ideas/{w.extra['idea_id']}{tail}"
+
+
+#: The poster of the matrix policy (world.rep), leadership and admins.
+DECIDERS = roles(Role.REP, Role.LEADERSHIP, Role.ADMIN)
+#: Who triages world.rep's idea: the supervisor of their team, leadership, admins.
+TRIAGERS = roles(Role.SUPERVISOR, Role.LEADERSHIP, Role.ADMIN)
 
 
 MATRIX: dict[str, Access] = {
@@ -77,5 +109,30 @@ MATRIX: dict[str, Access] = {
         lambda w: f"/voice/problems/{w.extra['report_id']}/status",
         "POST",
         {"status": "acknowledged"},
+    ),
+    # Policy changes: everyone reads, comments and votes; every world user but the admin
+    # is a member of the department (and admins post for any), so everyone may post.
+    "voice.policy_list": Access(ANYONE_LOGGED_IN, "/voice/policies"),
+    "voice.policy_create": Access(ANYONE_LOGGED_IN, "/voice/policies/new"),
+    "voice.policy_detail": Access(ANYONE_LOGGED_IN, _policy()),
+    # Only the poster (world.rep) changes it.
+    "voice.policy_edit": Access(roles(Role.REP), _policy("/edit")),
+    "voice.policy_comment": Access(
+        ANYONE_LOGGED_IN, _policy("/comment"), "POST", {"body": "It hurts gift buyers."}
+    ),
+    "voice.policy_vote": Access(
+        ANYONE_LOGGED_IN, _policy("/vote"), "POST", {"vote": "concerned"}
+    ),
+    "voice.policy_decide": Access(DECIDERS, _policy("/decide")),
+    "voice.policy_links": Access(
+        DECIDERS, _policy("/retrain"), "POST", {"scenarios": "lost-shipment"}
+    ),
+    # Ideas: everyone reads; reps and supervisors submit; only the author edits.
+    "voice.idea_list": Access(ANYONE_LOGGED_IN, "/voice/ideas"),
+    "voice.idea_create": Access(REPORTERS, "/voice/ideas/new"),
+    "voice.idea_detail": Access(ANYONE_LOGGED_IN, _idea()),
+    "voice.idea_edit": Access(roles(Role.REP), _idea("/edit")),
+    "voice.idea_triage": Access(
+        TRIAGERS, _idea("/triage"), "POST", {"status": "planned"}
     ),
 }

@@ -10,8 +10,21 @@ from sqlalchemy import func, select
 import voice.demo
 from core.audit import AuditEvent
 from core.db import db, utcnow
+from core.people import User
+from core.templating import org_timezone
 from tests.voice.factories import make_voice_world, report
-from voice.models import Department, ProblemReport, RotaRow
+from voice.ideas import IdeaStatus, month_bounds
+from voice.models import (
+    Department,
+    Idea,
+    PolicyComment,
+    PolicyReview,
+    PolicyVote,
+    ProblemReport,
+    RotaRow,
+)
+from voice.policies import Outcome
+from voice.upward_queries import adopted_ideas, month_policies_and_ideas
 from voice.workflow import ProblemStatus
 
 
@@ -74,11 +87,37 @@ def test_the_demo_has_departments_with_rotas_and_reports_in_every_state(
         assert utcnow() - oldest > dt.timedelta(days=100)
         assert db.session.scalar(select(func.count()).select_from(Department)) == 5
         assert db.session.scalar(select(func.count()).select_from(RotaRow)) >= 5
+    assert "Voice: 10 ideas in every state." in first.output
+    with app.app_context():
+        outcomes = db.session.scalars(
+            select(PolicyReview.outcome).order_by(PolicyReview.id)
+        ).all()
+        assert outcomes == [None, Outcome.ADOPTED, Outcome.DROPPED]
+        assert db.session.scalar(select(func.count()).select_from(PolicyVote)) == 18
+        assert db.session.scalar(select(func.count()).select_from(PolicyComment)) == 9
+        idea_states = set(db.session.scalars(select(Idea.status)))
+        assert idea_states == set(IdeaStatus)
+        tz = org_timezone()
+        last_month = (
+            utcnow().astimezone(tz).replace(day=1) - dt.timedelta(days=1)
+        ).strftime("%Y-%m")
+        decided = month_policies_and_ideas(db.session, last_month)
+        amara = db.session.scalar(
+            select(User.id).where(User.email == "amara.nwosu@example.com")
+        )
+        start, end = month_bounds(last_month, tz)
+        credited = adopted_ideas([amara], start, end)
+        assert [i.title for i in credited[amara]] == [
+            "Say the refund date on the phone, not only by e-mail"
+        ]
+        assert "Amara Nwosu" in [i.author for i in decided.ideas]
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0, second.output
     assert "Problem reports already there; left as they were." in second.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ProblemReport)) == 36
+        assert db.session.scalar(select(func.count()).select_from(PolicyReview)) == 3
+        assert db.session.scalar(select(func.count()).select_from(Idea)) == 10
 
 
 def test_departments_load_creates_and_updates_all_or_nothing(

@@ -17,6 +17,7 @@ from incentives.scorecards import cards, leadership, rep_card, team_card
 from incentives.scorecards.cards import (
     AuthorityHeld,
     CoachingOffer,
+    IdeaCredit,
     ScenarioOffer,
     TrainingFacts,
 )
@@ -110,6 +111,22 @@ def test_a_rep_card_shows_each_step_and_the_rank_in_team() -> None:
     assert [row.score for row in card.months] == ["52.0", "76.0"]
     assert [row.closed for row in card.months] == [True, False]
     assert card.generated == "10 Apr 2024, 09:30"
+
+
+def test_adopted_ideas_are_recognition_and_change_no_score_or_payout() -> None:
+    plain = rep_card.rep_card(1, HISTORY, tz=UTC, generated_at=NOW)
+    credited = rep_card.rep_card(
+        1,
+        HISTORY,
+        tz=UTC,
+        generated_at=NOW,
+        ideas_adopted=[IdeaCredit("Tracking links in texts", "02 Apr 2024")],
+    )
+    assert credited.ideas_adopted == (
+        IdeaCredit("Tracking links in texts", "02 Apr 2024"),
+    )
+    assert plain.ideas_adopted == ()
+    assert dataclasses.replace(credited, ideas_adopted=()) == plain
 
 
 def test_names_in_charts_are_escaped() -> None:
