@@ -4,7 +4,7 @@ A cancelled assignment stays for the record but is no longer due, counted or sho
 work to do.
 
 Revision ID: training_0002
-Revises: voice_0001
+Revises: voice_0002
 Create Date: 2026-12-08 01:25:00.000000
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "training_0002"
-down_revision = "voice_0001"
+down_revision = "voice_0002"
 branch_labels = None
 depends_on = None
 
