@@ -13,6 +13,7 @@ from sqlalchemy import update
 from core import audit
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput, NotAllowed
+from core.params import FIRST_YEAR, last_month_allowed
 from core.people import User
 from quality import calibration as rules
 from quality import calibration_queries as queries
@@ -56,6 +57,11 @@ def create_session(
         problems["channel_group"] = ["There is no rubric for these channels yet."]
     if due_on < today:
         problems["due_on"] = ["Give a date from today on."]
+    if not f"{FIRST_YEAR:04d}-01" <= month <= last_month_allowed():
+        problems["month"] = [
+            f"A month from {FIRST_YEAR}-01 to {last_month_allowed()}, please."
+        ]
+        version = None
     choices = dict(queries.reviewer_choices())
     unknown = [r for r in reviewer_ids if r not in choices]
     if unknown:

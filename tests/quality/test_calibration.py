@@ -91,6 +91,7 @@ def _sessions(app) -> list[QaCalibration]:
         ({"ticket_refs": "", "random_count": ""}, "Name the tickets, or say how many"),
         ({"ticket_refs": "", "random_count": "3", "month": "2023-01"}, "No tickets"),
         ({"month": "March"}, "A month as YYYY-MM."),
+        ({"month": "0000-01"}, "A month from 2000-01"),
         ({"due_on": "2001-01-01"}, "Give a date from today on."),
     ],
 )
@@ -179,6 +180,10 @@ def test_blind_until_closed_then_compared(app, client, org, login_as):
             )
         )
         assert row.ratings["empathy"] == 3
+
+    # The third reviewer's queue says what waits for them.
+    login_as(org["sup3"])
+    assert "Calibration: 3 tickets to score" in text(client.get("/quality/queue"))
 
     # The second reviewer scores one ticket; the third nothing yet.
     login_as(org["sup2"])
