@@ -210,42 +210,69 @@ class HistoryPoint:
     categories: tuple[Category, ...]
 
 
-def reviewer_history(user_id: int) -> list[HistoryPoint]:
-    """The user's drift in each closed session they reviewed in, the oldest first."""
-    sessions = db.session.scalars(
-        _sessions()
-        .join(
-            QaCalibrationReviewer,
-            QaCalibrationReviewer.calibration_id == QaCalibration.id,
-        )
-        .where(
-            QaCalibrationReviewer.user_id == user_id,
-            QaCalibration.state == SessionState.CLOSED,
-        )
-        .order_by(QaCalibration.closed_at, QaCalibration.id)
-    ).unique()
-    points = []
-    for session in sessions:
-        rubric = session.rubric_version.rules
-        ratings = visible_ratings(session, user_id)
-        points.append(
-            HistoryPoint(
-                session, rules.drift(rubric, ratings, user_id), rubric.categories
+def _history(user_id: int | None) -> dict[int, list[HistoryPoint]]:
+    """Each reviewer's drift in the closed sessions they reviewed in (only ``user_id``'s
+    when given), the oldest session first: one read of the sessions, one of ratings."""
+    query = _sessions().where(QaCalibration.state == SessionState.CLOSED)
+    if user_id is not None:
+        query = query.where(
+            QaCalibration.id.in_(
+                select(QaCalibrationReviewer.calibration_id).where(
+                    QaCalibrationReviewer.user_id == user_id
+                )
             )
         )
-    return points
+    sessions = list(
+        db.session.scalars(
+            query.order_by(QaCalibration.closed_at, QaCalibration.id)
+        ).unique()
+    )
+    ratings: dict[int, dict[int, dict[int, dict[str, Any]]]] = defaultdict(
+        lambda: defaultdict(dict)
+    )
+    states = {s.id: s.state for s in sessions}
+    for start in range(0, len(sessions), 500):
+        batch = [s.id for s in sessions[start : start + 500]]
+        rows = db.session.scalars(
+            select(QaCalibrationRating).where(
+                QaCalibrationRating.calibration_id.in_(batch),
+                QaCalibrationRating.submitted_at.is_not(None),
+            )
+        )
+        for row in rows:
+            # Closed sessions only, so everyone may see them; the rule is asked anyway.
+            if rules.may_see_rating(states[row.calibration_id], -1, row.reviewer_id):
+                ratings[row.calibration_id][row.reviewer_id][row.ticket_id] = dict(
+                    row.ratings
+                )
+    found: dict[int, list[HistoryPoint]] = defaultdict(list)
+    for session in sessions:
+        rubric = session.rubric_version.rules
+        for reviewer in session.reviewer_ids:
+            if user_id is not None and reviewer != user_id:
+                continue
+            found[reviewer].append(
+                HistoryPoint(
+                    session,
+                    rules.drift(rubric, ratings[session.id], reviewer),
+                    rubric.categories,
+                )
+            )
+    return found
+
+
+def reviewer_history(user_id: int) -> list[HistoryPoint]:
+    """The user's drift in each closed session they reviewed in, the oldest first."""
+    return _history(user_id).get(user_id, [])
 
 
 def reviewers_with_history() -> list[tuple[User, list[HistoryPoint]]]:
     """Everyone who reviewed in a closed session, with their history, by name."""
-    ids = db.session.scalars(
-        select(QaCalibrationReviewer.user_id)
-        .join(QaCalibration, QaCalibration.id == QaCalibrationReviewer.calibration_id)
-        .where(QaCalibration.state == SessionState.CLOSED)
-        .distinct()
-    )
-    users = db.session.scalars(select(User).where(User.id.in_(list(ids))))
-    return [(u, reviewer_history(u.id)) for u in sorted(users, key=lambda u: u.name)]
+    history = _history(None)
+    if not history:
+        return []
+    users = db.session.scalars(select(User).where(User.id.in_(list(history))))
+    return [(u, history[u.id]) for u in sorted(users, key=lambda u: (u.name, u.id))]
 
 
 def may_see_history(viewer: Viewer, user_id: int) -> bool:
