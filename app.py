@@ -45,6 +45,7 @@ import incentives.tickets.cli
 import incentives.tickets.operations
 import incentives.tickets.views
 import incentives.views
+import quality.calibration_views
 import quality.cli
 import quality.demo
 import quality.panels
@@ -104,6 +105,7 @@ PAGE_MODULES = (
     incentives.scorecards.views,
     training.authority_views,
     voice.upward_views,
+    quality.calibration_views,
 )
 #: Blueprints of the token-authenticated JSON API (exempt from CSRF; never session login).
 API_BLUEPRINTS = [

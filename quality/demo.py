@@ -1,5 +1,7 @@
 """Quality demo data: the shipped rubric of each channel group, links to the demo helpdesks,
-and the last three closed months sampled and reviewed, with reviews in every state.
+the last three closed months sampled and reviewed, with reviews in every state, and two
+calibration sessions: one closed (three reviewers, six tickets, some disagreement) and one
+open, partly scored.
 
 Idempotent: rubrics unchanged load as unchanged, and a month sampled before is left as it
 is (its reviews are walked through their states only when the month is first sampled).
@@ -9,16 +11,17 @@ older months' disputes were decided by the admin (the reviewer never decides).
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from pathlib import Path
 
 from sqlalchemy import select
 
-from core.db import db
+from core.db import db, utcnow
 from core.demo import ACTOR, DemoResult
 from incentives.tickets.queries import current_month
-from quality import operations
-from quality.models import QaReview
+from quality import calibration_operations, calibration_queries, operations
+from quality.models import QaCalibration, QaReview
 from quality.reviews import Decision
 from quality.rubrics import NOT_APPLICABLE
 
@@ -63,6 +66,7 @@ def build(result: DemoResult) -> None:
         )
     else:
         result.notes.append("Quality reviews already there; left as they were.")
+    build_calibration(result)
 
 
 def _ratings(review: QaReview, rng: random.Random) -> dict[str, object]:
@@ -126,3 +130,92 @@ def _walk(month: str, *, latest: bool, admin: object) -> None:
         elif index % 3 != 2:
             operations.acknowledge_review(review, by=review.rep)
     db.session.flush()
+
+
+# --- calibration --------------------------------------------------------------------------
+
+CLOSED_SESSION = "Phone and chat, calibration round 1"
+OPEN_SESSION = "Phone and chat, calibration round 2"
+REVIEWERS = (ADMIN, "grace.lee@example.com", "marco.rossi@example.com")
+#: How each demo reviewer leans: the admin rates as the ticket deserves, Grace a little
+#: strictly, Marco generously, so the results show some disagreement.
+LEAN = {ADMIN: 0, "grace.lee@example.com": -1, "marco.rossi@example.com": 1}
+
+
+def _calibration_ratings(
+    session: QaCalibration, ticket_id: int, email: str
+) -> dict[str, object]:
+    deserved = random.Random(f"calibration:{ticket_id}")  # noqa: S311 (demo ratings)
+    own = random.Random(f"calibration:{ticket_id}:{email}")  # noqa: S311
+    ratings: dict[str, object] = {}
+    for category in session.rubric_version.rules.categories:
+        points = category.scale.points
+        base = deserved.choice([*points, *points[-2:] * 2])
+        if category.allow_na and deserved.random() < 0.2:
+            ratings[category.key] = NOT_APPLICABLE
+            continue
+        if category.scale.value == "binary":
+            flip = own.random() < 0.15 and not category.critical
+            ratings[category.key] = 1 - base if flip else base
+            continue
+        step = LEAN[email] if own.random() < 0.5 else 0
+        index = max(0, min(len(points) - 1, points.index(base) + step))
+        ratings[category.key] = points[index]
+    return ratings
+
+
+def build_calibration(result: DemoResult) -> None:
+    """One closed calibration session (3 reviewers, 6 tickets, some disagreement) and
+    one open, part scored; left as they are when there."""
+    people = [result.users.get(email) for email in REVIEWERS]
+    if any(p is None for p in people):
+        return
+    names = set(db.session.scalars(select(QaCalibration.name)))
+    today = utcnow().date()
+    current = current_month()
+    made = []
+    for name, month, count in (
+        (CLOSED_SESSION, shift(current, -2), 6),
+        (OPEN_SESSION, shift(current, -1), 4),
+    ):
+        if name in names or not calibration_queries.month_tickets(month, "live"):
+            continue
+        closing = name == CLOSED_SESSION
+        session = calibration_operations.create_session(
+            name=name,
+            channel_group="live",
+            month=month,
+            ticket_refs=[],
+            random_count=count,
+            reviewer_ids=[p.id for p in people],  # type: ignore[union-attr]
+            due_on=today if closing else today + dt.timedelta(days=10),
+            by=people[0],  # type: ignore[arg-type]
+            today=today,
+        )
+        for person, email in zip(people, REVIEWERS, strict=True):
+            for index, ticket_id in enumerate(session.ticket_ids):
+                if not closing and (email == ADMIN or index >= 2 + LEAN[email]):
+                    continue  # the open session: partly scored
+                ratings = _calibration_ratings(session, ticket_id, email)
+                act = (
+                    calibration_operations.save_rating
+                    if not closing and index == 1 + LEAN[email]
+                    else calibration_operations.submit_rating
+                )
+                act(
+                    session,
+                    ticket_id,
+                    ratings=ratings,
+                    comments={},
+                    note="",
+                    by=person,  # type: ignore[arg-type]
+                )
+        if closing:
+            calibration_operations.close_session(
+                session,
+                by=people[0],  # type: ignore[arg-type]
+                is_admin=True,
+            )
+        made.append(name)
+    if made:
+        result.notes.append("Quality: calibration sessions " + ", ".join(made) + ".")

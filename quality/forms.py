@@ -1,5 +1,5 @@
 """Quality forms: a rubric's YAML, a review's note (its ratings are read per category),
-a dispute and its decision."""
+a dispute and its decision, a calibration session and a calibration rating's note."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms import DateField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from core.forms import choices
+from core.forms import MultiCheckboxField, SelectField, choices
+from quality.calibration import MAX_TICKETS
 from quality.reviews import Decision
-from quality.rubrics import NOT_APPLICABLE, Rubric
+from quality.rubrics import NOT_APPLICABLE, ChannelGroup, Rubric
 
 
 def strip(value: Any) -> Any:
@@ -72,6 +73,65 @@ class DecisionForm(FlaskForm):
     )
     note = TextAreaField(
         "Why", validators=[DataRequired(), Length(max=2000)], filters=[strip]
+    )
+
+
+class CalibrationForm(FlaskForm):
+    """A new calibration session: its rubric, tickets, reviewers and due date."""
+
+    name = StringField(
+        "Name",
+        validators=[DataRequired("Give the session a name."), Length(max=120)],
+        filters=[strip],
+    )
+    channel_group = SelectField(
+        "Rubric",
+        choices=choices((g.value, g.label) for g in ChannelGroup),
+        validators=[DataRequired()],
+        description="The channels' current rubric is used.",
+    )
+    month = StringField(
+        "Month the tickets were solved in",
+        validators=[
+            DataRequired("Give a month."),
+            Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", message="A month as YYYY-MM."),
+        ],
+        filters=[strip],
+        render_kw={"placeholder": "YYYY-MM", "inputmode": "numeric"},
+    )
+    ticket_refs = TextAreaField(
+        "Tickets",
+        validators=[Optional(), Length(max=2000)],
+        description="Helpdesk ticket ids, separated by commas or lines; or leave this "
+        "empty and pick some at random below.",
+        render_kw={"rows": 3},
+    )
+    random_count = IntegerField(
+        "Or this many at random",
+        validators=[Optional(), NumberRange(1, MAX_TICKETS)],
+        description=f"From 1 to {MAX_TICKETS}.",
+    )
+    reviewer_ids = MultiCheckboxField(
+        "Reviewers",
+        coerce=int,
+        validators=[Optional()],
+        description="Two or more supervisors or admins. Each scores every ticket "
+        "without seeing the others' ratings until the session is closed.",
+    )
+    due_on = DateField("Due on", validators=[DataRequired("Give a due date.")])
+
+    def ticket_list(self) -> list[str]:
+        text = self.ticket_refs.data or ""
+        return [p.strip() for p in text.replace(",", "\n").splitlines() if p.strip()]
+
+
+class CalibrationRatingForm(FlaskForm):
+    """A calibration rating's note; :func:`ratings_from` reads the ratings."""
+
+    note = TextAreaField(
+        "Note for the other reviewers",
+        validators=[Length(max=5000)],
+        description="They read it once the session is closed.",
     )
 
 

@@ -1,5 +1,5 @@
-"""Quality tables: rubrics and their versions, reviews of tickets, and the link out to each
-helpdesk's ticket pages."""
+"""Quality tables: rubrics and their versions, reviews of tickets, the link out to each
+helpdesk's ticket pages, and calibration sessions with their blind ratings."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import db, enum_column, utcnow
 from core.people import User
+from quality.calibration import SessionState
 from quality.reviews import Decision, ReviewState
 from quality.rubrics import ChannelGroup, Rubric, rubric_from_data
 
@@ -138,3 +139,99 @@ class QaHelpdeskLink(db.Model):
     source: Mapped[str] = mapped_column(String(32), primary_key=True)
     url_pattern: Mapped[str] = mapped_column(String(500))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class QaCalibration(db.Model):
+    """A calibration session: reviewers score the same tickets blind, then compare
+    (``quality.calibration`` says who sees what). Never part of a rep's QA score."""
+
+    __tablename__ = "qa_calibrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    rubric_version_id: Mapped[int] = mapped_column(
+        ForeignKey("qa_rubric_versions.id", ondelete="RESTRICT")
+    )
+    state: Mapped[SessionState] = mapped_column(
+        enum_column(SessionState, 16), default=SessionState.OPEN
+    )
+    due_on: Mapped[dt.date]
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[dt.datetime | None]
+    closed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    rubric_version: Mapped[QaRubricVersion] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    tickets: Mapped[list[QaCalibrationTicket]] = relationship(
+        order_by="QaCalibrationTicket.position", cascade="all, delete-orphan"
+    )
+    reviewers: Mapped[list[QaCalibrationReviewer]] = relationship(
+        order_by="QaCalibrationReviewer.user_id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def ticket_ids(self) -> list[int]:
+        return [t.ticket_id for t in self.tickets]
+
+    @property
+    def reviewer_ids(self) -> list[int]:
+        return [r.user_id for r in self.reviewers]
+
+
+class QaCalibrationTicket(db.Model):
+    """A ticket of a calibration session."""
+
+    __tablename__ = "qa_calibration_tickets"
+
+    calibration_id: Mapped[int] = mapped_column(
+        ForeignKey("qa_calibrations.id", ondelete="CASCADE"), primary_key=True
+    )
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="RESTRICT"), primary_key=True
+    )
+    position: Mapped[int]
+
+
+class QaCalibrationReviewer(db.Model):
+    """A reviewer of a calibration session."""
+
+    __tablename__ = "qa_calibration_reviewers"
+
+    calibration_id: Mapped[int] = mapped_column(
+        ForeignKey("qa_calibrations.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT"), primary_key=True
+    )
+
+    user: Mapped[User] = relationship()
+
+
+class QaCalibrationRating(db.Model):
+    """One reviewer's ratings of one ticket in a session: a draft until submitted."""
+
+    __tablename__ = "qa_calibration_ratings"
+    __table_args__ = (UniqueConstraint("calibration_id", "ticket_id", "reviewer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    calibration_id: Mapped[int] = mapped_column(
+        ForeignKey("qa_calibrations.id", ondelete="CASCADE"), index=True
+    )
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="RESTRICT")
+    )
+    reviewer_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT")
+    )
+    #: Category key to a rating on its scale or ``"na"``; unrated ones are absent.
+    ratings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    comments: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[dt.datetime | None]

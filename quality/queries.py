@@ -17,7 +17,13 @@ from core.db import db
 from core.people import Team, User
 from incentives.tickets.queries import TicketFacts, ticket_facts
 from quality import reviews as review_rules
-from quality.models import QaHelpdeskLink, QaReview, QaRubric, QaRubricVersion
+from quality.models import (
+    QaCalibration,
+    QaHelpdeskLink,
+    QaReview,
+    QaRubric,
+    QaRubricVersion,
+)
 from quality.reviews import ReviewState
 from quality.rubrics import ChannelGroup, MonthScore, month_score
 from quality.sampling import refund_amount
@@ -48,14 +54,15 @@ def current_versions() -> dict[str, QaRubricVersion]:
 
 
 def locked_version_ids() -> set[int]:
-    """Rubric versions a submitted review was judged by: they no longer change."""
+    """Rubric versions a submitted review was judged by, or a calibration session uses:
+    they no longer change."""
     return set(
         db.session.scalars(
             select(QaReview.rubric_version_id)
             .where(QaReview.state != ReviewState.DRAFT)
             .distinct()
         )
-    )
+    ) | set(db.session.scalars(select(QaCalibration.rubric_version_id).distinct()))
 
 
 def review_counts_by_version() -> dict[int, int]:

@@ -28,7 +28,7 @@ from core.forms import ConfirmForm, populate_errors
 from core.params import month_value
 from core.people import User
 from core.shell import NavItem
-from quality import operations, queries
+from quality import calibration_queries, operations, queries
 from quality import reviews as review_rules
 from quality.forms import (
     DecisionForm,
@@ -184,6 +184,7 @@ def queue() -> Any:
     return render_template(
         "quality/queue.html",
         reviews=reviews,
+        calibration_waiting=calibration_queries.to_score_count(current_user.id),
         labels=queries.ticket_labels(reviews),
         today=today(),
     )

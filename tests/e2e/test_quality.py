@@ -78,3 +78,35 @@ def test_review_autosaves_then_submit_dispute_and_decision(page, browser) -> Non
     admin_page.get_by_role("button", name="Decide").click()
     expect(admin_page.locator("body")).to_contain_text("Dispute decided.")
     admin_context.close()
+
+
+def test_calibration_results_and_blind_scoring(page) -> None:
+    """A supervisor reads a closed session's agreement and grid, then scores a ticket of
+    the open session (the draft saves itself) without seeing anyone else's ratings."""
+    log_in(page, SUPERVISOR)
+    page.goto("/quality/")
+    page.get_by_role("link", name="Calibration", exact=True).click()
+    expect(page.get_by_role("heading", name="Calibration", exact=True)).to_be_visible()
+    page.get_by_role("link", name="Phone and chat, calibration round 1").click()
+    table = page.locator("#agreement-table")
+    expect(table).to_contain_text("Overall")
+    expect(table.locator("tr", has_text="Empathy")).to_contain_text(
+        re.compile(r"-?\d\.\d{3}|not enough ratings")
+    )
+    expect(page.get_by_role("heading", name="Ratings side by side")).to_be_visible()
+    expect(page.locator(".calibration-grid").first).to_contain_text("Marco Rossi")
+    expect(page.locator("body")).to_contain_text("Each reviewer against the group")
+
+    page.goto("/quality/calibration")
+    page.get_by_role("link", name="Phone and chat, calibration round 2").click()
+    expect(page.locator("body")).not_to_contain_text("Ratings side by side")
+    page.get_by_role("link", name=re.compile(r"^Score ")).last.click()
+    expect(page.locator("body")).to_contain_text("Nobody else sees it")
+    names = page.eval_on_selector_all(
+        'input[type="radio"]', "els => [...new Set(els.map(e => e.name))]"
+    )
+    _top(page, names[0]).check()
+    expect(page.locator("#save-status")).to_have_text("Draft saved.")
+    page.reload()
+    expect(_top(page, names[0])).to_be_checked()
+    expect(page.locator("body")).not_to_contain_text("The other reviewers")

@@ -2,14 +2,19 @@
 
 Reps see reviews of their own tickets (once submitted), acknowledge and dispute them;
 supervisors review the reps of teams they lead and decide disputes about others' reviews;
-leadership sees everything; admins edit rubrics and decide disputes.
+leadership sees everything; admins edit rubrics and decide disputes. Calibration: the
+supervisor who set a session up (and reviews in it) scores and closes it; admins close
+any; leadership and admins read every session and every reviewer's drift; reps never.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from core.access import Role
 from core.db import db
 from core.people import User, UserRole
+from quality import calibration_operations
 from quality.reviews import ReviewState
 from tests.access import Access, World, roles
 from tests.quality.records import import_tickets, load_rubrics, make_review, ticket
@@ -20,6 +25,7 @@ DECIDERS = roles(Role.SUPERVISOR, Role.ADMIN)
 ADMIN = roles(Role.ADMIN)
 REP = roles(Role.REP)
 SUPERVISOR = roles(Role.SUPERVISOR)
+LEADS = roles(Role.LEADERSHIP, Role.ADMIN)
 
 
 def populate(world: World) -> None:
@@ -44,7 +50,20 @@ def populate(world: World) -> None:
     disputed = make_review(
         ids["Q-3"], rep=rep, reviewer=other, state=ReviewState.DISPUTED
     )
+    session = calibration_operations.create_session(
+        name="Matrix round",
+        channel_group="live",
+        month="2024-03",
+        ticket_refs=["Q-1", "Q-2"],
+        random_count=None,
+        reviewer_ids=[supervisor.id, other.id],
+        due_on=dt.date(2099, 1, 31),
+        by=supervisor,
+        today=dt.date(2024, 1, 1),
+    )
     world.extra.update(
+        qa_calibration=session.id,
+        qa_calibration_ticket=ids["Q-1"],
         qa_draft=draft.id,
         qa_submitted=submitted.id,
         qa_disputed=disputed.id,
@@ -54,6 +73,17 @@ def populate(world: World) -> None:
 
 def _review(key: str, action: str = "") -> object:
     return lambda w: f"/quality/reviews/{w.extra[key]}{action}"
+
+
+def _calibration(action: str = "") -> object:
+    return lambda w: f"/quality/calibration/{w.extra['qa_calibration']}{action}"
+
+
+def _ticket_path(action: str = "") -> object:
+    return lambda w: (
+        f"/quality/calibration/{w.extra['qa_calibration']}"
+        f"/tickets/{w.extra['qa_calibration_ticket']}{action}"
+    )
 
 
 MATRIX: dict[str, Access] = {
@@ -101,5 +131,26 @@ MATRIX: dict[str, Access] = {
         _review("qa_disputed", "/decide"),
         method="POST",
         data={"decision": "upheld", "note": "Read it all"},
+    ),
+    "quality.calibration_list": Access(OVERSIGHT, "/quality/calibration"),
+    "quality.calibration_new": Access(DECIDERS, "/quality/calibration/new"),
+    "quality.calibration_detail": Access(OVERSIGHT, _calibration()),
+    "quality.calibration_ticket": Access(OVERSIGHT, _ticket_path()),
+    # Only the session's reviewers score its tickets (the admin is not one of them).
+    "quality.calibration_save": Access(
+        SUPERVISOR, _ticket_path("/save"), method="POST", data={"rating_empathy": "4"}
+    ),
+    "quality.calibration_submit": Access(
+        SUPERVISOR, _ticket_path("/submit"), method="POST", data={"note": ""}
+    ),
+    # The creator (the supervisor) or an admin.
+    "quality.calibration_close": Access(
+        DECIDERS, _calibration("/close"), method="POST"
+    ),
+    "quality.calibration_history": Access(LEADS, "/quality/calibration/history"),
+    # The supervisor's own drift; leadership and admins, who lead them.
+    "quality.calibration_reviewer": Access(
+        OVERSIGHT,
+        lambda w: f"/quality/calibration/reviewers/{w.users[Role.SUPERVISOR].id}",
     ),
 }
