@@ -221,8 +221,25 @@ def _render_attempt(attempt: Attempt, form: AnswerForm, status: int = 200) -> An
         remaining=remaining,
         nodes=scenario.nodes,
         gate=gate,
+        next_up=_next_in_curriculum(attempt) if gate is not None else None,
         fill=scenario_filler(attempt.rep),
     ), status
+
+
+def _next_in_curriculum(attempt: Attempt) -> queries.AssignmentRow | None:
+    """The rep's curriculum this scenario belongs to with a scenario still to pass: the
+    finished attempt's page offers it next."""
+    key = attempt.scenario_version.key
+    for row in queries.list_assignments(
+        current_viewer(), rep_id=attempt.rep_id, today=org_today()
+    ):
+        if (
+            row.assignment.curriculum is not None
+            and key in row.assignment.scenario_keys
+            and row.progress.next_key not in (None, key)
+        ):
+            return row
+    return None
 
 
 @bp.route("/attempts/<int:attempt_id>/answer", methods=["POST"])

@@ -550,6 +550,32 @@ def test_the_reps_dashboard_is_a_to_do_list_with_links_and_where_they_left_off(
     assert "next: A small scenario" in page
 
 
+def test_a_passed_scenario_of_a_curriculum_offers_the_next_one(
+    client, org, login_as, seed
+):
+    with seed():
+        operations.load_scenarios(
+            [parse_scenario(SMALL.replace("key: small", "key: second")
+                            .replace("title: A small scenario", "title: The second"),
+                            "second.yaml")],
+            by="test",
+        )  # fmt: skip
+        basics = operations.save_curriculum(
+            None, name="Basics", description="", scenario_keys=["small", "second"],
+            is_onboarding=False, by=org["sup"],
+        )  # fmt: skip
+        assignment_operations.assign(
+            assignment_operations.AssignmentInput(
+                due_on=dt.date(2099, 1, 31), curriculum_id=basics.id
+            ),
+            rep=org["rep"], by=org["sup"], today=dt.date.today(),
+        )  # fmt: skip
+        passed = play(org["rep"], [0, 0])
+    login_as(org["rep"])
+    page = client.get(f"/training/attempts/{passed.id}").get_data(as_text=True)
+    assert 'href="/training/scenarios/second">Next in Basics: The second</a>' in page
+
+
 def test_onboarding_follows_a_rep_made_on_the_admin_page(app, client, org, login_as):
     with app.app_context():
         operations.save_curriculum(
