@@ -59,6 +59,7 @@ import recruiting.take_views
 import recruiting.views
 import training.api
 import training.authority_views
+import training.certificate_views
 import training.cli
 import training.demo
 import training.operations
@@ -104,6 +105,7 @@ PAGE_MODULES = (
     incentives.scoring.dispute_views,
     incentives.scorecards.views,
     training.authority_views,
+    training.certificate_views,
     voice.upward_views,
     quality.calibration_views,
 )

@@ -26,6 +26,7 @@ RULES_MODULES: tuple[str, ...] = (
     # training: scenarios, authority, assignments
     "training/assignments.py",
     "training/authority.py",
+    "training/completion.py",
     "training/scenarios.py",
     # incentives/tickets: reading exports, the clock, month metrics, matching agents
     "incentives/tickets/agent_matching.py",

@@ -18,6 +18,7 @@ from core.db import db
 from core.people import Team, User, UserRole, normalize_email
 from training import assignments as assignment_rules
 from training import authority_queries
+from training.completion import Pass
 from training.models import (
     Assignment,
     Attempt,
@@ -119,6 +120,29 @@ def last_passes(rep_id: int) -> dict[str, dt.datetime]:
         .group_by(ScenarioVersion.key)
     )
     return {key: value for key, value in rows}
+
+
+def latest_passes(rep_ids: Iterable[int]) -> dict[int, dict[str, Pass]]:
+    """Rep id -> scenario key -> the rep's latest pass of it (any version)."""
+    rows = db.session.execute(
+        select(
+            Attempt.rep_id,
+            ScenarioVersion.key,
+            Attempt.finished_at,
+            Attempt.percent,
+            ScenarioVersion.version,
+        )
+        .join(ScenarioVersion)
+        .where(
+            Attempt.rep_id.in_(list(rep_ids)),
+            Attempt.status == AttemptStatus.PASSED,
+        )
+        .order_by(Attempt.finished_at)
+    )
+    passes: dict[int, dict[str, Pass]] = defaultdict(dict)
+    for rep_id, key, at, percent, version in rows:
+        passes[rep_id][key] = Pass(key, at, percent or 0, version)
+    return passes
 
 
 def best_results(rep_id: int) -> dict[str, Attempt]:

@@ -42,6 +42,7 @@ from training.assignments import AssignmentState
 from training.authority import (
     format_amount,
 )
+from training.completion import completion
 from training.forms import (
     AnswerForm,
     AssignmentChangeForm,
@@ -115,7 +116,18 @@ def home() -> Any:
         signoffs=authority_queries.list_signoffs(current_viewer(), status=None)[:5],
         cancelled=queries.recently_cancelled(me.id, since=now - dt.timedelta(days=30)),
         titles=queries.scenario_titles(),
+        certificates=_completed_curricula(me),
     )
+
+
+def _completed_curricula(rep: User) -> list[Curriculum]:
+    """The curricula the rep has completed: each has a certificate."""
+    passes = queries.latest_passes([rep.id]).get(rep.id, {})
+    return [
+        c
+        for c in queries.list_curricula()
+        if completion(c.scenario_keys, passes).complete
+    ]
 
 
 @bp.route("/scenarios")

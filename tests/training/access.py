@@ -176,6 +176,16 @@ MATRIX: dict[str, Access] = {
         TRAINING, lambda w: f"/training/register/reps/{w.rep.id}"
     ),
     "training.register_matrix": Access(OVERSIGHT, "/training/register"),
+    "training.completion_csv": Access(
+        OVERSIGHT, lambda w: f"/training/register/teams/{w.team.id}/completion.csv"
+    ),
+    "training.certificate_pdf": Access(
+        TRAINING,
+        lambda w: (
+            f"/training/curricula/{w.extra['curriculum_id']}/certificates/"
+            f"{w.rep.id}.pdf"
+        ),
+    ),
     "training.register_csv": Access(OVERSIGHT, "/training/register.csv"),
     "training.register_team": Access(
         OVERSIGHT, lambda w: f"/training/register/teams/{w.team.id}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import subprocess
 from decimal import Decimal
 
 import pytest
@@ -574,6 +575,49 @@ def test_a_passed_scenario_of_a_curriculum_offers_the_next_one(
     login_as(org["rep"])
     page = client.get(f"/training/attempts/{passed.id}").get_data(as_text=True)
     assert 'href="/training/scenarios/second">Next in Basics: The second</a>' in page
+
+
+def test_a_completed_curriculum_has_a_certificate_and_the_team_a_completion_csv(
+    client, org, login_as, seed, tmp_path
+):
+    with seed():
+        basics = operations.save_curriculum(
+            None, name="Basics", description="", scenario_keys=["small"],
+            is_onboarding=False, by=org["sup"],
+        )  # fmt: skip
+        play(org["rep"], [0, 0])
+    url = f"/training/curricula/{basics.id}/certificates/{org['rep'].id}.pdf"
+    login_as(org["rep"])
+    assert url in client.get("/training/").get_data(as_text=True)
+    response = client.get(url)
+    assert response.mimetype == "application/pdf"
+    pdf_file = tmp_path / "certificate.pdf"
+    pdf_file.write_bytes(response.data)
+    words = subprocess.run(
+        ["pdftotext", "-layout", str(pdf_file), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "CERTIFICATEOFCOMPLETION" in words.upper().replace(" ", "")  # spaced out
+    assert "Rita Rep" in words
+    assert "Basics" in words
+    assert "A small scenario" in words
+    assert "100%" in words
+    # Not completed yet: no certificate.
+    not_yet = f"/training/curricula/{basics.id}/certificates/{org['rep2'].id}.pdf"
+    login_as(org["rep2"])
+    assert client.get(not_yet).status_code == 404
+    login_as(org["outsider"])  # supervises another team
+    assert client.get(url).status_code == 403
+    assert (
+        client.get(f"/training/register/teams/{org['team'].id}/completion.csv")
+    ).status_code == 403
+    login_as(org["sup"])
+    body = client.get(
+        f"/training/register/teams/{org['team'].id}/completion.csv"
+    ).get_data(as_text=True)
+    assert "rep,email,curriculum,scenarios passed,scenarios,state,completed on" in body
+    assert re.search(r"Rita Rep,[^,]+,Basics,1,1,completed,\d{4}-\d\d-\d\d", body)
+    assert re.search(r"Ray Rep,[^,]+,Basics,0,1,not yet,\r?$", body, re.M)
 
 
 def test_onboarding_follows_a_rep_made_on_the_admin_page(app, client, org, login_as):
