@@ -16,8 +16,9 @@ from core.access import Role, can_supervise_rep
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.people import Team, User, lock_people
+from core.templating import org_timezone
 from core.words import counted
-from training import queries
+from training import authority_queries, queries
 from training.models import Assignment, Curriculum
 from training.operations import check_keys
 
@@ -194,3 +195,70 @@ def cancel_assignment(
         summary=f"Cancelled: {reason[:120]}",
         data={"reason": reason},
     )
+
+
+def org_date(moment: dt.datetime) -> dt.date:
+    """The day ``moment`` falls on in the organisation's time zone."""
+    return moment.astimezone(org_timezone()).date()
+
+
+@dataclass(frozen=True)
+class Recertification:
+    """Work assigned to a rep whose grant expires soon: the authority's scenarios again."""
+
+    assignment: Assignment
+    grant_id: int
+    authority_name: str
+    expires_at: dt.datetime
+
+
+def assign_recertification(
+    *, at: dt.datetime, within: dt.timedelta, today: dt.date
+) -> list[Recertification]:
+    """Before a grant expires, give its holder the authority's scenarios to pass again.
+
+    Each grant in force that expires within ``within`` gets one assignment per scenario
+    the authority requires (its prerequisites), due on the day it expires, unless the rep
+    already has that scenario to do or has passed it since the grant was made. Safe to run
+    every day: what was assigned is not assigned again.
+    """
+    made: list[Recertification] = []
+    passes = queries.latest_passes(
+        row.grant.rep_id
+        for row in authority_queries.list_expiring_grants(at, within=within)
+    )
+    for row in authority_queries.list_expiring_grants(at, within=within):
+        grant = row.grant
+        authority = grant.authority
+        rep = grant.rep
+        if not rep.is_active or Role.REP not in rep.roles:
+            continue
+        due = max(org_date(grant.expires_at), today)
+        for key in authority.prerequisites or []:
+            passed = passes.get(rep.id, {}).get(key)
+            if passed is not None and passed.at >= grant.granted_at:
+                continue  # passed again already
+            if queries.open_assignments(
+                [rep.id], curriculum_id=None, scenario_key=key, today=today
+            ):
+                continue
+            assignment = Assignment(
+                rep_id=rep.id,
+                scenario_key=key,
+                due_on=due,
+                assigned_by_id=None,
+                note=f"Recertification: {authority.name} expires {due:%d %b %Y}",
+            )
+            db.session.add(assignment)
+            db.session.flush()
+            audit.record(
+                None,
+                "assignment.recertify",
+                assignment,
+                summary=f"{rep.email}: {key} again before {authority.code} expires",
+                data={"grant": grant.id, "scenario": key},
+            )
+            made.append(
+                Recertification(assignment, grant.id, authority.name, grant.expires_at)
+            )
+    return made

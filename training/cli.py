@@ -1,4 +1,5 @@
-"""Training commands: ``scenarios load FILE|DIR`` and ``authorities expiring``."""
+"""Training commands: ``scenarios load FILE|DIR``, ``authorities expiring`` and
+``authorities recertify``."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ import datetime as dt
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
+from core import mail
 from core.db import db, utcnow
 from core.words import counted
-from training import authority_queries, operations, queries
+from training import assignment_operations, authority_queries, operations, queries
+from training.assignment_operations import org_date
 from training.authority import format_amount
 from training.scenarios import ScenarioError
 
@@ -102,6 +106,48 @@ def authorities_expiring(days: int) -> None:
             f"{grant.rep.email:<32} {grant.authority.code:<24} "
             f"{format_amount(grant.limit, grant.unit)}"
         )
+
+
+@authorities_cli.command("recertify")
+@click.option(
+    "--days",
+    default=30,
+    show_default=True,
+    type=click.IntRange(1, 365),
+    help="Assign for grants expiring within this many days.",
+)
+def authorities_recertify(days: int) -> None:
+    """Give reps whose grants expire soon the authority's scenarios to pass again, due on
+    the day the grant ends, and tell them. Run it daily; nothing is assigned twice."""
+    made = assignment_operations.assign_recertification(
+        at=utcnow(), within=dt.timedelta(days=days), today=org_date(utcnow())
+    )
+    db.session.commit()
+    by_rep: dict[int, list[assignment_operations.Recertification]] = {}
+    for item in made:
+        by_rep.setdefault(item.assignment.rep_id, []).append(item)
+    sent = 0
+    titles = queries.scenario_titles()
+    for items in by_rep.values():
+        rep = items[0].assignment.rep
+        lines = [
+            f"- {titles.get(i.assignment.scenario_key or '', i.assignment.scenario_key)}"
+            f" (for {i.authority_name}, which expires {i.assignment.due_on:%d %b %Y})"
+            for i in items
+        ]
+        sent += mail.send_if_configured(
+            current_app.config,
+            to=rep.email,
+            subject="Training to keep your authority",
+            body=f"Hello {rep.name},\n\nTo keep your authority, pass these scenarios "
+            "again before it expires (they are on My training):\n\n"
+            + "\n".join(lines)
+            + "\n",
+        )
+    click.echo(
+        f"{counted(len(made), 'scenario')} assigned to {counted(len(by_rep), 'rep')} "
+        f"for recertification; {counted(sent, 'e-mail')} sent."
+    )
 
 
 COMMANDS: list[click.Command] = [scenarios_cli, authorities_cli]

@@ -17,7 +17,12 @@ from core.access import Role
 from core.db import db, utcnow
 from core.demo import ACTOR, DemoResult
 from core.people import User
-from training import authority_operations, authority_queries, operations
+from training import (
+    assignment_operations,
+    authority_operations,
+    authority_queries,
+    operations,
+)
 from training.models import Assignment, Attempt, Curriculum, Grant
 from training.scenarios import Scenario
 
@@ -62,8 +67,15 @@ def build(result: DemoResult) -> None:
         result.notes.append("Training history already there; left as it was.")
         return
     _history(result)
+    # What the daily `authorities recertify` does: grants ending within 30 days get their
+    # scenarios assigned again.
+    now = utcnow()
+    recertified = assignment_operations.assign_recertification(
+        at=now, within=dt.timedelta(days=30), today=assignment_operations.org_date(now)
+    )
     result.notes.append(
-        "Training: 8 scenarios, 5 authorities, attempts, sign-offs and grants added."
+        "Training: 8 scenarios, 5 authorities, attempts, sign-offs and grants added; "
+        f"{len(recertified)} recertification assignments for grants ending soon."
     )
 
 

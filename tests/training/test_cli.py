@@ -11,7 +11,7 @@ import training.demo
 from core.access import Role
 from core.db import db, utcnow
 from tests.factories import make_team, make_user
-from tests.training.factories import SMALL, make_authority, make_grant
+from tests.training.factories import SMALL, load_small, make_authority, make_grant
 from training.models import Attempt, Authority, Grant, ScenarioVersion
 
 
@@ -103,3 +103,22 @@ def test_demo_adds_training_history_once(app: Flask, runner, monkeypatch) -> Non
             db.session.scalar(select(func.count()).select_from(Attempt)),
             db.session.scalar(select(func.count()).select_from(Grant)),
         ) == counts
+
+
+def test_authorities_recertify_assigns_and_says_so(app: Flask, runner) -> None:
+    with app.app_context():
+        load_small()
+        refund = make_authority()
+        team = make_team()
+        sup = make_user(Role.SUPERVISOR)
+        team.supervisors = [sup]
+        rep = make_user(Role.REP, team=team)
+        make_grant(rep, refund, sup, granted_at=utcnow() - dt.timedelta(days=350))
+        db.session.commit()
+    result = runner.invoke(args=["authorities", "recertify"])
+    assert result.exit_code == 0, result.output
+    assert "1 scenario assigned to 1 rep for recertification; 0 e-mails sent." in (
+        result.output
+    )
+    again = runner.invoke(args=["authorities", "recertify"])
+    assert "0 scenarios assigned to 0 reps" in again.output

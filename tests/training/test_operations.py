@@ -603,3 +603,43 @@ def test_coverage_counts_active_reps_holding_each_authority_today() -> None:
         a.code: (held, reps) for a, held, reps in authority_queries.coverage(utcnow())
     }
     assert counts == {"refund": (1, 5), "public_reply": (1, 5)}
+
+
+# --- recertification ----------------------------------------------------------------------
+
+
+def test_a_grant_ending_soon_gets_its_scenarios_assigned_again_once(org) -> None:
+    now = utcnow()
+    refund = make_authority(validity_days=365)  # prerequisite: small
+    ending = make_grant(org["rep"], refund, org["sup1"], limit=100,
+                        granted_at=now - dt.timedelta(days=350))  # fmt: skip
+    make_grant(
+        org["rep2"],
+        refund,
+        org["sup1"],
+        limit=100,
+        granted_at=now - dt.timedelta(days=100),
+    )  # fmt: skip (not ending)
+    today = now.date()
+    made = assignment_operations.assign_recertification(
+        at=now, within=dt.timedelta(days=30), today=today
+    )
+    assert [(m.assignment.rep_id, m.assignment.scenario_key) for m in made] == [
+        (org["rep"].id, "small")
+    ]
+    (recert,) = made
+    assert recert.grant_id == ending.id
+    assert recert.assignment.due_on == ending.expires_at.date()
+    assert recert.assignment.note.startswith("Recertification: Refund expires")
+    # Run again the next day: nothing new.
+    assert not assignment_operations.assign_recertification(
+        at=now, within=dt.timedelta(days=30), today=today
+    )
+    # Passed since the grant was made: nothing to assign for a third rep.
+    rep3 = make_user(Role.REP, team=org["team"])
+    make_grant(rep3, refund, org["sup1"], limit=100,
+               granted_at=now - dt.timedelta(days=355))  # fmt: skip
+    play(rep3, [0, 0])
+    assert not assignment_operations.assign_recertification(
+        at=now, within=dt.timedelta(days=30), today=today
+    )
