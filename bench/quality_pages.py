@@ -1,14 +1,15 @@
 """The quality pages with 500 reps and 50,000 reviews: under 100 ms p95.
 
 Builds a scratch database (SQLite in a temporary folder, or the PostgreSQL database named
-by ``--database-url``, which must be empty and disposable) with 50 teams of 10 reps, a
-supervisor each, the three shipped rubrics and 50,000 reviewed tickets over ten months
-(10 a rep a month): submitted, acknowledged and decided, disputes waiting in the last two
-months, the latest month half drafts, so each supervisor's queue holds about 50. Then it times,
-through Flask's test client after a warm-up: a supervisor's review queue, Quality >
-Reviews for a month (a supervisor's team, and leadership's every team), a review page,
-a rep's reviews page, the disputes list (a supervisor's and an admin's), and for
-information the coaching page.
+by ``--database-url``, which must be empty and disposable) with 50 teams of 10 reps, two
+supervisors a team (one reviews, the other decides disputes), the three shipped rubrics
+and 50,000 reviewed tickets over ten months (10 a rep a month): submitted, acknowledged
+and decided, disputes waiting in the last two months, the latest month half drafts, so
+each reviewer's queue holds about 50. Then it times, through Flask's test client after a
+warm-up: a reviewer's queue, Quality > Reviews for a month (a supervisor's team, and
+leadership's every team), a review's page, a rep's reviews page, the disputes list (a
+team's other supervisor's, and an admin's of every team), and for information the
+coaching page.
 
     .venv/bin/python -m bench.quality_pages [--reviews 50000] [--runs 60]
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_quality]
@@ -67,20 +68,26 @@ def build(n_reviews: int, rng: random.Random) -> dict[str, int]:
     person = {"is_active": True, "session_version": 1, "created_at": now}
     db.session.execute(insert(Team), [{"name": f"Team {t:02d}"} for t in range(TEAMS)])
     teams = list(db.session.scalars(select(Team.id).order_by(Team.id)))
-    supervisors = _users(
+    # Two supervisors a team: the first reviews, the second decides the disputes.
+    leads = _users(
         [
             {
-                "email": f"sup{t:02d}@example.com",
-                "name": f"Supervisor {t:02d}",
+                "email": f"sup{t:03d}@example.com",
+                "name": f"Supervisor {t:03d}",
                 **person,
             }
-            for t in range(TEAMS)
+            for t in range(2 * TEAMS)
         ],
         Role.SUPERVISOR,
     )
+    supervisors, deciders = leads[0::2], leads[1::2]
     db.session.execute(
         insert(team_supervisors),
-        [{"team_id": t, "user_id": s} for t, s in zip(teams, supervisors, strict=True)],
+        [
+            {"team_id": team, "user_id": lead}
+            for index, team in enumerate(teams)
+            for lead in (supervisors[index], deciders[index])
+        ],
     )
     reps = _users(
         [
@@ -244,6 +251,7 @@ def build(n_reviews: int, rng: random.Random) -> dict[str, int]:
         "reviews": len(reviews),
         "reps": len(reps),
         "supervisor": supervisors[0],
+        "decider": deciders[0],
         "leader": leader,
         "admin": admin,
         "rep": reps[0],
@@ -280,7 +288,7 @@ def main() -> None:
             seconds = time.perf_counter() - started
             sessions = {
                 who: db.session.get(User, built[who]).get_id()
-                for who in ("supervisor", "leader", "admin", "rep")
+                for who in ("supervisor", "decider", "leader", "admin", "rep")
             }
             dialect = (
                 f"{db.engine.dialect.name} {db.engine.dialect.server_version_info}"
@@ -301,7 +309,7 @@ def main() -> None:
             ),
             ("supervisor", "a review's page", f"/quality/reviews/{built['review']}"),
             ("rep", "a rep's reviews (100)", "/quality/mine"),
-            ("supervisor", "disputes, a supervisor", "/quality/disputes"),
+            ("decider", "disputes, a team's other supervisor", "/quality/disputes"),
             ("admin", "disputes, an admin (every team)", "/quality/disputes"),
             ("supervisor", "coaching, a team", f"/quality/coaching?month={month}"),
             ("leader", "coaching, every team", f"/quality/coaching?month={month}"),

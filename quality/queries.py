@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from core.access import Role, Viewer, can_see_rep, can_supervise_rep
@@ -197,25 +197,37 @@ def month_review_page(
 
 def visible_month_scores(viewer: Viewer, month: str) -> list[tuple[str, MonthScore]]:
     """The QA score of each rep in ``month`` over the reviews ``viewer`` may see, by
-    name; read as plain rows, not reviews."""
+    name. Read as (rep, name, score if it counts) rows: :func:`counted` says in SQL what
+    ``reviews.counts`` says, and ``rubrics.month_score`` works the mean out."""
     rows = db.session.execute(
         _visible(
             select(
                 QaReview.rep_id,
-                QaReview.month,
-                QaReview.state,
-                QaReview.decision,
-                QaReview.score,
                 User.name,
+                case((counted(), QaReview.score), else_=None),
             ).join(User, User.id == QaReview.rep_id),
             viewer,
         ).where(QaReview.month == month)
     ).all()
-    names = {row.rep_id: row.name for row in rows}
-    scores = month_scores(rows)  # type: ignore[arg-type]
+    names: dict[int, str] = {}
+    scores: dict[int, list[float | None]] = defaultdict(list)
+    for rep_id, name, score in rows:
+        names[rep_id] = name
+        scores[rep_id].append(score)
     return sorted(
-        ((names[rep_id], score) for (rep_id, _m), score in scores.items()),
+        ((names[rep_id], month_score(values)) for rep_id, values in scores.items()),
         key=lambda item: item[0],
+    )
+
+
+def counted() -> ColumnElement[bool]:
+    """``reviews.counts`` as a SQL condition on a review."""
+    return or_(
+        QaReview.state.in_(review_rules.COUNTED_STATES),
+        and_(
+            QaReview.state == ReviewState.DECIDED,
+            QaReview.decision == review_rules.COUNTED_DECISION,
+        ),
     )
 
 

@@ -142,12 +142,18 @@ def decide_problem(
     return None
 
 
+#: States whose reviews count in the rep's month score as they are...
+COUNTED_STATES = (ReviewState.SUBMITTED, ReviewState.ACKNOWLEDGED)
+#: ... and the decision that makes a decided one count.
+COUNTED_DECISION = Decision.UPHELD
+
+
 def counts(state: ReviewState, decision: Decision | None) -> bool:
     """Does a review count in the rep's month score? Submitted ones do, unless a dispute
     is pending (it waits for the decision) or was decided by withdrawing the review."""
-    if state in (ReviewState.SUBMITTED, ReviewState.ACKNOWLEDGED):
+    if state in COUNTED_STATES:
         return True
-    return state is ReviewState.DECIDED and decision is Decision.UPHELD
+    return state is ReviewState.DECIDED and decision is COUNTED_DECISION
 
 
 def due_on(month: str, days: int = DUE_DAYS) -> dt.date:

@@ -130,3 +130,55 @@ def test_another_teams_supervisor_sees_nothing_of_it(client, org, login_as) -> N
 def test_a_bad_month_is_refused_on_the_page(client, org, login_as) -> None:
     login_as(org["sup"])
     assert client.get("/quality/coaching?month=March").status_code == 400
+
+
+def test_the_month_scores_count_the_reviews_the_rules_count(app, seed) -> None:
+    """``queries.counted`` (SQL, for the Reviews page's scores) says what
+    ``reviews.counts`` says, in every state and decision."""
+    from quality import queries
+    from quality.reviews import Decision, ReviewState, counts
+
+    with seed():
+        load_rubrics()
+        sup = make_user(Role.SUPERVISOR)
+        rep = make_user(Role.REP, team=make_team(supervisors=[sup]))
+        cases = [(s, None) for s in ReviewState] + [
+            (ReviewState.DECIDED, d) for d in Decision
+        ]
+        ids = import_tickets(
+            [
+                ticket(f"K-{n}", rep.email, f"2024-05-{n + 1:02d}T10:00:00Z")
+                for n in range(len(cases))
+            ],
+            source="counted",
+        )
+        version = operations.queries.current_versions()["live"]
+        for n, (state, decision) in enumerate(cases):
+            db.session.add(
+                QaReview(
+                    ticket_id=ids[f"K-{n}"],
+                    rep_id=rep.id,
+                    reviewer_id=sup.id,
+                    month="2024-05",
+                    reason="random",
+                    rubric_version_id=version.id,
+                    due_on=dt.date(2024, 6, 14),
+                    state=state,
+                    decision=decision,
+                    score=float(n),
+                )
+            )
+    with app.app_context():
+        reviews = db.session.scalars(
+            select(QaReview).where(QaReview.month == "2024-05")
+        ).all()
+        expected = {r.id for r in reviews if counts(r.state, r.decision)}
+        found = set(
+            db.session.scalars(
+                select(QaReview.id).where(
+                    QaReview.month == "2024-05", queries.counted()
+                )
+            )
+        )
+        assert found == expected
+        assert len(expected) == 3  # submitted, acknowledged, decided and upheld
