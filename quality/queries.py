@@ -156,15 +156,21 @@ def review_page(
     per_page: int = 50,
 ) -> Page:
     """One page of the reviews ``viewer`` may see (the latest month first), of one rep
-    and one month when given; for the API."""
-    ids = _visible(select(QaReview.id).join(User, User.id == QaReview.rep_id), viewer)
+    and one month when given; for the API (a page past the end is empty)."""
+    ids = _visible_ids(viewer)
     if rep_id is not None:
         ids = ids.where(QaReview.rep_id == rep_id)
     if month:
         ids = ids.where(QaReview.month == month)
-    found, total, page = counted_rows(
+    return _page_of(
         ids.order_by(QaReview.month.desc(), QaReview.id), page, per_page, clamp=False
     )
+
+
+def _page_of(ids: Select[Any], page: int, per_page: int, *, clamp: bool) -> Page:
+    """One page of the reviews whose ids ``ids`` selects (ordered): the ids counted and
+    cut in the database, then only the page's reviews loaded."""
+    found, total, page = counted_rows(ids, page, per_page, clamp=clamp)
     wanted = [row[0] for row in found]
     loaded = {
         r.id: r
@@ -173,47 +179,37 @@ def review_page(
         ).unique()
     }
     return Page([loaded[i] for i in wanted], page, per_page, total)
+
+
+def _visible_ids(viewer: Viewer) -> Select[Any]:
+    return _visible(select(QaReview.id).join(User, User.id == QaReview.rep_id), viewer)
 
 
 def month_review_page(
     viewer: Viewer, month: str, *, page: int = 1, per_page: int = 50
 ) -> Page:
     """One page of a month's reviews ``viewer`` may see, by rep name then id."""
-    ids = _visible(
-        select(QaReview.id).join(User, User.id == QaReview.rep_id), viewer
-    ).where(QaReview.month == month)
-    found, total, page = counted_rows(
-        ids.order_by(User.name, QaReview.id), page, per_page
-    )
-    wanted = [row[0] for row in found]
-    loaded = {
-        r.id: r
-        for r in db.session.scalars(
-            _reviews().where(QaReview.id.in_(wanted or [-1]))
-        ).unique()
-    }
-    return Page([loaded[i] for i in wanted], page, per_page, total)
+    ids = _visible_ids(viewer).where(QaReview.month == month)
+    return _page_of(ids.order_by(User.name, QaReview.id), page, per_page, clamp=True)
 
 
 def visible_month_scores(viewer: Viewer, month: str) -> list[tuple[str, MonthScore]]:
     """The QA score of each rep in ``month`` over the reviews ``viewer`` may see, by
-    name. Read as (rep, name, score if it counts) rows: :func:`counted` says in SQL what
+    name. Read as (rep, score if it counts) rows: :func:`counted` says in SQL what
     ``reviews.counts`` says, and ``rubrics.month_score`` works the mean out."""
-    rows = db.session.execute(
-        _visible(
-            select(
-                QaReview.rep_id,
-                User.name,
-                case((counted(), QaReview.score), else_=None),
-            ).join(User, User.id == QaReview.rep_id),
-            viewer,
-        ).where(QaReview.month == month)
-    ).all()
-    names: dict[int, str] = {}
+    query = select(
+        QaReview.rep_id, case((counted(), QaReview.score), else_=None)
+    ).where(QaReview.month == month)
+    if not viewer.sees_all_reps:  # the join costs more than the rows for everyone
+        query = query.join(User, User.id == QaReview.rep_id)
     scores: dict[int, list[float | None]] = defaultdict(list)
-    for rep_id, name, score in rows:
-        names[rep_id] = name
+    for rep_id, score in db.session.execute(_visible(query, viewer)):
         scores[rep_id].append(score)
+    names = dict(
+        db.session.execute(
+            select(User.id, User.name).where(User.id.in_(list(scores) or [-1]))
+        ).all()
+    )
     return sorted(
         ((names[rep_id], month_score(values)) for rep_id, values in scores.items()),
         key=lambda item: item[0],
@@ -272,20 +268,20 @@ def reviews_of_rep(rep_id: int) -> list[QaReview]:
     )
 
 
-def disputes_to_decide(viewer: Viewer) -> list[QaReview]:
-    """Disputed reviews ``viewer`` may decide (:func:`may_decide`): not their own review
-    or ticket, the oldest dispute first."""
-    query = visible_reviews(viewer).where(
+def disputes_to_decide(viewer: Viewer, *, page: int = 1, per_page: int = 50) -> Page:
+    """One page of the disputed reviews ``viewer`` may decide (:func:`may_decide`): not
+    their own review or ticket, the oldest dispute first."""
+    ids = _visible_ids(viewer).where(
         QaReview.state == ReviewState.DISPUTED,
         QaReview.reviewer_id != viewer.user_id,
         QaReview.rep_id != viewer.user_id,
     )
     if Role.ADMIN not in viewer.roles:
         if Role.SUPERVISOR not in viewer.roles or not viewer.supervised_team_ids:
-            return []
-        query = query.where(User.team_id.in_(viewer.supervised_team_ids))
-    return list(
-        db.session.scalars(query.order_by(QaReview.disputed_at, QaReview.id)).unique()
+            return Page([], 1, per_page, 0)
+        ids = ids.where(User.team_id.in_(viewer.supervised_team_ids))
+    return _page_of(
+        ids.order_by(QaReview.disputed_at, QaReview.id), page, per_page, clamp=True
     )
 
 

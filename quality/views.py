@@ -422,11 +422,14 @@ def review_dispute(review_id: int) -> Any:
 @bp.route("/disputes")
 @role_required(Role.SUPERVISOR, Role.ADMIN)
 def dispute_list() -> Any:
-    reviews = queries.disputes_to_decide(current_viewer())
+    page = queries.disputes_to_decide(
+        current_viewer(), page=page_arg(), per_page=PER_PAGE
+    )
     return render_template(
         "quality/dispute_list.html",
-        reviews=reviews,
-        labels=queries.ticket_labels(reviews),
+        reviews=page.items,
+        page=page,
+        labels=queries.ticket_labels(page.items),
     )
 
 
