@@ -45,6 +45,7 @@ import incentives.tickets.cli
 import incentives.tickets.operations
 import incentives.tickets.views
 import incentives.views
+import quality.api
 import quality.calibration_views
 import quality.cli
 import quality.demo
@@ -115,10 +116,11 @@ API_BLUEPRINTS = [
     recruiting.api.bp,
     training.api.bp,
     incentives.tickets.api.bp,  # with incentives.scoring.payout_api's route
+    quality.api.bp,
 ]
 
-#: The modules, in the order their navigation, panels and demo data come.
-MODULES = ("recruiting", "training", "incentives")
+#: The modules with a part of the OpenAPI document (``<module>/openapi.yaml``).
+MODULES = ("recruiting", "training", "incentives", "quality")
 
 ADMIN_NAV = [
     NavItem(

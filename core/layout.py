@@ -63,8 +63,10 @@ RULES_MODULES: tuple[str, ...] = (
     "incentives/scorecards/rep_card.py",
     "incentives/scorecards/team_card.py",
     "incentives/scorecards/validity.py",
-    # quality: rubrics and review scores, the monthly sample, a review's life, calibration
+    # quality: rubrics and review scores, the monthly sample, a review's life, calibration,
+    # coaching
     "quality/calibration.py",
+    "quality/coaching.py",
     "quality/reviews.py",
     "quality/rubrics.py",
     "quality/sampling.py",

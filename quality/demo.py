@@ -83,19 +83,53 @@ def _ratings(review: QaReview, rng: random.Random) -> dict[str, object]:
     return ratings
 
 
+def _counted(index: int, latest: bool) -> bool:
+    """Is the review at ``index`` of the month submitted and left undisputed by the walk?"""
+    if latest and index % 5 in (0, 1):
+        return False  # not started, or a draft
+    return index % 7 != 3
+
+
+def _coached(reviews: list[QaReview], latest: bool) -> dict[int, set[str]]:
+    """The latest month's rep to coach: empathy failed in two of their counted reviews and
+    one critical category about authority failed, so the coaching page and their
+    supervisor's dashboard show both suggestions. Review id to the categories to fail."""
+    if not latest:
+        return {}
+    fit: dict[int, list[QaReview]] = {}
+    for index, review in enumerate(reviews):
+        keys = {c.key for c in review.rubric_version.rules.categories}
+        if _counted(index, latest) and "empathy" in keys:
+            fit.setdefault(review.rep_id, []).append(review)
+    candidates = [rep for rep, found in fit.items() if len(found) >= 2]
+    if not candidates:
+        return {}
+    rep = min(candidates, key=lambda r: (-len(fit[r]), r))
+    first, second = fit[rep][:2]
+    authority = {
+        c.key for c in first.rubric_version.rules.categories if c.concerns_authority
+    }
+    return {first.id: {"empathy", *authority}, second.id: {"empathy"}}
+
+
 def _walk(month: str, *, latest: bool, admin: object) -> None:
     """Review the month's sample: drafts left in the latest month, the rest submitted;
-    some acknowledged, some disputed, older disputes decided."""
+    some acknowledged, some disputed, older disputes decided; one rep of the latest
+    month to coach (:func:`_coached`)."""
     reviews = list(
         db.session.scalars(
             select(QaReview).where(QaReview.month == month).order_by(QaReview.id)
         )
     )
+    to_fail = _coached(reviews, latest)
     for index, review in enumerate(reviews):
         rng = random.Random(f"demo:{review.ticket_id}")  # noqa: S311 (demo ratings)
         if latest and index % 5 == 0:
             continue  # not started
         ratings = _ratings(review, rng)
+        for category in review.rubric_version.rules.categories:
+            if category.key in to_fail.get(review.id, ()):
+                ratings[category.key] = category.scale.points[0]
         note = rng.choice(
             [
                 "Clear and kind; well handled.",
@@ -111,7 +145,13 @@ def _walk(month: str, *, latest: bool, admin: object) -> None:
             )
             continue
         operations.submit_review(
-            review, ratings=ratings, comments={}, note=note, by=review.reviewer
+            review,
+            ratings=ratings,
+            comments={"empathy": "The customer said twice they were upset."}
+            if review.id in to_fail
+            else {},
+            note=note,
+            by=review.reviewer,
         )
         if index % 7 == 3:
             operations.dispute_review(

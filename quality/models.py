@@ -81,6 +81,9 @@ class QaReview(db.Model):
     __table_args__ = (
         Index("ix_qa_reviews_month_rep_id", "month", "rep_id"),
         Index("ix_qa_reviews_reviewer_id_state", "reviewer_id", "state"),
+        # A rep's reviews, the latest first; the disputes waiting, the oldest first.
+        Index("ix_qa_reviews_rep_id_submitted_at", "rep_id", "submitted_at"),
+        Index("ix_qa_reviews_state_disputed_at", "state", "disputed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,19 +9,31 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 
 from core import audit
+from core.access import can_supervise_rep
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.people import User
-from incentives.tickets.queries import solved_ticket_facts
+from incentives.tickets.queries import (
+    TicketFacts,
+    solved_month,
+    solved_ticket_facts,
+)
 from quality import queries
 from quality import reviews as review_rules
 from quality import rubrics as rubric_rules
 from quality.models import QaHelpdeskLink, QaReview, QaRubric, QaRubricVersion
 from quality.reviews import Decision, ReviewState
 from quality.rubrics import Rubric, RubricInvalid
-from quality.sampling import SamplePlan, SampleTicket, pick_sample, refund_amount
+from quality.sampling import (
+    Reason,
+    SamplePlan,
+    SampleTicket,
+    pick_sample,
+    refund_amount,
+)
 from training.queries import held_limit
 
 logger = logging.getLogger(__name__)
@@ -490,3 +502,119 @@ def decide_dispute(
     )
     db.session.flush()
     return review
+
+
+# --- reviews done elsewhere (the API) -----------------------------------------------------
+
+
+def record_outside_review(
+    facts: TicketFacts,
+    *,
+    reviewer: User,
+    ratings: Mapping[str, Any],
+    comments: Mapping[str, str],
+    note: str,
+    by: Actor,
+) -> QaReview:
+    """A review done in another tool, submitted at once: checked as the review page checks
+    a submit (every category rated, or not applicable where allowed; values on the
+    scale), judged by the current rubric of the ticket's channel group.
+
+    :raises InvalidInput: the ticket is not solved or credited to a rep, the reviewer may
+        not review the rep, no rubric for the channel, or ratings with problems (each
+        named by its category: ``ratings.empathy``).
+    :raises Conflict: the ticket has a review already (one review per ticket).
+    """
+    if facts.rep_id is None:
+        raise InvalidInput({"ticket": ["No rep is credited with this ticket."]})
+    if facts.solved_at is None:
+        raise InvalidInput({"ticket": ["This ticket is not solved yet."]})
+    if queries.reviewed_ticket_ids([facts.id]):
+        raise Conflict(_reviewed_already(facts))
+    rep = db.session.get(User, facts.rep_id)
+    if rep is None:  # pragma: no cover - an agent's rep is never deleted (RESTRICT)
+        raise InvalidInput({"ticket": ["No rep is credited with this ticket."]})
+    problem = review_rules.outside_reviewer_problem(
+        reviewer.id,
+        rep.id,
+        supervises_rep=can_supervise_rep(reviewer.viewer(), rep.id, rep.team_id),
+        active=reviewer.is_active,
+    )
+    if problem:
+        raise InvalidInput({"reviewer": [problem]})
+    version = queries.current_versions().get(facts.channel_group)
+    if version is None:
+        raise InvalidInput(
+            {"ticket": [f"No rubric judges {facts.channel} tickets yet."]}
+        )
+    rubric = version.rules
+    kept = {k: v for k, v in ratings.items() if v is not None}
+    fields = {
+        f"ratings.{key}": [message]
+        for key, message in rubric_rules.rating_problems(rubric, kept).items()
+    }
+    result = rubric_rules.score_review(rubric, kept)
+    for key in result.missing:
+        label = rubric.category(key).label  # type: ignore[union-attr]
+        fields[f"ratings.{key}"] = [
+            f"Rate {label}"
+            + (
+                " (or mark it not applicable)."
+                if rubric.category(key).allow_na
+                else "."
+            )  # type: ignore[union-attr]
+        ]
+    notes = {k: v.strip()[:2000] for k, v in comments.items() if v and v.strip()}
+    for key in notes:
+        if rubric.category(key) is None:
+            fields[f"comments.{key}"] = ["This rubric has no such category."]
+    if fields:
+        raise InvalidInput(fields)
+    month = solved_month(facts.solved_at)
+    now = utcnow()
+    review = QaReview(
+        ticket_id=facts.id,
+        rep_id=rep.id,
+        reviewer_id=reviewer.id,
+        month=month,
+        reason=Reason.OUTSIDE.value,
+        rubric_version_id=version.id,
+        state=ReviewState.SUBMITTED,
+        ratings=kept,
+        comments=notes,
+        note=note.strip()[:5000],
+        score=result.score,
+        critical_failed=bool(result.critical_failed),
+        due_on=review_rules.due_on(month),
+        submitted_at=now,
+        updated_at=now,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(review)
+            db.session.flush()
+    except IntegrityError as e:  # the same ticket sent twice at once
+        raise Conflict(_reviewed_already(facts)) from e
+    audit.record(
+        by,
+        "quality.review.submit",
+        review,
+        summary=f"Review of ticket {facts.external_id} for {rep.name} by "
+        f"{reviewer.name}, done elsewhere, submitted: "
+        + _score_text(result.score, result.critical_failed),
+        data={
+            "ratings": kept,
+            "score": result.score,
+            "reviewer": reviewer.email,
+            "via": "api",
+        },
+    )
+    db.session.flush()
+    return review
+
+
+def _reviewed_already(facts: TicketFacts) -> str:
+    return (
+        f"Ticket {facts.external_id} has a review already; a ticket is reviewed once, "
+        "and a submitted review is final."
+    )

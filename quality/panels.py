@@ -47,5 +47,29 @@ def rep_panel(user: User) -> Panel | None:
     )
 
 
+def coaching_panel(user: User) -> Panel | None:
+    """A supervisor's reps whose latest month of reviews suggests coaching or a look at
+    their grant (``quality.coaching``)."""
+    if Role.SUPERVISOR not in user.roles or not user.supervised_teams:
+        return None
+    months = queries.months_with_reviews()
+    if not months:
+        return None
+    viewer = user.viewer()
+    rows = [
+        row
+        for row in queries.coaching_rows(viewer, months[0], today())
+        if row.rep.team_id in viewer.supervised_team_ids
+    ]
+    if not rows:
+        return None
+    return Panel(
+        "Coaching from reviews",
+        "quality/_panel_coaching.html",
+        {"month": months[0], "rows": rows},
+        order=41,
+    )
+
+
 #: Dashboard panel providers for this module.
-PANELS: list[PanelProvider] = [reviewer_panel, rep_panel]
+PANELS: list[PanelProvider] = [reviewer_panel, rep_panel, coaching_panel]

@@ -6,17 +6,20 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import ColumnElement, Select, and_, case, or_, select, text
+from sqlalchemy.orm import joinedload, selectinload
 
 from core.access import Role, Viewer, can_see_rep, can_supervise_rep
 from core.db import db
-from core.people import Team, User
+from core.pagination import Page, counted_rows
+from core.people import NAMES_ONLY, Team, User
 from incentives.tickets.queries import TicketFacts, ticket_facts
 from quality import reviews as review_rules
+from quality.coaching import RatedReview, RepCoaching, rep_coaching
 from quality.models import (
     QaCalibration,
     QaHelpdeskLink,
@@ -27,7 +30,13 @@ from quality.models import (
 from quality.reviews import ReviewState
 from quality.rubrics import ChannelGroup, MonthScore, month_score
 from quality.sampling import refund_amount
-from training.queries import HeldAuthority, held_limit, list_held_authorities
+from training.queries import (
+    HeldAuthority,
+    held_limit,
+    list_held_authorities,
+    list_scenarios_for_metric,
+    training_loads,
+)
 
 # --- rubrics ------------------------------------------------------------------------------
 
@@ -85,7 +94,12 @@ def reps_by_id(rep_ids: Iterable[int]) -> dict[int, User]:
     ids = sorted(set(rep_ids))
     if not ids:
         return {}
-    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+    return {
+        u.id: u
+        for u in db.session.scalars(
+            select(User).where(User.id.in_(ids)).options(*NAMES_ONLY)
+        )
+    }
 
 
 # --- who sees which review ----------------------------------------------------------------
@@ -112,16 +126,17 @@ def may_decide(viewer: Viewer, review: QaReview) -> bool:
 
 
 def _reviews() -> Select[tuple[QaReview]]:
+    """Reviews with their rep and reviewer (names only: their roles and teams load if
+    something reads them) and their rubric version, read once for all the rows."""
     return select(QaReview).options(
-        joinedload(QaReview.rep),
-        joinedload(QaReview.reviewer),
-        joinedload(QaReview.rubric_version).joinedload(QaRubricVersion.rubric),
+        joinedload(QaReview.rep).options(*NAMES_ONLY),
+        joinedload(QaReview.reviewer).options(*NAMES_ONLY),
+        selectinload(QaReview.rubric_version).joinedload(QaRubricVersion.rubric),
     )
 
 
-def visible_reviews(viewer: Viewer) -> Select[tuple[QaReview]]:
-    """The reviews ``viewer`` may list (:func:`can_view`, as a query)."""
-    query = _reviews().join(User, User.id == QaReview.rep_id)
+def _visible(query: Select[Any], viewer: Viewer) -> Select[Any]:
+    """``query`` (of reviews, joined to their rep) cut to what ``viewer`` may see."""
     if viewer.sees_all_reps:
         return query
     clauses = [QaReview.reviewer_id == viewer.user_id]
@@ -132,6 +147,91 @@ def visible_reviews(viewer: Viewer) -> Select[tuple[QaReview]]:
         & QaReview.state.in_(review_rules.SHOWN_TO_REP)
     )
     return query.where(or_(*clauses))
+
+
+def visible_reviews(viewer: Viewer) -> Select[tuple[QaReview]]:
+    """The reviews ``viewer`` may list (:func:`can_view`, as a query)."""
+    return _visible(_reviews().join(User, User.id == QaReview.rep_id), viewer)
+
+
+def review_page(
+    viewer: Viewer,
+    *,
+    rep_id: int | None = None,
+    month: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page:
+    """One page of the reviews ``viewer`` may see (the latest month first), of one rep
+    and one month when given; for the API (a page past the end is empty)."""
+    ids = _visible_ids(viewer)
+    if rep_id is not None:
+        ids = ids.where(QaReview.rep_id == rep_id)
+    if month:
+        ids = ids.where(QaReview.month == month)
+    return _page_of(
+        ids.order_by(QaReview.month.desc(), QaReview.id), page, per_page, clamp=False
+    )
+
+
+def _page_of(ids: Select[Any], page: int, per_page: int, *, clamp: bool) -> Page:
+    """One page of the reviews whose ids ``ids`` selects (ordered): the ids counted and
+    cut in the database, then only the page's reviews loaded."""
+    found, total, page = counted_rows(ids, page, per_page, clamp=clamp)
+    wanted = [row[0] for row in found]
+    loaded = {
+        r.id: r
+        for r in db.session.scalars(
+            _reviews().where(QaReview.id.in_(wanted or [-1]))
+        ).unique()
+    }
+    return Page([loaded[i] for i in wanted], page, per_page, total)
+
+
+def _visible_ids(viewer: Viewer) -> Select[Any]:
+    return _visible(select(QaReview.id).join(User, User.id == QaReview.rep_id), viewer)
+
+
+def month_review_page(
+    viewer: Viewer, month: str, *, page: int = 1, per_page: int = 50
+) -> Page:
+    """One page of a month's reviews ``viewer`` may see, by rep name then id."""
+    ids = _visible_ids(viewer).where(QaReview.month == month)
+    return _page_of(ids.order_by(User.name, QaReview.id), page, per_page, clamp=True)
+
+
+def visible_month_scores(viewer: Viewer, month: str) -> list[tuple[str, MonthScore]]:
+    """The QA score of each rep in ``month`` over the reviews ``viewer`` may see, by
+    name. Read as (rep, score if it counts) rows: :func:`counted` says in SQL what
+    ``reviews.counts`` says, and ``rubrics.month_score`` works the mean out."""
+    query = select(
+        QaReview.rep_id, case((counted(), QaReview.score), else_=None)
+    ).where(QaReview.month == month)
+    if not viewer.sees_all_reps:  # the join costs more than the rows for everyone
+        query = query.join(User, User.id == QaReview.rep_id)
+    scores: dict[int, list[float | None]] = defaultdict(list)
+    for rep_id, score in db.session.execute(_visible(query, viewer)):
+        scores[rep_id].append(score)
+    names = dict(
+        db.session.execute(
+            select(User.id, User.name).where(User.id.in_(list(scores) or [-1]))
+        ).all()
+    )
+    return sorted(
+        ((names[rep_id], month_score(values)) for rep_id, values in scores.items()),
+        key=lambda item: item[0],
+    )
+
+
+def counted() -> ColumnElement[bool]:
+    """``reviews.counts`` as a SQL condition on a review."""
+    return or_(
+        QaReview.state.in_(review_rules.COUNTED_STATES),
+        and_(
+            QaReview.state == ReviewState.DECIDED,
+            QaReview.decision == review_rules.COUNTED_DECISION,
+        ),
+    )
 
 
 def list_reviews(
@@ -175,24 +275,41 @@ def reviews_of_rep(rep_id: int) -> list[QaReview]:
     )
 
 
-def disputes_to_decide(viewer: Viewer) -> list[QaReview]:
-    """Disputed reviews ``viewer`` may decide: not their own review or ticket."""
-    found = db.session.scalars(
-        visible_reviews(viewer).where(QaReview.state == ReviewState.DISPUTED)
-    ).unique()
-    return [
-        r
-        for r in found
-        if may_decide(viewer, r) and viewer.user_id not in (r.reviewer_id, r.rep_id)
-    ]
+def disputes_to_decide(viewer: Viewer, *, page: int = 1, per_page: int = 50) -> Page:
+    """One page of the disputed reviews ``viewer`` may decide (:func:`may_decide`): not
+    their own review or ticket, the oldest dispute first."""
+    ids = _visible_ids(viewer).where(
+        QaReview.state == ReviewState.DISPUTED,
+        QaReview.reviewer_id != viewer.user_id,
+        QaReview.rep_id != viewer.user_id,
+    )
+    if Role.ADMIN not in viewer.roles:
+        if Role.SUPERVISOR not in viewer.roles or not viewer.supervised_team_ids:
+            return Page([], 1, per_page, 0)
+        ids = ids.where(User.team_id.in_(viewer.supervised_team_ids))
+    return _page_of(
+        ids.order_by(QaReview.disputed_at, QaReview.id), page, per_page, clamp=True
+    )
+
+
+#: The months with reviews, the latest first, one index lookup a month (a "loose index
+#: scan" down the (month, rep_id) index) instead of reading every review's month.
+_MONTHS = text(
+    """
+    WITH RECURSIVE found(month) AS (
+        SELECT max(month) FROM qa_reviews
+        UNION ALL
+        SELECT (SELECT max(r.month) FROM qa_reviews r WHERE r.month < found.month)
+        FROM found WHERE found.month IS NOT NULL
+    )
+    SELECT month FROM found WHERE month IS NOT NULL
+    """
+)
 
 
 def months_with_reviews() -> list[str]:
-    return list(
-        db.session.scalars(
-            select(QaReview.month).distinct().order_by(QaReview.month.desc())
-        )
-    )
+    """The months with reviews, the latest first."""
+    return list(db.session.scalars(_MONTHS))
 
 
 def reps_sampled(month: str) -> set[int]:
@@ -293,3 +410,94 @@ def overdue_count(reviewer_id: int, today: dt.date) -> int:
     return sum(
         review_rules.is_overdue(r.state, r.due_on, today) for r in queue(reviewer_id)
     )
+
+
+# --- coaching -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScenarioOffer:
+    """A training scenario tagged for a failed category; assigned and not done yet?"""
+
+    key: str
+    title: str
+    assigned: bool
+
+
+@dataclass(frozen=True)
+class CoachingRow:
+    """One rep's coaching from a month's reviews, with the scenarios to offer."""
+
+    rep: User
+    coaching: RepCoaching
+    #: Category key to the scenarios tagged for it.
+    offers: dict[str, list[ScenarioOffer]]
+
+
+def coaching_rows(viewer: Viewer, month: str, today: dt.date) -> list[CoachingRow]:
+    """Reps whose counted reviews of ``month`` (those ``viewer`` may see) fail a category
+    twice or fail a critical category about authority (``quality.coaching``), by name.
+
+    The month's reviews are read as plain rows (ratings, not reviews); the reps, tickets
+    and scenarios only of the suggestions found."""
+    rows = db.session.execute(
+        _visible(
+            select(
+                QaReview.id,
+                QaReview.rep_id,
+                QaReview.ticket_id,
+                QaReview.rubric_version_id,
+                QaReview.ratings,
+                QaReview.state,
+                QaReview.decision,
+            ).join(User, User.id == QaReview.rep_id),
+            viewer,
+        ).where(QaReview.month == month, QaReview.state != ReviewState.DRAFT)
+    ).all()
+    counted = [r for r in rows if review_rules.counts(r.state, r.decision)]
+    rules = {
+        v.id: v.rules
+        for v in db.session.scalars(
+            select(QaRubricVersion).where(
+                QaRubricVersion.id.in_({r.rubric_version_id for r in counted} or {-1})
+            )
+        )
+    }
+    by_rep: dict[int, list[RatedReview]] = defaultdict(list)
+    for row in counted:
+        by_rep[row.rep_id].append(
+            RatedReview(
+                row.id, str(row.ticket_id), rules[row.rubric_version_id], row.ratings
+            )
+        )
+    found = [rep_coaching(rep_id, items) for rep_id, items in by_rep.items()]
+    found = [c for c in found if c]
+    if not found:
+        return []
+    ticket_of = {row.id: row.ticket_id for row in counted}
+    flagged = sorted({ticket_of[f.review_id] for c in found for f in c.flags})
+    labels = {i: f.external_id for i, f in ticket_facts(flagged).items()}
+    reps = reps_by_id(c.rep_id for c in found)
+    loads = training_loads(today)
+    tagged: dict[str, list[tuple[str, str]]] = {}
+    result = []
+    for item in found:
+        open_keys = loads[item.rep_id].open_scenarios if item.rep_id in loads else ()
+        offers = {}
+        for need in item.needs:
+            if need.tag not in tagged:
+                tagged[need.tag] = [
+                    (v.key, v.title) for v in list_scenarios_for_metric(need.tag)
+                ]
+            offers[need.key] = [
+                ScenarioOffer(key, title, key in open_keys)
+                for key, title in tagged[need.tag]
+            ]
+        flags = tuple(
+            replace(f, ticket=labels.get(ticket_of[f.review_id], f"#{f.ticket}"))
+            for f in item.flags
+        )
+        result.append(
+            CoachingRow(reps[item.rep_id], replace(item, flags=flags), offers)
+        )
+    return sorted(result, key=lambda r: r.rep.name)

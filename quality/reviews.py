@@ -77,6 +77,20 @@ def reviewer_problem(reviewer_id: int | None, rep_id: int) -> str | None:
     return None
 
 
+def outside_reviewer_problem(
+    reviewer_id: int, rep_id: int, *, supervises_rep: bool, active: bool
+) -> str | None:
+    """Why this person cannot be named as the reviewer of a review done elsewhere (the
+    API), or ``None``: as on the pages, a supervisor of the rep's team, never the rep."""
+    if reviewer_id == rep_id:
+        return "Nobody reviews their own tickets."
+    if not active:
+        return "This reviewer's account is switched off."
+    if not supervises_rep:
+        return "Only a supervisor of the rep's team reviews the rep's tickets."
+    return None
+
+
 def edit_problem(state: ReviewState, reviewer_id: int, user_id: int) -> str | None:
     """Why this user may not change this review, or ``None``."""
     if user_id != reviewer_id:
@@ -128,12 +142,18 @@ def decide_problem(
     return None
 
 
+#: States whose reviews count in the rep's month score as they are...
+COUNTED_STATES = (ReviewState.SUBMITTED, ReviewState.ACKNOWLEDGED)
+#: ... and the decision that makes a decided one count.
+COUNTED_DECISION = Decision.UPHELD
+
+
 def counts(state: ReviewState, decision: Decision | None) -> bool:
     """Does a review count in the rep's month score? Submitted ones do, unless a dispute
     is pending (it waits for the decision) or was decided by withdrawing the review."""
-    if state in (ReviewState.SUBMITTED, ReviewState.ACKNOWLEDGED):
+    if state in COUNTED_STATES:
         return True
-    return state is ReviewState.DECIDED and decision is Decision.UPHELD
+    return state is ReviewState.DECIDED and decision is COUNTED_DECISION
 
 
 def due_on(month: str, days: int = DUE_DAYS) -> dt.date:

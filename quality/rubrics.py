@@ -81,7 +81,16 @@ MAX_WEIGHT = 100
 MIN_REVIEWS = 3
 
 _TOP_KEYS = {"name", "channel_group", "description", "categories"}
-_CATEGORY_KEYS = {"key", "label", "weight", "scale", "critical", "allow_na", "guidance"}
+_CATEGORY_KEYS = {
+    "key",
+    "label",
+    "weight",
+    "scale",
+    "critical",
+    "allow_na",
+    "concerns_authority",
+    "guidance",
+}
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,9 @@ class Category:
     critical: bool = False
     allow_na: bool = False
     guidance: str = ""
+    #: The rep's use of their authority (refunds, credits, exceptions) is judged here: a
+    #: critical fail suggests a supervisor review of the rep's grant (quality.coaching).
+    concerns_authority: bool = False
 
 
 @dataclass(frozen=True)
@@ -167,6 +179,7 @@ def rubric_from_data(data: Any) -> Rubric:
                 critical=bool(c.get("critical", False)),
                 allow_na=bool(c.get("allow_na", False)),
                 guidance=str(c.get("guidance") or "").strip(),
+                concerns_authority=bool(c.get("concerns_authority", False)),
             )
             for c in data["categories"]
         ),
@@ -188,6 +201,8 @@ def rubric_to_data(rubric: Rubric) -> dict[str, Any]:
                 "critical": c.critical,
                 "allow_na": c.allow_na,
                 "guidance": c.guidance,
+                # Only when set, so rubrics without it keep their content hash.
+                **({"concerns_authority": True} if c.concerns_authority else {}),
             }
             for c in rubric.categories
         ],
@@ -284,9 +299,20 @@ def _check_category(
     scale = category.get("scale")
     if not isinstance(scale, str) or scale not in set(Scale):
         problems.append(((*at, "scale"), "one of binary, 1-3, 1-5"))
-    for flag in ("critical", "allow_na"):
+    for flag in ("critical", "allow_na", "concerns_authority"):
         if flag in category and not isinstance(category[flag], bool):
             problems.append(((*at, flag), "true or false"))
+    if (
+        category.get("concerns_authority") is True
+        and category.get("critical") is not True
+    ):
+        problems.append(
+            (
+                (*at, "concerns_authority"),
+                "only on a critical category (its fail suggests a review of the "
+                "rep's grant)",
+            )
+        )
     guidance = category.get("guidance")
     if guidance is not None and (
         not isinstance(guidance, str) or len(guidance) > MAX_GUIDANCE

@@ -28,6 +28,8 @@ class Reason(enum.StrEnum):
     SLOW = "slow"
     NOT_RATED = "not_rated"
     RANDOM = "random"
+    #: Not sampled: reviewed elsewhere and sent in over the API.
+    OUTSIDE = "outside"
 
     @property
     def label(self) -> str:
@@ -42,6 +44,7 @@ REASON_LABELS = {
     Reason.SLOW: "Slow to resolve",
     Reason.NOT_RATED: "No rating",
     Reason.RANDOM: "Random",
+    Reason.OUTSIDE: "Reviewed elsewhere (API)",
 }
 
 #: Targeted reasons, the first that applies to a ticket wins.

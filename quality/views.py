@@ -20,16 +20,18 @@ from flask import (
 )
 from flask_login import current_user
 
-from core.access import Role
+from core.access import Role, can_supervise_rep
 from core.auth import current_viewer, role_required
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput
 from core.forms import ConfirmForm, populate_errors
-from core.params import month_value
+from core.pagination import Page
+from core.params import month_value, page_arg
 from core.people import User
 from core.shell import NavItem
 from quality import calibration_queries, operations, queries
 from quality import reviews as review_rules
+from quality.coaching import FAIL_SHARE, TIMES
 from quality.forms import (
     DecisionForm,
     DisputeForm,
@@ -47,6 +49,8 @@ bp = Blueprint("quality", __name__, url_prefix="/quality")
 
 QUALITY_ROLES = (Role.REP, Role.SUPERVISOR, Role.LEADERSHIP, Role.ADMIN)
 OVERSIGHT_ROLES = (Role.SUPERVISOR, Role.LEADERSHIP, Role.ADMIN)
+#: Reviews a page of Quality > Reviews lists.
+PER_PAGE = 50
 
 #: Main navigation entries for this module.
 NAV: list[NavItem] = [
@@ -196,19 +200,46 @@ def review_list() -> Any:
     months = queries.months_with_reviews()
     given = request.args.get("month")
     month = month_value(given) if given else (months[0] if months else None)
-    reviews = queries.list_reviews(current_viewer(), month=month) if month else []
+    viewer = current_viewer()
+    page = (
+        queries.month_review_page(viewer, month, page=page_arg(), per_page=PER_PAGE)
+        if month
+        else Page([], 1, PER_PAGE, 0)
+    )
     return render_template(
         "quality/review_list.html",
-        reviews=reviews,
+        reviews=page.items,
+        page=page,
         month=month,
         months=months,
-        scores=sorted(
-            queries.month_scores(reviews).items(),
-            key=lambda item: item[0][0],
-        ),
-        reps=queries.reps_by_id(r.rep_id for r in reviews),
-        labels=queries.ticket_labels(reviews),
+        scores=queries.visible_month_scores(viewer, month) if month else [],
+        labels=queries.ticket_labels(page.items),
         today=today(),
+    )
+
+
+@bp.route("/coaching")
+@role_required(*OVERSIGHT_ROLES)
+def coaching() -> Any:
+    """Reps whose reviews of a month fail a category twice (scenarios tagged for it are
+    offered) or fail a critical category about authority (their grant to review)."""
+    months = queries.months_with_reviews()
+    given = request.args.get("month")
+    month = month_value(given) if given else (months[0] if months else None)
+    viewer = current_viewer()
+    rows = queries.coaching_rows(viewer, month, today()) if month else []
+    return render_template(
+        "quality/coaching.html",
+        rows=rows,
+        month=month,
+        months=months,
+        supervises={
+            row.rep.id
+            for row in rows
+            if can_supervise_rep(viewer, row.rep.id, row.rep.team_id)
+        },
+        fail_share=FAIL_SHARE,
+        times=TIMES,
     )
 
 
@@ -392,11 +423,14 @@ def review_dispute(review_id: int) -> Any:
 @bp.route("/disputes")
 @role_required(Role.SUPERVISOR, Role.ADMIN)
 def dispute_list() -> Any:
-    reviews = queries.disputes_to_decide(current_viewer())
+    page = queries.disputes_to_decide(
+        current_viewer(), page=page_arg(), per_page=PER_PAGE
+    )
     return render_template(
         "quality/dispute_list.html",
-        reviews=reviews,
-        labels=queries.ticket_labels(reviews),
+        reviews=page.items,
+        page=page,
+        labels=queries.ticket_labels(page.items),
     )
 
 

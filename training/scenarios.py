@@ -56,6 +56,16 @@ METRIC_TAGS = frozenset(
     }
 )
 
+#: A review rubric's category a scenario coaches: ``qa:`` and the category's key.
+QA_TAG = re.compile(r"qa:[A-Za-z0-9_-]{1,40}")
+
+
+def is_coaching_tag(tag: str) -> bool:
+    """A metric tag (``csat``) or a review category (``qa:empathy``): reps failing it in
+    quality reviews are offered the scenario (``quality.coaching``)."""
+    return tag in METRIC_TAGS or QA_TAG.fullmatch(tag) is not None
+
+
 #: An attempt that runs this many decisions without reaching an ending is failed.
 MAX_STEPS = 100
 #: The most points one choice may award or take away (an attempt's total is stored).
@@ -342,14 +352,15 @@ def _check_top(data: Mapping[str, Any]) -> list[str]:
             errors.append(f"{name}: a list of codes")
     coaches = data.get("coaches")
     unknown_tags = sorted(
-        {t for t in coaches if isinstance(t, str)} - METRIC_TAGS
-        if isinstance(coaches, list)
-        else ()
+        t
+        for t in (coaches if isinstance(coaches, list) else ())
+        if isinstance(t, str) and not is_coaching_tag(t)
     )
     if unknown_tags:
         errors.append(
             f"coaches: unknown metric(s) {', '.join(unknown_tags)} "
-            f"(use {', '.join(sorted(METRIC_TAGS))})"
+            f"(use {', '.join(sorted(METRIC_TAGS))}, or qa: and a review rubric's "
+            "category key such as qa:empathy)"
         )
     return errors
 

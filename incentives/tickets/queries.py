@@ -635,6 +635,28 @@ def ticket_facts(ticket_ids: list[int]) -> dict[int, TicketFacts]:
     return found
 
 
+def ticket_facts_by_helpdesk_id(source: str, external_id: str) -> TicketFacts | None:
+    """One ticket's facts by its source and the helpdesk's ticket id (``None`` when no
+    import stored it).
+
+    For quality: a review done elsewhere names its ticket so.
+    """
+    row = db.session.execute(
+        select(Ticket, TicketAgent)
+        .outerjoin(TicketAgent, TicketAgent.id == Ticket.agent_id)
+        .where(Ticket.source == source, Ticket.external_id == external_id)
+    ).first()
+    return None if row is None else _facts(row[0], row[1])
+
+
+def solved_month(moment: dt.datetime) -> str:
+    """The month (YYYY-MM) ``moment`` falls in, in the organisation's time zone.
+
+    For quality: a review belongs to the month its ticket was solved in.
+    """
+    return metrics.month_of(moment, org_timezone())
+
+
 def solved_ticket_facts(month: str) -> list[TicketFacts]:
     """The tickets solved in ``month`` (the organisation's time zone) that a rep is
     credited with, by id.

@@ -28,6 +28,7 @@ from werkzeug.exceptions import HTTPException
 from core.access import Role
 from incentives.tickets import operations as ticket_operations
 from tests.factories import make_api_token, make_team, make_user
+from tests.quality.records import load_rubrics
 from tests.recruiting.factories import make_candidate, make_opening
 from tests.training.factories import load_small, make_authority, make_grant
 
@@ -85,6 +86,7 @@ def fuzz_world(seed) -> FuzzWorld:
             tz=ZoneInfo("UTC"),
             now=dt.datetime(2024, 4, 1, tzinfo=dt.UTC),
         )
+        load_rubrics()
         tokens = {role: make_api_token(role, name=f"fuzz {role}") for role in Role}
     return FuzzWorld(
         tokens,
@@ -118,6 +120,22 @@ def fuzz_world(seed) -> FuzzWorld:
             },
             "GET /metrics/{month}": {"path_parameters": {"month": "2024-03"}},
             "GET /payouts/{month}": {"path_parameters": {"month": "2024-03"}},
+            "GET /qa/reviews": {"query": {"month": "2024-03"}},
+            "POST /qa/reviews": {
+                "body": {
+                    "source": "frontline",
+                    "ticket": "F-2",
+                    "reviewer": supervisor.email,
+                    "ratings": {
+                        "greeting": 1,
+                        "empathy": 4,
+                        "ownership": 3,
+                        "resolution": "na",
+                        "tone": 2,
+                        "policy": 1,
+                    },
+                }
+            },
         },
     )
 

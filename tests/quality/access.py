@@ -26,6 +26,8 @@ ADMIN = roles(Role.ADMIN)
 REP = roles(Role.REP)
 SUPERVISOR = roles(Role.SUPERVISOR)
 LEADS = roles(Role.LEADERSHIP, Role.ADMIN)
+API_READERS = roles(Role.LEADERSHIP, Role.ADMIN)
+API_WRITERS = roles(Role.SUPERVISOR, Role.ADMIN)
 
 
 def populate(world: World) -> None:
@@ -105,6 +107,7 @@ MATRIX: dict[str, Access] = {
     "quality.queue": Access(OVERSIGHT, "/quality/queue"),
     "quality.review_list": Access(OVERSIGHT, "/quality/reviews?month=2024-03"),
     "quality.review_detail": Access(QUALITY, _review("qa_submitted")),
+    "quality.coaching": Access(OVERSIGHT, "/quality/coaching?month=2024-03"),
     # Only the assigned reviewer keeps a draft or submits it.
     "quality.review_save": Access(
         SUPERVISOR,
@@ -152,5 +155,21 @@ MATRIX: dict[str, Access] = {
     "quality.calibration_reviewer": Access(
         OVERSIGHT,
         lambda w: f"/quality/calibration/reviewers/{w.users[Role.SUPERVISOR].id}",
+    ),
+    "quality_api.review_list": Access(
+        API_READERS, "/api/v1/qa/reviews?month=2024-03", api=True
+    ),
+    # The ticket has a review already: refused with 409, never for the token's role.
+    "quality_api.review_create": Access(
+        API_WRITERS,
+        "/api/v1/qa/reviews",
+        method="POST",
+        data=lambda w: {
+            "source": "qa-matrix",
+            "ticket": "Q-2",
+            "reviewer": w.users[Role.SUPERVISOR].email,
+            "ratings": {"empathy": 4},
+        },
+        api=True,
     ),
 }

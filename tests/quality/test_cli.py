@@ -3,10 +3,13 @@ nothing), helpdesk links, and the demo's reviews in every state, built once."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Flask
 from sqlalchemy import func, select
 
 import quality.demo
+import quality.queries
 from core.access import Role
 from core.db import db
 from core.demo import DemoResult
@@ -119,6 +122,14 @@ def test_demo_reviews_cover_every_state_and_are_built_once(app, seed):
         assert len({m for m, _ in states}) == 3
         count = db.session.scalar(select(func.count()).select_from(QaReview))
         assert count == 30
+        # One rep of the latest month to coach: empathy failed twice, and a critical
+        # category about authority failed, so both suggestions show.
+        rows = quality.queries.coaching_rows(admin.viewer(), months[0], dt.date.today())
+        assert any(
+            "empathy" in {n.key for n in r.coaching.needs}
+            and "policy" in {f.key for f in r.coaching.flags}
+            for r in rows
+        ), rows
         again = DemoResult(users={admin.email: admin})
         quality.demo.build(again)
         db.session.commit()

@@ -222,3 +222,38 @@ def test_a_rubric_needs_some_weight() -> None:
         parse_rubric_yaml(
             GOOD.replace("weight: 30", "weight: 0").replace("weight: 70", "weight: 0")
         )
+
+
+def test_a_category_about_authority_is_said_so_and_kept() -> None:
+    text = GOOD.replace(
+        "    critical: true", "    critical: true\n    concerns_authority: true"
+    )
+    rubric = parse_rubric_yaml(text)
+    assert rubric.category("policy").concerns_authority
+    assert not rubric.category("empathy").concerns_authority
+    assert parse_rubric_yaml(rubric_to_yaml(rubric)) == rubric
+    # Left unset, it is not written out: older rubrics keep their content hash.
+    plain = parse_rubric_yaml(GOOD)
+    assert "concerns_authority" not in rubric_to_yaml(plain)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            (
+                "    critical: true",
+                "    critical: true\n    concerns_authority: yes please",
+            ),
+            "line 19: categories[3].concerns_authority: true or false",
+        ),
+        (
+            ("    allow_na: true", "    allow_na: true\n    concerns_authority: true"),
+            "line 14: categories[2].concerns_authority: only on a critical category",
+        ),
+    ],
+)
+def test_concerns_authority_is_checked_with_its_line(change, message) -> None:
+    with pytest.raises(RubricInvalid) as caught:
+        parse_rubric_yaml(GOOD.replace(*change))
+    assert any(e.startswith(message) for e in caught.value.errors), caught.value.errors

@@ -65,6 +65,25 @@ def test_the_base_scenario_is_valid() -> None:
 
 
 @pytest.mark.parametrize(
+    ("tags", "unknown"),
+    [
+        (["csat", "qa:empathy", "qa:move_private"], ""),
+        (["qa:"], "qa:"),
+        (["qa:two words"], "qa:two words"),
+        (["QA:empathy"], "QA:empathy"),
+        (["empathy"], "empathy"),
+    ],
+)
+def test_a_scenario_coaches_metrics_and_review_categories(tags, unknown) -> None:
+    errors = validate(variant(lambda d: d.update(coaches=tags)))
+    if unknown:
+        assert errors
+        assert errors[0].startswith(f"coaches: unknown metric(s) {unknown}")
+    else:
+        assert errors == []
+
+
+@pytest.mark.parametrize(
     ("change", "expected"),
     [
         (
