@@ -64,8 +64,9 @@ RULES_MODULES: tuple[str, ...] = (
     "quality/reviews.py",
     "quality/rubrics.py",
     "quality/sampling.py",
-    # voice: who answers now, a report's moves, similar reports, the reaction measured
+    # voice: who answers now, a report's moves, similar reports, the reaction measured, the month
     "voice/department_files.py",
+    "voice/monthly.py",
     "voice/reach.py",
     "voice/reaction.py",
     "voice/similarity.py",

@@ -18,7 +18,9 @@ from core.db import db
 from core.pagination import Page, page_bounds
 from core.people import User, UserRole
 from incentives.tickets import queries as ticket_queries
-from voice import reaction, similarity
+from incentives.tickets.metrics import month_bounds
+from incentives.tickets.months import Month
+from voice import monthly, reaction, similarity
 from voice.models import (
     Department,
     DepartmentMember,
@@ -258,9 +260,14 @@ def _epoch_seconds(column: Any) -> Any:
     return (func.julianday(column) - 2440587.5) * 86400.0
 
 
-def reaction_frame(department_id: int | None = None) -> pd.DataFrame:
+def reaction_frame(
+    department_id: int | None = None,
+    *,
+    filed: tuple[dt.datetime, dt.datetime] | None = None,
+) -> pd.DataFrame:
     """Reports' status and times (:mod:`voice.reaction`'s columns, plus
-    ``department_id``)."""
+    ``department_id``); only those filed from ``filed[0]`` to before ``filed[1]`` when
+    given."""
     times = ("created_at", "acknowledged_at", "closed_at")
     stmt = select(
         ProblemReport.department_id,
@@ -269,6 +276,10 @@ def reaction_frame(department_id: int | None = None) -> pd.DataFrame:
     )
     if department_id is not None:
         stmt = stmt.where(ProblemReport.department_id == department_id)
+    if filed is not None:
+        stmt = stmt.where(
+            ProblemReport.created_at >= filed[0], ProblemReport.created_at < filed[1]
+        )
     names = ["department_id", "status", *times]
     # On the session's connection, straight from the driver's cursor (the columns are
     # plain numbers and text, with nothing for SQLAlchemy to convert): its rows cost
@@ -379,3 +390,124 @@ def open_reports_of(user_id: int) -> int:
         )
         or 0
     )
+
+
+def reports_of_month(
+    user_id: int, month: str, tz: ZoneInfo
+) -> list[tuple[ProblemReport, str]]:
+    """For other modules (a rep's scorecard): the reports ``user_id`` filed in ``month``
+    (in ``tz``), oldest first, each with its department's name."""
+    start, end = month_bounds(month, tz)
+    return list(
+        db.session.execute(
+            select(ProblemReport, Department.name)
+            .join(Department, Department.id == ProblemReport.department_id)
+            .where(
+                ProblemReport.reporter_id == user_id,
+                ProblemReport.created_at >= start,
+                ProblemReport.created_at < end,
+            )
+            .order_by(ProblemReport.created_at, ProblemReport.id)
+        ).tuples()
+    )
+
+
+def front_line_month(
+    month: str, tz: ZoneInfo, now: dt.datetime
+) -> monthly.FrontLineMonth:
+    """For the leadership pack, its dashboard panel and the API: the month's section
+    (:mod:`voice.monthly`), with the figures as the month ended (or at ``now``)."""
+    start, month_end = month_bounds(month, tz)
+    end = min(month_end, now)
+    frame = reaction_frame(filed=(start, month_end))
+    rows = db.session.execute(
+        select(
+            ProblemReport.id,
+            ProblemReport.title,
+            Department.name,
+            ProblemReport.status,
+            ProblemReport.acknowledged_at,
+            ProblemReport.closed_at,
+        )
+        .join(Department, Department.id == ProblemReport.department_id)
+        .where(ProblemReport.created_at >= start, ProblemReport.created_at < month_end)
+    ).all()
+    ids = [r[0] for r in rows]
+    tickets = _counts_by(ProblemTicket.report_id, ProblemTicket.added_at, ids, end)
+    supports = _counts_by(ProblemSupport.report_id, ProblemSupport.at, ids, end)
+    fixed = db.session.execute(
+        select(
+            ProblemReport.id,
+            ProblemReport.title,
+            Department.name,
+            ProblemReport.created_at,
+            ProblemReport.closed_at,
+        )
+        .join(Department, Department.id == ProblemReport.department_id)
+        .where(
+            ProblemReport.status == ProblemStatus.FIXED,
+            ProblemReport.closed_at >= start,
+            ProblemReport.closed_at < end,
+        )
+    ).all()
+    return monthly.front_line_month(
+        month=str(month),
+        month_label=Month.parse(month).label,
+        end=end,
+        under_way=now < month_end,
+        frame=frame,
+        departments=[
+            monthly.DepartmentFacts(d.id, d.name, d.ack_target_hours)
+            for d in list_departments(active_only=False)
+        ],
+        problems=[
+            monthly.ProblemFacts(
+                report_id=rid,
+                title=title,
+                department=name,
+                status=_status_at(status, acknowledged, closed, end),
+                tickets=tickets.get(rid, 0),
+                supports=supports.get(rid, 0),
+            )
+            for rid, title, name, status, acknowledged, closed in rows
+        ],
+        fixed=[
+            monthly.FixedFacts(rid, title, name, _aware(created), _aware(closed))
+            for rid, title, name, created, closed in fixed
+        ],
+    )
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _status_at(
+    status: ProblemStatus,
+    acknowledged: dt.datetime | None,
+    closed: dt.datetime | None,
+    end: dt.datetime,
+) -> ProblemStatus:
+    """A report's state at ``end`` (as :func:`voice.monthly.as_of` cuts the figures)."""
+    if acknowledged is not None and _aware(acknowledged) > end:
+        return ProblemStatus.NEW
+    if closed is not None and _aware(closed) > end:
+        return ProblemStatus.IN_PROGRESS
+    return status
+
+
+def _counts_by(
+    column: Any, at_column: Any, ids: list[int], end: dt.datetime
+) -> dict[int, int]:
+    """Per report, the rows of ``column``'s table made before ``end``."""
+    found: dict[int, int] = {}
+    for start in range(0, len(ids), 500):
+        batch = ids[start : start + 500]
+        found.update(
+            db.session.execute(
+                select(column, func.count())
+                .where(column.in_(batch), at_column < end)
+                .group_by(column)
+            ).tuples()
+        )
+    return found
