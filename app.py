@@ -63,6 +63,7 @@ import training.demo
 import training.operations
 import training.panels
 import training.views
+import voice.api
 import voice.cli
 import voice.demo
 import voice.panels
@@ -109,10 +110,11 @@ API_BLUEPRINTS = [
     recruiting.api.bp,
     training.api.bp,
     incentives.tickets.api.bp,  # with incentives.scoring.payout_api's route
+    voice.api.bp,
 ]
 
-#: The modules, in the order their navigation, panels and demo data come.
-MODULES = ("recruiting", "training", "incentives")
+#: The modules with an OpenAPI fragment (``MODULE/openapi.yaml``), in the document's order.
+MODULES = ("recruiting", "training", "incentives", "voice")
 
 ADMIN_NAV = [
     NavItem(

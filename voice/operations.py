@@ -203,9 +203,12 @@ def check_report(data: ReportInput) -> tuple[Department, list[str]]:
 
 
 def report_problem(
-    data: ReportInput, *, by: User, at: dt.datetime | None = None
+    data: ReportInput, *, by: User, at: dt.datetime | None = None, via: str = ""
 ) -> Filed:
     """File a problem report for a department (at ``at``, now by default).
+
+    :param via: the API token that filed it for ``by`` (``"api:NAME"``), kept in the
+        audit trail.
 
     :raises InvalidInput: see :func:`check_report`; nothing is written then.
     """
@@ -238,7 +241,8 @@ def report_problem(
         "voice.problem.report",
         report,
         summary=f"Problem #{report.id} reported for {department.name}: {report.title}",
-        data={"tickets": ids, "department_id": department.id},
+        data={"tickets": ids, "department_id": department.id}
+        | ({"via": via} if via else {}),
     )
     return Filed(report, [warning] if warning else [])
 
@@ -357,8 +361,11 @@ def move_problem(
     duplicate_of: int | None = None,
     by: User,
     at: dt.datetime | None = None,
+    via: str = "",
 ) -> Step:
     """A department member moves a report on; the step the reporter is told.
+
+    :param via: the API token that made the move for ``by``, kept in the audit trail.
 
     :raises NotAllowed: not a member of the report's department.
     :raises InvalidInput: a move out of order, a won't-fix without a reason, a duplicate
@@ -409,6 +416,7 @@ def move_problem(
         summary=f"Problem #{report.id}: {before.label} → {status.label}",
         before={"status": before.value},
         after={"status": status.value, "reason": report.reason},
+        data={"via": via} if via else None,
     )
     db.session.flush()
     return Step(

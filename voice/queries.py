@@ -132,6 +132,8 @@ class ProblemFilter:
     reporter_id: int | None = None  # "mine"
     department_ids: frozenset[int] | None = None  # "my departments"
     oldest_first: bool = False
+    #: Filed from the first instant to before the second (a month, for the API).
+    filed: tuple[dt.datetime, dt.datetime] | None = None
 
 
 def _filtered(f: ProblemFilter) -> Select[Any]:
@@ -148,6 +150,11 @@ def _filtered(f: ProblemFilter) -> Select[Any]:
         stmt = stmt.where(ProblemReport.department_id.in_(list(f.department_ids)))
     if f.reporter_id is not None:
         stmt = stmt.where(ProblemReport.reporter_id == f.reporter_id)
+    if f.filed is not None:
+        stmt = stmt.where(
+            ProblemReport.created_at >= f.filed[0],
+            ProblemReport.created_at < f.filed[1],
+        )
     if f.oldest_first:
         return stmt.order_by(ProblemReport.created_at, ProblemReport.id)
     return stmt.order_by(ProblemReport.created_at.desc(), ProblemReport.id.desc())
@@ -160,7 +167,9 @@ class ProblemRow:
     supports: int
 
 
-def problem_page(f: ProblemFilter, page: int, per_page: int = PER_PAGE) -> Page:
+def problem_page(
+    f: ProblemFilter, page: int, per_page: int = PER_PAGE, *, clamp: bool = True
+) -> Page:
     """One page of reports, newest first, with their ticket and "+1" counts.
 
     Counted apart from the page: the count reads an index only, and the page walks the
@@ -171,8 +180,15 @@ def problem_page(f: ProblemFilter, page: int, per_page: int = PER_PAGE) -> Page:
     total = db.session.scalar(
         select(func.count()).select_from(stmt.order_by(None).subquery())
     )
-    page, start, _ = page_bounds(total or 0, page, per_page)
-    ids = list(db.session.scalars(stmt.limit(per_page).offset(start)))
+    if clamp:
+        page, start, _ = page_bounds(total or 0, page, per_page)
+    else:  # the API: a page past the end is empty, as asked
+        start = (page - 1) * per_page
+    ids = (
+        list(db.session.scalars(stmt.limit(per_page).offset(start)))
+        if start < (total or 0)
+        else []
+    )
     reports = {
         r.id: r
         for r in db.session.scalars(
