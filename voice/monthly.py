@@ -253,3 +253,59 @@ def front_line_month(
         fixed=tuple(fixed_lines(fixed)),
         fixed_total=len(fixed),
     )
+
+
+# --- a rep's reports of the month, for their scorecard ------------------------------------
+
+#: How many of a rep's reports their scorecard names; the rest are counted.
+REP_REPORTS_LISTED = 5
+
+
+@dataclass(frozen=True)
+class RepReport:
+    """A report a rep filed in the month and what became of it (today)."""
+
+    report_id: int
+    title: str
+    department: str
+    state: str  # "Fixed", "Won't fix"...
+
+
+@dataclass(frozen=True)
+class RepReports:
+    """What a rep's scorecard shows of the problems they reported: recognition only,
+    never part of the score or the payout."""
+
+    total: int
+    listed: tuple[RepReport, ...]
+    summary: str  # "3 reports: 1 fixed, 2 open"
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.listed)
+
+
+def rep_reports(
+    reports: Sequence[tuple[int, str, str, ProblemStatus]],
+    count: int = REP_REPORTS_LISTED,
+) -> RepReports:
+    """``reports`` as (id, title, department, state), oldest first."""
+    fixed = sum(1 for r in reports if r[3] == ProblemStatus.FIXED)
+    still_open = sum(1 for r in reports if r[3].is_open)
+    parts = [f"{fixed} fixed"] if fixed else []
+    if still_open:
+        parts.append(f"{still_open} open")
+    others = len(reports) - fixed - still_open
+    if others:
+        parts.append(f"{others} closed otherwise")
+    summary = counted(len(reports), "report") + (
+        f": {', '.join(parts)}" if parts else ""
+    )
+    return RepReports(
+        total=len(reports),
+        listed=tuple(
+            RepReport(rid, title, department, STATUS_LABELS[state])
+            for rid, title, department, state in reports[:count]
+        ),
+        summary=summary,
+    )

@@ -235,7 +235,7 @@ def report_problem(
             at=at,
         )
     )
-    warning = _add_tickets(report, ids, by)
+    warning = _add_tickets(report, ids, by, at)
     audit.record(
         by,
         "voice.problem.report",
@@ -247,15 +247,21 @@ def report_problem(
     return Filed(report, [warning] if warning else [])
 
 
-def _add_tickets(report: ProblemReport, ids: list[str], by: User) -> str:
-    """Add the ids the report lacks; the warning for ids no import has."""
+def _add_tickets(
+    report: ProblemReport, ids: list[str], by: User, at: dt.datetime | None = None
+) -> str:
+    """Add the ids the report lacks (at ``at``, now by default); the warning for ids no
+    import has."""
     have = {t.external_id for t in report.tickets}
     new = [i for i in ids if i not in have]
     known = queries.known_ticket_ids(new) if new else set()
     for external_id in new:
         report.tickets.append(
             ProblemTicket(
-                external_id=external_id, known=external_id in known, added_by_id=by.id
+                external_id=external_id,
+                known=external_id in known,
+                added_by_id=by.id,
+                added_at=at or utcnow(),
             )
         )
     db.session.flush()

@@ -409,23 +409,34 @@ def open_reports_of(user_id: int) -> int:
 
 
 def reports_of_month(
-    user_id: int, month: str, tz: ZoneInfo
-) -> list[tuple[ProblemReport, str]]:
-    """For other modules (a rep's scorecard): the reports ``user_id`` filed in ``month``
-    (in ``tz``), oldest first, each with its department's name."""
+    month: str, tz: ZoneInfo, reporter_id: int | None = None
+) -> dict[int, monthly.RepReports]:
+    """For other modules (reps' scorecards): per reporter, the reports they filed in
+    ``month`` (in ``tz``) and what became of them, oldest first; one reporter's with
+    ``reporter_id``."""
     start, end = month_bounds(month, tz)
-    return list(
-        db.session.execute(
-            select(ProblemReport, Department.name)
-            .join(Department, Department.id == ProblemReport.department_id)
-            .where(
-                ProblemReport.reporter_id == user_id,
-                ProblemReport.created_at >= start,
-                ProblemReport.created_at < end,
-            )
-            .order_by(ProblemReport.created_at, ProblemReport.id)
-        ).tuples()
+    stmt = (
+        select(
+            ProblemReport.reporter_id,
+            ProblemReport.id,
+            ProblemReport.title,
+            Department.name,
+            ProblemReport.status,
+        )
+        .join(Department, Department.id == ProblemReport.department_id)
+        .where(
+            ProblemReport.reporter_id.is_not(None),
+            ProblemReport.created_at >= start,
+            ProblemReport.created_at < end,
+        )
+        .order_by(ProblemReport.created_at, ProblemReport.id)
     )
+    if reporter_id is not None:
+        stmt = stmt.where(ProblemReport.reporter_id == reporter_id)
+    by_reporter: dict[int, list[tuple[int, str, str, ProblemStatus]]] = {}
+    for reporter, rid, title, name, status in db.session.execute(stmt):
+        by_reporter.setdefault(reporter, []).append((rid, title, name, status))
+    return {r: monthly.rep_reports(rows) for r, rows in by_reporter.items()}
 
 
 def front_line_month(
@@ -524,6 +535,6 @@ def _counts_by(
                 select(column, func.count())
                 .where(column.in_(batch), at_column < end)
                 .group_by(column)
-            ).tuples()
+            ).all()
         )
     return found

@@ -44,6 +44,7 @@ from incentives.tickets import metrics
 from incentives.tickets import queries as ticket_queries
 from recruiting import queries as recruiting_queries
 from training import queries as training_queries
+from voice import queries as voice_queries
 
 #: Months a scorecard's trends cover, the scorecard's month included.
 TREND_MONTHS = 6
@@ -226,6 +227,9 @@ def rep_scorecard(
         finals=_rep_finals(rep.id, scores),
         generated_at=now,
         what_if=what_if,
+        problem_reports=voice_queries.reports_of_month(
+            month, ticket_queries.org_timezone(), rep.id
+        ).get(rep.id),
     )
 
 
@@ -331,6 +335,9 @@ def leadership_pack(
         generated_at=now,
         month_finals=month_finals,
         budget=Decimal(budget) if budget else None,
+        front_line=voice_queries.front_line_month(
+            month, ticket_queries.org_timezone(), now
+        ),
     )
 
 
@@ -385,6 +392,7 @@ class MonthCardMaker:
         self._coaching: dict[int, list[CoachingOffer]] = {}
         #: Month -> rep id -> final payout, for every trend month: read once.
         self.finals = payout_queries.finals_of(self.scores)
+        self._reports = voice_queries.reports_of_month(month, self.tz)
 
     def rep_card(self, rep: User) -> RepCard:
         load = self._loads.get(rep.id)
@@ -407,6 +415,7 @@ class MonthCardMaker:
             coaching=coaching,
             finals=self.finals,
             generated_at=self.now,
+            problem_reports=self._reports.get(rep.id),
         )
 
     def team_cards(self) -> list[TeamCard]:

@@ -38,6 +38,7 @@ from incentives.scoring.rep_scores import (
 )
 from incentives.scoring.tables import money, score_text
 from incentives.tickets import metrics
+from voice.monthly import RepReports
 
 #: A metric's six-month trend: the line, then its reference lines' names (in px).
 SPARK_WIDTH, SPARK_LABELS = 138, 72
@@ -130,6 +131,9 @@ class RepCard:
     #: The metrics the web page's what-if can move, and the what-if asked for.
     what_if_choices: tuple[WhatIfChoice, ...] = ()
     what_if: WhatIf | None = None
+    #: The problems the rep reported in the month and what became of them: recognition
+    #: only, never part of the score or the payout.
+    problem_reports: RepReports | None = None
 
 
 def _guides(line: MetricLine) -> list[charts.Guide]:
@@ -249,6 +253,7 @@ def rep_card(
     finals: Mapping[str, Mapping[int, Decimal]] | None = None,
     generated_at: dt.datetime,
     what_if: tuple[str, str] | None = None,
+    problem_reports: RepReports | None = None,
 ) -> RepCard:
     """A rep's scorecard for the last month of ``history`` (oldest first).
 
@@ -257,6 +262,8 @@ def rep_card(
         payout shown, as on the payouts page.
     :param what_if: (metric, value as typed) to re-score the month with, the other
         metrics held (:func:`next_steps.what_if`).
+    :param problem_reports: the problems the rep reported in the month
+        (``voice.queries.reports_of_month``); shown, never scored.
     """
     current = history[-1]
     score = current.scores.get(rep_id)
@@ -316,6 +323,7 @@ def rep_card(
             )
         )
     return RepCard(
+        problem_reports=problem_reports,
         rep_id=rep_id,
         name=person.name,
         email=person.email,

@@ -27,6 +27,8 @@ from incentives.scorecards.cards import (
 )
 from incentives.scoring import plans, rep_scores
 from incentives.scoring.rep_scores import CloseInfo, MonthScores, Person
+from voice.monthly import rep_reports
+from voice.workflow import ProblemStatus
 
 UTC = ZoneInfo("UTC")
 NOW = dt.datetime(2026, 12, 9, 9, 30, tzinfo=dt.UTC)
@@ -237,6 +239,18 @@ def rep_card_of(history: list[MonthScores]) -> rep_card.RepCard:
         disputes=DisputeCounts(12, 34, 56),
         coaching=[COACHING],
         generated_at=NOW,
+        problem_reports=rep_reports(
+            [
+                (
+                    123456 + n,
+                    "Enterprise customers on the premium plan are double charged "
+                    "when a card is declined once and retried",
+                    "Billing, Payments and Subscription Operations (EMEA North)",
+                    state,
+                )
+                for n, state in enumerate(ProblemStatus)
+            ]
+        ),
     )
 
 
@@ -252,6 +266,7 @@ def test_a_rep_scorecard_with_extreme_values_has_no_overlapping_text(
     text = " ".join(w[0] for page in pages for w in page["words"])
     assert "Featherstonehaugh-Cholmondeley-Worthington" in text
     assert "USDXT" in text
+    assert "#123456" in text
     assert collisions(pages) == []
 
 
