@@ -1,10 +1,15 @@
-"""The voice module's dashboard panels: a reporter's reports and where each stands, and a
-department member's reports waiting for them."""
+"""The voice module's dashboard panels: a reporter's reports and where each stands, a
+department member's reports waiting for them, and for leadership and admins what the
+front line told us last month (the leadership pack's section, in brief)."""
 
 from __future__ import annotations
 
+from core.access import Role
+from core.db import utcnow
 from core.people import User
 from core.shell import Panel, PanelProvider
+from core.templating import org_timezone
+from incentives.tickets.months import Month
 from voice import queries
 
 
@@ -44,4 +49,19 @@ def department_panel(user: User) -> Panel | None:
     )
 
 
-PANELS: list[PanelProvider] = [my_reports_panel, department_panel]
+def front_line_panel(user: User) -> Panel | None:
+    """Leadership and admins: last month's reaction by department, as in the pack."""
+    if not user.has_role(Role.LEADERSHIP, Role.ADMIN):
+        return None
+    now = utcnow()
+    tz = org_timezone()
+    month = str(Month.of(now, tz).previous)
+    return Panel(
+        f"What the front line told us · {Month.parse(month).label}",
+        "voice/_panel_front_line.html",
+        {"fl": queries.front_line_month(month, tz, now)},
+        order=62,
+    )
+
+
+PANELS: list[PanelProvider] = [my_reports_panel, department_panel, front_line_panel]
