@@ -256,46 +256,42 @@ def _detail(report: ProblemReport) -> dict[str, Any]:
 @token_required(*WRITERS)
 def problem_create() -> Any:
     body = _body()
-    reporter = _person(_text(body, "reporter", required=True), "reporter")
-    if not reporter.has_role(*REPORTING_ROLES):
-        raise InvalidInput(
-            {
-                "reporter": [
-                    f"{reporter.name} is not a rep or supervisor: they cannot "
-                    "file problem reports."
-                ]
-            }
-        )
-    department_id = _int(body, "department_id")
-    department_name = _text(body, "department")
-    if department_id is None and department_name:
-        if len(department_name) > MAX_NAME:
-            raise InvalidInput({"department": [f"Use at most {MAX_NAME} characters."]})
-        found = queries.department_by_name(department_name)
-        if found is None:
-            raise InvalidInput(
-                {"department": [f"No department is called {department_name}."]}
-            )
-        department_id = found.id
+    # Every field's problems at once, as the form shows them; nothing is saved.
+    errors: dict[str, list[str]] = {}
+    reporter = None
+    try:
+        reporter = _reporter(_text(body, "reporter", required=True))
+    except InvalidInput as e:
+        errors.update(e.errors)
+    department_id, department_error = _department_of(body)
+    if department_error:
+        errors["department"] = [department_error]
     tickets = body.get("tickets", [])
     if not isinstance(tickets, list) or not all(isinstance(t, str) for t in tickets):
-        raise InvalidInput({"tickets": ["Send a list of ticket ids as text."]})
-    if len(tickets) > workflow.MAX_TICKETS:
-        raise InvalidInput(
-            {"tickets": [f"Give at most {workflow.MAX_TICKETS} ticket ids at a time."]}
-        )
-    filed = operations.report_problem(
-        operations.ReportInput(
-            title=_text(body, "title"),
-            story=_text(body, "story"),
-            category=_text(body, "category"),
-            severity=_text(body, "severity") if "severity" in body else "medium",
-            department_id=department_id,
-            tickets_text=" ".join(tickets),
-        ),
-        by=reporter,
-        via=api_actor(),
+        errors["tickets"] = ["Send a list of ticket ids as text."]
+        tickets = []
+    elif len(tickets) > workflow.MAX_TICKETS:
+        errors["tickets"] = [
+            f"Give at most {workflow.MAX_TICKETS} ticket ids at a time."
+        ]
+    data = operations.ReportInput(
+        title=_text(body, "title"),
+        story=_text(body, "story"),
+        category=_text(body, "category"),
+        severity=_text(body, "severity") if "severity" in body else "medium",
+        department_id=department_id,
+        tickets_text=" ".join(tickets),
     )
+    try:
+        operations.check_report(data)
+    except InvalidInput as e:
+        for field, messages in e.errors.items():
+            if field == "department_id" and department_error:
+                continue  # said once, of the name sent
+            errors.setdefault(field, messages)
+    if errors or reporter is None:
+        raise InvalidInput(errors)
+    filed = operations.report_problem(data, by=reporter, via=api_actor())
     report = filed.report
     similar = queries.similar_open(f"{report.title} {report.story}", exclude=report.id)
     db.session.commit()
@@ -317,6 +313,39 @@ def problem_create() -> Any:
             ],
         }
     ), 201
+
+
+def _reporter(email: str) -> User:
+    """The rep or supervisor a report is filed as.
+
+    :raises InvalidInput: no such active user, or one who may not file reports.
+    """
+    reporter = _person(email, "reporter")
+    if not reporter.has_role(*REPORTING_ROLES):
+        raise InvalidInput(
+            {
+                "reporter": [
+                    f"{reporter.name} is not a rep or supervisor: they cannot "
+                    "file problem reports."
+                ]
+            }
+        )
+    return reporter
+
+
+def _department_of(body: dict[str, Any]) -> tuple[int | None, str]:
+    """The department's id, sent as ``department_id`` or found by its name
+    (``department``); and what is wrong with the name, if anything."""
+    department_id = _int(body, "department_id")
+    name = _text(body, "department").strip()
+    if department_id is not None or not name:
+        return department_id, ""
+    if len(name) > MAX_NAME:
+        return None, f"Use at most {MAX_NAME} characters."
+    found = queries.department_by_name(name)
+    if found is None:
+        return None, f"No department is called {name}."
+    return found.id, ""
 
 
 @bp.route("/problems/<int:report_id>/status", methods=["POST"])

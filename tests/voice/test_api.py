@@ -255,3 +255,21 @@ def test_a_ticket_added_by_the_api_is_kept_once(app, client, world) -> None:
             )
         ).all()
     assert stored == ["48213"]
+
+
+def test_every_field_of_a_bad_filing_is_named_at_once(app, client, world) -> None:
+    before = reports(app)
+    response = client.post(
+        "/api/v1/problems",
+        json={
+            **FILING,
+            "reporter": "nobody@example.com",
+            "story": "",
+            "department": "Warehouse",
+        },
+        headers=bearer(world),
+    )
+    assert response.status_code == 400
+    fields = response.get_json()["error"]["fields"]
+    assert sorted(fields) == ["department", "reporter", "story"]
+    assert reports(app) == before
