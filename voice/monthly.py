@@ -16,7 +16,7 @@ then by "+1"s), never by customers.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -183,6 +183,22 @@ def department_lines(
     return sorted(lines, key=lambda line: (-line.reports, line.name))
 
 
+def _rank(report_id: int, tickets: int, supports: int) -> tuple[int, int, int]:
+    """The most tickets first, then the most "+1"s, then the oldest."""
+    return (-tickets, -supports, report_id)
+
+
+def top_ids(
+    tickets: Mapping[int, int], supports: Mapping[int, int], count: int = TOP_PROBLEMS
+) -> list[int]:
+    """The reports :func:`top_problems` names, from their ticket and "+1" counts (report
+    id -> count; a report with neither is not there), so only they need reading."""
+    return sorted(
+        set(tickets) | set(supports),
+        key=lambda r: _rank(r, tickets.get(r, 0), supports.get(r, 0)),
+    )[:count]
+
+
 def top_problems(
     problems: Sequence[ProblemFacts], count: int = TOP_PROBLEMS
 ) -> list[TopProblem]:
@@ -190,7 +206,7 @@ def top_problems(
     oldest), at most ``count``; reports with no ticket and no "+1" are left out."""
     ranked = sorted(
         (p for p in problems if p.tickets or p.supports),
-        key=lambda p: (-p.tickets, -p.supports, p.report_id),
+        key=lambda p: _rank(p.report_id, p.tickets, p.supports),
     )
     return [
         TopProblem(
@@ -239,7 +255,8 @@ def front_line_month(
     :param end: when the month ended, or now for the month under way.
     :param frame: the reports filed in the month (:mod:`voice.reaction`'s columns and
         ``department_id``).
-    :param problems: the same reports, with their tickets and "+1"s at ``end``.
+    :param problems: those of the same reports the section may name (:func:`top_ids`),
+        with their tickets and "+1"s at ``end``.
     :param fixed: the reports fixed in the month (filed in it or before).
     """
     return FrontLineMonth(

@@ -447,6 +447,10 @@ def front_line_month(
     start, month_end = month_bounds(month, tz)
     end = min(month_end, now)
     frame = reaction_frame(filed=(start, month_end))
+    filed = (ProblemReport.created_at >= start, ProblemReport.created_at < month_end)
+    tickets = _month_counts(ProblemTicket.report_id, ProblemTicket.added_at, filed, end)
+    supports = _month_counts(ProblemSupport.report_id, ProblemSupport.at, filed, end)
+    # Only the reports the section names are read whole.
     rows = db.session.execute(
         select(
             ProblemReport.id,
@@ -457,11 +461,8 @@ def front_line_month(
             ProblemReport.closed_at,
         )
         .join(Department, Department.id == ProblemReport.department_id)
-        .where(ProblemReport.created_at >= start, ProblemReport.created_at < month_end)
+        .where(ProblemReport.id.in_(monthly.top_ids(tickets, supports)))
     ).all()
-    ids = [r[0] for r in rows]
-    tickets = _counts_by(ProblemTicket.report_id, ProblemTicket.added_at, ids, end)
-    supports = _counts_by(ProblemSupport.report_id, ProblemSupport.at, ids, end)
     fixed = db.session.execute(
         select(
             ProblemReport.id,
@@ -523,18 +524,16 @@ def _status_at(
     return status
 
 
-def _counts_by(
-    column: Any, at_column: Any, ids: list[int], end: dt.datetime
+def _month_counts(
+    column: Any, at_column: Any, filed: tuple[Any, ...], end: dt.datetime
 ) -> dict[int, int]:
-    """Per report, the rows of ``column``'s table made before ``end``."""
-    found: dict[int, int] = {}
-    for start in range(0, len(ids), 500):
-        batch = ids[start : start + 500]
-        found.update(
-            db.session.execute(
-                select(column, func.count())
-                .where(column.in_(batch), at_column < end)
-                .group_by(column)
-            ).all()
-        )
-    return found
+    """Per report filed in the month (``filed``), the rows of ``column``'s table made
+    before ``end``."""
+    return dict(
+        db.session.execute(
+            select(column, func.count())
+            .join(ProblemReport, ProblemReport.id == column)
+            .where(*filed, at_column < end)
+            .group_by(column)
+        ).all()
+    )

@@ -13,6 +13,7 @@ from voice.monthly import (
     ProblemFacts,
     as_of,
     front_line_month,
+    top_ids,
     top_problems,
 )
 from voice.workflow import ProblemStatus
@@ -131,3 +132,10 @@ def test_fixed_reports_latest_first_with_how_long_they_took() -> None:
     assert month.fixed_total == 2
     assert month.as_of == "so far"
     assert not month.is_empty
+
+
+def test_only_the_reports_the_section_names_are_read() -> None:
+    tickets = {1: 1, 2: 3, 3: 1, 5: 1}
+    supports = {3: 2, 4: 1}
+    assert top_ids(tickets, supports, count=3) == [2, 3, 1]
+    assert top_ids({}, {}) == []
