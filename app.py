@@ -66,6 +66,7 @@ import training.demo
 import training.operations
 import training.panels
 import training.views
+import voice.api
 import voice.cli
 import voice.demo
 import voice.panels
@@ -117,10 +118,11 @@ API_BLUEPRINTS = [
     training.api.bp,
     incentives.tickets.api.bp,  # with incentives.scoring.payout_api's route
     quality.api.bp,
+    voice.api.bp,
 ]
 
-#: The modules with a part of the OpenAPI document (``<module>/openapi.yaml``).
-MODULES = ("recruiting", "training", "incentives", "quality")
+#: The modules with an OpenAPI fragment (``MODULE/openapi.yaml``), in the document's order.
+MODULES = ("recruiting", "training", "incentives", "quality", "voice")
 
 ADMIN_NAV = [
     NavItem(

@@ -71,9 +71,10 @@ RULES_MODULES: tuple[str, ...] = (
     "quality/rubrics.py",
     "quality/sampling.py",
     # voice: who answers now, a report's moves, similar reports, the reaction measured,
-    # policy impact reviews, ideas and their triage
+    # the month, policy impact reviews, ideas and their triage
     "voice/department_files.py",
     "voice/ideas.py",
+    "voice/monthly.py",
     "voice/policies.py",
     "voice/reach.py",
     "voice/reaction.py",

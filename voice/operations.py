@@ -203,9 +203,12 @@ def check_report(data: ReportInput) -> tuple[Department, list[str]]:
 
 
 def report_problem(
-    data: ReportInput, *, by: User, at: dt.datetime | None = None
+    data: ReportInput, *, by: User, at: dt.datetime | None = None, via: str = ""
 ) -> Filed:
     """File a problem report for a department (at ``at``, now by default).
+
+    :param via: the API token that filed it for ``by`` (``"api:NAME"``), kept in the
+        audit trail.
 
     :raises InvalidInput: see :func:`check_report`; nothing is written then.
     """
@@ -232,26 +235,33 @@ def report_problem(
             at=at,
         )
     )
-    warning = _add_tickets(report, ids, by)
+    warning = _add_tickets(report, ids, by, at)
     audit.record(
         by,
         "voice.problem.report",
         report,
         summary=f"Problem #{report.id} reported for {department.name}: {report.title}",
-        data={"tickets": ids, "department_id": department.id},
+        data={"tickets": ids, "department_id": department.id}
+        | ({"via": via} if via else {}),
     )
     return Filed(report, [warning] if warning else [])
 
 
-def _add_tickets(report: ProblemReport, ids: list[str], by: User) -> str:
-    """Add the ids the report lacks; the warning for ids no import has."""
+def _add_tickets(
+    report: ProblemReport, ids: list[str], by: User, at: dt.datetime | None = None
+) -> str:
+    """Add the ids the report lacks (at ``at``, now by default); the warning for ids no
+    import has."""
     have = {t.external_id for t in report.tickets}
     new = [i for i in ids if i not in have]
     known = queries.known_ticket_ids(new) if new else set()
     for external_id in new:
         report.tickets.append(
             ProblemTicket(
-                external_id=external_id, known=external_id in known, added_by_id=by.id
+                external_id=external_id,
+                known=external_id in known,
+                added_by_id=by.id,
+                added_at=at or utcnow(),
             )
         )
     db.session.flush()
@@ -357,8 +367,11 @@ def move_problem(
     duplicate_of: int | None = None,
     by: User,
     at: dt.datetime | None = None,
+    via: str = "",
 ) -> Step:
     """A department member moves a report on; the step the reporter is told.
+
+    :param via: the API token that made the move for ``by``, kept in the audit trail.
 
     :raises NotAllowed: not a member of the report's department.
     :raises InvalidInput: a move out of order, a won't-fix without a reason, a duplicate
@@ -409,6 +422,7 @@ def move_problem(
         summary=f"Problem #{report.id}: {before.label} → {status.label}",
         before={"status": before.value},
         after={"status": status.value, "reason": report.reason},
+        data={"via": via} if via else None,
     )
     db.session.flush()
     return Step(

@@ -1,14 +1,17 @@
 """The voice module's dashboard panels: a reporter's reports and where each stands, a
 department member's reports waiting for them, an author's ideas and what became of each,
-ideas waiting for a triager, and a supervisor's "what to retrain" after adopted policy
-changes."""
+ideas waiting for a triager, a supervisor's "what to retrain" after adopted policy
+changes, and for leadership and admins what the front line told us last month (the
+leadership pack's section, in brief)."""
 
 from __future__ import annotations
 
-from core.access import ORG_WIDE_ROLES
+from core.access import ORG_WIDE_ROLES, Role
 from core.db import utcnow
 from core.people import User
 from core.shell import Panel, PanelProvider
+from core.templating import org_timezone
+from incentives.tickets.months import Month
 from voice import ideas, queries, upward_queries
 
 
@@ -61,6 +64,21 @@ def my_ideas_panel(user: User) -> Panel | None:
     )
 
 
+def front_line_panel(user: User) -> Panel | None:
+    """Leadership and admins: last month's reaction by department, as in the pack."""
+    if not user.has_role(Role.LEADERSHIP, Role.ADMIN):
+        return None
+    now = utcnow()
+    tz = org_timezone()
+    month = str(Month.of(now, tz).previous)
+    return Panel(
+        f"What the front line told us · {Month.parse(month).label}",
+        "voice/_panel_front_line.html",
+        {"fl": queries.front_line_month(month, tz, now)},
+        order=65,
+    )
+
+
 def triage_panel(user: User) -> Panel | None:
     """Ideas waiting for this person's triage (under review or planned)."""
     viewer = user.viewer()
@@ -100,6 +118,7 @@ def retrain_panel(user: User) -> Panel | None:
 PANELS: list[PanelProvider] = [
     my_reports_panel,
     department_panel,
+    front_line_panel,
     my_ideas_panel,
     triage_panel,
     retrain_panel,

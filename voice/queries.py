@@ -18,7 +18,9 @@ from core.db import db
 from core.pagination import Page, page_bounds
 from core.people import User, UserRole
 from incentives.tickets import queries as ticket_queries
-from voice import reaction, similarity
+from incentives.tickets.metrics import month_bounds
+from incentives.tickets.months import Month
+from voice import monthly, reaction, similarity
 from voice.models import (
     Department,
     DepartmentMember,
@@ -130,6 +132,8 @@ class ProblemFilter:
     reporter_id: int | None = None  # "mine"
     department_ids: frozenset[int] | None = None  # "my departments"
     oldest_first: bool = False
+    #: Filed from the first instant to before the second (a month, for the API).
+    filed: tuple[dt.datetime, dt.datetime] | None = None
 
 
 def _filtered(f: ProblemFilter) -> Select[Any]:
@@ -146,6 +150,11 @@ def _filtered(f: ProblemFilter) -> Select[Any]:
         stmt = stmt.where(ProblemReport.department_id.in_(list(f.department_ids)))
     if f.reporter_id is not None:
         stmt = stmt.where(ProblemReport.reporter_id == f.reporter_id)
+    if f.filed is not None:
+        stmt = stmt.where(
+            ProblemReport.created_at >= f.filed[0],
+            ProblemReport.created_at < f.filed[1],
+        )
     if f.oldest_first:
         return stmt.order_by(ProblemReport.created_at, ProblemReport.id)
     return stmt.order_by(ProblemReport.created_at.desc(), ProblemReport.id.desc())
@@ -158,7 +167,9 @@ class ProblemRow:
     supports: int
 
 
-def problem_page(f: ProblemFilter, page: int, per_page: int = PER_PAGE) -> Page:
+def problem_page(
+    f: ProblemFilter, page: int, per_page: int = PER_PAGE, *, clamp: bool = True
+) -> Page:
     """One page of reports, newest first, with their ticket and "+1" counts.
 
     Counted apart from the page: the count reads an index only, and the page walks the
@@ -169,8 +180,15 @@ def problem_page(f: ProblemFilter, page: int, per_page: int = PER_PAGE) -> Page:
     total = db.session.scalar(
         select(func.count()).select_from(stmt.order_by(None).subquery())
     )
-    page, start, _ = page_bounds(total or 0, page, per_page)
-    ids = list(db.session.scalars(stmt.limit(per_page).offset(start)))
+    if clamp:
+        page, start, _ = page_bounds(total or 0, page, per_page)
+    else:  # the API: a page past the end is empty, as asked
+        start = (page - 1) * per_page
+    ids = (
+        list(db.session.scalars(stmt.limit(per_page).offset(start)))
+        if start < (total or 0)
+        else []
+    )
     reports = {
         r.id: r
         for r in db.session.scalars(
@@ -258,9 +276,14 @@ def _epoch_seconds(column: Any) -> Any:
     return (func.julianday(column) - 2440587.5) * 86400.0
 
 
-def reaction_frame(department_id: int | None = None) -> pd.DataFrame:
+def reaction_frame(
+    department_id: int | None = None,
+    *,
+    filed: tuple[dt.datetime, dt.datetime] | None = None,
+) -> pd.DataFrame:
     """Reports' status and times (:mod:`voice.reaction`'s columns, plus
-    ``department_id``)."""
+    ``department_id``); only those filed from ``filed[0]`` to before ``filed[1]`` when
+    given."""
     times = ("created_at", "acknowledged_at", "closed_at")
     stmt = select(
         ProblemReport.department_id,
@@ -269,6 +292,10 @@ def reaction_frame(department_id: int | None = None) -> pd.DataFrame:
     )
     if department_id is not None:
         stmt = stmt.where(ProblemReport.department_id == department_id)
+    if filed is not None:
+        stmt = stmt.where(
+            ProblemReport.created_at >= filed[0], ProblemReport.created_at < filed[1]
+        )
     names = ["department_id", "status", *times]
     # On the session's connection, straight from the driver's cursor (the columns are
     # plain numbers and text, with nothing for SQLAlchemy to convert): its rows cost
@@ -378,4 +405,135 @@ def open_reports_of(user_id: int) -> int:
             )
         )
         or 0
+    )
+
+
+def reports_of_month(
+    month: str, tz: ZoneInfo, reporter_id: int | None = None
+) -> dict[int, monthly.RepReports]:
+    """For other modules (reps' scorecards): per reporter, the reports they filed in
+    ``month`` (in ``tz``) and what became of them, oldest first; one reporter's with
+    ``reporter_id``."""
+    start, end = month_bounds(month, tz)
+    stmt = (
+        select(
+            ProblemReport.reporter_id,
+            ProblemReport.id,
+            ProblemReport.title,
+            Department.name,
+            ProblemReport.status,
+        )
+        .join(Department, Department.id == ProblemReport.department_id)
+        .where(
+            ProblemReport.reporter_id.is_not(None),
+            ProblemReport.created_at >= start,
+            ProblemReport.created_at < end,
+        )
+        .order_by(ProblemReport.created_at, ProblemReport.id)
+    )
+    if reporter_id is not None:
+        stmt = stmt.where(ProblemReport.reporter_id == reporter_id)
+    by_reporter: dict[int, list[tuple[int, str, str, ProblemStatus]]] = {}
+    for reporter, rid, title, name, status in db.session.execute(stmt):
+        by_reporter.setdefault(reporter, []).append((rid, title, name, status))
+    return {r: monthly.rep_reports(rows) for r, rows in by_reporter.items()}
+
+
+def front_line_month(
+    month: str, tz: ZoneInfo, now: dt.datetime
+) -> monthly.FrontLineMonth:
+    """For the leadership pack, its dashboard panel and the API: the month's section
+    (:mod:`voice.monthly`), with the figures as the month ended (or at ``now``)."""
+    start, month_end = month_bounds(month, tz)
+    end = min(month_end, now)
+    frame = reaction_frame(filed=(start, month_end))
+    filed = (ProblemReport.created_at >= start, ProblemReport.created_at < month_end)
+    tickets = _month_counts(ProblemTicket.report_id, ProblemTicket.added_at, filed, end)
+    supports = _month_counts(ProblemSupport.report_id, ProblemSupport.at, filed, end)
+    # Only the reports the section names are read whole.
+    rows = db.session.execute(
+        select(
+            ProblemReport.id,
+            ProblemReport.title,
+            Department.name,
+            ProblemReport.status,
+            ProblemReport.acknowledged_at,
+            ProblemReport.closed_at,
+        )
+        .join(Department, Department.id == ProblemReport.department_id)
+        .where(ProblemReport.id.in_(monthly.top_ids(tickets, supports)))
+    ).all()
+    fixed = db.session.execute(
+        select(
+            ProblemReport.id,
+            ProblemReport.title,
+            Department.name,
+            ProblemReport.created_at,
+            ProblemReport.closed_at,
+        )
+        .join(Department, Department.id == ProblemReport.department_id)
+        .where(
+            ProblemReport.status == ProblemStatus.FIXED,
+            ProblemReport.closed_at >= start,
+            ProblemReport.closed_at < end,
+        )
+    ).all()
+    return monthly.front_line_month(
+        month=str(month),
+        month_label=Month.parse(month).label,
+        end=end,
+        under_way=now < month_end,
+        frame=frame,
+        departments=[
+            monthly.DepartmentFacts(d.id, d.name, d.ack_target_hours)
+            for d in list_departments(active_only=False)
+        ],
+        problems=[
+            monthly.ProblemFacts(
+                report_id=rid,
+                title=title,
+                department=name,
+                status=_status_at(status, acknowledged, closed, end),
+                tickets=tickets.get(rid, 0),
+                supports=supports.get(rid, 0),
+            )
+            for rid, title, name, status, acknowledged, closed in rows
+        ],
+        fixed=[
+            monthly.FixedFacts(rid, title, name, _aware(created), _aware(closed))
+            for rid, title, name, created, closed in fixed
+        ],
+    )
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _status_at(
+    status: ProblemStatus,
+    acknowledged: dt.datetime | None,
+    closed: dt.datetime | None,
+    end: dt.datetime,
+) -> ProblemStatus:
+    """A report's state at ``end`` (as :func:`voice.monthly.as_of` cuts the figures)."""
+    if acknowledged is not None and _aware(acknowledged) > end:
+        return ProblemStatus.NEW
+    if closed is not None and _aware(closed) > end:
+        return ProblemStatus.IN_PROGRESS
+    return status
+
+
+def _month_counts(
+    column: Any, at_column: Any, filed: tuple[Any, ...], end: dt.datetime
+) -> dict[int, int]:
+    """Per report filed in the month (``filed``), the rows of ``column``'s table made
+    before ``end``."""
+    return dict(
+        db.session.execute(
+            select(column, func.count())
+            .join(ProblemReport, ProblemReport.id == column)
+            .where(*filed, at_column < end)
+            .group_by(column)
+        ).all()
     )

@@ -353,7 +353,7 @@ def problem_status(report_id: int) -> Any:
         else:
             db.session.commit()
             moved = f"Report #{report.id} is now {step.status.label.lower()}."
-            flash(moved + _tell(report, step), "success")
+            flash(moved + tell_reporter(report, step), "success")
             return redirect(url_for("voice.problem_detail", report_id=report.id))
     report = queries.load_problem(report_id) or abort(404)
     form.status.choices = [
@@ -362,18 +362,28 @@ def problem_status(report_id: int) -> Any:
     return _detail(report, form, 400)
 
 
-def _tell(report: ProblemReport, step: Step) -> str:
+def tell_reporter(report: ProblemReport, step: Step) -> str:
     """E-mail the reporter the step (when e-mail is set up); the words for the flash."""
     reporter = report.reporter
     if reporter is None:
         return ""
-    link = url_for("voice.problem_detail", report_id=report.id, _external=True)
-    sent = mail.send_if_configured(
-        current_app.config,
-        to=reporter.email,
-        subject=step.subject(),
-        body=step.body(reporter.name, link),
-    )
-    if sent:
+    if send_step(report, step):
         return f" {reporter.name} was told by e-mail."
     return f" {reporter.name} sees it on the report's page."
+
+
+def send_step(report: ProblemReport, step: Step) -> bool:
+    """E-mail the reporter the step; whether it was sent (no reporter, or no e-mail set
+    up: their dashboard and the report's page show it)."""
+    reporter = report.reporter
+    if reporter is None:
+        return False
+    link = url_for("voice.problem_detail", report_id=report.id, _external=True)
+    return bool(
+        mail.send_if_configured(
+            current_app.config,
+            to=reporter.email,
+            subject=step.subject(),
+            body=step.body(reporter.name, link),
+        )
+    )

@@ -42,6 +42,7 @@ TEMPLATES = (
     "incentives/_rep_card.html",
     "incentives/_team_card.html",
     "incentives/_leadership_pack.html",
+    "voice/_front_line.html",
 )
 
 

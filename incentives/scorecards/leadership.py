@@ -41,6 +41,7 @@ from incentives.scorecards.validity import Validity
 from incentives.scoring.rep_scores import MonthScores
 from incentives.scoring.tables import money, score_text
 from incentives.tickets import metrics
+from voice.monthly import FrontLineMonth
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,8 @@ class LeadershipPack:
     validity_from: int
     #: Which clock the organisation's first-reply and resolution figures used.
     clocks: str = ""
+    #: "What the front line told us": the month's problem reports (:mod:`voice.monthly`).
+    front_line: FrontLineMonth | None = None
 
 
 #: Organisation metrics shown in the pack and the team comparison, with their columns.
@@ -244,6 +247,7 @@ def leadership_pack(
     generated_at: dt.datetime,
     month_finals: Mapping[str, Mapping[int, Decimal]] | None = None,
     budget: Decimal | None = None,
+    front_line: FrontLineMonth | None = None,
 ) -> LeadershipPack:
     """The organisation's month for leadership: summary, distribution, movers, teams side
     by side, training and authority coverage, and hiring-test validity.
@@ -254,6 +258,7 @@ def leadership_pack(
         the payouts shown, as on the payouts page.
     :param month_finals: the same for every month of ``history``, for the payouts chart.
     :param budget: the monthly payout budget (settings), ``None`` for none.
+    :param front_line: the month's problem reports (``voice.queries.front_line_month``).
     """
     current = history[-1]
     previous = history[-2] if len(history) > 1 else None
@@ -392,6 +397,7 @@ def leadership_pack(
             current.organisation.get("first_response_clock"),
             current.organisation.get("resolution_clock"),
         ),
+        front_line=front_line,
     )
 
 

@@ -45,7 +45,8 @@ from incentives.tickets import metrics
 from incentives.tickets import queries as ticket_queries
 from recruiting import queries as recruiting_queries
 from training import queries as training_queries
-from voice import upward_queries as voice_queries
+from voice import queries as voice_queries
+from voice import upward_queries
 
 #: Months a scorecard's trends cover, the scorecard's month included.
 TREND_MONTHS = 6
@@ -194,7 +195,7 @@ def ideas_adopted(rep_ids: Iterable[int], month: str) -> dict[int, list[IdeaCred
             IdeaCredit(i.title, i.adopted_at.astimezone(tz).strftime("%d %b %Y"))
             for i in found
         ]
-        for rep_id, found in voice_queries.adopted_ideas(rep_ids, start, end).items()
+        for rep_id, found in upward_queries.adopted_ideas(rep_ids, start, end).items()
     }
 
 
@@ -246,6 +247,9 @@ def rep_scorecard(
         generated_at=now,
         what_if=what_if,
         ideas_adopted=ideas_adopted([rep.id], month).get(rep.id, ()),
+        problem_reports=voice_queries.reports_of_month(
+            month, ticket_queries.org_timezone(), rep.id
+        ).get(rep.id),
     )
 
 
@@ -351,6 +355,9 @@ def leadership_pack(
         generated_at=now,
         month_finals=month_finals,
         budget=Decimal(budget) if budget else None,
+        front_line=voice_queries.front_line_month(
+            month, ticket_queries.org_timezone(), now
+        ),
     )
 
 
@@ -406,6 +413,7 @@ class MonthCardMaker:
         self._coaching: dict[int, list[CoachingOffer]] = {}
         #: Month -> rep id -> final payout, for every trend month: read once.
         self.finals = payout_queries.finals_of(self.scores)
+        self._reports = voice_queries.reports_of_month(month, self.tz)
 
     def rep_card(self, rep: User) -> RepCard:
         load = self._loads.get(rep.id)
@@ -429,6 +437,7 @@ class MonthCardMaker:
             finals=self.finals,
             generated_at=self.now,
             ideas_adopted=self._ideas.get(rep.id, ()),
+            problem_reports=self._reports.get(rep.id),
         )
 
     def team_cards(self) -> list[TeamCard]:

@@ -39,6 +39,7 @@ from incentives.scoring.rep_scores import (
 )
 from incentives.scoring.tables import money, score_text
 from incentives.tickets import metrics
+from voice.monthly import RepReports
 
 #: A metric's six-month trend: the line, then its reference lines' names (in px).
 SPARK_WIDTH, SPARK_LABELS = 138, 72
@@ -133,6 +134,9 @@ class RepCard:
     what_if: WhatIf | None = None
     #: The rep's ideas adopted in the month: recognition only, never a score or pay.
     ideas_adopted: tuple[IdeaCredit, ...] = ()
+    #: The problems the rep reported in the month and what became of them: recognition
+    #: only, never part of the score or the payout.
+    problem_reports: RepReports | None = None
 
 
 def _guides(line: MetricLine) -> list[charts.Guide]:
@@ -253,6 +257,7 @@ def rep_card(
     generated_at: dt.datetime,
     what_if: tuple[str, str] | None = None,
     ideas_adopted: Sequence[IdeaCredit] = (),
+    problem_reports: RepReports | None = None,
 ) -> RepCard:
     """A rep's scorecard for the last month of ``history`` (oldest first).
 
@@ -263,6 +268,8 @@ def rep_card(
         metrics held (:func:`next_steps.what_if`).
     :param ideas_adopted: the rep's ideas adopted in the month, shown as recognition;
         they change no score and no payout.
+    :param problem_reports: the problems the rep reported in the month
+        (``voice.queries.reports_of_month``); shown, never scored.
     """
     current = history[-1]
     score = current.scores.get(rep_id)
@@ -322,6 +329,7 @@ def rep_card(
             )
         )
     return RepCard(
+        problem_reports=problem_reports,
         rep_id=rep_id,
         name=person.name,
         email=person.email,

@@ -1,9 +1,12 @@
 """A rep reports a problem from a ticket in the browser, checks for similar reports first;
 the Logistics owner acknowledges and fixes it; the pages (problems, policies, ideas) and
 their tabs fit a phone."""
+the Logistics owner acknowledges and fixes it; the rep sees it fixed; the month's
+leadership pack shows reaction times by department; the pages fit a phone."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -48,6 +51,31 @@ def test_a_rep_reports_and_the_logistics_owner_fixes_it(
 
     page.reload()
     expect(page.locator(".history")).to_contain_text("Fixed by Daniel Okafor")
+    report_id = report_url.rsplit("/", 1)[1]
+    page.goto("/")
+    mine = page.locator("li", has_text=f"#{report_id} Crushed parcels")
+    expect(mine).to_contain_text("Fixed")
+
+    # The demo's organisation is on UTC: the report is in this month's pack.
+    month = dt.datetime.now(dt.UTC)
+    leader = browser.new_context(base_url=live_server).new_page()
+    log_in(leader, "helen.carter@example.com")
+    leader.goto(f"/incentives/scorecards/leadership?month={month:%Y-%m}")
+    section = leader.locator(".sc-front-line")
+    expect(
+        section.get_by_role("heading", name="What the front line told us")
+    ).to_be_visible()
+    reaction = section.locator("table.fl-reaction")
+    expect(reaction.locator("thead")).to_contain_text("To acknowledge (median)")
+    expect(reaction.locator("thead")).to_contain_text("Within target")
+    logistics = reaction.locator("tbody tr", has_text="Logistics")
+    expect(logistics).to_have_count(1)
+    expect(logistics.locator("td").nth(2)).to_have_text(re.compile(r"^[0-9.]+ h$"))
+    expect(section).to_contain_text(
+        f"#{report_id} Crushed parcels from the Leeds depot"
+    )
+    leader.context.close()
+    owner.context.close()
 
 
 @pytest.mark.parametrize("width", [390, 1280])
@@ -70,6 +98,7 @@ def test_the_voice_pages_fit_the_screen(browser, live_server, width: int) -> Non
         "/voice/ideas",
         "/voice/ideas/1",
         "/voice/ideas?scope=triage",
+        "/incentives/scorecards/leadership",
     ):
         page.goto(url)
         assert page_width(page) <= width, url

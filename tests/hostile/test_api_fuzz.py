@@ -3,10 +3,10 @@
 Every operation in ``/api/v1/openapi.json`` is called with generated parameters and bodies
 (valid ones and, for the request checks, ones that break the schema) using a token of a
 role the endpoint allows, over a world with real openings, candidates, reps, authorities,
-grants and tickets so that some generated ids and e-mails hit records. Checks: never a
-5xx; every status code is documented; every body matches the documented schema and
-content type; requests that break the schema are refused with a 4xx. Bounded: a few
-dozen cases per operation.
+grants, tickets, a department and a problem report so that some generated ids and e-mails
+hit records. Checks: never a 5xx; every status code is documented; every body matches the
+documented schema and content type; requests that break the schema are refused with a
+4xx. Bounded: a few dozen cases per operation.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from tests.factories import make_api_token, make_team, make_user
 from tests.quality.records import load_rubrics
 from tests.recruiting.factories import make_candidate, make_opening
 from tests.training.factories import load_small, make_authority, make_grant
+from voice import operations as voice_operations
 
 #: The role used for an endpoint, when it allows more than one.
 PREFERENCE = [
@@ -87,6 +88,26 @@ def fuzz_world(seed) -> FuzzWorld:
             now=dt.datetime(2024, 4, 1, tzinfo=dt.UTC),
         )
         load_rubrics()
+        department = voice_operations.save_department(
+            None,
+            voice_operations.DepartmentInput(
+                name="Fuzz logistics",
+                owner_id=supervisor.id,
+                rota_text="daily 00:00-24:00 | Fuzz desk | +44 20 7946 0000",
+            ),
+            by="fuzz",
+        )
+        problem = voice_operations.report_problem(
+            voice_operations.ReportInput(
+                title="Fuzz parcels crushed",
+                story="The box arrived split.",
+                category="shipping",
+                severity="high",
+                department_id=department.id,
+                tickets_text="F-1",
+            ),
+            by=rep,
+        ).report
         tokens = {role: make_api_token(role, name=f"fuzz {role}") for role in Role}
     return FuzzWorld(
         tokens,
@@ -135,6 +156,24 @@ def fuzz_world(seed) -> FuzzWorld:
                         "policy": 1,
                     },
                 }
+            },
+            "GET /problems/{report_id}": {"path_parameters": {"report_id": problem.id}},
+            "POST /problems": {
+                "body": {
+                    "reporter": rep.email,
+                    "title": "Fuzz problem",
+                    "story": "A customer's parcel was lost.",
+                    "category": "shipping",
+                    "department_id": department.id,
+                    "tickets": ["F-2"],
+                }
+            },
+            "POST /problems/{report_id}/status": {
+                "path_parameters": {"report_id": problem.id},
+                "body": {"by": supervisor.email, "state": "acknowledged"},
+            },
+            "GET /departments/{department_id}/on-call": {
+                "path_parameters": {"department_id": department.id}
             },
         },
     )

@@ -28,6 +28,8 @@ from incentives.scorecards.cards import (
 )
 from incentives.scoring import plans, rep_scores
 from incentives.scoring.rep_scores import CloseInfo, MonthScores, Person
+from voice.monthly import rep_reports
+from voice.workflow import ProblemStatus
 
 UTC = ZoneInfo("UTC")
 NOW = dt.datetime(2026, 12, 9, 9, 30, tzinfo=dt.UTC)
@@ -247,6 +249,18 @@ def rep_card_of(history: list[MonthScores]) -> rep_card.RepCard:
             ),
             IdeaCredit("Tracking links in texts", "30 Nov 2026"),
         ],
+        problem_reports=rep_reports(
+            [
+                (
+                    123456 + n,
+                    "Enterprise customers on the premium plan are double charged "
+                    "when a card is declined once and retried",
+                    "Billing, Payments and Subscription Operations (EMEA North)",
+                    state,
+                )
+                for n, state in enumerate(ProblemStatus)
+            ]
+        ),
     )
 
 
@@ -264,6 +278,7 @@ def test_a_rep_scorecard_with_extreme_values_has_no_overlapping_text(
     assert "USDXT" in text
     assert "Ideas adopted" in text
     assert "replacement parcels, adopted 28 Nov 2026" in text
+    assert "#123456" in text
     assert collisions(pages) == []
 
 

@@ -12,6 +12,10 @@ from voice import operations, upward_operations
 ADMIN = roles(Role.ADMIN)
 REPORTERS = roles(Role.REP, Role.SUPERVISOR)
 REACTION = roles(Role.ADMIN, Role.LEADERSHIP, Role.SUPERVISOR)
+#: API tokens: every token role reads; supervisor and admin tokens file and move, for
+#: the person they name (whose own rights on the pages are checked in tests/voice).
+TOKEN_READERS = roles(Role.ADMIN, Role.HIRING_MANAGER, Role.SUPERVISOR, Role.LEADERSHIP)
+TOKEN_WRITERS = roles(Role.ADMIN, Role.SUPERVISOR)
 
 
 def populate(world: World) -> None:
@@ -134,5 +138,34 @@ MATRIX: dict[str, Access] = {
     "voice.idea_edit": Access(roles(Role.REP), _idea("/edit")),
     "voice.idea_triage": Access(
         TRIAGERS, _idea("/triage"), "POST", {"status": "planned"}
+    "voice_api.problem_list": Access(TOKEN_READERS, "/api/v1/problems", api=True),
+    "voice_api.problem_create": Access(
+        TOKEN_WRITERS,
+        "/api/v1/problems",
+        "POST",
+        lambda w: {
+            "reporter": w.rep.email,
+            "title": "Matrix problem by API",
+            "story": "A parcel arrived crushed.",
+            "category": "shipping",
+            "department_id": w.extra["department_id"],
+        },
+        api=True,
+    ),
+    "voice_api.problem_detail": Access(
+        TOKEN_READERS, lambda w: f"/api/v1/problems/{w.extra['report_id']}", api=True
+    ),
+    "voice_api.problem_status": Access(
+        TOKEN_WRITERS,
+        lambda w: f"/api/v1/problems/{w.extra['other_report_id']}/status",
+        "POST",
+        # The department's owner is the world's admin.
+        lambda w: {"by": w.users[Role.ADMIN].email, "state": "acknowledged"},
+        api=True,
+    ),
+    "voice_api.department_on_call": Access(
+        TOKEN_READERS,
+        lambda w: f"/api/v1/departments/{w.extra['department_id']}/on-call",
+        api=True,
     ),
 }
