@@ -8,8 +8,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from core.access import Role, Viewer, can_see_rep, can_supervise_rep
@@ -286,3 +287,69 @@ def overdue_count(reviewer_id: int, today: dt.date) -> int:
     return sum(
         review_rules.is_overdue(r.state, r.due_on, today) for r in queue(reviewer_id)
     )
+
+
+# --- for other modules --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthQa:
+    """A month's QA scores from the reviews that count: each rep's, each team's (the
+    mean of its reps' counted reviews, reps in their team today) and the organisation's."""
+
+    reps: dict[int, MonthScore]
+    teams: dict[int, MonthScore]
+    organisation: MonthScore
+
+
+def month_qa(month: str) -> MonthQa:
+    """The month's QA scores (incentives' month figures read them here, once)."""
+    rows = db.session.execute(
+        select(QaReview.rep_id, User.team_id, QaReview.score, QaReview.state)
+        .add_columns(QaReview.decision)
+        .join(User, User.id == QaReview.rep_id)
+        .where(
+            QaReview.month == month,
+            QaReview.state != ReviewState.DRAFT,
+            QaReview.score.is_not(None),
+        )
+    )
+    by_rep: dict[int, list[float]] = defaultdict(list)
+    by_team: dict[int, list[float]] = defaultdict(list)
+    every: list[float] = []
+    for rep_id, team_id, score, state, decision in rows:
+        if not review_rules.counts(state, decision):
+            continue
+        by_rep[rep_id].append(score)
+        if team_id is not None:
+            by_team[team_id].append(score)
+        every.append(score)
+    return MonthQa(
+        {rep: month_score(scores) for rep, scores in by_rep.items()},
+        {team: month_score(scores) for team, scores in by_team.items()},
+        month_score(every),
+    )
+
+
+def qa_fingerprint() -> list[Any]:
+    """Scalar subqueries that change whenever a review starts or stops counting, or its
+    rep's score would move: submits, disputes and decisions (read in the month figures'
+    fingerprint query)."""
+    return [
+        select(func.count(column)).scalar_subquery()
+        for column in (QaReview.submitted_at, QaReview.disputed_at, QaReview.decided_at)
+    ] + [
+        select(func.max(column)).scalar_subquery()
+        for column in (QaReview.submitted_at, QaReview.disputed_at, QaReview.decided_at)
+    ]
+
+
+def team_scores(viewer: Viewer, month: str) -> list[tuple[str, MonthScore]]:
+    """The QA score of each team ``viewer`` oversees (leadership and admins: every team),
+    by team name: the mean of its reps' counted reviews, as the month figures have it."""
+    teams = month_qa(month).teams
+    query = select(Team.id, Team.name).where(Team.id.in_(list(teams) or [-1]))
+    if not viewer.sees_all_reps:
+        query = query.where(Team.id.in_(list(viewer.supervised_team_ids) or [-1]))
+    rows = db.session.execute(query.order_by(Team.name, Team.id))
+    return [(name, teams[team_id]) for team_id, name in rows]

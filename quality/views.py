@@ -28,6 +28,7 @@ from core.forms import ConfirmForm, populate_errors
 from core.params import month_value
 from core.people import User
 from core.shell import NavItem
+from incentives.scoring import queries as scoring_queries
 from quality import operations, queries
 from quality import reviews as review_rules
 from quality.forms import (
@@ -205,6 +206,8 @@ def review_list() -> Any:
             queries.month_scores(reviews).items(),
             key=lambda item: item[0][0],
         ),
+        team_scores=queries.team_scores(current_viewer(), month) if month else [],
+        closed=scoring_queries.closed_label(month) if month else "",
         reps=queries.reps_by_id(r.rep_id for r in reviews),
         labels=queries.ticket_labels(reviews),
         today=today(),

@@ -20,8 +20,11 @@ from incentives.scorecards.cards import (
     AuthorityHeld,
     CoachingOffer,
     DisputeCounts,
+    QaTrend,
     TrainingFacts,
     final_payout,
+    qa_text,
+    qa_trend,
     score_chart,
     short_month,
     status_text,
@@ -130,6 +133,8 @@ class RepCard:
     #: The metrics the web page's what-if can move, and the what-if asked for.
     what_if_choices: tuple[WhatIfChoice, ...] = ()
     what_if: WhatIf | None = None
+    #: The QA score of the last six months (``None``: no review counted in any).
+    qa: QaTrend | None = None
 
 
 def _guides(line: MetricLine) -> list[charts.Guide]:
@@ -169,6 +174,8 @@ def _line_view(
         raw = f"{fmt('%', line.raw)} as rated"
     elif line.metric == "csat" and line.value is not None:
         raw = "no ratings: the organisation's mean"
+    elif line.metric == "qa" and line.raw is not None:
+        raw = qa_text(line.raw, int(figures.get("qa_reviews") or 0))  # type: ignore[call-overload]
     return LineView(
         metric=line.metric,
         label=line.label,
@@ -357,4 +364,9 @@ def rep_card(
         what_if=None
         if what_if is None
         else next_steps.what_if(score, own_plan, *what_if),
+        qa=qa_trend(
+            [(m.month, m.metrics.get(rep_id)) for m in history],
+            f"{person.name}'s QA score, six months",
+            compact=True,
+        ),
     )
