@@ -355,6 +355,31 @@ def test_quality_reviews_shows_the_team_scores_a_viewer_oversees(
     assert client.get(f"/quality/reviews?month={MARCH}").status_code == 403
 
 
+def test_a_decision_on_a_closed_month_s_review_says_it_does_not_change_it(
+    app, client, login_as, seed, world
+) -> None:
+    with seed():
+        scoring_operations.close_month(MARCH, by=world.admin, today_month="2024-04")
+        disputed = db.session.scalar(
+            select(QaReview.id).where(QaReview.ticket_id == world.tickets["B2"])
+        )
+    login_as(world.admin)
+    decided = post_form(
+        client,
+        f"/quality/reviews/{disputed}/decide",
+        {"decision": "upheld", "note": "It stands"},
+        follow_redirects=True,
+    )
+    page = text(decided)
+    assert "Dispute decided." in page
+    assert "2024-03 was closed on " in page
+    assert "keep the QA scores it was closed with" in page
+    with app.app_context():
+        assert db.session.get(QaReview, disputed).decision is Decision.UPHELD
+        figures = month_cache.month_figures(MARCH)
+        assert qa_of(figures.reps.loc[world.bob.id]) == (100.0, 1)
+
+
 def test_quality_reviews_says_a_closed_month_keeps_its_qa_scores(
     app, client, login_as, seed, world
 ) -> None:
