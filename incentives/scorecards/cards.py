@@ -228,7 +228,7 @@ class QaTrend:
 def qa_text(score: float | None, reviews: int) -> str:
     if score is None or not reviews:
         return "No reviews counted"
-    counted = "1 review" if reviews == 1 else f"{reviews} reviews"
+    counted = "1 review" if reviews == 1 else f"{reviews:,} reviews"
     return f"{score:.1f} on {counted}"
 
 
@@ -253,11 +253,11 @@ def qa_trend(
             [v for _m, v in values],
             minimum=0,
             maximum=100,
-            guides=[(50.0, "50", "threshold")],
-            width=150,
-            height=30,
+            guides=[(100.0, "100", "target"), (50.0, "50", "threshold")],
+            width=210,
+            height=40,
             label=label,
-            label_width=20,
+            label_width=24,
         )
     else:
         chart = charts.line_chart(

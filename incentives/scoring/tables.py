@@ -85,7 +85,8 @@ def qa_cell(figures: Mapping[str, object]) -> str:
     score, reviews = figures.get("qa_score"), figures.get("qa_reviews")
     if score is None or not reviews:
         return ""
-    counted = "1 review" if reviews == 1 else f"{reviews} reviews"
+    reviews = int(reviews)  # type: ignore[call-overload]
+    counted = "1 review" if reviews == 1 else f"{reviews:,} reviews"
     return f"{float(score):.1f} · {counted}"  # type: ignore[arg-type]
 
 
