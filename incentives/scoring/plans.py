@@ -190,6 +190,8 @@ def _field_label(key: str) -> str:
             )
             return f"{name} ({group}) {' '.join(parts[4:])}".strip()
         return f"{name} {parts[2]}" if len(parts) > 2 else name
+    if key == "qa_min_reviews":
+        return "QA score: reviews needed to count"
     if parts[0] == "team_target_bonus" and len(parts) > 1:
         return f"target bonus of {'.'.join(parts[1:])}"
     return key.replace("_", " ").replace(".", " ")

@@ -319,3 +319,11 @@ def test_a_qa_trend_is_drawn_only_when_a_month_has_a_score() -> None:
 
 def test_rep_scores_module_reads_qa_under_its_own_key() -> None:
     assert rep_scores.SCORED_METRICS["qa"].column == "qa_score"
+
+
+def test_a_refused_minimum_is_named_in_plain_words() -> None:
+    with pytest.raises(plans.PlanInvalid) as refused:
+        plan(qa_min_reviews=0)
+    assert refused.value.problems == [
+        "QA score: reviews needed to count: Enter a number from 1 to 100."
+    ]
