@@ -24,10 +24,10 @@ for the new rep, in their team). A **closed** month is read from its close
 **What makes them out of date.** :func:`figures_version` is a fingerprint of everything
 the figures read bar the ticket rows: the last import (tickets change only through
 imports), a token renewed by every flush that changes who is a rep in which team, their
-name or e-mail, which agent is whom, SLA targets, opening hours or holidays
-(:func:`_renew_token`, a ``before_flush`` listener), every dispute filed or decided,
-every quality review submitted, disputed or decided (``month_qa``: QA scores come
-in there), the time zone, the built-in SLA targets and the shape of the figures
+name or e-mail, which agent is whom, SLA targets, opening hours or holidays, or a
+quality review's state or score (a submit, a dispute, a decision: ``month_qa``, where
+QA scores come in) (:func:`_renew_token`, a ``before_flush`` listener), every dispute
+filed or decided, the time zone, the built-in SLA targets and the shape of the figures
 (:data:`FIGURES_SHAPE`). Any change gives a new key, so a stale entry is never read
 again; per-process entries fall out as newer ones come, and stored
 snapshots of a month are replaced by the next one stored. Closing a month changes which
@@ -446,7 +446,6 @@ def _figures_version() -> str:
             select(func.max(TicketDispute.id)).scalar_subquery(),
             select(func.max(TicketDispute.decided_at)).scalar_subquery(),
             select(func.count(TicketDispute.decided_at)).scalar_subquery(),
-            *month_qa.fingerprint(),
         )
     ).one()
     parts = [org_timezone().key, *row, _DEFAULT_TARGETS, FIGURES_SHAPE]
@@ -473,6 +472,8 @@ def changes_inputs(session: Session) -> bool:
     """Whether this flush adds, removes or changes something the figures read."""
     watched = (User, Team, *WATCHED_ROWS)
     if any(isinstance(obj, watched) for obj in (*session.new, *session.deleted)):
+        return True
+    if month_qa.changes_scores(session):  # a review submitted, disputed or decided
         return True
     for obj in session.dirty:
         if isinstance(obj, User) and _changed(obj, USER_FIELDS):

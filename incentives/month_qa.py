@@ -5,26 +5,40 @@ slice, one rep's row, some teams' rows), read from quality's counted reviews
 (``quality.queries.month_qa``): ``qa_score`` (the mean of the counted reviews, 0-100,
 NaN for none) and ``qa_reviews`` (how many) for each rep, each team and the organisation.
 A close keeps them with the rest of the figures, so a review submitted or decided after
-the month closed changes nothing in it until it is reopened; the figures' fingerprint
-reads every submit, dispute and decision (:func:`fingerprint`).
+the month closed changes nothing in it until it is reopened. Every submit, dispute and
+decision renews the figures' fingerprint (``month_cache``'s inputs token, through
+:func:`changes_scores`), so an open month shows it at the next view.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
 
 import pandas as pd
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from incentives.tickets.month_metrics import QA_COLUMNS, MonthMetrics
-from quality.queries import month_qa, qa_fingerprint
+from quality.queries import changes_qa_scores, month_qa, writes_reviews
 from quality.rubrics import MonthScore
 
 
-def fingerprint() -> list[Any]:
-    """Scalar subqueries for the figures' fingerprint query."""
-    return qa_fingerprint()
+def changes_scores(session: Session) -> bool:
+    """Whether this flush changes a month's QA scores, or a statement since the last
+    flush did (see the module's docstring)."""
+    return bool(session.info.pop(_WRITTEN, False)) or changes_qa_scores(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bulk_write(state: ORMExecuteState) -> None:
+    """Note a bulk write of reviews: the next flush renews the figures' fingerprint (a
+    submit or a decision always flushes its audit record after it)."""
+    if writes_reviews(state):
+        state.session.info[_WRITTEN] = True
+
+
+_WRITTEN = "incentives.qa_reviews_written"
 
 
 def add(figures: MonthMetrics) -> MonthMetrics:

@@ -8,10 +8,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, inspect, or_, select
+from sqlalchemy.orm import ORMExecuteState, Session, joinedload
 
 from core.access import Role, Viewer, can_see_rep, can_supervise_rep
 from core.db import db
@@ -331,17 +330,45 @@ def month_qa(month: str) -> MonthQa:
     )
 
 
-def qa_fingerprint() -> list[Any]:
-    """Scalar subqueries that change whenever a review starts or stops counting, or its
-    rep's score would move: submits, disputes and decisions (read in the month figures'
-    fingerprint query)."""
-    return [
-        select(func.count(column)).scalar_subquery()
-        for column in (QaReview.submitted_at, QaReview.disputed_at, QaReview.decided_at)
-    ] + [
-        select(func.max(column)).scalar_subquery()
-        for column in (QaReview.submitted_at, QaReview.disputed_at, QaReview.decided_at)
-    ]
+def writes_reviews(state: ORMExecuteState) -> bool:
+    """Whether an ORM statement inserts, updates or deletes reviews in bulk (a submit and
+    a decision are conditional updates, so that two at once cannot both win): such a
+    statement may change QA scores, which a flush's objects would not show."""
+    mapper = state.bind_mapper
+    return (
+        (state.is_update or state.is_delete or state.is_insert)
+        and mapper is not None
+        and mapper.class_ is QaReview
+    )
+
+
+#: What of a review its rep's QA score reads.
+SCORED_FIELDS = ("score", "decision", "rep_id", "month")
+
+
+def changes_qa_scores(session: Session) -> bool:
+    """Whether this flush changes what a month's QA scores read: a review added past
+    its draft (or removed), or a review's state, score, decision, rep or month changed
+    (a submit, a dispute, a decision). Drafts saved as they are written change nothing.
+    Incentives renews its figures' fingerprint then (``month_cache``)."""
+    for obj in session.deleted:
+        if isinstance(obj, QaReview):
+            return True
+    for obj in session.new:
+        if isinstance(obj, QaReview) and obj.state not in (None, ReviewState.DRAFT):
+            return True
+    for obj in session.dirty:
+        if not isinstance(obj, QaReview):
+            continue
+        attrs = inspect(obj).attrs
+        if attrs["state"].history.has_changes():
+            return True
+        # A draft's running score is the reviewer's own until submitted.
+        if obj.state is not ReviewState.DRAFT and any(
+            attrs[name].history.has_changes() for name in SCORED_FIELDS
+        ):
+            return True
+    return False
 
 
 def team_scores(viewer: Viewer, month: str) -> list[tuple[str, MonthScore]]:

@@ -170,6 +170,41 @@ def test_an_open_month_follows_every_submit_and_decision(app, seed, world) -> No
         )
 
 
+def test_a_draft_saved_leaves_the_fingerprint_alone_a_submit_renews_it(
+    app, seed, world
+) -> None:
+    with seed():
+        draft = make_review(world.tickets["A4"], rep=world.ann, reviewer=world.sam)
+    with app.app_context():
+        before = month_cache.figures_version()
+    with seed():
+        draft = db.session.merge(draft)
+        quality_operations.save_draft(
+            draft,
+            ratings=best_ratings(draft),
+            comments={},
+            note="Half way",
+            by=db.session.merge(world.sam),
+        )
+    with app.app_context():
+        assert month_cache.figures_version() == before
+    with seed():
+        draft = db.session.merge(draft)
+        quality_operations.submit_review(
+            draft,
+            ratings=best_ratings(draft),
+            comments={},
+            note="Done",
+            by=db.session.merge(world.sam),
+        )
+    with app.app_context():
+        assert month_cache.figures_version() != before
+        assert qa_of(month_cache.month_figures(MARCH).reps.loc[world.ann.id]) == (
+            75.0,
+            4,
+        )
+
+
 def test_a_withdrawn_review_stops_counting(app, seed, world) -> None:
     with seed():
         decide_b2(world, Decision.WITHDRAWN)
