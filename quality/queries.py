@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Select, inspect, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, inspect, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session, joinedload
 
 from core.access import Role, Viewer, can_see_rep, can_supervise_rep
@@ -18,8 +18,8 @@ from core.people import Team, User
 from incentives.tickets.queries import TicketFacts, ticket_facts
 from quality import reviews as review_rules
 from quality.models import QaHelpdeskLink, QaReview, QaRubric, QaRubricVersion
-from quality.reviews import ReviewState
-from quality.rubrics import ChannelGroup, MonthScore, month_score
+from quality.reviews import Decision, ReviewState
+from quality.rubrics import ChannelGroup, MonthScore, month_score, month_score_of
 from quality.sampling import refund_amount
 from training.queries import HeldAuthority, held_limit, list_held_authorities
 
@@ -302,31 +302,60 @@ class MonthQa:
 
 
 def month_qa(month: str) -> MonthQa:
-    """The month's QA scores (incentives' month figures read them here, once)."""
+    """The month's QA scores (incentives' month figures read them here, once), summed by
+    the database per rep: a month of many reviews is not read review by review."""
     rows = db.session.execute(
-        select(QaReview.rep_id, User.team_id, QaReview.score, QaReview.state)
-        .add_columns(QaReview.decision)
+        select(
+            QaReview.rep_id,
+            User.team_id,
+            func.sum(QaReview.score),
+            func.count(QaReview.score),
+        )
         .join(User, User.id == QaReview.rep_id)
         .where(
             QaReview.month == month,
-            QaReview.state != ReviewState.DRAFT,
             QaReview.score.is_not(None),
+            counted_clause(),
         )
+        .group_by(QaReview.rep_id, User.team_id)
     )
-    by_rep: dict[int, list[float]] = defaultdict(list)
-    by_team: dict[int, list[float]] = defaultdict(list)
-    every: list[float] = []
-    for rep_id, team_id, score, state, decision in rows:
-        if not review_rules.counts(state, decision):
-            continue
-        by_rep[rep_id].append(score)
+    reps: dict[int, MonthScore] = {}
+    teams: dict[int, tuple[float, int]] = defaultdict(lambda: (0.0, 0))
+    every = (0.0, 0)
+    for rep_id, team_id, total, count in rows:
+        reps[rep_id] = month_score_of(float(total), count)
         if team_id is not None:
-            by_team[team_id].append(score)
-        every.append(score)
+            teams[team_id] = (
+                teams[team_id][0] + float(total),
+                teams[team_id][1] + count,
+            )
+        every = (every[0] + float(total), every[1] + count)
     return MonthQa(
-        {rep: month_score(scores) for rep, scores in by_rep.items()},
-        {team: month_score(scores) for team, scores in by_team.items()},
-        month_score(every),
+        reps,
+        {team: month_score_of(*summed) for team, summed in teams.items()},
+        month_score_of(*every),
+    )
+
+
+def counted_clause() -> ColumnElement[bool]:
+    """The reviews that count in a month's QA score (``reviews.counts``) as SQL: each
+    state and decision the rule counts, and nothing written twice."""
+    pairs = [
+        (state, decision)
+        for state in ReviewState
+        for decision in (None, *Decision)
+        if review_rules.counts(state, decision)
+    ]
+    return or_(
+        *(
+            and_(
+                QaReview.state == state,
+                QaReview.decision.is_(None)
+                if decision is None
+                else QaReview.decision == decision,
+            )
+            for state, decision in pairs
+        )
     )
 
 

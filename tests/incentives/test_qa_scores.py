@@ -5,7 +5,7 @@ page and CSV, the metrics CSV and API, the scorecards (pages and PDF), Quality >
 March 2024 of :mod:`tests.incentives.scoring_world`, with quality reviews of the reps'
 tickets (each review at the top of every scale scores 100, at the bottom 0):
 
-* Ann: A1 100, A2 100, A3 0, all submitted: 66.7 on 3 reviews.
+* Ann: A1 100 (acknowledged), A2 100, A3 0 (submitted): 66.7 on 3 reviews.
 * Bob: B1 100 submitted; B2 100 but disputed (it waits for a decision): 100.0 on 1.
 * Desk (Ann and Bob): 100, 100, 0, 100: 75.0 on 4. Other (Cat): none. The organisation
   as Desk.
@@ -71,7 +71,8 @@ def review(world, key: str, rep, *, worst: bool = False, dispute: bool = False):
 def build_world() -> scoring_world.World:
     world = scoring_world.build()
     load_rubrics()
-    review(world, "A1", world.ann)
+    first = review(world, "A1", world.ann)
+    quality_operations.acknowledge_review(first, by=world.ann)  # counts as submitted
     review(world, "A2", world.ann)
     review(world, "A3", world.ann, worst=True)
     review(world, "B1", world.bob)
