@@ -20,7 +20,12 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from incentives.tickets.month_metrics import QA_COLUMNS, MonthMetrics
-from quality.queries import changes_qa_scores, month_qa, writes_reviews
+from quality.queries import (
+    changes_qa_scores,
+    month_qa,
+    waiting_reviews,
+    writes_reviews,
+)
 from quality.rubrics import MonthScore
 
 
@@ -39,6 +44,12 @@ def _bulk_write(state: ORMExecuteState) -> None:
 
 
 _WRITTEN = "incentives.qa_reviews_written"
+
+
+def waiting(month: str) -> int:
+    """The month's quality reviews that do not count yet (drafts, open disputes): a
+    close keeps the QA scores without them."""
+    return waiting_reviews(month)
 
 
 def add(figures: MonthMetrics) -> MonthMetrics:

@@ -409,3 +409,17 @@ def team_scores(viewer: Viewer, month: str) -> list[tuple[str, MonthScore]]:
         query = query.where(Team.id.in_(list(viewer.supervised_team_ids) or [-1]))
     rows = db.session.execute(query.order_by(Team.name, Team.id))
     return [(name, teams[team_id]) for team_id, name in rows]
+
+
+def waiting_reviews(month: str) -> int:
+    """The month's reviews not counted yet for want of a step: drafts, and disputes that
+    wait for a decision."""
+    return (
+        db.session.scalar(
+            select(func.count(QaReview.id)).where(
+                QaReview.month == month,
+                QaReview.state.in_([ReviewState.DRAFT, ReviewState.DISPUTED]),
+            )
+        )
+        or 0
+    )

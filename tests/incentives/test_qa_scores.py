@@ -482,3 +482,18 @@ def test_an_admin_saves_a_plan_weighting_qa_with_its_minimum(
     )
     assert refused.status_code in (200, 400)
     assert "Enter a number from 1 to 100." in text(refused)
+
+
+def test_the_close_review_counts_the_quality_reviews_still_waiting(
+    app, client, login_as, seed, world
+) -> None:
+    login_as(world.admin)
+    page = " ".join(text(client.get(f"/incentives/months/{MARCH}/close")).split())
+    assert "Quality reviews waiting" in page
+    assert "1 review of the month not submitted yet or disputed: it does not count" in (
+        page
+    )
+    with seed():
+        decide_b2(world, Decision.UPHELD)
+    page = " ".join(text(client.get(f"/incentives/months/{MARCH}/close")).split())
+    assert "Quality reviews waiting" not in page
