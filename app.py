@@ -234,8 +234,9 @@ def register_shell(app: Flask) -> None:
     for step in (
         recruiting.demo.build,
         training.demo.build,
-        incentives.demo.build,
+        incentives.demo.build_tickets,
         quality.demo.build,
+        incentives.demo.build_scoring,
         voice.demo.build,
     ):
         register_step(app, step)

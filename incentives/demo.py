@@ -19,6 +19,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -82,6 +83,12 @@ ZENDESK_VIA = {"chat": "Chat", "social": "Twitter", "review": "Trustpilot review
 def build(result: DemoResult) -> None:
     """Add this module's demo records; idempotent like every demo step."""
     build_tickets(result)
+    build_scoring(result)
+
+
+def build_scoring(result: DemoResult) -> None:
+    """Plans, disputes, closes and payouts: a step of its own, after the tickets and the
+    quality reviews of them (so the months close with their QA scores)."""
     build_scores(result)
     build_reclose(result)
     build_payouts(result)
@@ -487,6 +494,10 @@ def _schedule_plans(result: DemoResult, current: str) -> str:
     timely = data["metrics"].get("timely_rate")
     if timely is not None:
         timely["channel_groups"] = {"written": {"threshold": 80, "target": 92}}
+    # The pilot also rewards how conversations were handled: the QA score of the
+    # month's quality reviews, from 3 counted reviews on.
+    data["metrics"] = {**_pilot_terms(data["metrics"]), "qa": PILOT_QA}
+    data["qa_min_reviews"] = 3
     pilot, _ = scoring_operations.save_plan(
         None, scoring_operations.check_plan(data), by=admin
     )
@@ -498,6 +509,20 @@ def _schedule_plans(result: DemoResult, current: str) -> str:
         f"Incentives: {house.label} in force from {first}; {pilot.label} scores "
         f"{PHONE_TEAM} from {start}."
     )
+
+
+#: The pilot's QA score term: no credit at 60, full at 85 (a score out of 100).
+PILOT_QA = {"weight": 20, "threshold": 60, "target": 85}
+
+
+def _pilot_terms(terms: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The house plan's terms with 20 points given up for QA: CSAT and solved in time
+    each give 10."""
+    terms = {key: dict(values) for key, values in terms.items()}
+    for key in ("csat", "timely_rate"):
+        if key in terms:
+            terms[key]["weight"] = int(terms[key]["weight"]) - 10
+    return terms
 
 
 #: Reps who have not yet acknowledged the plan they are paid on.

@@ -24,9 +24,10 @@ for the new rep, in their team). A **closed** month is read from its close
 **What makes them out of date.** :func:`figures_version` is a fingerprint of everything
 the figures read bar the ticket rows: the last import (tickets change only through
 imports), a token renewed by every flush that changes who is a rep in which team, their
-name or e-mail, which agent is whom, SLA targets, opening hours or holidays
-(:func:`_renew_token`, a ``before_flush`` listener), every dispute filed or decided,
-the time zone, the built-in SLA targets and the shape of the figures
+name or e-mail, which agent is whom, SLA targets, opening hours or holidays, or a
+quality review's state or score (a submit, a dispute, a decision: ``month_qa``, where
+QA scores come in) (:func:`_renew_token`, a ``before_flush`` listener), every dispute
+filed or decided, the time zone, the built-in SLA targets and the shape of the figures
 (:data:`FIGURES_SHAPE`). Any change gives a new key, so a stale entry is never read
 again; per-process entries fall out as newer ones come, and stored
 snapshots of a month are replaced by the next one stored. Closing a month changes which
@@ -74,6 +75,7 @@ from core.db import db, utcnow
 from core.jobs import Job, JobStatus
 from core.people import Team, User, UserRole
 from core.settings import Setting
+from incentives import month_qa
 from incentives.scoring.disputes import DisputeStatus, Resolution
 from incentives.scoring.models import MonthClose, MonthScore, TicketDispute
 from incentives.tickets import metrics
@@ -143,7 +145,7 @@ def figures_for(
     month = str(Month.parse(month))
     whole = _whole_or_none(month, compute_whole=scope.organisation)
     if whole is None:
-        return compute(month, scope, team_id)
+        return month_qa.add(compute(month, scope, team_id))
     return cut(whole, scope, team_id)
 
 
@@ -152,7 +154,7 @@ def rep_summary(rep_id: int, month: Month | str) -> pd.Series:
     month = str(Month.parse(month))
     whole = _whole_or_none(month, compute_whole=False)
     if whole is None:
-        return compute_rep(rep_id, month)
+        return month_qa.add_to_rep(compute_rep(rep_id, month), rep_id, month)
     if rep_id in whole.reps.index:
         return whole.reps.loc[rep_id]
     return metrics.empty_summary(pd.Index([rep_id])).loc[rep_id]
@@ -163,7 +165,7 @@ def team_summary(team_ids: list[int], month: Month | str) -> pd.DataFrame:
     month = str(Month.parse(month))
     whole = _whole_or_none(month, compute_whole=False)
     if whole is None:
-        return compute_teams(team_ids, month)
+        return month_qa.add_to_teams(compute_teams(team_ids, month), month)
     return team_rows(whole, team_ids)
 
 
@@ -208,12 +210,17 @@ def compute_open(month: str) -> MonthMetrics:
     """Compute an open month's figures now, keep them here and store them (write-behind)."""
     version = figures_version()
     started, clock = utcnow(), time.perf_counter()
-    whole = compute(month, WHOLE, attribution=accepted_changes())
+    whole = _compute_whole(month)
     _keep(_FIGURES, (month, version), whole, CACHE_MONTHS)
     row = _snapshot_row(whole, version, started, time.perf_counter() - clock)
     if row is not None:
         _write_behind(row)
     return whole
+
+
+def _compute_whole(month: str) -> MonthMetrics:
+    """The organisation's figures from the tickets, disputes applied, with QA scores."""
+    return month_qa.add(compute(month, WHOLE, attribution=accepted_changes()))
 
 
 def warm(month: Month | str) -> bool:
@@ -230,7 +237,7 @@ def warm(month: Month | str) -> bool:
             _write_snapshot(row)
         return False
     started, clock = utcnow(), time.perf_counter()
-    whole = compute(month, WHOLE, attribution=accepted_changes())
+    whole = _compute_whole(month)
     row = _snapshot_row(whole, version, started, time.perf_counter() - clock)
     if row is not None:
         _write_snapshot(row)
@@ -406,9 +413,9 @@ USER_FIELDS = ("name", "email", "team_id", "team", "is_active", "role_rows")
 #: them changes the fingerprint too.
 _DEFAULT_TARGETS = repr(sorted(DEFAULT_SLA_TARGETS.items()))
 #: What the figures hold: a new one when they gain a part (2: per channel group, 3: the
-#: tickets the helpdesk's SLA verdict decided), so figures stored before are not read as
-#: if they held it.
-FIGURES_SHAPE = 3
+#: tickets the helpdesk's SLA verdict decided, 4: QA scores), so figures stored before
+#: are not read as if they held it.
+FIGURES_SHAPE = 4
 #: Where a session keeps the fingerprint until it flushes or its transaction ends.
 _VERSION = "incentives.figures_version"
 
@@ -465,6 +472,8 @@ def changes_inputs(session: Session) -> bool:
     """Whether this flush adds, removes or changes something the figures read."""
     watched = (User, Team, *WATCHED_ROWS)
     if any(isinstance(obj, watched) for obj in (*session.new, *session.deleted)):
+        return True
+    if month_qa.changes_scores(session):  # a review submitted, disputed or decided
         return True
     for obj in session.dirty:
         if isinstance(obj, User) and _changed(obj, USER_FIELDS):

@@ -10,8 +10,18 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, or_, select, text
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    func,
+    inspect,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.orm import ORMExecuteState, Session, joinedload, selectinload
 
 from core.access import Role, Viewer, can_see_rep, can_supervise_rep
 from core.db import db
@@ -27,8 +37,8 @@ from quality.models import (
     QaRubric,
     QaRubricVersion,
 )
-from quality.reviews import ReviewState
-from quality.rubrics import ChannelGroup, MonthScore, month_score
+from quality.reviews import Decision, ReviewState
+from quality.rubrics import ChannelGroup, MonthScore, month_score, month_score_of
 from quality.sampling import refund_amount
 from training.queries import (
     HeldAuthority,
@@ -220,17 +230,6 @@ def visible_month_scores(viewer: Viewer, month: str) -> list[tuple[str, MonthSco
     return sorted(
         ((names[rep_id], month_score(values)) for rep_id, values in scores.items()),
         key=lambda item: item[0],
-    )
-
-
-def counted() -> ColumnElement[bool]:
-    """``reviews.counts`` as a SQL condition on a review."""
-    return or_(
-        QaReview.state.in_(review_rules.COUNTED_STATES),
-        and_(
-            QaReview.state == ReviewState.DECIDED,
-            QaReview.decision == review_rules.COUNTED_DECISION,
-        ),
     )
 
 
@@ -501,3 +500,140 @@ def coaching_rows(viewer: Viewer, month: str, today: dt.date) -> list[CoachingRo
             CoachingRow(reps[item.rep_id], replace(item, flags=flags), offers)
         )
     return sorted(result, key=lambda r: r.rep.name)
+
+
+# --- for other modules --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthQa:
+    """A month's QA scores from the reviews that count: each rep's, each team's (the
+    mean of its reps' counted reviews, reps in their team today) and the organisation's."""
+
+    reps: dict[int, MonthScore]
+    teams: dict[int, MonthScore]
+    organisation: MonthScore
+
+
+def month_qa(month: str) -> MonthQa:
+    """The month's QA scores (incentives' month figures read them here, once), summed by
+    the database per rep: a month of many reviews is not read review by review."""
+    rows = db.session.execute(
+        select(
+            QaReview.rep_id,
+            User.team_id,
+            func.sum(QaReview.score),
+            func.count(QaReview.score),
+        )
+        .join(User, User.id == QaReview.rep_id)
+        .where(
+            QaReview.month == month,
+            QaReview.score.is_not(None),
+            counted(),
+        )
+        .group_by(QaReview.rep_id, User.team_id)
+    )
+    reps: dict[int, MonthScore] = {}
+    teams: dict[int, tuple[float, int]] = defaultdict(lambda: (0.0, 0))
+    every = (0.0, 0)
+    for rep_id, team_id, total, count in rows:
+        reps[rep_id] = month_score_of(float(total), count)
+        if team_id is not None:
+            teams[team_id] = (
+                teams[team_id][0] + float(total),
+                teams[team_id][1] + count,
+            )
+        every = (every[0] + float(total), every[1] + count)
+    return MonthQa(
+        reps,
+        {team: month_score_of(*summed) for team, summed in teams.items()},
+        month_score_of(*every),
+    )
+
+
+def counted() -> ColumnElement[bool]:
+    """The reviews that count in a month's QA score (``reviews.counts``) as SQL: each
+    state and decision the rule counts, and nothing written twice."""
+    pairs = [
+        (state, decision)
+        for state in ReviewState
+        for decision in (None, *Decision)
+        if review_rules.counts(state, decision)
+    ]
+    return or_(
+        *(
+            and_(
+                QaReview.state == state,
+                QaReview.decision.is_(None)
+                if decision is None
+                else QaReview.decision == decision,
+            )
+            for state, decision in pairs
+        )
+    )
+
+
+def writes_reviews(state: ORMExecuteState) -> bool:
+    """Whether an ORM statement inserts, updates or deletes reviews in bulk (a submit and
+    a decision are conditional updates, so that two at once cannot both win): such a
+    statement may change QA scores, which a flush's objects would not show."""
+    mapper = state.bind_mapper
+    return (
+        (state.is_update or state.is_delete or state.is_insert)
+        and mapper is not None
+        and mapper.class_ is QaReview
+    )
+
+
+#: What of a review its rep's QA score reads.
+SCORED_FIELDS = ("score", "decision", "rep_id", "month")
+
+
+def changes_qa_scores(session: Session) -> bool:
+    """Whether this flush changes what a month's QA scores read: a review added past
+    its draft (or removed), or a review's state, score, decision, rep or month changed
+    (a submit, a dispute, a decision). Drafts saved as they are written change nothing.
+    Incentives renews its figures' fingerprint then (``month_cache``)."""
+    for obj in session.deleted:
+        if isinstance(obj, QaReview):
+            return True
+    for obj in session.new:
+        if isinstance(obj, QaReview) and obj.state not in (None, ReviewState.DRAFT):
+            return True
+    for obj in session.dirty:
+        if not isinstance(obj, QaReview):
+            continue
+        attrs = inspect(obj).attrs
+        if attrs["state"].history.has_changes():
+            return True
+        # A draft's running score is the reviewer's own until submitted.
+        if obj.state is not ReviewState.DRAFT and any(
+            attrs[name].history.has_changes() for name in SCORED_FIELDS
+        ):
+            return True
+    return False
+
+
+def team_scores(viewer: Viewer, month: str) -> list[tuple[str, MonthScore]]:
+    """The QA score of each team ``viewer`` oversees (leadership and admins: every team),
+    by team name: the mean of its reps' counted reviews, as the month figures have it."""
+    teams = month_qa(month).teams
+    query = select(Team.id, Team.name).where(Team.id.in_(list(teams) or [-1]))
+    if not viewer.sees_all_reps:
+        query = query.where(Team.id.in_(list(viewer.supervised_team_ids) or [-1]))
+    rows = db.session.execute(query.order_by(Team.name, Team.id))
+    return [(name, teams[team_id]) for team_id, name in rows]
+
+
+def waiting_reviews(month: str) -> int:
+    """The month's reviews not counted yet for want of a step: drafts, and disputes that
+    wait for a decision."""
+    return (
+        db.session.scalar(
+            select(func.count(QaReview.id)).where(
+                QaReview.month == month,
+                QaReview.state.in_([ReviewState.DRAFT, ReviewState.DISPUTED]),
+            )
+        )
+        or 0
+    )

@@ -463,8 +463,14 @@ def month_score(
     :param minimum: fewer reviews than this is a small sample.
     """
     counted = [s for s in scores if s is not None]
-    if not counted:
+    return month_score_of(sum(counted), len(counted), minimum=minimum)
+
+
+def month_score_of(
+    total: float, count: int, *, minimum: int = MIN_REVIEWS
+) -> MonthScore:
+    """A QA score from the sum of ``count`` counted reviews' scores (as a database sums
+    them): their mean to one decimal."""
+    if not count:
         return MonthScore(None, 0, True)
-    return MonthScore(
-        round(sum(counted) / len(counted), 1), len(counted), len(counted) < minimum
-    )
+    return MonthScore(round(total / count, 1), count, count < minimum)

@@ -29,6 +29,7 @@ from core.pagination import Page
 from core.params import month_value, page_arg
 from core.people import User
 from core.shell import NavItem
+from incentives.scoring import queries as scoring_queries
 from quality import calibration_queries, operations, queries
 from quality import reviews as review_rules
 from quality.coaching import FAIL_SHARE, TIMES
@@ -213,6 +214,8 @@ def review_list() -> Any:
         month=month,
         months=months,
         scores=queries.visible_month_scores(viewer, month) if month else [],
+        team_scores=queries.team_scores(viewer, month) if month else [],
+        closed=scoring_queries.closed_label(month) if month else "",
         labels=queries.ticket_labels(page.items),
         today=today(),
     )
@@ -360,7 +363,21 @@ def review_submit(review_id: int) -> Any:
         return redirect(url_for("quality.review_detail", review_id=review_id))
     db.session.commit()
     flash("Review submitted. The rep can read it now.", "success")
+    _flash_if_closed(review.month)
     return redirect(url_for("quality.queue"))
+
+
+def _flash_if_closed(month: str) -> None:
+    """A closed month keeps the QA scores it was closed with: say so when a review of it
+    is submitted or decided (as an import into a closed month does)."""
+    closed = scoring_queries.closed_label(month)
+    if closed:
+        flash(
+            f"{month} {closed.replace('Closed on', 'was closed on', 1)}: its scores keep "
+            "the QA scores it was closed with. This counts there once the month is "
+            "reopened and closed again.",
+            "info",
+        )
 
 
 # --- reps ---------------------------------------------------------------------------------
@@ -456,4 +473,5 @@ def review_decide(review_id: int) -> Any:
         return redirect(url_for("quality.review_detail", review_id=review_id))
     db.session.commit()
     flash("Dispute decided. The rep and the reviewer can read the decision.", "success")
+    _flash_if_closed(review.month)
     return redirect(url_for("quality.dispute_list"))

@@ -222,3 +222,68 @@ def average_score(month: MonthScores, rep_ids: set[int] | None) -> float | None:
 
 def team_members(month: MonthScores, team_id: int) -> set[int]:
     return {r for r, p in month.people.items() if p.team_id == team_id}
+
+
+@dataclass(frozen=True)
+class QaTrend:
+    """A QA score over months (a rep's or a team's), from the month figures."""
+
+    #: The last month's score and reviews ("82.5 on 4 reviews"), or "No reviews counted".
+    now: str
+    chart: Markup
+
+
+def qa_text(score: float | None, reviews: int) -> str:
+    if score is None or not reviews:
+        return "No reviews counted"
+    counted = "1 review" if reviews == 1 else f"{reviews:,} reviews"
+    return f"{score:.1f} on {counted}"
+
+
+def qa_trend(
+    points: Sequence[tuple[str, Mapping[str, object] | None]],
+    label: str,
+    *,
+    compact: bool = False,
+) -> QaTrend | None:
+    """The QA score by month (``points``: month, figures holding ``qa_score`` and
+    ``qa_reviews``); ``None`` when no month has a score.
+
+    :param compact: a small trend line (beside the months on a rep's scorecard) rather
+        than a chart with the months named.
+    """
+    values = [(m, _qa_of(f)[0]) for m, f in points]
+    if all(v is None for _m, v in values):
+        return None
+    score, reviews = _qa_of(points[-1][1])
+    if compact:
+        chart = charts.sparkline(
+            [v for _m, v in values],
+            minimum=0,
+            maximum=100,
+            guides=[(100.0, "100", "target"), (50.0, "50", "threshold")],
+            width=210,
+            height=40,
+            label=label,
+            label_width=24,
+        )
+    else:
+        chart = charts.line_chart(
+            [(short_month(m), v) for m, v in values],
+            minimum=0,
+            maximum=100,
+            label=label,
+            value_format="{:.0f}",
+            ticks=2,
+            height=110,
+        )
+    return QaTrend(qa_text(score, reviews), chart)
+
+
+def _qa_of(figures: Mapping[str, object] | None) -> tuple[float | None, int]:
+    if not figures:
+        return None, 0
+    score, reviews = figures.get("qa_score"), figures.get("qa_reviews")
+    if score is None or (isinstance(score, float) and score != score):
+        return None, int(reviews or 0)  # type: ignore[call-overload]
+    return float(score), int(reviews or 0)  # type: ignore[arg-type, call-overload]

@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
+from incentives.scoring.plan_metrics import QA_UNIT
 from incentives.scoring.plans import (
     SCORED_METRICS,
     Direction,
@@ -56,7 +57,7 @@ def next_tier(plan: Plan, score: float | None) -> Tier | None:
 
 def step(unit: str, value: float) -> float:
     """The smallest change a value is shown with (``format_metric``)."""
-    if unit in ("%", "h"):
+    if unit in ("%", "h", QA_UNIT):
         return 0.1
     if unit == "min":
         return 0.1 if value < 10 else 1.0

@@ -21,8 +21,11 @@ from incentives.scorecards.cards import (
     CoachingOffer,
     DisputeCounts,
     IdeaCredit,
+    QaTrend,
     TrainingFacts,
     final_payout,
+    qa_text,
+    qa_trend,
     score_chart,
     short_month,
     status_text,
@@ -137,6 +140,8 @@ class RepCard:
     #: The problems the rep reported in the month and what became of them: recognition
     #: only, never part of the score or the payout.
     problem_reports: RepReports | None = None
+    #: The QA score of the last six months (``None``: no review counted in any).
+    qa: QaTrend | None = None
 
 
 def _guides(line: MetricLine) -> list[charts.Guide]:
@@ -176,6 +181,8 @@ def _line_view(
         raw = f"{fmt('%', line.raw)} as rated"
     elif line.metric == "csat" and line.value is not None:
         raw = "no ratings: the organisation's mean"
+    elif line.metric == "qa" and line.raw is not None:
+        raw = qa_text(line.raw, int(figures.get("qa_reviews") or 0))  # type: ignore[call-overload]
     return LineView(
         metric=line.metric,
         label=line.label,
@@ -372,4 +379,9 @@ def rep_card(
         if what_if is None
         else next_steps.what_if(score, own_plan, *what_if),
         ideas_adopted=tuple(ideas_adopted),
+        qa=qa_trend(
+            [(m.month, m.metrics.get(rep_id)) for m in history],
+            f"{person.name}'s QA score, six months",
+            compact=True,
+        ),
     )

@@ -16,10 +16,12 @@ from markupsafe import Markup
 
 from incentives.scorecards.cards import (
     CoachingOffer,
+    QaTrend,
     Summary,
     average_score,
     distribution,
     final_payout,
+    qa_trend,
     score_chart,
     short_month,
     status_text,
@@ -112,6 +114,8 @@ class TeamCard:
     clocks: str = ""
     near_tiers: tuple[NearTier, ...] = ()
     coaching_notes: tuple[CoachingNote, ...] = ()
+    #: The team's QA score over the months (the mean of its reps' counted reviews).
+    qa: QaTrend | None = None
 
 
 def team_card(
@@ -208,6 +212,10 @@ def team_card(
         clocks=_clocks(current, members, {t.metric for t in terms}),
         near_tiers=tuple(near_tiers(current, members, finals)),
         coaching_notes=tuple(coaching_notes(history, [r for r in rows if r.coaching])),
+        qa=qa_trend(
+            [(m.month, m.teams.get(team_id)) for m in history],
+            f"{team_name}: QA score by month",
+        ),
     )
 
 

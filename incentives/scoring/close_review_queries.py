@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from core.db import db
+from incentives import month_qa
 from incentives.scoring import payout_queries, queries
 from incentives.scoring.payout_models import ReCloseChange
 from incentives.tickets import metrics
@@ -41,6 +42,8 @@ class CloseReview:
     plan_changed: bool
     #: The plan of the close this month had before it was reopened, if any.
     last_close_plan_label: str | None
+    #: Quality reviews of the month not counted yet (drafts, open disputes).
+    qa_waiting: int = 0
 
     @property
     def unmapped_tickets(self) -> int:
@@ -112,6 +115,7 @@ def close_review(month: str) -> CloseReview:
         and before.scores.plan_version_id is not None
         and before.scores.plan_version_id != plan_id,
         last_close_plan_label=last_close.plan_version.label if last_close else None,
+        qa_waiting=month_qa.waiting(month),
     )
 
 

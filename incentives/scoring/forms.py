@@ -25,7 +25,7 @@ from wtforms.validators import (
 )
 
 from core.forms import SelectField, choices
-from incentives.scoring.plans import SCORED_METRICS
+from incentives.scoring.plans import DEFAULT_QA_MIN_REVIEWS, SCORED_METRICS
 from incentives.tickets.metrics import ChannelGroup
 
 #: Payout tier rows on the plan form.
@@ -63,6 +63,12 @@ class PlanForm(FlaskForm):
     )
     min_solved = StringField("Minimum tickets solved", default="0")
     min_rated = StringField("Minimum rated tickets", default="0")
+    qa_min_reviews = StringField(
+        "QA score: reviews needed to count",
+        default=str(DEFAULT_QA_MIN_REVIEWS),
+        description="A rep with fewer counted reviews that month has no QA score: its "
+        "weight is shared among the other metrics.",
+    )
     tier_kind = SelectField(
         "Tiers pay",
         choices=choices(
@@ -104,6 +110,7 @@ class PlanForm(FlaskForm):
                 [self[_group_field(key, group.value, part)] for part in GROUP_PARTS],
             )
             for key, label in _metric_fields()
+            if key not in SINGLE_VALUE
             for group in ChannelGroup
         ]
 
@@ -139,7 +146,7 @@ class PlanForm(FlaskForm):
                     if (value or "").strip()
                 }
             groups = {}
-            for group in ChannelGroup:
+            for group in [] if key in SINGLE_VALUE else ChannelGroup:
                 own = {
                     part: self[_group_field(key, group.value, part)].data
                     for part in GROUP_PARTS
@@ -171,6 +178,8 @@ class PlanForm(FlaskForm):
         }
         if (self.payout_cap.data or "").strip():
             data["payout"]["cap"] = self.payout_cap.data
+        if "qa" in metric_data and (self.qa_min_reviews.data or "").strip():
+            data["qa_min_reviews"] = self.qa_min_reviews.data
         bonuses = {
             name: self[f"team_{team_id}"].data
             for team_id, name in self.teams
@@ -188,6 +197,9 @@ class PlanForm(FlaskForm):
             self[name].data = _text(data.get(name))
         self.min_solved.data = _text(data.get("eligibility", {}).get("min_solved", 0))
         self.min_rated.data = _text(data.get("eligibility", {}).get("min_rated", 0))
+        self.qa_min_reviews.data = _text(
+            data.get("qa_min_reviews", DEFAULT_QA_MIN_REVIEWS)
+        )
         for key, values in data.get("metrics", {}).items():
             for part in METRIC_PARTS:
                 if f"{key}_{part}" in self:
@@ -208,6 +220,8 @@ class PlanForm(FlaskForm):
 
 
 METRIC_PARTS = ("weight", "threshold", "target", "stretch", "cap")
+#: Metrics with one value a month, never per channel group.
+SINGLE_VALUE = frozenset({"qa"})
 GROUP_PARTS = ("threshold", "target", "stretch", "cap")
 
 
@@ -266,7 +280,7 @@ def plan_form(teams: list[tuple[int, str]], formdata: Any = None) -> PlanForm:
                 f"{key}_{part}",
                 StringField(shown, render_kw={"inputmode": "decimal"}),
             )
-        for group in ChannelGroup:
+        for group in [] if key in SINGLE_VALUE else ChannelGroup:
             for part in GROUP_PARTS:
                 shown = {
                     "threshold": f"threshold ({unit})",

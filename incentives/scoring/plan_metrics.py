@@ -22,7 +22,7 @@ class MetricSpec:
 
     key: str
     label: str
-    unit: str  # "%", "pts", "min" or "h"
+    unit: str  # "%", "pts", "min", "h" or QA_UNIT
     direction: Direction
     #: The column of the month metrics it is read from.
     column: str
@@ -34,6 +34,9 @@ class MetricSpec:
     coaching_tag: str
     help: str
 
+
+#: The QA score's unit: a score out of 100, written plainly (``82.5``).
+QA_UNIT = "0-100"
 
 SCORED_METRICS: dict[str, MetricSpec] = {
     spec.key: spec
@@ -122,6 +125,18 @@ SCORED_METRICS: dict[str, MetricSpec] = {
             "public_review_follow_up",
             "Public reviews answered within their first-reply target.",
         ),
+        MetricSpec(
+            "qa",
+            "QA score",
+            QA_UNIT,
+            Direction.HIGHER,
+            "qa_score",
+            1.0,
+            0,
+            100,
+            "qa",
+            "The mean score of the month's counted quality reviews of your tickets.",
+        ),
     )
 }
 
@@ -143,4 +158,6 @@ def format_metric(unit: str, value: float | None) -> str:
         return f"{value:.1f} min" if value < 10 else f"{value:.0f} min"
     if unit == "h":
         return f"{value:.1f} h"
+    if unit == QA_UNIT:
+        return f"{value:.1f}" if not float(value).is_integer() else f"{value:.0f}"
     return f"{value:g}"

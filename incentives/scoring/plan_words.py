@@ -103,6 +103,15 @@ def _groups_sentence(term: MetricTerm) -> str:
     )
 
 
+def _qa_sentence(minimum: int) -> str:
+    reviews = "1 review" if minimum == 1 else f"{minimum} reviews"
+    return (
+        "Your QA score is the mean of the month's quality reviews of your tickets that "
+        f"count (submitted, or upheld after a dispute). It counts when you have at least "
+        f"{reviews} that month; with fewer, its points are shared among the others."
+    )
+
+
 def describe(plan: Plan, team_id: int | None) -> PlanWords:
     """The plan as a rep of ``team_id`` is paid on it."""
     bonus = plan.bonus_for(team_id)
@@ -139,6 +148,8 @@ def describe(plan: Plan, team_id: int | None) -> PlanWords:
         "A metric you have no value for in a month (no ratings, say) does not count "
         "against you: its points are shared among the others.",
     ]
+    if plan.term("qa") is not None:
+        fine_print.append(_qa_sentence(plan.qa_min_reviews))
     if plan.term("csat") is not None:
         k = plain_number(plan.csat_prior_strength)
         fine_print.insert(

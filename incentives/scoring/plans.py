@@ -50,6 +50,9 @@ MAX_TIERS = 8
 MIN_PRIOR_STRENGTH = 5
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 CENT = Decimal("0.01")
+#: Reviews a rep needs in a month for a plan's QA score to count, unless the plan says
+#: (fewer is a small sample on the Quality pages too).
+DEFAULT_QA_MIN_REVIEWS = 3
 
 
 # --- the plan -----------------------------------------------------------------------------
@@ -138,6 +141,9 @@ class Plan:
     payout_cap: Decimal | None = None
     team_bonuses: tuple[TeamBonus, ...] = ()
     description: str = ""
+    #: Counted reviews a rep needs for the QA score to be scored that month; with fewer
+    #: it has no value and its weight is shared (``rep_scores.score_rep``).
+    qa_min_reviews: int = DEFAULT_QA_MIN_REVIEWS
 
     def bonus_for(self, team_id: int | None) -> Decimal:
         """The target bonus of a rep in ``team_id``: the team's override, or the plan's."""
@@ -184,6 +190,8 @@ def _field_label(key: str) -> str:
             )
             return f"{name} ({group}) {' '.join(parts[4:])}".strip()
         return f"{name} {parts[2]}" if len(parts) > 2 else name
+    if key == "qa_min_reviews":
+        return "QA score: reviews needed to count"
     if parts[0] == "team_target_bonus" and len(parts) > 1:
         return f"target bonus of {'.'.join(parts[1:])}"
     return key.replace("_", " ").replace(".", " ")
@@ -296,6 +304,7 @@ def parse_plan(data: Any) -> Plan:
         "eligibility",
         "metrics",
         "payout",
+        "qa_min_reviews",
     }
     for key in data:
         if key not in known:
@@ -348,6 +357,18 @@ def parse_plan(data: Any) -> Plan:
     )
 
     terms = _terms(data.get("metrics"), errors)
+    qa_min_reviews = _number(
+        data.get("qa_min_reviews", DEFAULT_QA_MIN_REVIEWS),
+        "qa_min_reviews",
+        errors,
+        minimum=1,
+        maximum=100,
+        whole=True,
+    )
+    if "qa_min_reviews" in data and not any(t.metric == "qa" for t in terms):
+        errors.add(
+            "qa_min_reviews", "Give it only to a plan that rewards the QA score."
+        )
     team_bonuses = _team_bonuses(data.get("team_target_bonus"), errors)
     tiers, payout_cap = _payout(data.get("payout"), errors)
 
@@ -365,6 +386,7 @@ def parse_plan(data: Any) -> Plan:
         tiers=tuple(tiers),
         payout_cap=payout_cap,
         team_bonuses=tuple(team_bonuses),
+        qa_min_reviews=int(qa_min_reviews),  # type: ignore[arg-type]
     )
 
 
@@ -409,6 +431,8 @@ def _terms(raw: Any, errors: _Errors) -> list[MetricTerm]:
         )
         threshold, target, stretch, cap = _values(values, key, spec, errors)
         groups = _channel_terms(values.get("channel_groups"), key, spec, errors)
+        if groups and spec.key == "qa":
+            errors.add(f"{key}.channel_groups", "The QA score has one value a month.")
         if weight is None or threshold is None or target is None:
             continue
         terms.append(
@@ -642,6 +666,8 @@ def plan_to_data(plan: Plan) -> dict[str, Any]:
         data["description"] = plan.description
     if plan.team_bonuses:
         data["team_target_bonus"] = {b.team: _num(b.amount) for b in plan.team_bonuses}
+    if plan.term("qa") is not None:  # plans without it keep their content and hash
+        data["qa_min_reviews"] = plan.qa_min_reviews
     return data
 
 

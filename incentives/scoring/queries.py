@@ -51,6 +51,7 @@ from incentives.tickets import metrics, month_metrics
 from incentives.tickets import queries as ticket_queries
 from incentives.tickets.models import Ticket, TicketAgent
 from incentives.tickets.months import Month
+from incentives.tickets.months import closed_label as month_closed_label
 
 # --- plans --------------------------------------------------------------------------------
 
@@ -427,7 +428,7 @@ def _clean(value: Any) -> Any:
 
 
 def _record(row: pd.Series | Mapping[str, Any]) -> dict[str, Any]:
-    return {column: _clean(row.get(column)) for column in metrics.METRIC_COLUMNS}
+    return {column: _clean(row.get(column)) for column in month_metrics.FIGURE_COLUMNS}
 
 
 def _team_plans(
@@ -478,7 +479,10 @@ def compute_month(
     )
     result.organisation["unattributed"] = figures.unattributed
     _add_reps(
-        result, figures.reps[metrics.METRIC_COLUMNS], reps, figures.rep_channel_rows
+        result,
+        figures.reps.reindex(columns=month_metrics.FIGURE_COLUMNS),
+        reps,
+        figures.rep_channel_rows,
     )
     return result
 
@@ -491,7 +495,7 @@ def _add_reps(
 ) -> None:
     """Add to ``result`` the reps scored in its month, with their figures and, under a
     plan, their scores: reps of ``reps`` (``ticket_queries.list_reps``) who are active or solved
-    a ticket. ``per_rep``: month metrics by rep id (``metrics.METRIC_COLUMNS``);
+    a ticket. ``per_rep``: month figures by rep id (``month_metrics.FIGURE_COLUMNS``);
     ``channels``: the same per channel group (``MonthMetrics.rep_channel_rows``)."""
     # Plain dicts, not a pandas row per rep: a thousand reps are scored here.
     people = reps.to_dict("index")
@@ -598,7 +602,7 @@ def export_rows(
             }
             for p in people
         ],
-        columns=["email", "name", "team_name", *metrics.METRIC_COLUMNS],
+        columns=["email", "name", "team_name", *month_metrics.FIGURE_COLUMNS],
     )
     header, rows = ticket_queries.export_rows(
         frame, closed=scores.close.label if scores.close else ""
@@ -612,3 +616,15 @@ def export_rows(
             )
         )
     return [*header, *tables.SCORE_COLUMNS], rows
+
+
+# --- for other modules --------------------------------------------------------------------
+
+
+def closed_label(month: str) -> str:
+    """ "Closed on 3 June 2026 by Helen Carter" for a closed month, "" for an open one:
+    its figures (QA scores too) are then kept as closed."""
+    close = get_close(month)
+    if close is None:
+        return ""
+    return month_closed_label(*month_cache.closed_on_by(close))

@@ -190,6 +190,8 @@ class RepMonth:
     channels: Mapping[str, RepMonth] = field(default_factory=dict)
     nps_responses: int = 0
     review_tickets: int = 0
+    #: Quality reviews counted in the month (the QA score is their mean).
+    qa_reviews: int = 0
 
     @classmethod
     def from_row(
@@ -218,6 +220,7 @@ class RepMonth:
             },
             nps_responses=int(_value(row.get("nps_responses")) or 0),
             review_tickets=int(_value(row.get("review_tickets")) or 0),
+            qa_reviews=int(_value(row.get("qa_reviews")) or 0),
         )
 
     def count_for(self, metric: str) -> int:
@@ -228,6 +231,8 @@ class RepMonth:
             return self.nps_responses
         if metric == "review_followup_rate":
             return self.review_tickets
+        if metric == "qa":
+            return self.qa_reviews
         return self.tickets_solved
 
 
@@ -311,7 +316,8 @@ def score_rep(month: RepMonth, plan: Plan, *, org_csat: float | None) -> RepScor
                     None,
                     0.0,
                     False,
-                    "No value this month: its weight is shared among the others.",
+                    note
+                    or "No value this month: its weight is shared among the others.",
                 )
             )
             continue
@@ -384,6 +390,8 @@ def _scored_value(
     spec = term.spec
     raw = month.values.get(spec.column)
     raw_shown = None if raw is None else raw * spec.scale
+    if spec.key == "qa":
+        return _qa_value(raw_shown, month.qa_reviews, plan.qa_min_reviews)
     if spec.key != "csat":
         return raw_shown, raw_shown, ""
     # A rep who solved nothing has no CSAT at all, not the organisation's.
@@ -401,6 +409,22 @@ def _scored_value(
             f"{plain_number(plan.csat_prior_strength)})"
         )
     return value, raw_shown, note
+
+
+def _qa_value(
+    score: float | None, reviews: int, minimum: int
+) -> tuple[float | None, float | None, str]:
+    """The QA score as scored: no value under the plan's minimum of counted reviews (a
+    small sample neither wins nor loses), its weight shared as for any metric without one."""
+    if score is None or reviews >= minimum:
+        return score, score, ""
+    counted = "1 review" if reviews == 1 else f"{reviews} reviews"
+    return (
+        None,
+        score,
+        f"{counted} this month, under the {minimum} the plan needs: "
+        "its weight is shared among the others.",
+    )
 
 
 def parts_text(parts: tuple[ChannelPart, ...], unit: str, metric: str) -> str:

@@ -76,6 +76,18 @@ class ScoreRow:
     below: tuple[str, ...]
     #: The plan version that scored the rep when it is not the month's (their team's).
     plan_label: str = ""
+    #: The month's QA score and its reviews ("82.5 · 4 reviews"); "" with none counted.
+    qa: str = ""
+
+
+def qa_cell(figures: Mapping[str, object]) -> str:
+    """A rep's QA score of the month as the score list shows it, "" with none counted."""
+    score, reviews = figures.get("qa_score"), figures.get("qa_reviews")
+    if score is None or not reviews:
+        return ""
+    reviews = int(reviews)  # type: ignore[call-overload]
+    counted = "1 review" if reviews == 1 else f"{reviews:,} reviews"
+    return f"{float(score):.1f} · {counted}"  # type: ignore[arg-type]
 
 
 def score_rows(
@@ -110,6 +122,7 @@ def score_rows(
                 score.tickets_solved,
                 tuple(line.label for line in score.lines if line.below_threshold),
                 scores.rep_plans.get(rep_id, (None, ""))[1],
+                qa_cell(scores.metrics.get(rep_id, {})),
             )
         )
     rows.sort(

@@ -19,7 +19,8 @@ from core.errors import InvalidInput
 from core.params import month_value
 from core.words import counted
 from incentives import month_cache
-from incentives.tickets import metrics, operations, queries
+from incentives.tickets import operations, queries
+from incentives.tickets.month_metrics import FIGURE_COLUMNS
 from incentives.tickets.months import Month
 
 bp = api_blueprint("incentives_api", __name__)
@@ -123,4 +124,4 @@ def metric_month(month: str) -> Any:
 
 
 def _metrics_of(record: dict[str, Any]) -> dict[str, Any]:
-    return {column: record.get(column) for column in metrics.METRIC_COLUMNS}
+    return {column: record.get(column) for column in FIGURE_COLUMNS}

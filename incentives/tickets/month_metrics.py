@@ -33,6 +33,12 @@ from incentives.tickets.queries import (
 #: Ticket pk -> (rep id, team id) the ticket counts for instead of its agent's rep (a rep
 #: id of ``None``: nobody). Accepted disputes give these (``scoring.disputes``).
 Attribution = Mapping[int, tuple[int | None, int | None]]
+#: The QA score of the month's counted quality reviews (0-100) and their number, per rep,
+#: team and organisation: added to the figures by ``incentives.month_qa`` (not from
+#: tickets); figures kept before they were have none.
+QA_COLUMNS = ["qa_score", "qa_reviews"]
+#: Every figure of a rep, team or the organisation: the ticket metrics, then QA.
+FIGURE_COLUMNS = [*metrics.METRIC_COLUMNS, *QA_COLUMNS]
 
 
 @dataclass
@@ -80,9 +86,9 @@ class MonthMetrics:
 
     @cached_property
     def rep_rows(self) -> dict[int, dict[str, Any]]:
-        """Each rep's metrics (``metrics.METRIC_COLUMNS``) as a plain dict, made once:
-        a dashboard reads one rep's at a time, and a pandas lookup costs milliseconds."""
-        return self.reps[metrics.METRIC_COLUMNS].to_dict("index")
+        """Each rep's figures (:data:`FIGURE_COLUMNS`) as a plain dict, made once: a
+        dashboard reads one rep's at a time, and a pandas lookup costs milliseconds."""
+        return self.reps.reindex(columns=FIGURE_COLUMNS).to_dict("index")
 
     @cached_property
     def rep_channel_rows(self) -> dict[int, dict[str, dict[str, Any]]]:

@@ -486,6 +486,8 @@ EXPORT_COLUMNS = [
     "review_followup_rate",
     "first_response_clock",
     "resolution_clock",
+    "qa_score",
+    "qa_reviews",
 ]
 #: The metric columns of every export, after the columns naming the row.
 METRIC_EXPORT_COLUMNS = EXPORT_COLUMNS[3:]
@@ -497,6 +499,7 @@ _ROUNDING = {
     "nps": 1,
     "reopen_rate": 4,
     "review_followup_rate": 4,
+    "qa_score": 1,
 }
 
 

@@ -1,8 +1,7 @@
 """A rep reports a problem from a ticket in the browser, checks for similar reports first;
-the Logistics owner acknowledges and fixes it; the pages (problems, policies, ideas) and
-their tabs fit a phone."""
 the Logistics owner acknowledges and fixes it; the rep sees it fixed; the month's
-leadership pack shows reaction times by department; the pages fit a phone."""
+leadership pack shows reaction times by department; the pages (problems, policies,
+ideas) and their tabs fit a phone."""
 
 from __future__ import annotations
 

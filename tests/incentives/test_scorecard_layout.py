@@ -66,7 +66,8 @@ PLAN = dataclasses.replace(
                 "resolution_median_h": {"weight": 15, "threshold": 72, "target": 24},
                 "nps": {"weight": 10, "threshold": 0, "target": 60},
                 "reopen_rate": {"weight": 15, "threshold": 10, "target": 2},
-                "review_followup_rate": {"weight": 10, "threshold": 50, "target": 100},
+                "review_followup_rate": {"weight": 5, "threshold": 50, "target": 100},
+                "qa": {"weight": 5, "threshold": 60, "target": 90},
             },
             "payout": {
                 "tiers": [
@@ -113,6 +114,9 @@ def month(name: str, rep_ids: range, *, closed: bool, lift: float = 0) -> MonthS
             "satisfied": 5,
             "nps_responses": 4,
             "review_tickets": 3,
+            # A QA score with a long review count: its line, trend and text.
+            "qa_score": 55.5 + lift * 30,
+            "qa_reviews": 12345,
         }
         scores[rep] = rep_scores.score_rep(
             rep_scores.RepMonth.from_row(rep, 7, row, channels), PLAN, org_csat=0.911
@@ -128,9 +132,18 @@ def month(name: str, rep_ids: range, *, closed: bool, lift: float = 0) -> MonthS
         org_csat=0.911,
         scores=scores,
         people=people,
-        metrics={rep: {} for rep in rep_ids},
+        metrics={
+            rep: {"qa_score": 55.5 + lift * 30, "qa_reviews": 12345} for rep in rep_ids
+        },
         organisation={"tickets_solved": 999999},
-        teams={7: {"team_name": LONG_TEAM, "tickets_solved": 999999}},
+        teams={
+            7: {
+                "team_name": LONG_TEAM,
+                "tickets_solved": 999999,
+                "qa_score": 99.9,
+                "qa_reviews": 123456,
+            }
+        },
     )
 
 
@@ -279,6 +292,7 @@ def test_a_rep_scorecard_with_extreme_values_has_no_overlapping_text(
     assert "Ideas adopted" in text
     assert "replacement parcels, adopted 28 Nov 2026" in text
     assert "#123456" in text
+    assert "12,345 reviews" in text  # the QA score's line and its trend
     assert collisions(pages) == []
 
 
@@ -301,4 +315,5 @@ def test_a_team_scorecard_with_extreme_values_has_no_overlapping_text(
     pages = boxes(data, tmp_path, "team")
     text = " ".join(w[0] for page in pages for w in page["words"])
     assert "999,999.99" in text
+    assert "123,456 reviews" in text  # the team's QA score and its trend
     assert collisions(pages) == []

@@ -138,6 +138,7 @@ MATRIX: dict[str, Access] = {
     "voice.idea_edit": Access(roles(Role.REP), _idea("/edit")),
     "voice.idea_triage": Access(
         TRIAGERS, _idea("/triage"), "POST", {"status": "planned"}
+    ),
     "voice_api.problem_list": Access(TOKEN_READERS, "/api/v1/problems", api=True),
     "voice_api.problem_create": Access(
         TOKEN_WRITERS,

@@ -14,6 +14,7 @@ from quality.rubrics import (
     Scale,
     content_hash,
     month_score,
+    month_score_of,
     parse_rubric_yaml,
     rubric_from_data,
     rubric_to_data,
@@ -257,3 +258,24 @@ def test_concerns_authority_is_checked_with_its_line(change, message) -> None:
     with pytest.raises(RubricInvalid) as caught:
         parse_rubric_yaml(GOOD.replace(*change))
     assert any(e.startswith(message) for e in caught.value.errors), caught.value.errors
+
+
+@pytest.mark.parametrize(
+    ("scores", "expected"),
+    [
+        ([], (None, 0, True)),
+        ([None, None], (None, 0, True)),
+        ([80.0], (80.0, 1, True)),
+        ([100.0, 100.0, 0.0], (66.7, 3, False)),
+        ([82.5, None, 70.0, 91.1], (81.2, 3, False)),
+    ],
+)
+def test_a_month_s_score_from_a_sum_is_the_score_from_its_reviews(
+    scores: list[float | None], expected: tuple
+) -> None:
+    """The database sums a month's reviews; the mean is the same either way."""
+    counted = [s for s in scores if s is not None]
+    from_list = month_score(scores)
+    from_sum = month_score_of(sum(counted), len(counted))
+    assert from_list == from_sum
+    assert (from_sum.score, from_sum.reviews, from_sum.small_sample) == expected
