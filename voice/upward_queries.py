@@ -319,8 +319,9 @@ class MonthPoliciesAndIdeas:
     policies: list[PolicyDecided]
     ideas: list[IdeaDecided]
 
-    def ideas_in(self, status: IdeaStatus) -> list[IdeaDecided]:
-        return [i for i in self.ideas if i.status is status]
+    def ideas_in(self, status: IdeaStatus | str) -> list[IdeaDecided]:
+        """The month's ideas in ``status`` (its value will do: ``"adopted"``)."""
+        return [i for i in self.ideas if i.status == status]
 
 
 def month_policies_and_ideas(session: Session, month: str) -> MonthPoliciesAndIdeas:

@@ -19,7 +19,7 @@ import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
@@ -42,6 +42,9 @@ from incentives.scoring.rep_scores import MonthScores
 from incentives.scoring.tables import money, score_text
 from incentives.tickets import metrics
 from voice.monthly import FrontLineMonth
+
+if TYPE_CHECKING:  # a read of voice's, passed in; never imported here at run time
+    from voice.upward_queries import MonthPoliciesAndIdeas
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,9 @@ class LeadershipPack:
     clocks: str = ""
     #: "What the front line told us": the month's problem reports (:mod:`voice.monthly`).
     front_line: FrontLineMonth | None = None
+    #: Its policy changes decided and ideas triaged in the month
+    #: (``voice.upward_queries.month_policies_and_ideas``).
+    upward: MonthPoliciesAndIdeas | None = None
 
 
 #: Organisation metrics shown in the pack and the team comparison, with their columns.
@@ -248,6 +254,7 @@ def leadership_pack(
     month_finals: Mapping[str, Mapping[int, Decimal]] | None = None,
     budget: Decimal | None = None,
     front_line: FrontLineMonth | None = None,
+    upward: MonthPoliciesAndIdeas | None = None,
 ) -> LeadershipPack:
     """The organisation's month for leadership: summary, distribution, movers, teams side
     by side, training and authority coverage, and hiring-test validity.
@@ -259,6 +266,7 @@ def leadership_pack(
     :param month_finals: the same for every month of ``history``, for the payouts chart.
     :param budget: the monthly payout budget (settings), ``None`` for none.
     :param front_line: the month's problem reports (``voice.queries.front_line_month``).
+    :param upward: the month's policy changes decided and ideas triaged.
     """
     current = history[-1]
     previous = history[-2] if len(history) > 1 else None
@@ -398,6 +406,7 @@ def leadership_pack(
             current.organisation.get("resolution_clock"),
         ),
         front_line=front_line,
+        upward=upward,
     )
 
 

@@ -358,6 +358,7 @@ def leadership_pack(
         front_line=voice_queries.front_line_month(
             month, ticket_queries.org_timezone(), now
         ),
+        upward=upward_queries.month_policies_and_ideas(db.session, month),
     )
 
 

@@ -294,3 +294,35 @@ def test_the_scorecard_credits_the_ideas_adopted_in_its_month(
     assert "Ideas adopted" not in words(text(client.get(base + "?month=2026-10")))
     with app.app_context():
         assert db.session.scalars(select(Idea.status)).all() == [IdeaStatus.ADOPTED]
+
+
+def test_the_leadership_pack_tells_the_months_policy_changes_and_ideas(
+    app, world, client, login_as
+) -> None:
+    november = dt.datetime(2026, 11, 12, 10, tzinfo=dt.UTC)
+    with app.app_context():
+        leader = db.session.get(type(world.leader), world.leader.id)
+        ops.decide_policy(
+            db.session.get(PolicyReview, world.closed_id),
+            "dropped",
+            "Too many customers cannot send photos.",
+            by=leader,
+            at=november,
+        )
+        ops.triage_idea(
+            db.session.get(Idea, world.idea_id), "adopted", "Live.", by=leader,
+            at=november,
+        )  # fmt: skip
+        db.session.commit()
+    login_as(world.leader)
+    pack = words(text(client.get("/incentives/scorecards/leadership?month=2026-11")))
+    assert "Policy changes decided" in pack
+    assert (
+        "Photo proof first · Logistics: Dropped after 1 comment; 0 for, 1 against, "
+        "0 concerned"
+    ) in pack
+    assert "1 idea adopted, 0 planned, 0 declined in November 2026." in pack
+    assert "Tracking links in texts · Ana Rep: Adopted" in pack
+    october = words(text(client.get("/incentives/scorecards/leadership?month=2026-10")))
+    assert "No policy change was decided in October 2026." in october
+    assert "No idea was triaged in October 2026." in october
