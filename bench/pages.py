@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import statistics
 import time
 from typing import Any
 
@@ -36,3 +37,12 @@ def p95(samples: list[float]) -> float:
     """The 95th percentile of ``samples`` (the value 95% of them do not exceed)."""
     ordered = sorted(samples)
     return ordered[max(0, int(len(ordered) * 0.95) - 1)]
+
+
+def summary(name: str, samples: list[float], width: int = 40) -> tuple[str, float]:
+    """A line of the median and the 95th percentile of ``samples`` (ms), and the p95."""
+    p95_ms = p95(sorted(samples))
+    return (
+        f"{name:<{width}} p50 {statistics.median(samples):7.1f} ms   p95 {p95_ms:7.1f} ms",
+        p95_ms,
+    )

@@ -21,7 +21,6 @@ import argparse
 import datetime as dt
 import platform
 import random
-import statistics
 import tempfile
 import time
 
@@ -261,15 +260,6 @@ def build(n_reviews: int, rng: random.Random) -> dict[str, int]:
     }
 
 
-def summary(name: str, samples: list[float]) -> tuple[str, float]:
-    samples = sorted(samples)
-    p95 = pages.p95(samples)
-    return (
-        f"{name:<40} p50 {statistics.median(samples):7.1f} ms   p95 {p95:7.1f} ms",
-        p95,
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reviews", type=int, default=50_000)
@@ -333,7 +323,7 @@ def main() -> None:
     print(f"Python {platform.python_version()}, {platform.machine()}")
     worst = 0.0
     for name, samples in results.items():
-        line, p95 = summary(name, samples)
+        line, p95 = pages.summary(name, samples)
         print(line)
         if not name.startswith("coaching"):
             worst = max(worst, p95)

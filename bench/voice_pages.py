@@ -20,13 +20,11 @@ import datetime as dt
 import platform
 import random
 import secrets
-import statistics
 import tempfile
 import time
 
 from sqlalchemy import insert, select, text
 
-from bench import pages
 from bench.pages import bench_app, timed
 from core.access import Role
 from core.db import db, utcnow
@@ -179,15 +177,6 @@ def build(n_reports: int, rng: random.Random) -> dict[str, int]:
     }
 
 
-def summary(name: str, samples: list[float]) -> tuple[str, float]:
-    samples = sorted(samples)
-    p95 = pages.p95(samples)
-    return (
-        f"{name:<34} p50 {statistics.median(samples):7.1f} ms   p95 {p95:7.1f} ms",
-        p95,
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=50_000)
@@ -277,12 +266,12 @@ def main() -> None:
     print(f"Python {platform.python_version()}, {platform.machine()}")
     worst = 0.0
     for name, samples in results.items():
-        line, p95 = summary(name, samples)
+        line, p95 = pages.summary(name, samples, 34)
         print(line)
         if name.startswith("problems") or name == "department reaction page":
             worst = max(worst, p95)
-    print(summary("similar open reports (2,000 read)", similar)[0])
-    print(summary("the month for leadership (pack)", monthly)[0])
+    print(pages.summary("similar open reports (2,000 read)", similar, 34)[0])
+    print(pages.summary("the month for leadership (pack)", monthly, 34)[0])
     verdict = "meets" if worst < TARGET_MS else "MISSES"
     print(
         f"problems list and reaction page: worst p95 {worst:.1f} ms {verdict} "
