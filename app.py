@@ -63,6 +63,7 @@ import training.authority_views
 import training.certificate_views
 import training.cli
 import training.demo
+import training.notice_views
 import training.operations
 import training.panels
 import training.views
@@ -108,6 +109,7 @@ PAGE_MODULES = (
     incentives.scorecards.views,
     training.authority_views,
     training.certificate_views,
+    training.notice_views,
     voice.upward_views,
     quality.calibration_views,
 )

@@ -12,8 +12,15 @@ from flask.cli import AppGroup
 
 from core import mail
 from core.db import db, utcnow
+from core.people import User
 from core.words import counted
-from training import assignment_operations, authority_queries, operations, queries
+from training import (
+    assignment_operations,
+    authority_queries,
+    notice_operations,
+    operations,
+    queries,
+)
 from training.assignment_operations import org_date
 from training.authority import format_amount
 from training.scenarios import ScenarioError
@@ -150,4 +157,36 @@ def authorities_recertify(days: int) -> None:
     )
 
 
-COMMANDS: list[click.Command] = [scenarios_cli, authorities_cli]
+notices_cli = AppGroup("notices", help="Training notices and their e-mail digest.")
+
+
+@notices_cli.command("send")
+def notices_send() -> None:
+    """Raise today's training notices (due soon, overdue, sign-offs decided, authority
+    about to expire) and e-mail each person a digest of theirs. Run it daily; nobody is
+    told twice of the same thing."""
+    now = utcnow()
+    made = notice_operations.raise_notices(at=now, today=org_date(now))
+    digests = notice_operations.digests(now)
+    db.session.commit()
+    sent = 0
+    for user_id, notices in digests.items():
+        user = db.session.get(User, user_id)
+        if user is None or not user.is_active:
+            continue
+        lines = [f"- {n.text}" for n in notices]
+        sent += mail.send_if_configured(
+            current_app.config,
+            to=user.email,
+            subject=f"Your training: {counted(len(notices), 'notice')}",
+            body=f"Hello {user.name},\n\n"
+            + "\n".join(lines)
+            + "\n\nAll of them are under Training > Notices, where you can also choose "
+            "which kinds come by e-mail.\n",
+        )
+    click.echo(
+        f"{counted(len(made), 'new notice')}; {counted(sent, 'digest')} e-mailed."
+    )
+
+
+COMMANDS: list[click.Command] = [scenarios_cli, authorities_cli, notices_cli]

@@ -21,6 +21,7 @@ from training import (
     assignment_operations,
     authority_operations,
     authority_queries,
+    notice_operations,
     operations,
 )
 from training.models import Assignment, Attempt, Curriculum, Grant
@@ -73,9 +74,14 @@ def build(result: DemoResult) -> None:
     recertified = assignment_operations.assign_recertification(
         at=now, within=dt.timedelta(days=30), today=assignment_operations.org_date(now)
     )
+    # What the daily `notices send` does: today's notices for each rep.
+    notices = notice_operations.raise_notices(
+        at=now, today=assignment_operations.org_date(now)
+    )
     result.notes.append(
         "Training: 8 scenarios, 5 authorities, attempts, sign-offs and grants added; "
-        f"{len(recertified)} recertification assignments for grants ending soon."
+        f"{len(recertified)} recertification assignments for grants ending soon; "
+        f"{len(notices)} notices."
     )
 
 

@@ -107,6 +107,13 @@ class AssignmentChangeForm(FlaskForm):
     submit = SubmitField("Save")
 
 
+class NoticeSettingsForm(FlaskForm):
+    """Which kinds of training notice come by e-mail too (all of them are listed)."""
+
+    by_email = MultiCheckboxField("Also send me by e-mail", choices=[])
+    submit = SubmitField("Save")
+
+
 class AuthorityForm(FlaskForm):
     code = StringField(
         "Code",

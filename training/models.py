@@ -331,6 +331,40 @@ class GrantRevocation(db.Model):
     revoked_by: Mapped[User] = relationship()
 
 
+class TrainingNotice(db.Model):
+    """One thing a person was told about their training (:mod:`training.notices`), once
+    per occasion (``key``); read on the Notices page, and e-mailed in the daily digest
+    unless they turned that kind off."""
+
+    __tablename__ = "training_notices"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(120))
+    text: Mapped[str] = mapped_column(String(700))
+    link: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[dt.datetime | None]
+    #: When the daily digest e-mailed it (or found that it need not).
+    mailed_at: Mapped[dt.datetime | None]
+
+
+class NoticeSettings(db.Model):
+    """Which kinds of training notice a person wants by e-mail (all by default)."""
+
+    __tablename__ = "training_notice_settings"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: Kinds not to e-mail (:class:`training.notices.NoticeKind` values).
+    muted: Mapped[list[Any]] = mapped_column(default=list)
+
+
 class TrainingRecordIsAppendOnly(RuntimeError):
     """Something tried to change or delete a record that is only ever appended."""
 

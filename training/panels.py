@@ -7,7 +7,7 @@ from core.access import Role
 from core.db import utcnow
 from core.people import User
 from core.shell import Panel, PanelProvider
-from training import authority_queries, queries
+from training import authority_queries, notice_operations, queries
 from training.views import org_today
 
 
@@ -32,6 +32,7 @@ def rep_panel(user: User) -> Panel | None:
             "rows": rows,
             "entries": [e for e in entries[user.id] if e.decision.allowed],
             "open_attempts": queries.list_open_attempts(user.id),
+            "unread": notice_operations.count_unread(user.id),
         },
         order=20,
     )

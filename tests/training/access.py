@@ -176,6 +176,11 @@ MATRIX: dict[str, Access] = {
         TRAINING, lambda w: f"/training/register/reps/{w.rep.id}"
     ),
     "training.register_matrix": Access(OVERSIGHT, "/training/register"),
+    "training.notice_list": Access(TRAINING, "/training/notices"),
+    "training.notice_read": Access(TRAINING, "/training/notices/read", "POST"),
+    "training.notice_settings": Access(
+        TRAINING, "/training/notices/settings", "POST", {"by_email": ["overdue"]}
+    ),
     "training.completion_csv": Access(
         OVERSIGHT, lambda w: f"/training/register/teams/{w.team.id}/completion.csv"
     ),

@@ -939,3 +939,54 @@ def test_a_supervisor_moves_the_due_date_then_cancels_and_the_rep_reads_why(
     page = text(client.get("/training/"))
     assert "Covered by the new curriculum" in page
     assert "Nothing due." in page
+
+
+# --- notices ----------------------------------------------------------------------------------
+
+
+def test_notices_are_raised_once_listed_read_and_mailed_by_preference(
+    app, client, org, login_as, seed, runner, monkeypatch
+):
+    today = dt.date.today()
+    with seed():
+        assignment_operations.assign(
+            assignment_operations.AssignmentInput(
+                due_on=today + dt.timedelta(days=1), scenario_key="small"
+            ),
+            rep=org["rep"], by=org["sup"], today=today,
+        )  # fmt: skip
+        play(org["rep2"], [0, 0])
+        refund = authority_queries.get_authority_by_code("refund")
+        request = make_request(org["rep2"], refund)
+        authority_operations.decline_signoff(
+            request, by=org["sup"], reason="Shadow a senior first."
+        )
+    sent = []
+    monkeypatch.setitem(app.config, "SMTP_HOST", "smtp.example.org")
+    monkeypatch.setattr(
+        "core.mail.send",
+        lambda config, messages: sent.extend(messages) or len(messages),
+    )
+    # Rita does not want "due soon" by e-mail.
+    login_as(org["rep"])
+    response = post_form(
+        client, "/training/notices/settings", {"by_email": ["overdue"]},
+        token_from="/training/notices",
+    )  # fmt: skip
+    assert response.status_code == 302
+    result = runner.invoke(args=["notices", "send"])
+    assert result.exit_code == 0, result.output
+    assert "2 new notices; 1 digest e-mailed." in result.output
+    assert [m["To"] for m in sent] == [org["rep2"].email]
+    assert "declined: Shadow a senior first." in sent[0].get_content()
+    again = runner.invoke(args=["notices", "send"])
+    assert "0 new notices; 0 digests e-mailed." in again.output
+    page = text(client.get("/training/notices"))
+    assert "1 unread notice" in page
+    assert "A small scenario is due tomorrow" in page
+    post_form(client, "/training/notices/read", {}, token_from="/training/notices")
+    assert "All read" in text(client.get("/training/notices"))
+    login_as(org["rep2"])  # each sees only their own
+    page = text(client.get("/training/notices"))
+    assert "A small scenario is due" not in page
+    assert "Your sign-off for Refund was declined" in page
