@@ -28,6 +28,7 @@ RULES_MODULES: tuple[str, ...] = (
     "training/authority.py",
     "training/completion.py",
     "training/notices.py",
+    "training/placeholders.py",
     "training/scenarios.py",
     # incentives/tickets: reading exports, the clock, month metrics, matching agents
     "incentives/tickets/agent_matching.py",

@@ -35,6 +35,7 @@ from training.models import (
     CurriculumItem,
     ScenarioVersion,
 )
+from training.placeholders import fill_placeholders, placeholder_codes
 from training.scenarios import (
     MAX_STEPS,
     AttemptStatus,
@@ -44,9 +45,7 @@ from training.scenarios import (
     Step,
     attempt_gate,
     choose,
-    fill_placeholders,
     parse_scenario,
-    placeholder_codes,
     score,
 )
 

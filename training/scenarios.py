@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from core import untrusted_yaml
+from training.placeholders import placeholder_errors
 
 
 class Channel(enum.StrEnum):
@@ -417,54 +418,6 @@ def _check_node(key: str, node: Any, nodes: Mapping[str, Any]) -> list[str]:
     return errors
 
 
-# --- placeholders -------------------------------------------------------------------------
-
-#: ``{refund.limit}`` in a scenario's text: the playing rep's own limit of that authority.
-PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\.limit\}")
-_BRACED = re.compile(r"\{[^{}]*\}")
-
-
-def _texts(node: Mapping[str, Any]) -> list[str]:
-    """Every text of a node the rep reads: the note, the customer's words, the ending, each
-    choice and its feedback."""
-    texts = [node.get(name) for name in ("note", "customer", "end")]
-    choices = node.get("choices")
-    for choice in choices if isinstance(choices, list) else []:
-        if isinstance(choice, dict):
-            texts += [choice.get("text"), choice.get("feedback")]
-    return [t for t in texts if isinstance(t, str)]
-
-
-def _placeholder_errors(key: str, node: Mapping[str, Any]) -> list[str]:
-    return [
-        f"node {key!r}: {braced} is not a placeholder; write {{CODE.limit}} for the rep's "
-        f"own limit of an authority, e.g. {{refund.limit}}"
-        for text in _texts(node)
-        for braced in _BRACED.findall(text)
-        if not PLACEHOLDER.fullmatch(braced)
-    ]
-
-
-def placeholder_codes(scenario: Scenario) -> set[str]:
-    """The authority codes a scenario's text names in placeholders."""
-    codes: set[str] = set()
-    for node in scenario.nodes.values():
-        texts = [node.note, node.customer, node.end or ""]
-        texts += [t for c in node.choices for t in (c.text, c.feedback)]
-        for text in texts:
-            codes.update(PLACEHOLDER.findall(text))
-    return codes
-
-
-def fill_placeholders(text: str, limits: Mapping[str, str]) -> str:
-    """``text`` with each ``{CODE.limit}`` replaced by ``limits[CODE]`` (the rep's limit in
-    words: "150 USD", or "no refund authority"); a code not in ``limits`` is left as
-    written."""
-    if "{" not in text:
-        return text
-    return PLACEHOLDER.sub(lambda m: limits.get(m.group(1), m.group(0)), text)
-
-
 def validate(data: Any) -> list[str]:
     """Every problem with a scenario's data, each naming its node; empty when it is usable.
 
@@ -482,7 +435,7 @@ def validate(data: Any) -> list[str]:
     for key, node in nodes.items():
         errors.extend(_check_node(key, node, nodes))
         if isinstance(node, dict):
-            errors.extend(_placeholder_errors(key, node))
+            errors.extend(placeholder_errors(key, node))
     start = data.get("start")
     if not isinstance(start, str) or start not in nodes:
         errors.append(f"start: {start!r} is not a node")

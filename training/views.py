@@ -55,7 +55,8 @@ from training.models import (
     Attempt,
     Curriculum,
 )
-from training.scenarios import decisions_to_end, fill_placeholders
+from training.placeholders import fill_placeholders
+from training.scenarios import decisions_to_end
 
 bp = Blueprint("training", __name__, url_prefix="/training")
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from training.placeholders import fill_placeholders, placeholder_codes
 from training.scenarios import (
     ATTEMPT_WINDOW,
     AttemptFact,
@@ -20,9 +21,7 @@ from training.scenarios import (
     choose,
     decisions_to_end,
     depth_range,
-    fill_placeholders,
     parse_scenario,
-    placeholder_codes,
     scenario_from_data,
     score,
     validate,
