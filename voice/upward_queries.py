@@ -33,6 +33,19 @@ RETRAIN_DAYS = 90
 # --- policy reviews -----------------------------------------------------------------------
 
 
+def _ids_of_page(stmt: Select, page: int, per_page: int) -> tuple[int, int, list[int]]:
+    """The page number kept in range, how many ids ``stmt`` selects in all, and the ids of
+    that page: a list counts apart from its page, then loads only the page's records."""
+    total = (
+        db.session.scalar(
+            select(func.count()).select_from(stmt.order_by(None).subquery())
+        )
+        or 0
+    )
+    page, start, _ = page_bounds(total, page, per_page)
+    return page, total, list(db.session.scalars(stmt.limit(per_page).offset(start)))
+
+
 @dataclass(frozen=True)
 class PolicyRow:
     policy: PolicyReview
@@ -51,14 +64,7 @@ def policy_page(status: str, page: int, per_page: int = PER_PAGE) -> Page:
         PolicyReview.closes_on,
         PolicyReview.id.desc(),
     )
-    total = (
-        db.session.scalar(
-            select(func.count()).select_from(stmt.order_by(None).subquery())
-        )
-        or 0
-    )
-    page, start, _ = page_bounds(total, page, per_page)
-    ids = list(db.session.scalars(stmt.limit(per_page).offset(start)))
+    page, total, ids = _ids_of_page(stmt, page, per_page)
     found = {
         p.id: p
         for p in db.session.scalars(
@@ -220,14 +226,7 @@ def _idea_filtered(f: IdeaFilter) -> Select[Any]:
 
 def idea_page(f: IdeaFilter, page: int, per_page: int = PER_PAGE) -> Page:
     stmt = _idea_filtered(f)
-    total = (
-        db.session.scalar(
-            select(func.count()).select_from(stmt.order_by(None).subquery())
-        )
-        or 0
-    )
-    page, start, _ = page_bounds(total, page, per_page)
-    ids = list(db.session.scalars(stmt.limit(per_page).offset(start)))
+    page, total, ids = _ids_of_page(stmt, page, per_page)
     found = {
         i.id: i
         for i in db.session.scalars(
