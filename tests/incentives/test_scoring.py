@@ -6,9 +6,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 
 import pytest
+from flask import render_template
 from sqlalchemy import delete, func, select
 
 from core.access import Role
@@ -459,7 +461,9 @@ def test_a_closed_months_dispute_waits_for_a_reopening(world) -> None:
 # --- scorecards, coaching, validity -------------------------------------------------------
 
 
-def test_two_months_under_the_csat_threshold_offer_coaching_scenarios(world) -> None:
+def test_two_months_under_the_csat_threshold_offer_coaching_scenarios(
+    world, app
+) -> None:
     from training import operations as training_operations
     from training import queries as training_queries
 
@@ -479,6 +483,13 @@ def test_two_months_under_the_csat_threshold_offer_coaching_scenarios(world) -> 
     assert [r.assignment.scenario_key for r in rows] == ["refund-limits"]
     again = scorecard_queries.rep_scorecard(world.ann, MARCH)
     assert {s.key: s.assigned for s in again.coaching[0].scenarios}["refund-limits"]
+    # The team card says what is assigned, then what else is offered, as two sentences.
+    with app.test_request_context():
+        html = render_template(
+            "incentives/_team_card.html",
+            card=scorecard_queries.team_scorecard(world.desk, MARCH),
+        )
+    assert re.search(r"Assigned: [^<]+\. Also offered: ", html)
     with pytest.raises(NotAllowed):
         scoring_operations.assign_coaching(
             world.ann, "refund-limits", by=world.olga, today=MONTH_END
