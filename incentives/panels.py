@@ -227,7 +227,9 @@ def close_panel(user: User) -> Panel | None:
             "updating": scores is None,
             "average": summary.average if summary else "…",
             "payout": money(paid.total, paid.currency) if paid else "…",
-            "open_disputes": scoring_queries.count_open_disputes(),
+            # The month's own, as its pack counts them; others' are said apart.
+            "open_disputes": (in_month := scoring_queries.count_open_disputes(month)),
+            "open_elsewhere": scoring_queries.count_open_disputes() - in_month,
             "is_admin": user.has_role(Role.ADMIN),
             "approved": paid.is_approved if paid else False,
             "is_leader": user.has_role(Role.LEADERSHIP),

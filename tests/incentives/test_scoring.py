@@ -662,3 +662,25 @@ def test_plans_load_lists_every_problem_and_saves_nothing(
     assert scoring_queries.get_plan_by_name("Broken") is None
     listed = runner.invoke(args=["plans", "list"])
     assert "* Desk plan v1" in listed.output
+
+
+@pytest.mark.parametrize(
+    ("current", "in_month", "elsewhere"), [("2024-04", 1, 0), ("2024-05", 0, 1)]
+)
+def test_the_close_panel_counts_its_own_months_open_disputes(
+    world, monkeypatch, current, in_month, elsewhere
+) -> None:
+    """March's dispute counts under March, as March's pack counts it; shown April, it is
+    one more open in another month."""
+    dispute_a3(world)
+    monkeypatch.setattr(queries, "current_month", lambda: current)
+    for job in db.session.scalars(
+        select(Job).where(Job.kind == month_cache.WARM_UP_KIND)
+    ):
+        job.status = JobStatus.DONE
+    panel = panels.close_panel(world.leader)
+    assert panel is not None
+    assert (panel.context["open_disputes"], panel.context["open_elsewhere"]) == (
+        in_month,
+        elsewhere,
+    )
