@@ -185,12 +185,8 @@ def check_report(data: ReportInput) -> tuple[Department, list[str]]:
         errors["category"] = ["Choose a category from the list."]
     if data.severity not in {s.value for s in Severity}:
         errors["severity"] = ["Choose a severity from the list."]
-    department = (
-        db.session.get(Department, data.department_id)
-        if data.department_id is not None
-        else None
-    )
-    if department is None or not department.active:
+    department = queries.open_department(data.department_id)
+    if department is None:
         errors["department_id"] = [
             "Choose the department the problem needs from the list."
         ]

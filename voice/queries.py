@@ -47,6 +47,14 @@ class Reach:
     answer: Answer | None
 
 
+def open_department(department_id: int | None) -> Department | None:
+    """The department with this id if reports, changes and ideas may still go to it."""
+    department = (
+        db.session.get(Department, department_id) if department_id is not None else None
+    )
+    return department if department is not None and department.active else None
+
+
 def list_departments(*, active_only: bool = True) -> list[Department]:
     stmt = select(Department).order_by(Department.name)
     if active_only:

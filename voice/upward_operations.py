@@ -27,6 +27,7 @@ from voice.models import (
     PolicyVote,
 )
 from voice.policies import LinkKind, Outcome, PolicyStatus, Vote
+from voice.queries import open_department
 
 
 def org_today() -> dt.date:
@@ -50,12 +51,8 @@ def _check_proposal(
     errors = policies.proposal_problems(
         data.title, data.change, data.closes_on, today, was=was
     )
-    department = (
-        db.session.get(Department, data.department_id)
-        if data.department_id is not None
-        else None
-    )
-    if department is None or not department.active:
+    department = open_department(data.department_id)
+    if department is None:
         errors["department_id"] = [
             "Choose the department the change belongs to from the list."
         ]
@@ -326,10 +323,8 @@ class IdeaInput:
 
 def _check_idea(data: IdeaInput) -> None:
     errors = ideas.idea_problems(data.title, data.body)
-    if data.department_id is not None:
-        department = db.session.get(Department, data.department_id)
-        if department is None or not department.active:
-            errors["department_id"] = ["Choose a department from the list, or none."]
+    if data.department_id is not None and open_department(data.department_id) is None:
+        errors["department_id"] = ["Choose a department from the list, or none."]
     if errors:
         raise InvalidInput(errors)
 
